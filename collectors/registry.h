@@ -1,0 +1,7 @@
+/* registry.h - the table of every collector type built into ztmmd. */
+#pragma once
+
+#include "collector.h"
+
+/* NULL-terminated; the config binds [collector:NAME] sections against it. */
+extern const struct zt_collector *const zt_collectors[];

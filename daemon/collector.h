@@ -1,0 +1,57 @@
+/* collector.h - the one core header a collector includes: its static vtable, options table and
+ * the context through which it emits evidence, logs and reports problems. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "util.h"
+
+struct zt_ctx; /* opaque: one per collector instance per scan */
+
+/* A collector type. Each is one `static const struct zt_collector` listed in the registry
+ * (collectors/registry.c). The core allocates state_size zeroed bytes per configured instance,
+ * binds the options table into it (defaults first, then the config), and calls:
+ *   check()   at config load: validate combinations of options (optional);
+ *   collect() once per scan, on its own thread: fetch -> parse -> derive -> emit evidence;
+ *   done()    when the instance is destroyed, to free what collect() or check() cached (optional).
+ * Options bound through the table are freed by the core. */
+struct zt_collector {
+    const char *name;    /* type name used in config sections ([collector:NAME] / type = NAME) */
+    const char *summary; /* one line for `ztmmctl catalog` and the docs */
+    const struct zt_option *options; /* ends with a {NULL} row */
+    size_t state_size;
+    uint64_t default_timeout_ms; /* per scan; 0 = the core's default */
+    /* Return 0, or a negative errno with a message (naming the option) in err. */
+    int (*check)(const void *state, char *err, size_t errlen);
+    /* Return 0 when collection completed (problems recorded with zt_ctx_error() make the result
+     * "partial"), or a negative errno when it could not collect (status "error", or "partial" if
+     * some evidence was emitted before the failure). "Posture is bad" is evidence, not an error. */
+    int (*collect)(void *state, struct zt_ctx *ctx);
+    void (*done)(void *state);
+};
+
+/* Emit one piece of evidence. Steals value and detail (detail may be NULL: supporting facts for
+ * humans, e.g. which file or policy). Returns 0 or -EINVAL for a malformed key or value. */
+int zt_emit(struct zt_ctx *ctx, const char *key, struct json_object *value,
+            struct json_object *detail);
+int zt_emit_bool(struct zt_ctx *ctx, const char *key, bool value);
+int zt_emit_int(struct zt_ctx *ctx, const char *key, int64_t value);
+int zt_emit_double(struct zt_ctx *ctx, const char *key, double value);
+int zt_emit_string(struct zt_ctx *ctx, const char *key, const char *value);
+
+/* Record a problem for this instance's result ("cannot read /etc/sudoers: Permission denied").
+ * The first problem becomes the collector's "error" text. Returns err (a negative errno) so a
+ * collector can `return zt_ctx_error(ctx, -EIO, "...")`. Never put secrets in the message. */
+int zt_ctx_error(struct zt_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
+/* Log a message prefixed with the instance name (syslog level: LOG_ERR ... LOG_DEBUG). */
+void zt_ctx_log(struct zt_ctx *ctx, int level, const char *fmt, ...) _printf_(3, 4);
+/* The instance name ("host", "contoso"). */
+const char *zt_ctx_name(const struct zt_ctx *ctx);
+/* Monotonic deadline of this collection in microseconds, and whether it has passed (or the
+ * scan was cancelled): long collectors check this between steps and return -ETIMEDOUT. */
+uint64_t zt_ctx_deadline_usec(const struct zt_ctx *ctx);
+bool zt_ctx_cancelled(const struct zt_ctx *ctx);

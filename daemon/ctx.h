@@ -1,0 +1,25 @@
+/* ctx.h - the core side of a collector's context: creation, evidence hand-over, outcome. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector.h"
+#include "evidence.h"
+
+/* Create a context for instance name with a monotonic deadline (0 = none). */
+struct zt_ctx *zt_ctx_new(const char *name, uint64_t deadline_usec);
+void zt_ctx_free(struct zt_ctx *ctx);
+void zt_ctx_freep(struct zt_ctx **ctx);
+
+/* The evidence emitted so far (borrowed; the context keeps ownership). */
+struct zt_evidence_set *zt_ctx_evidence(struct zt_ctx *ctx);
+/* The first recorded problem (borrowed, NULL if none) and how many were recorded. */
+const char *zt_ctx_first_error(const struct zt_ctx *ctx);
+size_t zt_ctx_error_count(const struct zt_ctx *ctx);
+/* Ask the collector to stop: zt_ctx_cancelled() turns true. Safe from another thread. */
+void zt_ctx_cancel(struct zt_ctx *ctx);
+/* Count an outside request (HTTP call, program run) for the result's "requests" figure. */
+void zt_ctx_count_request(struct zt_ctx *ctx);
+uint64_t zt_ctx_requests(const struct zt_ctx *ctx);

@@ -1,0 +1,87 @@
+/* util.h - small shared helpers: scope cleanup, bounded file reads, strings, time, durations. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ZT_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Scope-exit cleanup in the systemd style. Never mix these with goto in one function. */
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(zt_freep)
+#define _cleanup_close_ _cleanup_(zt_closep)
+#define _cleanup_fclose_ _cleanup_(zt_fclosep)
+#define _cleanup_json_ _cleanup_(zt_json_putp)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+/* Hand ownership out of a cleanup variable: returns the pointer and clears the variable. */
+#define TAKE_PTR(p)                                                                                \
+    __extension__({                                                                                \
+        __typeof__(p) _tp = (p);                                                                   \
+        (p) = NULL;                                                                                \
+        _tp;                                                                                       \
+    })
+#define TAKE_FD(fd)                                                                                \
+    __extension__({                                                                                \
+        int _tf = (fd);                                                                            \
+        (fd) = -1;                                                                                 \
+        _tf;                                                                                       \
+    })
+
+struct json_object;
+
+void zt_freep(void *p);
+void zt_closep(int *fd);
+void zt_fclosep(FILE **f);
+void zt_json_putp(struct json_object **o);
+
+/* Allocation that aborts on exhaustion: the daemon cannot do anything useful without memory,
+ * and the scan worker's memory limit turns a runaway into a reported failure. */
+void *zt_xmalloc(size_t n);
+void *zt_xcalloc(size_t n, size_t size);
+void *zt_xrealloc(void *p, size_t n);
+char *zt_xstrdup(const char *s);
+char *zt_xstrndup(const char *s, size_t n);
+char *zt_xasprintf(const char *fmt, ...) _printf_(1, 2);
+
+/* Read a whole file (at most max_bytes, else -EFBIG) into a NUL-terminated buffer.
+ * Returns 0 and hands the buffer out through *ret (and its length through *len if non-NULL),
+ * or a negative errno. */
+int zt_read_file(const char *path, size_t max_bytes, char **ret, size_t *len);
+/* Same, for a path relative to root ("/" or a fake tree); path must start with '/'. */
+int zt_read_file_at(const char *root, const char *path, size_t max_bytes, char **ret,
+                    size_t *len);
+/* Join root and an absolute path into a newly allocated string. */
+char *zt_path_join(const char *root, const char *path);
+
+bool zt_streq(const char *a, const char *b);
+bool zt_startswith(const char *s, const char *prefix);
+bool zt_endswith(const char *s, const char *suffix);
+/* Trim ASCII whitespace in place at both ends; returns s (moved past leading space). */
+char *zt_strstrip(char *s);
+
+/* Parse "90", "90s", "15m", "6h", "1d", "500ms" into milliseconds. Returns 0 or -EINVAL/-ERANGE. */
+int zt_parse_duration_ms(const char *s, uint64_t *ret);
+/* Parse "512", "64K", "10M", "1G" (binary units) into bytes. */
+int zt_parse_size(const char *s, uint64_t *ret);
+/* Parse a boolean as systemd does: yes/no, true/false, on/off, 1/0. */
+int zt_parse_bool(const char *s, bool *ret);
+/* Parse an unsigned decimal integer. */
+int zt_parse_uint64(const char *s, uint64_t *ret);
+
+/* Monotonic and wall clocks in microseconds. */
+uint64_t zt_now_mono_usec(void);
+uint64_t zt_now_real_usec(void);
+/* Format a wall-clock time in microseconds as RFC 3339 UTC with millisecond precision into buf
+ * (at least 32 bytes). Returns buf. */
+char *zt_format_rfc3339(uint64_t usec, char *buf, size_t len);
+
+/* Write all of buf to fd, retrying on EINTR and short writes. Returns 0 or -errno. */
+int zt_write_all(int fd, const void *buf, size_t len);
