@@ -1,0 +1,82 @@
+/* catalog.h - the rule catalog: ZTMM pillars, functions and the rules that judge evidence. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "evidence.h"
+
+#define ZT_CATALOG_SCHEMA "ztmmd.rules/1"
+
+enum zt_stage {
+    ZT_STAGE_TRADITIONAL,
+    ZT_STAGE_INITIAL,
+    ZT_STAGE_ADVANCED,
+    ZT_STAGE_OPTIMAL,
+    ZT_STAGE_UNKNOWN,
+    _ZT_STAGE_MAX,
+};
+
+enum zt_outcome {
+    ZT_OUTCOME_PASS,
+    ZT_OUTCOME_FAIL,
+    ZT_OUTCOME_UNKNOWN,
+    ZT_OUTCOME_NOT_APPLICABLE,
+    _ZT_OUTCOME_MAX,
+};
+
+const char *zt_stage_to_string(enum zt_stage s);
+/* Returns the stage or -EINVAL. */
+int zt_stage_from_string(const char *s);
+const char *zt_outcome_to_string(enum zt_outcome o);
+
+struct zt_pillar {
+    const char *id, *name; /* borrowed from the catalog's JSON document */
+};
+
+struct zt_function {
+    const char *id, *name;
+    size_t pillar; /* index into catalog->pillars */
+};
+
+struct zt_rule {
+    const char *id, *title, *remediation;
+    size_t function; /* index into catalog->functions */
+    enum zt_stage stage; /* initial, advanced or optimal */
+    struct json_object *check;      /* borrowed: validated predicate */
+    struct json_object *applies_if; /* borrowed, may be NULL */
+    struct json_object *keys;       /* owned: array of the evidence keys the rule reads */
+};
+
+struct zt_catalog {
+    char *path;
+    struct json_object *doc; /* owns every string above */
+    const char *model_name, *model_version;
+    struct zt_pillar *pillars;
+    size_t n_pillars;
+    struct zt_function *functions;
+    size_t n_functions;
+    struct zt_rule *rules;
+    size_t n_rules;
+};
+
+/* Load and validate a catalog file. Returns 0, or a negative errno with a message naming the
+ * file and the offending rule or function in err. */
+int zt_catalog_load(const char *path, struct zt_catalog **ret, char *err, size_t errlen);
+/* Same from a parsed document (stolen, even on failure); path only names it in messages. */
+int zt_catalog_from_json(struct json_object *doc, const char *path, struct zt_catalog **ret,
+                         char *err, size_t errlen);
+void zt_catalog_free(struct zt_catalog *cat);
+void zt_catalog_freep(struct zt_catalog **cat);
+
+/* Index of a function or pillar id, or -1. */
+int zt_catalog_function_index(const struct zt_catalog *cat, const char *id);
+int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id);
+
+/* Check a predicate's syntax (the catalog loader uses it; exposed for tests and fuzzing).
+ * Returns 0 or -EINVAL with a message in err. */
+int zt_predicate_validate(struct json_object *pred, char *err, size_t errlen);
+/* Evaluate a validated predicate over evidence (three-valued, see docs/rules.md). */
+enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_set *ev);
+/* Evaluate one rule: applies_if then check. */
+enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev);

@@ -1,0 +1,135 @@
+/* estimate.c - from rule outcomes to a ZTMM stage per function, pillar and overall.
+ *
+ * Stages are cumulative: a function reaches S when every rule of every stage up to S passes or
+ * does not apply, and each of those stages has at least one passing rule (a stage the catalog
+ * gives nothing to judge by cannot be claimed). Unknown never counts as pass. */
+#include "estimate.h"
+
+#include <string.h>
+
+#include "util.h"
+
+static size_t known_of(const struct zt_tally *t)
+{
+    return t->n[ZT_OUTCOME_PASS] + t->n[ZT_OUTCOME_FAIL] + t->n[ZT_OUTCOME_NOT_APPLICABLE];
+}
+
+static bool stage_met(const struct zt_tally *t)
+{
+    return t->n[ZT_OUTCOME_FAIL] == 0 && t->n[ZT_OUTCOME_UNKNOWN] == 0 && t->n[ZT_OUTCOME_PASS] > 0;
+}
+
+void zt_estimate_function(struct zt_function_estimate *fe)
+{
+    fe->known = known_of(&fe->total);
+    fe->coverage = fe->rules ? (double)fe->known / (double)fe->rules : 0.0;
+    /* Only rules that passed or failed say anything about posture; not_applicable alone is as
+     * good as nothing (a host without sshd says nothing about authentication). */
+    if (fe->total.n[ZT_OUTCOME_PASS] + fe->total.n[ZT_OUTCOME_FAIL] == 0) {
+        fe->stage = ZT_STAGE_UNKNOWN;
+        fe->at_least = true;
+        return;
+    }
+    enum zt_stage reached = ZT_STAGE_TRADITIONAL;
+    for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
+        if (!stage_met(&fe->by_stage[s])) {
+            break;
+        }
+        reached = s;
+    }
+    fe->stage = reached;
+    /* Exact only when the next stage is known to fail (or there is none). */
+    fe->at_least = reached != ZT_STAGE_OPTIMAL && fe->by_stage[reached + 1].n[ZT_OUTCOME_FAIL] == 0;
+}
+
+static void rollup_add(struct zt_rollup *r, enum zt_stage s)
+{
+    r->total++;
+    if (s == ZT_STAGE_UNKNOWN) {
+        return;
+    }
+    r->assessed++;
+    if (r->stage == ZT_STAGE_UNKNOWN || s < r->stage) {
+        r->stage = s;
+    }
+}
+
+static void rollup_finish(struct zt_rollup *r)
+{
+    r->coverage = r->total ? (double)r->assessed / (double)r->total : 0.0;
+}
+
+static void tally_rules(const struct zt_catalog *cat, const enum zt_outcome *outcomes,
+                        struct zt_estimate *est)
+{
+    for (size_t i = 0; i < cat->n_rules; i++) {
+        const struct zt_rule *r = &cat->rules[i];
+        struct zt_function_estimate *fe = &est->functions[r->function];
+        enum zt_outcome o = outcomes[i] < _ZT_OUTCOME_MAX ? outcomes[i] : ZT_OUTCOME_UNKNOWN;
+        fe->rules++;
+        fe->by_stage[r->stage].n[o]++;
+        fe->total.n[o]++;
+    }
+}
+
+void zt_estimate(const struct zt_catalog *cat, const enum zt_outcome *outcomes,
+                 const struct zt_attestation *attest, size_t n_attest, struct zt_estimate *ret)
+{
+    struct zt_estimate est = {
+        .functions = zt_xcalloc(cat->n_functions, sizeof(*est.functions)),
+        .pillars = zt_xcalloc(cat->n_pillars, sizeof(*est.pillars)),
+    };
+    struct zt_rollup fn_obs = {.stage = ZT_STAGE_UNKNOWN}, fn_att = {.stage = ZT_STAGE_UNKNOWN};
+
+    tally_rules(cat, outcomes, &est);
+    for (size_t i = 0; i < n_attest; i++) {
+        int f = zt_catalog_function_index(cat, attest[i].function);
+        if (f >= 0) {
+            est.functions[f].attested = true;
+            est.functions[f].attested_stage = attest[i].stage;
+        }
+    }
+    for (size_t p = 0; p < cat->n_pillars; p++) {
+        est.pillars[p].observed.stage = est.pillars[p].with_attested.stage = ZT_STAGE_UNKNOWN;
+    }
+    for (size_t i = 0; i < cat->n_functions; i++) {
+        struct zt_function_estimate *fe = &est.functions[i];
+        struct zt_pillar_estimate *pe = &est.pillars[cat->functions[i].pillar];
+        zt_estimate_function(fe);
+        enum zt_stage eff = fe->stage;
+        if (eff == ZT_STAGE_UNKNOWN && fe->attested) {
+            eff = fe->attested_stage;
+            pe->attested_functions++;
+            est.overall.attested_functions++;
+        }
+        rollup_add(&pe->observed, fe->stage);
+        rollup_add(&pe->with_attested, eff);
+        rollup_add(&fn_obs, fe->stage);
+        rollup_add(&fn_att, eff);
+    }
+    /* Overall: the weakest assessed pillar; coverage over all functions. */
+    est.overall.observed = (struct zt_rollup){.stage = ZT_STAGE_UNKNOWN};
+    est.overall.with_attested = (struct zt_rollup){.stage = ZT_STAGE_UNKNOWN};
+    for (size_t p = 0; p < cat->n_pillars; p++) {
+        rollup_finish(&est.pillars[p].observed);
+        rollup_finish(&est.pillars[p].with_attested);
+        rollup_add(&est.overall.observed, est.pillars[p].observed.stage);
+        rollup_add(&est.overall.with_attested, est.pillars[p].with_attested.stage);
+    }
+    rollup_finish(&fn_obs);
+    rollup_finish(&fn_att);
+    est.overall.observed.coverage = fn_obs.coverage;
+    est.overall.observed.assessed = fn_obs.assessed;
+    est.overall.observed.total = fn_obs.total;
+    est.overall.with_attested.coverage = fn_att.coverage;
+    est.overall.with_attested.assessed = fn_att.assessed;
+    est.overall.with_attested.total = fn_att.total;
+    *ret = est;
+}
+
+void zt_estimate_done(struct zt_estimate *est)
+{
+    free(est->functions);
+    free(est->pillars);
+    memset(est, 0, sizeof(*est));
+}

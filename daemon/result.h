@@ -1,0 +1,26 @@
+/* result.h - the result document (ztmmd.result/1) and its terminal table. */
+#pragma once
+
+#include <stdio.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "estimate.h"
+#include "scan.h"
+
+#define ZT_RESULT_SCHEMA "ztmmd.result/1"
+
+/* Evaluate every rule of cat over scan's evidence, estimate stages, and build the result
+ * document (new reference). attest may be NULL. See docs/result-schema.md. */
+struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalog *cat,
+                                    const struct zt_attestation *attest, size_t n_attest);
+
+/* Attestations from the config's [attest] section, checked against the catalog. Returns the
+ * count (array handed out through *ret, borrowed strings from cfg) or -EINVAL with
+ * "FILE:LINE: ..." in err for an unknown function id. */
+int zt_result_attestations(const struct zt_config *cfg, const struct zt_catalog *cat,
+                           struct zt_attestation **ret, char *err, size_t errlen);
+
+/* Print a result document as a readable table: overall, pillars, functions (stage, bound,
+ * coverage), collectors and their errors. Unknowns are shown as such. */
+void zt_result_print_table(struct json_object *doc, FILE *out);

@@ -1,0 +1,320 @@
+/* scan.c - one scan: every enabled collector instance on its own thread, bounded in number and
+ * time. A collector that fails or overruns its time limit is recorded and the others carry on.
+ *
+ * Threads are detached. The runner (jobs, contexts) is reference counted by the scan and by every
+ * thread still running, so a collector that ignores cancellation can be abandoned safely: the
+ * last one out frees the runner. */
+#include "scan.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "ctx.h"
+#include "log.h"
+#include "util.h"
+
+#define ABANDON_GRACE_USEC (2 * 1000000ULL)
+
+enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE, JOB_TIMED_OUT };
+
+struct runner;
+
+struct job {
+    const struct zt_instance *inst;
+    struct zt_ctx *ctx;
+    struct runner *rn;
+    enum job_state state;
+    bool finished; /* the thread has returned from collect() */
+    int ret;
+    uint64_t start_mono, deadline_mono, end_mono, timeout_ms;
+};
+
+struct runner {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* signalled when a thread finishes */
+    struct job *jobs;
+    size_t n_jobs, running;
+    unsigned refs;
+};
+
+static const char *const run_status_names[_ZT_RUN_STATUS_MAX] = {
+    [ZT_RUN_OK] = "ok", [ZT_RUN_PARTIAL] = "partial", [ZT_RUN_ERROR] = "error",
+    [ZT_RUN_SKIPPED] = "skipped"};
+
+const char *zt_run_status_to_string(enum zt_run_status s)
+{
+    return s < _ZT_RUN_STATUS_MAX ? run_status_names[s] : "error";
+}
+
+int zt_run_status_from_string(const char *s)
+{
+    for (int i = 0; i < _ZT_RUN_STATUS_MAX; i++) {
+        if (zt_streq(s, run_status_names[i])) {
+            return i;
+        }
+    }
+    return -EINVAL;
+}
+
+void zt_uuid4(char buf[37])
+{
+    uint8_t b[16];
+
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+        /* getrandom() on Linux >= 3.17 does not fail for 16 bytes once the pool is ready; fall
+         * back to a time-derived id rather than aborting a scan. */
+        uint64_t t = zt_now_real_usec() ^ ((uint64_t)getpid() << 32);
+        memcpy(b, &t, 8);
+        memcpy(b + 8, &t, 8);
+    }
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+static void runner_unref(struct runner *rn)
+{
+    pthread_mutex_lock(&rn->lock);
+    bool last = --rn->refs == 0;
+    pthread_mutex_unlock(&rn->lock);
+    if (!last) {
+        return;
+    }
+    for (size_t i = 0; i < rn->n_jobs; i++) {
+        zt_ctx_free(rn->jobs[i].ctx);
+    }
+    free(rn->jobs);
+    pthread_cond_destroy(&rn->cond);
+    pthread_mutex_destroy(&rn->lock);
+    free(rn);
+}
+
+static void *job_thread(void *arg)
+{
+    struct job *job = arg;
+    struct runner *rn = job->rn;
+    int r = job->inst->collector->collect(job->inst->state, job->ctx);
+
+    pthread_mutex_lock(&rn->lock);
+    job->ret = r;
+    job->finished = true;
+    job->end_mono = zt_now_mono_usec();
+    if (job->state == JOB_RUNNING) {
+        job->state = JOB_DONE;
+        rn->running--;
+    }
+    pthread_cond_broadcast(&rn->cond);
+    pthread_mutex_unlock(&rn->lock);
+    runner_unref(rn);
+    return NULL;
+}
+
+/* Called with the lock held. */
+static void job_start(struct runner *rn, struct job *job, uint64_t default_timeout_ms)
+{
+    const struct zt_instance *inst = job->inst;
+    pthread_attr_t attr;
+    pthread_t t;
+
+    job->timeout_ms = inst->timeout_ms       ? inst->timeout_ms
+                      : inst->collector->default_timeout_ms ? inst->collector->default_timeout_ms
+                                                            : default_timeout_ms;
+    job->start_mono = zt_now_mono_usec();
+    job->deadline_mono = job->start_mono + job->timeout_ms * 1000u;
+    job->ctx = zt_ctx_new(inst->name, job->deadline_mono);
+    job->state = JOB_RUNNING;
+    rn->running++;
+    rn->refs++;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int r = pthread_create(&t, &attr, job_thread, job);
+    pthread_attr_destroy(&attr);
+    if (r != 0) {
+        job->ret = zt_ctx_error(job->ctx, -r, "cannot start a thread: %s", strerror(r));
+        job->finished = true;
+        job->end_mono = job->start_mono;
+        job->state = JOB_DONE;
+        rn->running--;
+        rn->refs--;
+    }
+}
+
+/* Called with the lock held: wait until a thread finishes or the earliest deadline passes, then
+ * time out every running job past its deadline. */
+static void wait_and_expire(struct runner *rn)
+{
+    uint64_t earliest = UINT64_MAX;
+
+    for (size_t i = 0; i < rn->n_jobs; i++) {
+        if (rn->jobs[i].state == JOB_RUNNING && rn->jobs[i].deadline_mono < earliest) {
+            earliest = rn->jobs[i].deadline_mono;
+        }
+    }
+    if (earliest != UINT64_MAX) {
+        struct timespec ts = {.tv_sec = (time_t)(earliest / 1000000u),
+                              .tv_nsec = (long)(earliest % 1000000u) * 1000};
+        pthread_cond_timedwait(&rn->cond, &rn->lock, &ts);
+    }
+    uint64_t now = zt_now_mono_usec();
+    for (size_t i = 0; i < rn->n_jobs; i++) {
+        struct job *job = &rn->jobs[i];
+        if (job->state == JOB_RUNNING && now >= job->deadline_mono) {
+            job->state = JOB_TIMED_OUT;
+            job->end_mono = now;
+            zt_ctx_cancel(job->ctx);
+            rn->running--;
+        }
+    }
+}
+
+static void run_jobs(struct runner *rn, size_t max_parallel, uint64_t default_timeout_ms)
+{
+    size_t next = 0;
+
+    pthread_mutex_lock(&rn->lock);
+    for (;;) {
+        while (rn->running < max_parallel && next < rn->n_jobs) {
+            job_start(rn, &rn->jobs[next++], default_timeout_ms);
+        }
+        if (rn->running == 0 && next == rn->n_jobs) {
+            break;
+        }
+        wait_and_expire(rn);
+    }
+    /* Give cancelled collectors a moment to notice before abandoning them. */
+    uint64_t until = zt_now_mono_usec() + ABANDON_GRACE_USEC;
+    for (;;) {
+        bool waiting = false;
+        for (size_t i = 0; i < rn->n_jobs; i++) {
+            waiting = waiting || (rn->jobs[i].state == JOB_TIMED_OUT && !rn->jobs[i].finished);
+        }
+        if (!waiting || zt_now_mono_usec() >= until) {
+            break;
+        }
+        struct timespec ts = {.tv_sec = (time_t)(until / 1000000u),
+                              .tv_nsec = (long)(until % 1000000u) * 1000};
+        pthread_cond_timedwait(&rn->cond, &rn->lock, &ts);
+    }
+    pthread_mutex_unlock(&rn->lock);
+}
+
+static struct runner *runner_new(const struct zt_config *cfg)
+{
+    struct runner *rn = zt_xcalloc(1, sizeof(*rn));
+    pthread_condattr_t ca;
+
+    pthread_mutex_init(&rn->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&rn->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    rn->refs = 1;
+    rn->jobs = zt_xcalloc(cfg->n_instances, sizeof(*rn->jobs));
+    for (size_t i = 0; i < cfg->n_instances; i++) {
+        if (cfg->instances[i]->enabled) {
+            rn->jobs[rn->n_jobs++] = (struct job){.inst = cfg->instances[i], .rn = rn};
+        }
+    }
+    return rn;
+}
+
+/* Record one finished (or timed out) job. Called once all threads have been waited for. */
+static void record_job(struct zt_scan *scan, struct zt_run *run, struct job *job)
+{
+    run->duration_ms = (job->end_mono - job->start_mono) / 1000u;
+    run->requests = zt_ctx_requests(job->ctx);
+    if (job->state == JOB_TIMED_OUT) {
+        run->status = ZT_RUN_ERROR;
+        run->error = zt_xasprintf("timed out after %llu ms; its evidence was discarded",
+                                  (unsigned long long)job->timeout_ms);
+        scan->abandoned += !job->finished;
+        return;
+    }
+    struct zt_evidence_set *ev = zt_ctx_evidence(job->ctx);
+    const char *first = zt_ctx_first_error(job->ctx);
+    size_t n_err = zt_ctx_error_count(job->ctx);
+    run->evidence = ev->n;
+    if (job->ret < 0) {
+        run->status = ev->n > 0 ? ZT_RUN_PARTIAL : ZT_RUN_ERROR;
+    } else {
+        run->status = n_err > 0 ? ZT_RUN_PARTIAL : ZT_RUN_OK;
+    }
+    if (first) {
+        run->error = n_err > 1 ? zt_xasprintf("%s (and %zu more problems)", first, n_err - 1)
+                               : zt_xstrdup(first);
+    } else if (job->ret < 0) {
+        run->error = zt_xasprintf("failed: %s", strerror(-job->ret));
+    }
+    zt_evidence_move(&scan->evidence, ev);
+}
+
+int zt_scan_run(const struct zt_config *cfg, struct zt_scan **ret)
+{
+    struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
+    char host[256] = "";
+    struct runner *rn = runner_new(cfg);
+
+    zt_uuid4(scan->scan_id);
+    gethostname(host, sizeof(host) - 1);
+    scan->host = zt_xstrdup(host);
+    zt_evidence_set_init(&scan->evidence);
+    scan->started_usec = zt_now_real_usec();
+    run_jobs(rn, cfg->daemon.max_parallel_collectors, cfg->daemon.collector_timeout_ms);
+
+    scan->runs = zt_xcalloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*scan->runs));
+    size_t j = 0;
+    pthread_mutex_lock(&rn->lock);
+    for (size_t i = 0; i < cfg->n_instances; i++) {
+        const struct zt_instance *inst = cfg->instances[i];
+        struct zt_run *run = &scan->runs[scan->n_runs++];
+        run->name = zt_xstrdup(inst->name);
+        run->type = zt_xstrdup(inst->collector->name);
+        if (!inst->enabled) {
+            run->status = ZT_RUN_SKIPPED;
+            continue;
+        }
+        record_job(scan, run, &rn->jobs[j++]);
+    }
+    pthread_mutex_unlock(&rn->lock);
+    runner_unref(rn);
+    scan->finished_usec = zt_now_real_usec();
+    *ret = scan;
+    return 0;
+}
+
+bool zt_scan_complete(const struct zt_scan *scan)
+{
+    for (size_t i = 0; i < scan->n_runs; i++) {
+        if (scan->runs[i].status != ZT_RUN_OK && scan->runs[i].status != ZT_RUN_SKIPPED) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void zt_scan_free(struct zt_scan *scan)
+{
+    if (!scan) {
+        return;
+    }
+    for (size_t i = 0; i < scan->n_runs; i++) {
+        free(scan->runs[i].name);
+        free(scan->runs[i].type);
+        free(scan->runs[i].error);
+    }
+    free(scan->runs);
+    free(scan->host);
+    zt_evidence_set_free(&scan->evidence);
+    free(scan);
+}
+
+void zt_scan_freep(struct zt_scan **scan)
+{
+    zt_scan_free(*scan);
+}

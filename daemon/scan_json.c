@@ -1,0 +1,84 @@
+/* scan_json.c - rebuild a scan record from a saved result document (ztmmctl evaluate). */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan.h"
+#include "util.h"
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+static uint64_t get_u64(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    int64_t n = json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+static void load_runs(struct zt_scan *scan, struct json_object *doc)
+{
+    struct json_object *arr;
+
+    if (!json_object_object_get_ex(doc, "collectors", &arr) ||
+        !json_object_is_type(arr, json_type_array)) {
+        return;
+    }
+    size_t n = json_object_array_length(arr);
+    scan->runs = zt_xcalloc(n ? n : 1, sizeof(*scan->runs));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *c = json_object_array_get_idx(arr, i);
+        const char *name = get_str(c, "name"), *type = get_str(c, "type"), *err = get_str(c, "error");
+        int st = zt_run_status_from_string(get_str(c, "status"));
+        struct zt_run *r = &scan->runs[scan->n_runs++];
+        r->name = zt_xstrdup(name ? name : "");
+        r->type = zt_xstrdup(type ? type : "");
+        r->status = st >= 0 ? (enum zt_run_status)st : ZT_RUN_ERROR;
+        r->error = err ? zt_xstrdup(err) : NULL;
+        r->duration_ms = get_u64(c, "duration_ms");
+        r->requests = get_u64(c, "requests");
+        r->evidence = (size_t)get_u64(c, "evidence");
+    }
+}
+
+int zt_scan_from_json(struct json_object *doc, struct zt_scan **ret, char *err, size_t errlen)
+{
+    _cleanup_(zt_scan_freep) struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
+    const char *id = json_object_is_type(doc, json_type_object) ? get_str(doc, "scan_id") : NULL;
+    const char *host = json_object_is_type(doc, json_type_object) ? get_str(doc, "host") : NULL;
+
+    zt_evidence_set_init(&scan->evidence);
+    int r = zt_evidence_set_from_json(&scan->evidence, doc, err, errlen);
+    if (r < 0) {
+        return r;
+    }
+    if (id && strlen(id) < sizeof(scan->scan_id)) {
+        snprintf(scan->scan_id, sizeof(scan->scan_id), "%s", id);
+    } else {
+        zt_uuid4(scan->scan_id);
+    }
+    scan->host = zt_xstrdup(host ? host : "");
+    if (json_object_is_type(doc, json_type_object)) {
+        load_runs(scan, doc);
+    }
+    /* The evidence's own times bound the scan when the document does not say. */
+    for (size_t i = 0; i < scan->evidence.n; i++) {
+        uint64_t t = scan->evidence.v[i].observed_usec;
+        if (!scan->started_usec || t < scan->started_usec) {
+            scan->started_usec = t;
+        }
+        if (t > scan->finished_usec) {
+            scan->finished_usec = t;
+        }
+    }
+    if (!scan->finished_usec) {
+        scan->started_usec = scan->finished_usec = zt_now_real_usec();
+    }
+    *ret = TAKE_PTR(scan);
+    return 0;
+}

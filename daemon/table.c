@@ -1,0 +1,121 @@
+/* table.c - print a result document as a readable terminal table. */
+#include <json-c/json.h>
+#include <string.h>
+
+#include "result.h"
+#include "util.h"
+
+static const char *str(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+static double num(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0.0;
+}
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* "initial", ">= initial", or "unknown (attested: advanced)". */
+static void stage_text(struct json_object *f, char *buf, size_t len)
+{
+    const char *stage = str(f, "stage"), *bound = str(f, "bound"), *att = str(f, "attested_stage");
+    bool unknown = zt_streq(stage, "unknown");
+
+    snprintf(buf, len, "%s%s", !unknown && zt_streq(bound, "at_least") ? ">= " : "",
+             stage ? stage : "unknown");
+    if (att) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, " (attested: %s)", att);
+    }
+}
+
+static void print_functions(struct json_object *doc, const char *pillar, FILE *out)
+{
+    struct json_object *fns = member(doc, "functions");
+    char stage[64];
+
+    for (size_t i = 0; fns && i < json_object_array_length(fns); i++) {
+        struct json_object *f = json_object_array_get_idx(fns, i);
+        if (!zt_streq(str(f, "pillar"), pillar)) {
+            continue;
+        }
+        stage_text(f, stage, sizeof(stage));
+        struct json_object *rules = member(f, "rules");
+        fprintf(out, "  %-52.52s %-30s %4.0f%%  (%d/%d/%d)\n", str(f, "name") ? str(f, "name") : str(f, "id"),
+                stage, num(f, "coverage") * 100.0, (int)num(rules, "pass"), (int)num(rules, "fail"),
+                (int)num(rules, "unknown"));
+    }
+}
+
+static void print_collectors(struct json_object *doc, FILE *out)
+{
+    struct json_object *cols = member(doc, "collectors");
+
+    fprintf(out, "\nCollectors:\n");
+    for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
+        struct json_object *c = json_object_array_get_idx(cols, i);
+        const char *error = str(c, "error");
+        fprintf(out, "  %-16s %-12s %-8s %6.0f ms %5.0f evidence %5.0f requests%s%s\n", str(c, "name"),
+                str(c, "type"), str(c, "status"), num(c, "duration_ms"), num(c, "evidence"),
+                num(c, "requests"), error ? "  " : "", error ? error : "");
+    }
+}
+
+static void print_failures(struct json_object *doc, FILE *out)
+{
+    struct json_object *fs = member(doc, "findings");
+    size_t counts[4] = {0};
+    static const char *const names[4] = {"pass", "fail", "unknown", "not_applicable"};
+
+    for (size_t i = 0; fs && i < json_object_array_length(fs); i++) {
+        const char *s = str(json_object_array_get_idx(fs, i), "status");
+        for (size_t k = 0; k < 4; k++) {
+            counts[k] += zt_streq(s, names[k]);
+        }
+    }
+    fprintf(out, "\nFindings: %zu pass, %zu fail, %zu unknown, %zu not applicable\n", counts[0],
+            counts[1], counts[2], counts[3]);
+    for (size_t i = 0; fs && i < json_object_array_length(fs); i++) {
+        struct json_object *f = json_object_array_get_idx(fs, i);
+        if (zt_streq(str(f, "status"), "fail")) {
+            fprintf(out, "  FAIL %-9s %s: %s\n", str(f, "stage"), str(f, "function"), str(f, "title"));
+        }
+    }
+}
+
+void zt_result_print_table(struct json_object *doc, FILE *out)
+{
+    struct json_object *model = member(doc, "model"), *overall = member(doc, "overall");
+    struct json_object *pillars = member(doc, "pillars");
+
+    fprintf(out, "%s %s estimate for %s (scan %s, %s)\n\n", str(model, "name"),
+            str(model, "version"), str(doc, "host"), str(doc, "scan_id"), str(doc, "finished_at"));
+    fprintf(out, "OVERALL: %s  (%.0f%% of functions assessed; weakest pillar decides)\n",
+            str(overall, "stage"), num(overall, "coverage") * 100.0);
+    fprintf(out, "\n%-54s %-30s %5s  %s\n", "PILLAR / FUNCTION", "STAGE", "COVER",
+            "(pass/fail/unknown rules)");
+    for (size_t p = 0; pillars && p < json_object_array_length(pillars); p++) {
+        struct json_object *pl = json_object_array_get_idx(pillars, p);
+        struct json_object *att = member(pl, "with_attested");
+        fprintf(out, "%-54.54s %-30s %4.0f%%  (%d of %d functions assessed", str(pl, "name"),
+                str(pl, "stage"), num(pl, "coverage") * 100.0, (int)num(pl, "functions_assessed"),
+                (int)num(pl, "functions"));
+        if (num(att, "attested_functions") > 0) {
+            fprintf(out, "; with attestations: %s", str(att, "stage"));
+        }
+        fprintf(out, ")\n");
+        print_functions(doc, str(pl, "id"), out);
+    }
+    print_collectors(doc, out);
+    print_failures(doc, out);
+}
