@@ -8,7 +8,7 @@
 
 #include "util.h"
 
-#define CATALOG_FILE_MAX (8 * 1024 * 1024)
+#define CATALOG_FILE_MAX   (8 * 1024 * 1024)
 #define CATALOG_JSON_DEPTH 64
 
 static const char *const stage_names[_ZT_STAGE_MAX] = {
@@ -139,7 +139,8 @@ static int load_functions(struct zt_catalog *cat, char *err, size_t errlen)
         }
         int p = zt_catalog_pillar_index(cat, pillar);
         if (p < 0) {
-            return fail(err, errlen, cat->path, "function '%s': unknown pillar '%s'", f->id, pillar);
+            return fail(err, errlen, cat->path, "function '%s': unknown pillar '%s'", f->id,
+                        pillar);
         }
         if (zt_catalog_function_index(cat, f->id) >= 0) {
             return fail(err, errlen, cat->path, "functions[%zu]: duplicate id '%s'", i, f->id);
@@ -155,7 +156,8 @@ static void collect_keys(struct json_object *pred, struct json_object *keys)
 {
     struct json_object *sub, *key;
 
-    if (json_object_object_get_ex(pred, "all", &sub) || json_object_object_get_ex(pred, "any", &sub)) {
+    if (json_object_object_get_ex(pred, "all", &sub) ||
+        json_object_object_get_ex(pred, "any", &sub)) {
         for (size_t i = 0; i < json_object_array_length(sub); i++) {
             collect_keys(json_object_array_get_idx(sub, i), keys);
         }
@@ -180,7 +182,8 @@ static int load_rule(struct zt_catalog *cat, size_t i, struct json_object *o, ch
 
     r->id = get_str(o, "id");
     if (!r->id || !zt_evidence_key_valid(r->id)) {
-        return fail(err, errlen, cat->path, "rules[%zu]: \"id\" must be a lowercase dotted name", i);
+        return fail(err, errlen, cat->path, "rules[%zu]: \"id\" must be a lowercase dotted name",
+                    i);
     }
     for (size_t j = 0; j < i; j++) {
         if (strcmp(cat->rules[j].id, r->id) == 0) {
@@ -195,15 +198,15 @@ static int load_rule(struct zt_catalog *cat, size_t i, struct json_object *o, ch
     r->function = (size_t)f;
     int s = zt_stage_from_string(stage);
     if (s != ZT_STAGE_INITIAL && s != ZT_STAGE_ADVANCED && s != ZT_STAGE_OPTIMAL) {
-        return fail(err, errlen, cat->path, "rule '%s': \"stage\" must be initial, advanced or optimal",
-                    r->id);
+        return fail(err, errlen, cat->path,
+                    "rule '%s': \"stage\" must be initial, advanced or optimal", r->id);
     }
     r->stage = (enum zt_stage)s;
     r->title = get_str(o, "title");
     r->remediation = get_str(o, "remediation");
     if (!r->title || !r->remediation) {
-        return fail(err, errlen, cat->path, "rule '%s': needs non-empty \"title\" and \"remediation\"",
-                    r->id);
+        return fail(err, errlen, cat->path,
+                    "rule '%s': needs non-empty \"title\" and \"remediation\"", r->id);
     }
     if (!json_object_object_get_ex(o, "check", &r->check) ||
         zt_predicate_validate(r->check, msg, sizeof(msg)) < 0) {
@@ -254,7 +257,8 @@ int zt_catalog_from_json(struct json_object *doc, const char *path, struct zt_ca
 
     cat->doc = doc;
     cat->path = zt_xstrdup(path);
-    if (!json_object_is_type(doc, json_type_object) || !zt_streq(get_str(doc, "schema"), ZT_CATALOG_SCHEMA)) {
+    if (!json_object_is_type(doc, json_type_object) ||
+        !zt_streq(get_str(doc, "schema"), ZT_CATALOG_SCHEMA)) {
         return fail(err, errlen, path, "not a rule catalog (\"schema\" must be \"%s\")",
                     ZT_CATALOG_SCHEMA);
     }

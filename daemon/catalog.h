@@ -41,8 +41,8 @@ struct zt_function {
 
 struct zt_rule {
     const char *id, *title, *remediation;
-    size_t function; /* index into catalog->functions */
-    enum zt_stage stage; /* initial, advanced or optimal */
+    size_t function;                /* index into catalog->functions */
+    enum zt_stage stage;            /* initial, advanced or optimal */
     struct json_object *check;      /* borrowed: validated predicate */
     struct json_object *applies_if; /* borrowed, may be NULL */
     struct json_object *keys;       /* owned: array of the evidence keys the rule reads */

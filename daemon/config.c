@@ -457,10 +457,10 @@ static char *reader(char *str, int num, void *stream)
     memcpy(str, start, len);
     str[len] = '\0';
     /* Notice section headers ourselves: inih reports keys only, and an empty section counts. */
-    char *t = zt_strstrip(str);
-    size_t tl = strlen(t);
-    if (tl > 2 && t[0] == '[' && t[tl - 1] == ']') {
-        _cleanup_free_ char *name = zt_xstrndup(t + 1, tl - 2);
+    char *t = zt_strstrip(str), *close = t[0] == '[' ? strchr(t, ']') : NULL;
+    if (close) {
+        /* As inih does: the name ends at the first ']', a comment may follow. */
+        _cleanup_free_ char *name = zt_xstrndup(t + 1, (size_t)(close - t - 1));
         begin_section(p, zt_strstrip(name));
     }
     memcpy(str, start, len); /* zt_strstrip() may have moved bytes: hand inih the raw line */

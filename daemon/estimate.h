@@ -12,13 +12,13 @@ struct zt_tally {
 };
 
 struct zt_function_estimate {
-    enum zt_stage stage;     /* observed; ZT_STAGE_UNKNOWN when nothing is known */
-    bool at_least;           /* the next stage could not be judged */
-    double coverage;         /* rules with a known outcome / rules */
+    enum zt_stage stage; /* observed; ZT_STAGE_UNKNOWN when nothing is known */
+    bool at_least;       /* the next stage could not be judged */
+    double coverage;     /* rules with a known outcome / rules */
     size_t rules, known;
     struct zt_tally by_stage[_ZT_STAGE_MAX]; /* indexed by the rules' stage */
     struct zt_tally total;
-    bool attested;               /* an [attest] claim exists ... */
+    bool attested;                /* an [attest] claim exists ... */
     enum zt_stage attested_stage; /* ... saying this (never mixed into stage) */
 };
 
@@ -32,13 +32,13 @@ struct zt_rollup {
 struct zt_pillar_estimate {
     struct zt_rollup observed;
     struct zt_rollup with_attested; /* attested stages fill functions nothing observed */
-    size_t attested_functions;       /* how many functions of the pillar that filled */
+    size_t attested_functions;      /* how many functions of the pillar that filled */
 };
 
 struct zt_estimate {
     struct zt_function_estimate *functions; /* catalog->n_functions */
-    struct zt_pillar_estimate *pillars;      /* catalog->n_pillars */
-    struct zt_pillar_estimate overall;       /* over pillars' stages, coverage over functions */
+    struct zt_pillar_estimate *pillars;     /* catalog->n_pillars */
+    struct zt_pillar_estimate overall;      /* over pillars' stages, coverage over functions */
 };
 
 /* One attested claim as the estimator needs it. */

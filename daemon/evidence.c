@@ -175,8 +175,9 @@ struct json_object *zt_evidence_set_to_json(struct zt_evidence_set *set)
         json_object_object_add(o, "key", json_object_new_string(e->key));
         json_object_object_add(o, "value", json_object_get(e->value));
         json_object_object_add(o, "collector", json_object_new_string(e->collector));
-        json_object_object_add(o, "observed_at",
-                               json_object_new_string(zt_format_rfc3339(e->observed_usec, ts, sizeof(ts))));
+        json_object_object_add(
+            o, "observed_at",
+            json_object_new_string(zt_format_rfc3339(e->observed_usec, ts, sizeof(ts))));
         json_object_object_add(o, "detail", json_object_get(e->detail));
         json_object_array_add(arr, o);
     }
@@ -214,7 +215,8 @@ int zt_evidence_set_from_json(struct zt_evidence_set *set, struct json_object *d
     size_t n = json_object_array_length(arr);
     for (size_t i = 0; i < n; i++) {
         struct json_object *o = json_object_array_get_idx(arr, i), *key, *value, *coll, *at, *det;
-        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "key", &key) ||
+        if (!json_object_is_type(o, json_type_object) ||
+            !json_object_object_get_ex(o, "key", &key) ||
             !json_object_is_type(key, json_type_string) ||
             !json_object_object_get_ex(o, "value", &value)) {
             snprintf(err, errlen, "evidence[%zu]: needs a string \"key\" and a \"value\"", i);
@@ -224,12 +226,15 @@ int zt_evidence_set_from_json(struct zt_evidence_set *set, struct json_object *d
         json_object_object_get_ex(o, "observed_at", &at);
         json_object_object_get_ex(o, "detail", &det);
         const char *k = json_object_get_string(key);
-        int r = zt_evidence_add(set, k, json_object_get(value),
-                                json_object_is_type(coll, json_type_string) ? json_object_get_string(coll) : "",
-                                parse_rfc3339(json_object_get_string(at)), json_object_get(det));
+        int r = zt_evidence_add(
+            set, k, json_object_get(value),
+            json_object_is_type(coll, json_type_string) ? json_object_get_string(coll) : "",
+            parse_rfc3339(json_object_get_string(at)), json_object_get(det));
         if (r < 0) {
-            snprintf(err, errlen, "evidence[%zu]: key '%.128s' is malformed or its value has an unsupported type",
-                     i, k);
+            snprintf(
+                err, errlen,
+                "evidence[%zu]: key '%.128s' is malformed or its value has an unsupported type", i,
+                k);
             return r;
         }
     }

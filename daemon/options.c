@@ -10,9 +10,9 @@
 const char *zt_opt_type_to_string(enum zt_opt_type t)
 {
     static const char *const names[_ZT_OPT_TYPE_MAX] = {
-        [ZT_OPT_STRING] = "string",     [ZT_OPT_PATH] = "path",   [ZT_OPT_URL] = "url",
-        [ZT_OPT_BOOL] = "boolean",      [ZT_OPT_UINT] = "integer", [ZT_OPT_DURATION] = "duration",
-        [ZT_OPT_SIZE] = "size",         [ZT_OPT_STRLIST] = "list",
+        [ZT_OPT_STRING] = "string", [ZT_OPT_PATH] = "path",    [ZT_OPT_URL] = "url",
+        [ZT_OPT_BOOL] = "boolean",  [ZT_OPT_UINT] = "integer", [ZT_OPT_DURATION] = "duration",
+        [ZT_OPT_SIZE] = "size",     [ZT_OPT_STRLIST] = "list",
     };
     return t < _ZT_OPT_TYPE_MAX ? names[t] : "?";
 }
@@ -107,8 +107,9 @@ int zt_option_set(const struct zt_option *opt, void *base, const char *value, ch
         return set_string(opt, field, value, err, errlen);
     case ZT_OPT_BOOL:
         if (zt_parse_bool(value, field) < 0) {
-            snprintf(err, errlen, "'%s' must be a boolean (yes/no, true/false, on/off, 1/0), got '%s'",
-                     opt->key, value);
+            snprintf(err, errlen,
+                     "'%s' must be a boolean (yes/no, true/false, on/off, 1/0), got '%s'", opt->key,
+                     value);
             return -EINVAL;
         }
         return 0;

@@ -54,7 +54,8 @@ static int validate_leaf(struct json_object *pred, char *err, size_t errlen)
         return -EINVAL;
     }
     if (!op) {
-        snprintf(err, errlen, "predicate on '%s' has no operator (eq, ne, gte, lte, in, contains, exists)",
+        snprintf(err, errlen,
+                 "predicate on '%s' has no operator (eq, ne, gte, lte, in, contains, exists)",
                  json_object_get_string(key));
         return -EINVAL;
     }
@@ -217,9 +218,7 @@ enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_s
     }
     if (json_object_object_get_ex(pred, "not", &sub)) {
         enum zt_outcome o = zt_predicate_eval(sub, ev);
-        return o == ZT_OUTCOME_PASS   ? ZT_OUTCOME_FAIL
-               : o == ZT_OUTCOME_FAIL ? ZT_OUTCOME_PASS
-                                      : o;
+        return o == ZT_OUTCOME_PASS ? ZT_OUTCOME_FAIL : o == ZT_OUTCOME_FAIL ? ZT_OUTCOME_PASS : o;
     }
     return eval_leaf(pred, ev);
 }

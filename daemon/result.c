@@ -131,8 +131,8 @@ static struct json_object *pillars_json(const struct zt_catalog *cat, const stru
 struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalog *cat,
                                     const struct zt_attestation *attest, size_t n_attest)
 {
-    _cleanup_free_ enum zt_outcome *outcomes = zt_xcalloc(cat->n_rules ? cat->n_rules : 1,
-                                                          sizeof(*outcomes));
+    _cleanup_free_ enum zt_outcome *outcomes =
+        zt_xcalloc(cat->n_rules ? cat->n_rules : 1, sizeof(*outcomes));
     struct zt_estimate est;
     char ts[40];
 
@@ -144,8 +144,10 @@ struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalo
     struct json_object *doc = json_object_new_object(), *model = json_object_new_object();
     add(doc, "schema", json_object_new_string(ZT_RESULT_SCHEMA));
     add(doc, "scan_id", json_object_new_string(scan->scan_id));
-    add(doc, "started_at", json_object_new_string(zt_format_rfc3339(scan->started_usec, ts, sizeof(ts))));
-    add(doc, "finished_at", json_object_new_string(zt_format_rfc3339(scan->finished_usec, ts, sizeof(ts))));
+    add(doc, "started_at",
+        json_object_new_string(zt_format_rfc3339(scan->started_usec, ts, sizeof(ts))));
+    add(doc, "finished_at",
+        json_object_new_string(zt_format_rfc3339(scan->finished_usec, ts, sizeof(ts))));
     add(doc, "host", json_object_new_string(scan->host ? scan->host : ""));
     add(model, "name", json_object_new_string(cat->model_name));
     add(model, "version", json_object_new_string(cat->model_version));
@@ -171,8 +173,9 @@ int zt_result_attestations(const struct zt_config *cfg, const struct zt_catalog 
     for (size_t i = 0; i < cfg->n_attest; i++) {
         const struct zt_attest *c = &cfg->attest[i];
         if (zt_catalog_function_index(cat, c->function) < 0) {
-            snprintf(err, errlen, "%s:%u: [attest] unknown ZTMM function '%s' (see ztmmctl catalog)",
-                     c->file, c->line, c->function);
+            snprintf(err, errlen,
+                     "%s:%u: [attest] unknown ZTMM function '%s' (see ztmmctl catalog)", c->file,
+                     c->line, c->function);
             free(a);
             return -EINVAL;
         }

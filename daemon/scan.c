@@ -41,9 +41,10 @@ struct runner {
     unsigned refs;
 };
 
-static const char *const run_status_names[_ZT_RUN_STATUS_MAX] = {
-    [ZT_RUN_OK] = "ok", [ZT_RUN_PARTIAL] = "partial", [ZT_RUN_ERROR] = "error",
-    [ZT_RUN_SKIPPED] = "skipped"};
+static const char *const run_status_names[_ZT_RUN_STATUS_MAX] = {[ZT_RUN_OK] = "ok",
+                                                                 [ZT_RUN_PARTIAL] = "partial",
+                                                                 [ZT_RUN_ERROR] = "error",
+                                                                 [ZT_RUN_SKIPPED] = "skipped"};
 
 const char *zt_run_status_to_string(enum zt_run_status s)
 {
@@ -74,8 +75,8 @@ void zt_uuid4(char buf[37])
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
     snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 static void runner_unref(struct runner *rn)
@@ -122,7 +123,7 @@ static void job_start(struct runner *rn, struct job *job, uint64_t default_timeo
     pthread_attr_t attr;
     pthread_t t;
 
-    job->timeout_ms = inst->timeout_ms       ? inst->timeout_ms
+    job->timeout_ms = inst->timeout_ms                      ? inst->timeout_ms
                       : inst->collector->default_timeout_ms ? inst->collector->default_timeout_ms
                                                             : default_timeout_ms;
     job->start_mono = zt_now_mono_usec();
@@ -204,7 +205,7 @@ static void run_jobs(struct runner *rn, size_t max_parallel, uint64_t default_ti
     pthread_mutex_unlock(&rn->lock);
 }
 
-static struct runner *runner_new(const struct zt_config *cfg)
+static struct runner *runner_new(const struct zt_config *cfg, const bool *selected)
 {
     struct runner *rn = zt_xcalloc(1, sizeof(*rn));
     pthread_condattr_t ca;
@@ -217,7 +218,7 @@ static struct runner *runner_new(const struct zt_config *cfg)
     rn->refs = 1;
     rn->jobs = zt_xcalloc(cfg->n_instances, sizeof(*rn->jobs));
     for (size_t i = 0; i < cfg->n_instances; i++) {
-        if (cfg->instances[i]->enabled) {
+        if (cfg->instances[i]->enabled && (!selected || selected[i])) {
             rn->jobs[rn->n_jobs++] = (struct job){.inst = cfg->instances[i], .rn = rn};
         }
     }
@@ -256,9 +257,14 @@ static void record_job(struct zt_scan *scan, struct zt_run *run, struct job *job
 
 int zt_scan_run(const struct zt_config *cfg, struct zt_scan **ret)
 {
+    return zt_scan_run_subset(cfg, NULL, ret);
+}
+
+int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret)
+{
     struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
     char host[256] = "";
-    struct runner *rn = runner_new(cfg);
+    struct runner *rn = runner_new(cfg, selected);
 
     zt_uuid4(scan->scan_id);
     gethostname(host, sizeof(host) - 1);
@@ -275,7 +281,7 @@ int zt_scan_run(const struct zt_config *cfg, struct zt_scan **ret)
         struct zt_run *run = &scan->runs[scan->n_runs++];
         run->name = zt_xstrdup(inst->name);
         run->type = zt_xstrdup(inst->collector->name);
-        if (!inst->enabled) {
+        if (!inst->enabled || (selected && !selected[i])) {
             run->status = ZT_RUN_SKIPPED;
             continue;
         }

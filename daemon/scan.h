@@ -43,6 +43,9 @@ struct zt_scan {
 /* Run one scan of cfg's instances. Always produces a scan (failures are recorded per instance);
  * returns 0, or a negative errno if the scan itself could not run. */
 int zt_scan_run(const struct zt_config *cfg, struct zt_scan **ret);
+/* Same, for the instances i with selected[i] true (selected has cfg->n_instances entries; NULL
+ * selects all); the others are recorded as skipped. The service runs only the due instances. */
+int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret);
 /* True when every instance ended ok or skipped. */
 bool zt_scan_complete(const struct zt_scan *scan);
 void zt_scan_free(struct zt_scan *scan);

@@ -33,7 +33,8 @@ static void load_runs(struct zt_scan *scan, struct json_object *doc)
     scan->runs = zt_xcalloc(n ? n : 1, sizeof(*scan->runs));
     for (size_t i = 0; i < n; i++) {
         struct json_object *c = json_object_array_get_idx(arr, i);
-        const char *name = get_str(c, "name"), *type = get_str(c, "type"), *err = get_str(c, "error");
+        const char *name = get_str(c, "name"), *type = get_str(c, "type"),
+                   *err = get_str(c, "error");
         int st = zt_run_status_from_string(get_str(c, "status"));
         struct zt_run *r = &scan->runs[scan->n_runs++];
         r->name = zt_xstrdup(name ? name : "");

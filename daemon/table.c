@@ -51,9 +51,9 @@ static void print_functions(struct json_object *doc, const char *pillar, FILE *o
         }
         stage_text(f, stage, sizeof(stage));
         struct json_object *rules = member(f, "rules");
-        fprintf(out, "  %-52.52s %-30s %4.0f%%  (%d/%d/%d)\n", str(f, "name") ? str(f, "name") : str(f, "id"),
-                stage, num(f, "coverage") * 100.0, (int)num(rules, "pass"), (int)num(rules, "fail"),
-                (int)num(rules, "unknown"));
+        fprintf(out, "  %-52.52s %-30s %4.0f%%  (%d/%d/%d)\n",
+                str(f, "name") ? str(f, "name") : str(f, "id"), stage, num(f, "coverage") * 100.0,
+                (int)num(rules, "pass"), (int)num(rules, "fail"), (int)num(rules, "unknown"));
     }
 }
 
@@ -65,9 +65,9 @@ static void print_collectors(struct json_object *doc, FILE *out)
     for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
         struct json_object *c = json_object_array_get_idx(cols, i);
         const char *error = str(c, "error");
-        fprintf(out, "  %-16s %-12s %-8s %6.0f ms %5.0f evidence %5.0f requests%s%s\n", str(c, "name"),
-                str(c, "type"), str(c, "status"), num(c, "duration_ms"), num(c, "evidence"),
-                num(c, "requests"), error ? "  " : "", error ? error : "");
+        fprintf(out, "  %-16s %-12s %-8s %6.0f ms %5.0f evidence %5.0f requests%s%s\n",
+                str(c, "name"), str(c, "type"), str(c, "status"), num(c, "duration_ms"),
+                num(c, "evidence"), num(c, "requests"), error ? "  " : "", error ? error : "");
     }
 }
 
@@ -88,7 +88,8 @@ static void print_failures(struct json_object *doc, FILE *out)
     for (size_t i = 0; fs && i < json_object_array_length(fs); i++) {
         struct json_object *f = json_object_array_get_idx(fs, i);
         if (zt_streq(str(f, "status"), "fail")) {
-            fprintf(out, "  FAIL %-9s %s: %s\n", str(f, "stage"), str(f, "function"), str(f, "title"));
+            fprintf(out, "  FAIL %-9s %s: %s\n", str(f, "stage"), str(f, "function"),
+                    str(f, "title"));
         }
     }
 }

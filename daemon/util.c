@@ -233,9 +233,8 @@ static int parse_with_units(const char *s, const struct unit *units, size_t n_un
 int zt_parse_duration_ms(const char *s, uint64_t *ret)
 {
     static const struct unit units[] = {
-        {"", 1000},         {"s", 1000},        {"sec", 1000},     {"ms", 1},
-        {"m", 60000},       {"min", 60000},     {"h", 3600000},    {"d", 86400000},
-        {"w", 604800000ULL},
+        {"", 1000},     {"s", 1000},    {"sec", 1000},   {"ms", 1},           {"m", 60000},
+        {"min", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000ULL},
     };
     return parse_with_units(s, units, ZT_ELEMENTSOF(units), ret);
 }

@@ -13,13 +13,13 @@
 #define ZT_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Scope-exit cleanup in the systemd style. Never mix these with goto in one function. */
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(zt_freep)
-#define _cleanup_close_ _cleanup_(zt_closep)
+#define _cleanup_(f)     __attribute__((cleanup(f)))
+#define _cleanup_free_   _cleanup_(zt_freep)
+#define _cleanup_close_  _cleanup_(zt_closep)
 #define _cleanup_fclose_ _cleanup_(zt_fclosep)
-#define _cleanup_json_ _cleanup_(zt_json_putp)
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _unused_ __attribute__((unused))
+#define _cleanup_json_   _cleanup_(zt_json_putp)
+#define _printf_(a, b)   __attribute__((format(printf, a, b)))
+#define _unused_         __attribute__((unused))
 
 /* Hand ownership out of a cleanup variable: returns the pointer and clears the variable. */
 #define TAKE_PTR(p)                                                                                \
@@ -56,8 +56,7 @@ char *zt_xasprintf(const char *fmt, ...) _printf_(1, 2);
  * or a negative errno. */
 int zt_read_file(const char *path, size_t max_bytes, char **ret, size_t *len);
 /* Same, for a path relative to root ("/" or a fake tree); path must start with '/'. */
-int zt_read_file_at(const char *root, const char *path, size_t max_bytes, char **ret,
-                    size_t *len);
+int zt_read_file_at(const char *root, const char *path, size_t max_bytes, char **ret, size_t *len);
 /* Join root and an absolute path into a newly allocated string. */
 char *zt_path_join(const char *root, const char *path);
 

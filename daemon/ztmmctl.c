@@ -1,4 +1,5 @@
-/* ztmmctl.c - the ztmmctl program: offline evaluation and catalog listing (daemon control to come). */
+/* ztmmctl.c - the ztmmctl program: offline evaluation and catalog listing (daemon control to come).
+ */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -10,21 +11,22 @@
 #include "scan.h"
 #include "util.h"
 
-#define EVIDENCE_FILE_MAX (256u * 1024 * 1024)
+#define EVIDENCE_FILE_MAX   (256u * 1024 * 1024)
 #define EVIDENCE_JSON_DEPTH 64
 
 enum { EXIT_USAGE = 2 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: ztmmctl COMMAND [OPTIONS]\n\n"
-                 "Offline:\n"
-                 "  evaluate EVIDENCE.json [--rules FILE] [--format json|table]\n"
-                 "                       re-evaluate saved evidence (a result document or an\n"
-                 "                       evidence array) against a rule catalog\n"
-                 "  catalog [--rules FILE] [--format json|table]\n"
-                 "                       list ZTMM functions and the rules that judge them\n\n"
-                 "Default catalog: %s/ztmmd/rules/ztmm-v2.json\n",
+    fprintf(out,
+            "Usage: ztmmctl COMMAND [OPTIONS]\n\n"
+            "Offline:\n"
+            "  evaluate EVIDENCE.json [--rules FILE] [--format json|table]\n"
+            "                       re-evaluate saved evidence (a result document or an\n"
+            "                       evidence array) against a rule catalog\n"
+            "  catalog [--rules FILE] [--format json|table]\n"
+            "                       list ZTMM functions and the rules that judge them\n\n"
+            "Default catalog: %s/ztmmd/rules/ztmm-v2.json\n",
             ZT_DATADIR);
 }
 
@@ -56,7 +58,7 @@ static int read_json(const char *path, struct json_object **ret)
 static void print_json(struct json_object *doc)
 {
     puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static int cmd_evaluate(const char *path, const char *rules, const char *format)
@@ -132,10 +134,18 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': rules = optarg; break;
-        case 'f': format = optarg; break;
-        case 'h': usage(stdout); return EXIT_SUCCESS;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'r':
+            rules = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_SUCCESS;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (format && !zt_streq(format, "json") && !zt_streq(format, "table")) {
@@ -151,8 +161,10 @@ int main(int argc, char **argv)
     }
     if (zt_streq(cmd, "scan") || zt_streq(cmd, "status") || zt_streq(cmd, "show") ||
         zt_streq(cmd, "report")) {
-        fprintf(stderr, "ztmmctl: '%s' needs the ztmmd service, which this version does not "
-                        "provide yet; use 'ztmmd --once'\n", cmd);
+        fprintf(stderr,
+                "ztmmctl: '%s' needs the ztmmd service, which this version does not "
+                "provide yet; use 'ztmmd --once'\n",
+                cmd);
         return EXIT_USAGE;
     }
     usage(stderr);

@@ -43,25 +43,47 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option opts[] = {
-        {"once", no_argument, NULL, 'o'},         {"format", required_argument, NULL, 'f'},
-        {"config", required_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
-        {"check-config", no_argument, NULL, 'k'}, {"log-level", required_argument, NULL, 'l'},
-        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+        {"once", no_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"config", required_argument, NULL, 'c'},
+        {"rules", required_argument, NULL, 'r'},
+        {"check-config", no_argument, NULL, 'k'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': a->once = true; break;
-        case 'f': a->format = optarg; break;
-        case 'c': a->config = optarg; break;
-        case 'r': a->rules = optarg; break;
-        case 'k': a->check_config = true; break;
-        case 'l': a->log_level = optarg; break;
-        case 'V': printf("ztmmd %s\n", ZT_VERSION); exit(EXIT_SUCCESS);
-        case 'h': usage(stdout); exit(EXIT_SUCCESS);
-        default: usage(stderr); return -EINVAL;
+        case 'o':
+            a->once = true;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'c':
+            a->config = optarg;
+            break;
+        case 'r':
+            a->rules = optarg;
+            break;
+        case 'k':
+            a->check_config = true;
+            break;
+        case 'l':
+            a->log_level = optarg;
+            break;
+        case 'V':
+            printf("ztmmd %s\n", ZT_VERSION);
+            exit(EXIT_SUCCESS);
+        case 'h':
+            usage(stdout);
+            exit(EXIT_SUCCESS);
+        default:
+            usage(stderr);
+            return -EINVAL;
         }
     }
     if (optind < argc) {
@@ -89,7 +111,8 @@ static int load_all(const struct args *a, struct zt_config **cfg, struct zt_cata
         fprintf(stderr, "ztmmd: %s\n", err);
         return r;
     }
-    zt_log_set_level(zt_log_level_from_string(a->log_level ? a->log_level : (*cfg)->daemon.log_level));
+    zt_log_set_level(
+        zt_log_level_from_string(a->log_level ? a->log_level : (*cfg)->daemon.log_level));
     r = zt_catalog_load(a->rules ? a->rules : (*cfg)->daemon.rules, cat, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "ztmmd: %s\n", err);

@@ -1,0 +1,299 @@
+/* test_config.c - config loading: sections, binding, drop-ins and file:line errors. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zt_test.h"
+
+/* A fake collector type with one option of each kind. */
+struct fake_state {
+    char *root;
+    char *url;
+    bool flag;
+    uint64_t count, wait_ms, size;
+    struct zt_strv list;
+};
+
+static int fake_collect(void *state, struct zt_ctx *ctx)
+{
+    return 0;
+}
+
+static int fake_check(const void *state, char *err, size_t errlen)
+{
+    const struct fake_state *s = state;
+    if (s->count > 100) {
+        snprintf(err, errlen, "'count' must be at most 100");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+#define OFF(f) offsetof(struct fake_state, f)
+static const struct zt_option fake_options[] = {
+    {"root", ZT_OPT_PATH, "/", OFF(root), 0, "root"},
+    {"url", ZT_OPT_URL, NULL, OFF(url), 0, "url"},
+    {"flag", ZT_OPT_BOOL, "no", OFF(flag), 0, "flag"},
+    {"count", ZT_OPT_UINT, "3", OFF(count), 0, "count"},
+    {"wait", ZT_OPT_DURATION, "30s", OFF(wait_ms), 0, "wait"},
+    {"size", ZT_OPT_SIZE, "1M", OFF(size), 0, "size"},
+    {"list", ZT_OPT_STRLIST, "a b", OFF(list), 0, "list"},
+    {NULL},
+};
+
+static const struct zt_collector fake = {
+    .name = "fake",
+    .summary = "test collector",
+    .options = fake_options,
+    .state_size = sizeof(struct fake_state),
+    .check = fake_check,
+    .collect = fake_collect,
+};
+
+static const struct zt_option required_options[] = {
+    {"tenant_id", ZT_OPT_STRING, NULL, 0, ZT_OPT_REQUIRED, "tenant"},
+    {NULL},
+};
+
+static const struct zt_collector needs = {
+    .name = "needs",
+    .options = required_options,
+    .state_size = sizeof(char *),
+    .collect = fake_collect,
+};
+
+static const struct zt_collector *const registry[] = {&fake, &needs, NULL};
+
+static struct zt_config *load_ok(const char *text)
+{
+    struct zt_config *cfg = NULL;
+    char err[512] = "";
+    int r = zt_config_load_string("/etc/ztmmd/ztmmd.conf", text, registry, &cfg, err, sizeof(err));
+    if (r < 0) {
+        fail_msg("unexpected error: %s", err);
+    }
+    return cfg;
+}
+
+/* Load text and expect an error whose message contains want. */
+static void load_err(const char *text, const char *want)
+{
+    struct zt_config *cfg = NULL;
+    char err[512] = "";
+    int r = zt_config_load_string("/etc/ztmmd/ztmmd.conf", text, registry, &cfg, err, sizeof(err));
+    assert_true(r < 0);
+    assert_null(cfg);
+    if (!strstr(err, want)) {
+        fail_msg("error '%s' does not contain '%s'", err, want);
+    }
+}
+
+static void test_config_defaults(void **state)
+{
+    struct zt_config *cfg = load_ok("");
+    assert_int_equal(cfg->daemon.interval_ms, 6 * 3600 * 1000);
+    assert_string_equal(cfg->daemon.state_dir, "/var/lib/ztmmd");
+    assert_string_equal(cfg->daemon.log_level, "notice");
+    assert_int_equal(cfg->daemon.max_parallel_collectors, 8);
+    assert_int_equal(cfg->n_instances, 0);
+    zt_config_free(cfg);
+}
+
+static void test_config_binds_every_type(void **state)
+{
+    struct zt_config *cfg = load_ok("[daemon]\ninterval = 15m\n"
+                                    "[collector:one]\ntype = fake\nroot = /srv/tree\n"
+                                    "url = https://example.org/x\nflag = yes\ncount = 42\n"
+                                    "wait = 2h\nsize = 64K\nlist = x, y\nlist = z\n");
+    assert_int_equal(cfg->daemon.interval_ms, 15 * 60 * 1000);
+    assert_int_equal(cfg->n_instances, 1);
+    struct zt_instance *inst = cfg->instances[0];
+    struct fake_state *s = inst->state;
+    assert_string_equal(inst->name, "one");
+    assert_string_equal(inst->type, "fake");
+    assert_true(inst->enabled);
+    assert_string_equal(s->root, "/srv/tree");
+    assert_string_equal(s->url, "https://example.org/x");
+    assert_true(s->flag);
+    assert_int_equal(s->count, 42);
+    assert_int_equal(s->wait_ms, 2 * 3600 * 1000);
+    assert_int_equal(s->size, 64 * 1024);
+    /* The first list key replaces the default "a b", repeats append. */
+    assert_int_equal(s->list.n, 3);
+    assert_string_equal(s->list.v[0], "x");
+    assert_string_equal(s->list.v[2], "z");
+    assert_int_equal(inst->line, 3);
+    zt_config_free(cfg);
+}
+
+static void test_config_empty_section_declares_instance(void **state)
+{
+    struct zt_config *cfg = load_ok("[collector:fake]\n\n[collector:other]\ntype = fake\n"
+                                    "enabled = no\n");
+    assert_int_equal(cfg->n_instances, 2);
+    assert_string_equal(cfg->instances[0]->type, "fake");
+    assert_string_equal(((struct fake_state *)cfg->instances[0]->state)->root, "/");
+    assert_false(cfg->instances[1]->enabled);
+    zt_config_free(cfg);
+}
+
+static void test_config_inline_comments(void **state)
+{
+    struct zt_config *cfg = load_ok("# full line\n; also\n[collector:fake]   # trailing\n"
+                                    "root = /x   # read host files under this root\n");
+    assert_string_equal(((struct fake_state *)cfg->instances[0]->state)->root, "/x");
+    zt_config_free(cfg);
+}
+
+static void test_config_attest(void **state)
+{
+    struct zt_config *cfg = load_ok("[attest]\ndata.governance = advanced\n");
+    assert_int_equal(cfg->n_attest, 1);
+    assert_string_equal(cfg->attest[0].function, "data.governance");
+    assert_string_equal(cfg->attest[0].stage, "advanced");
+    assert_int_equal(cfg->attest[0].line, 2);
+    zt_config_free(cfg);
+}
+
+static void test_config_errors_name_file_and_line(void **state)
+{
+    load_err("[daemon]\ninterval = 6h\n[nonsense]\n", "ztmmd.conf:3: unknown section [nonsense]");
+    load_err("[daemon]\nintervall = 6h\n", "ztmmd.conf:2: [daemon] unknown key 'intervall'");
+    load_err("[daemon]\ninterval = soon\n", "ztmmd.conf:2: [daemon] 'interval' must be a duration");
+    load_err("[collector:fake]\nroot = relative\n",
+             "ztmmd.conf:2: [collector:fake] 'root' must be an absolute path");
+    load_err("[collector:fake]\n\nurl = http://plain\n",
+             "ztmmd.conf:3: [collector:fake] 'url' must be an https:// URL");
+    load_err("[collector:fake]\nflag = maybe\n",
+             "ztmmd.conf:2: [collector:fake] 'flag' must be a boolean");
+    load_err("[collector:fake]\ncount = -1\n",
+             "ztmmd.conf:2: [collector:fake] 'count' must be a non-negative integer");
+    load_err("[collector:fake]\nsize = lots\n", "'size' must be a size");
+    load_err("[collector:fake]\nbogus = 1\n", "ztmmd.conf:2: [collector:fake] unknown key 'bogus'");
+    load_err("[collector:x]\ntype = nope\n",
+             "ztmmd.conf:2: [collector:x] unknown collector type 'nope' (known: fake, needs)");
+    load_err("[collector:nope]\n", "ztmmd.conf:1: [collector:nope] unknown collector type 'nope'");
+    load_err("[collector:fake]\n[collector:fake]\n",
+             "ztmmd.conf:2: duplicate collector instance 'fake' (first declared at "
+             "/etc/ztmmd/ztmmd.conf:1)");
+    load_err("[collector:fake]\nroot = /a\nroot = /b\n",
+             "ztmmd.conf:3: [collector:fake] duplicate key 'root' (first set at line 2)");
+    load_err("[collector:fake]\ncount = 101\n",
+             "ztmmd.conf:1: [collector:fake] 'count' must be at most 100");
+    load_err("[collector:needs]\n",
+             "ztmmd.conf:1: [collector:needs] missing required key 'tenant_id'");
+    load_err("[collector:bad name]\n", "ztmmd.conf:1: [collector:bad name] instance names use");
+    load_err("root = /\n", "ztmmd.conf:1: key 'root' outside of any section");
+    load_err("[daemon]\nthis line has no equals sign\n", "ztmmd.conf:2: syntax error");
+    load_err("[attest]\ndata.governance = excellent\n",
+             "ztmmd.conf:2: [attest] 'data.governance' must be traditional");
+    load_err("[attest]\ndata.governance = initial\ndata.governance = optimal\n",
+             "ztmmd.conf:3: [attest] duplicate key");
+    load_err("[daemon]\nlog_level = chatty\n", "log_level must be");
+    load_err("[daemon]\nmax_parallel_collectors = 0\n",
+             "max_parallel_collectors must be at least 1");
+    load_err("[sink:siem]\ntype = syslog\n",
+             "ztmmd.conf:1: [sink:siem] sink type 'syslog': export to SIEMs is not available");
+}
+
+static void test_config_long_line_is_an_error(void **state)
+{
+    char text[600];
+    int n = snprintf(text, sizeof(text), "[collector:fake]\nlist = ");
+    memset(text + n, 'a', 400);
+    text[n + 400] = '\n';
+    text[n + 401] = '\0';
+    load_err(text, "ztmmd.conf:2: line longer than");
+}
+
+/* Write a file under dir; returns its path (static buffer). */
+static const char *write_file(const char *dir, const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_config_dropins_in_lexical_order(void **state)
+{
+    char dir[] = "/tmp/zt-config-XXXXXX";
+    char sub[600], main_path[600];
+    struct zt_config *cfg = NULL;
+    char err[512] = "";
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof(sub), "%s/conf.d", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(main_path, sizeof(main_path), "%s",
+             write_file(dir, "ztmmd.conf", "[daemon]\ninterval = 1h\n"));
+    write_file(sub, "20-late.conf", "[daemon]\ninterval = 3h\n[collector:b]\ntype = fake\n");
+    write_file(sub, "10-early.conf", "[daemon]\ninterval = 2h\n[collector:a]\ntype = fake\n");
+    write_file(sub, "ignored.txt", "this is not ini at all");
+    assert_int_equal(zt_config_load(main_path, registry, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg->daemon.interval_ms, 3 * 3600 * 1000);
+    assert_int_equal(cfg->n_instances, 2);
+    assert_string_equal(cfg->instances[0]->name, "a");
+    assert_string_equal(cfg->instances[1]->name, "b");
+    zt_config_free(cfg);
+
+    /* A duplicate instance across files names the second file and the first. */
+    write_file(sub, "30-dup.conf", "\n[collector:a]\ntype = fake\n");
+    cfg = NULL;
+    assert_true(zt_config_load(main_path, registry, &cfg, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "30-dup.conf:2: duplicate collector instance 'a'"));
+    assert_non_null(strstr(err, "10-early.conf:3)"));
+
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_config_missing_file(void **state)
+{
+    struct zt_config *cfg = NULL;
+    char err[512] = "";
+    assert_int_equal(zt_config_load("/nonexistent/ztmmd.conf", registry, &cfg, err, sizeof(err)),
+                     -ENOENT);
+    assert_non_null(strstr(err, "/nonexistent/ztmmd.conf: cannot read: No such file or directory"));
+}
+
+static void test_options_parsers(void **state)
+{
+    uint64_t v;
+    bool b;
+    assert_int_equal(zt_parse_duration_ms("500ms", &v), 0);
+    assert_int_equal(v, 500);
+    assert_int_equal(zt_parse_duration_ms("1d", &v), 0);
+    assert_int_equal(v, 86400000);
+    assert_int_equal(zt_parse_duration_ms("90", &v), 0);
+    assert_int_equal(v, 90000);
+    assert_int_equal(zt_parse_duration_ms("5 years", &v), -EINVAL);
+    assert_int_equal(zt_parse_duration_ms("99999999999999999999s", &v), -ERANGE);
+    assert_int_equal(zt_parse_size("10M", &v), 0);
+    assert_int_equal(v, 10 * 1024 * 1024);
+    assert_int_equal(zt_parse_bool("On", &b), 0);
+    assert_true(b);
+    assert_int_equal(zt_parse_bool("2", &b), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_binds_every_type),
+        cmocka_unit_test(test_config_empty_section_declares_instance),
+        cmocka_unit_test(test_config_inline_comments),
+        cmocka_unit_test(test_config_attest),
+        cmocka_unit_test(test_config_errors_name_file_and_line),
+        cmocka_unit_test(test_config_long_line_is_an_error),
+        cmocka_unit_test(test_config_dropins_in_lexical_order),
+        cmocka_unit_test(test_config_missing_file),
+        cmocka_unit_test(test_options_parsers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

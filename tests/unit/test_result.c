@@ -1,0 +1,256 @@
+/* test_result.c - the result document (ztmmd.result/1), its table, and offline re-evaluation. */
+#include <string.h>
+
+#include "result.h"
+#include "zt_test.h"
+
+static const char *catalog_json =
+    "{\"schema\":\"ztmmd.rules/1\",\"model\":{\"name\":\"CISA ZTMM\",\"version\":\"2.0\"},"
+    "\"pillars\":[{\"id\":\"identity\",\"name\":\"Identity\"},{\"id\":\"data\",\"name\":\"Data\"}],"
+    "\"functions\":[{\"id\":\"identity.authentication\",\"pillar\":\"identity\",\"name\":"
+    "\"Authentication\"},"
+    "{\"id\":\"identity.governance\",\"pillar\":\"identity\",\"name\":\"Governance\"},"
+    "{\"id\":\"data.encryption\",\"pillar\":\"data\",\"name\":\"Data Encryption\"}],"
+    "\"rules\":["
+    "{\"id\":\"host.sshd.no_password_auth\",\"function\":\"identity.authentication\",\"stage\":"
+    "\"initial\","
+    "\"title\":\"SSH refuses passwords\",\"remediation\":\"Set PasswordAuthentication no\","
+    "\"applies_if\":{\"key\":\"host.sshd.installed\",\"eq\":true},"
+    "\"check\":{\"key\":\"host.sshd.password_authentication\",\"eq\":false}},"
+    "{\"id\":\"host.pam.phishing_resistant\",\"function\":\"identity.authentication\",\"stage\":"
+    "\"advanced\","
+    "\"title\":\"Phishing-resistant second factor\",\"remediation\":\"Use pam_u2f\","
+    "\"check\":{\"key\":\"host.pam.phishing_resistant\",\"eq\":true}},"
+    "{\"id\":\"host.disk.root_encrypted\",\"function\":\"data.encryption\",\"stage\":\"initial\","
+    "\"title\":\"Root file system encrypted\",\"remediation\":\"Use LUKS\","
+    "\"check\":{\"key\":\"host.disk.root_encrypted\",\"eq\":true}}"
+    "]}";
+
+static struct zt_catalog *catalog(void)
+{
+    struct zt_catalog *cat = NULL;
+    char err[256];
+    if (zt_catalog_from_json(json_tokener_parse(catalog_json), "test-rules.json", &cat, err,
+                             sizeof(err)) < 0) {
+        fail_msg("%s", err);
+    }
+    return cat;
+}
+
+static struct zt_scan *scan_with_evidence(void)
+{
+    struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
+    snprintf(scan->scan_id, sizeof(scan->scan_id), "00000000-0000-4000-8000-000000000001");
+    scan->host = zt_xstrdup("web1");
+    scan->started_usec = 1700000000000000ULL;
+    scan->finished_usec = 1700000000250000ULL;
+    zt_evidence_set_init(&scan->evidence);
+    zt_evidence_add(&scan->evidence, "host.sshd.installed", json_object_new_boolean(1), "host",
+                    scan->started_usec, NULL);
+    zt_evidence_add(&scan->evidence, "host.sshd.password_authentication",
+                    json_object_new_boolean(0), "host", scan->started_usec,
+                    json_tokener_parse("{\"file\":\"/etc/ssh/sshd_config\",\"line\":12}"));
+    zt_evidence_add(&scan->evidence, "host.disk.root_encrypted", json_object_new_boolean(0), "host",
+                    scan->started_usec, NULL);
+    scan->runs = zt_xcalloc(2, sizeof(*scan->runs));
+    scan->runs[0] = (struct zt_run){.name = zt_xstrdup("host"),
+                                    .type = zt_xstrdup("host"),
+                                    .status = ZT_RUN_OK,
+                                    .duration_ms = 12,
+                                    .evidence = 3};
+    scan->runs[1] = (struct zt_run){.name = zt_xstrdup("contoso"),
+                                    .type = zt_xstrdup("entra"),
+                                    .status = ZT_RUN_ERROR,
+                                    .error = zt_xstrdup("https://login.example/x: 401"),
+                                    .requests = 2};
+    scan->n_runs = 2;
+    return scan;
+}
+
+static struct json_object *get(struct json_object *o, const char *path)
+{
+    /* "a.b.2.c": members and array indexes */
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+        if (json_object_is_type(o, json_type_array)) {
+            o = json_object_array_get_idx(o, (size_t)atoi(tok));
+        } else if (!json_object_object_get_ex(o, tok, &o)) {
+            fail_msg("no member %s in path %s", tok, path);
+        }
+    }
+    return o;
+}
+
+static const char *gets(struct json_object *o, const char *path)
+{
+    return json_object_get_string(get(o, path));
+}
+
+static void test_result_document_fields(void **state)
+{
+    struct zt_catalog *cat = catalog();
+    struct zt_scan *scan = scan_with_evidence();
+    const struct zt_attestation att[] = {{"identity.governance", ZT_STAGE_INITIAL}};
+    struct json_object *doc = zt_result_build(scan, cat, att, 1);
+
+    assert_string_equal(gets(doc, "schema"), "ztmmd.result/1");
+    assert_string_equal(gets(doc, "scan_id"), "00000000-0000-4000-8000-000000000001");
+    assert_string_equal(gets(doc, "started_at"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(gets(doc, "finished_at"), "2023-11-14T22:13:20.250Z");
+    assert_string_equal(gets(doc, "host"), "web1");
+    assert_string_equal(gets(doc, "model.name"), "CISA ZTMM");
+    assert_string_equal(gets(doc, "model.version"), "2.0");
+    /* collectors */
+    assert_string_equal(gets(doc, "collectors.0.status"), "ok");
+    assert_true(json_object_is_type(get(doc, "collectors.0.error"), json_type_null));
+    assert_int_equal(json_object_get_int(get(doc, "collectors.0.duration_ms")), 12);
+    assert_string_equal(gets(doc, "collectors.1.type"), "entra");
+    assert_string_equal(gets(doc, "collectors.1.status"), "error");
+    assert_string_equal(gets(doc, "collectors.1.error"), "https://login.example/x: 401");
+    assert_int_equal(json_object_get_int(get(doc, "collectors.1.requests")), 2);
+    /* evidence, sorted by key, with detail kept */
+    assert_int_equal(json_object_array_length(get(doc, "evidence")), 3);
+    assert_string_equal(gets(doc, "evidence.0.key"), "host.disk.root_encrypted");
+    assert_string_equal(gets(doc, "evidence.2.key"), "host.sshd.password_authentication");
+    assert_int_equal(json_object_get_int(get(doc, "evidence.2.detail.line")), 12);
+    assert_string_equal(gets(doc, "evidence.2.collector"), "host");
+    /* findings: one per rule, in catalog order */
+    assert_int_equal(json_object_array_length(get(doc, "findings")), 3);
+    assert_string_equal(gets(doc, "findings.0.rule"), "host.sshd.no_password_auth");
+    assert_string_equal(gets(doc, "findings.0.function"), "identity.authentication");
+    assert_string_equal(gets(doc, "findings.0.stage"), "initial");
+    assert_string_equal(gets(doc, "findings.0.status"), "pass");
+    assert_string_equal(gets(doc, "findings.0.evidence.0"), "host.sshd.password_authentication");
+    assert_string_equal(gets(doc, "findings.0.evidence.1"), "host.sshd.installed");
+    assert_string_equal(gets(doc, "findings.0.remediation"), "Set PasswordAuthentication no");
+    assert_string_equal(gets(doc, "findings.1.status"), "unknown");
+    assert_string_equal(gets(doc, "findings.2.status"), "fail");
+    /* functions: all of them, in order */
+    assert_int_equal(json_object_array_length(get(doc, "functions")), 3);
+    assert_string_equal(gets(doc, "functions.0.id"), "identity.authentication");
+    assert_string_equal(gets(doc, "functions.0.pillar"), "identity");
+    assert_string_equal(gets(doc, "functions.0.stage"), "initial");
+    assert_string_equal(gets(doc, "functions.0.bound"), "at_least");
+    assert_string_equal(gets(doc, "functions.0.coverage"), "0.5");
+    assert_false(json_object_get_boolean(get(doc, "functions.0.attested")));
+    assert_string_equal(gets(doc, "functions.1.stage"), "unknown");
+    assert_true(json_object_get_boolean(get(doc, "functions.1.attested")));
+    assert_string_equal(gets(doc, "functions.1.attested_stage"), "initial");
+    assert_string_equal(gets(doc, "functions.2.stage"), "traditional");
+    assert_string_equal(gets(doc, "functions.2.bound"), "exact");
+    /* pillars and overall */
+    assert_string_equal(gets(doc, "pillars.0.stage"), "initial");
+    assert_string_equal(gets(doc, "pillars.0.coverage"), "0.5");
+    assert_int_equal(json_object_get_int(get(doc, "pillars.0.with_attested.attested_functions")),
+                     1);
+    assert_string_equal(gets(doc, "pillars.1.stage"), "traditional");
+    assert_string_equal(gets(doc, "overall.stage"), "traditional");
+    assert_string_equal(gets(doc, "overall.coverage"), "0.6667");
+    json_object_put(doc);
+    zt_scan_free(scan);
+    zt_catalog_free(cat);
+}
+
+static void test_result_table_readable(void **state)
+{
+    struct zt_catalog *cat = catalog();
+    struct zt_scan *scan = scan_with_evidence();
+    struct json_object *doc = zt_result_build(scan, cat, NULL, 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    zt_result_print_table(doc, f);
+    fclose(f);
+    assert_non_null(strstr(text, "OVERALL: traditional"));
+    assert_non_null(strstr(text, ">= initial"));
+    assert_non_null(strstr(text, "Governance"));
+    assert_non_null(strstr(text, "unknown"));
+    assert_non_null(strstr(text, "contoso          entra        error"));
+    assert_non_null(strstr(text, "https://login.example/x: 401"));
+    assert_non_null(strstr(text, "FAIL initial   data.encryption: Root file system encrypted"));
+    free(text);
+    json_object_put(doc);
+    zt_scan_free(scan);
+    zt_catalog_free(cat);
+}
+
+static void test_result_offline_reevaluation_round_trip(void **state)
+{
+    struct zt_catalog *cat = catalog();
+    struct zt_scan *scan = scan_with_evidence();
+    struct json_object *doc = zt_result_build(scan, cat, NULL, 0);
+    struct json_object *reparsed = json_tokener_parse(json_object_to_json_string(doc));
+    struct zt_scan *again = NULL;
+    char err[256];
+
+    assert_int_equal(zt_scan_from_json(reparsed, &again, err, sizeof(err)), 0);
+    assert_string_equal(again->scan_id, scan->scan_id);
+    assert_int_equal(again->n_runs, 2);
+    assert_int_equal(again->runs[1].status, ZT_RUN_ERROR);
+    struct json_object *doc2 = zt_result_build(again, cat, NULL, 0);
+    assert_true(json_object_equal(get(doc, "findings"), get(doc2, "findings")));
+    assert_true(json_object_equal(get(doc, "functions"), get(doc2, "functions")));
+    assert_true(json_object_equal(get(doc, "evidence"), get(doc2, "evidence")));
+
+    /* A bare evidence array works too; a broken entry names its index. */
+    struct zt_scan *bare = NULL;
+    struct json_object *arr =
+        json_tokener_parse("[{\"key\":\"host.disk.root_encrypted\",\"value\":true}]");
+    assert_int_equal(zt_scan_from_json(arr, &bare, err, sizeof(err)), 0);
+    assert_int_equal(bare->evidence.n, 1);
+    struct json_object *broken =
+        json_tokener_parse("[{\"key\":\"a.b\",\"value\":1},{\"value\":2}]");
+    struct zt_scan *none = NULL;
+    assert_int_equal(zt_scan_from_json(broken, &none, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "evidence[1]"));
+    assert_null(none);
+    json_object_put(broken);
+    json_object_put(arr);
+    zt_scan_free(bare);
+    json_object_put(doc2);
+    zt_scan_free(again);
+    json_object_put(reparsed);
+    json_object_put(doc);
+    zt_scan_free(scan);
+    zt_catalog_free(cat);
+}
+
+static void test_result_attestations_checked_against_catalog(void **state)
+{
+    struct zt_catalog *cat = catalog();
+    struct zt_config *cfg = NULL;
+    struct zt_attestation *att = NULL;
+    char err[512];
+    static const struct zt_collector *const none[] = {NULL};
+
+    assert_int_equal(zt_config_load_string("/etc/ztmmd/ztmmd.conf",
+                                           "[attest]\nidentity.governance = advanced\n"
+                                           "identity.made_up = optimal\n",
+                                           none, &cfg, err, sizeof(err)),
+                     0);
+    assert_int_equal(zt_result_attestations(cfg, cat, &att, err, sizeof(err)), -EINVAL);
+    assert_non_null(
+        strstr(err, "/etc/ztmmd/ztmmd.conf:3: [attest] unknown ZTMM function 'identity.made_up'"));
+    zt_config_free(cfg);
+    assert_int_equal(zt_config_load_string("x.conf", "[attest]\nidentity.governance = advanced\n",
+                                           none, &cfg, err, sizeof(err)),
+                     0);
+    assert_int_equal(zt_result_attestations(cfg, cat, &att, err, sizeof(err)), 1);
+    assert_int_equal(att[0].stage, ZT_STAGE_ADVANCED);
+    free(att);
+    zt_config_free(cfg);
+    zt_catalog_free(cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_result_document_fields),
+        cmocka_unit_test(test_result_table_readable),
+        cmocka_unit_test(test_result_offline_reevaluation_round_trip),
+        cmocka_unit_test(test_result_attestations_checked_against_catalog),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,210 @@
+/* test_scan.c - scan orchestration: statuses, failures, time limits, concurrency bound. */
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "scan.h"
+#include "zt_test.h"
+
+struct fake_state {
+    char *mode;
+};
+
+static atomic_int running_now, running_max;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Behaviour chosen by the "mode" option. */
+static int fake_collect(void *state, struct zt_ctx *ctx)
+{
+    const char *mode = ((struct fake_state *)state)->mode;
+    int now = atomic_fetch_add(&running_now, 1) + 1;
+    int max = atomic_load(&running_max);
+    while (now > max && !atomic_compare_exchange_weak(&running_max, &max, now)) {
+    }
+    int r = 0;
+
+    if (zt_streq(mode, "ok")) {
+        zt_emit_bool(ctx, "fake.ok", true);
+        zt_ctx_count_request(ctx);
+        zt_ctx_count_request(ctx);
+    } else if (zt_streq(mode, "partial")) {
+        zt_emit_bool(ctx, "fake.partial", true);
+        zt_ctx_error(ctx, -EACCES, "cannot read /etc/thing: Permission denied");
+        zt_ctx_error(ctx, -EACCES, "cannot read /etc/other: Permission denied");
+    } else if (zt_streq(mode, "error")) {
+        r = zt_ctx_error(ctx, -ECONNREFUSED, "https://api.example.org/x: connection refused");
+    } else if (zt_streq(mode, "bare-error")) {
+        r = -EIO;
+    } else if (zt_streq(mode, "half")) {
+        zt_emit_int(ctx, "fake.half", 1);
+        r = zt_ctx_error(ctx, -ETIMEDOUT, "second endpoint timed out");
+    } else if (zt_streq(mode, "slow-cooperative")) {
+        zt_emit_bool(ctx, "fake.slow", true);
+        while (!zt_ctx_cancelled(ctx)) {
+            sleep_ms(5);
+        }
+        r = -ETIMEDOUT;
+    } else if (zt_streq(mode, "sleep100")) {
+        sleep_ms(100);
+        zt_emit_bool(ctx, "fake.sleep", true);
+    } else if (zt_streq(mode, "badkey")) {
+        zt_emit_bool(ctx, "Not A Key", true);
+    }
+    atomic_fetch_sub(&running_now, 1);
+    return r;
+}
+
+static const struct zt_option fake_options[] = {
+    {"mode", ZT_OPT_STRING, "ok", offsetof(struct fake_state, mode), 0, "behaviour"},
+    {NULL},
+};
+
+static const struct zt_collector fake = {
+    .name = "fake",
+    .options = fake_options,
+    .state_size = sizeof(struct fake_state),
+    .collect = fake_collect,
+};
+
+static const struct zt_collector *const registry[] = {&fake, NULL};
+
+static struct zt_config *config(const char *text)
+{
+    struct zt_config *cfg = NULL;
+    char err[512];
+    if (zt_config_load_string("test.conf", text, registry, &cfg, err, sizeof(err)) < 0) {
+        fail_msg("%s", err);
+    }
+    return cfg;
+}
+
+static const struct zt_run *run_named(const struct zt_scan *scan, const char *name)
+{
+    for (size_t i = 0; i < scan->n_runs; i++) {
+        if (strcmp(scan->runs[i].name, name) == 0) {
+            return &scan->runs[i];
+        }
+    }
+    fail_msg("no run named %s", name);
+    return NULL;
+}
+
+static void test_scan_statuses(void **state)
+{
+    struct zt_config *cfg = config(
+        "[collector:good]\ntype = fake\n[collector:part]\ntype = fake\nmode = partial\n"
+        "[collector:bad]\ntype = fake\nmode = error\n[collector:bare]\ntype = fake\nmode = "
+        "bare-error\n"
+        "[collector:half]\ntype = fake\nmode = half\n[collector:off]\ntype = fake\nenabled = no\n"
+        "[collector:key]\ntype = fake\nmode = badkey\n");
+    struct zt_scan *scan = NULL;
+
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_int_equal(scan->n_runs, 7);
+    assert_int_equal(strlen(scan->scan_id), 36);
+    assert_true(scan->finished_usec >= scan->started_usec);
+
+    const struct zt_run *r = run_named(scan, "good");
+    assert_int_equal(r->status, ZT_RUN_OK);
+    assert_null(r->error);
+    assert_int_equal(r->evidence, 1);
+    assert_int_equal(r->requests, 2);
+    assert_string_equal(r->type, "fake");
+
+    r = run_named(scan, "part");
+    assert_int_equal(r->status, ZT_RUN_PARTIAL);
+    assert_string_equal(r->error,
+                        "cannot read /etc/thing: Permission denied (and 1 more problems)");
+
+    r = run_named(scan, "bad");
+    assert_int_equal(r->status, ZT_RUN_ERROR);
+    assert_string_equal(r->error, "https://api.example.org/x: connection refused");
+
+    r = run_named(scan, "bare");
+    assert_int_equal(r->status, ZT_RUN_ERROR);
+    assert_string_equal(r->error, "failed: Input/output error");
+
+    r = run_named(scan, "half"); /* evidence before the failure is kept: partial */
+    assert_int_equal(r->status, ZT_RUN_PARTIAL);
+    assert_int_equal(r->evidence, 1);
+
+    assert_int_equal(run_named(scan, "off")->status, ZT_RUN_SKIPPED);
+
+    r = run_named(scan, "key"); /* a malformed key is rejected and reported, not dropped silently */
+    assert_int_equal(r->status, ZT_RUN_PARTIAL);
+    assert_non_null(strstr(r->error, "malformed key"));
+    assert_int_equal(r->evidence, 0);
+
+    assert_false(zt_scan_complete(scan));
+    /* Evidence of every instance is merged, tagged with its instance. */
+    const struct zt_evidence *e = NULL;
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.ok", &e), 1);
+    assert_string_equal(e->collector, "good");
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+static void test_scan_timeout_recorded_others_finish(void **state)
+{
+    struct zt_config *cfg = config("[collector:slow]\ntype = fake\nmode = slow-cooperative\n"
+                                   "timeout = 200ms\n[collector:good]\ntype = fake\n");
+    struct zt_scan *scan = NULL;
+
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    const struct zt_run *r = run_named(scan, "slow");
+    assert_int_equal(r->status, ZT_RUN_ERROR);
+    assert_string_equal(r->error, "timed out after 200 ms; its evidence was discarded");
+    assert_int_equal(r->evidence, 0);
+    assert_int_equal(run_named(scan, "good")->status, ZT_RUN_OK);
+    const struct zt_evidence *e = NULL;
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.slow", &e), 0);
+    assert_int_equal(scan->abandoned, 0); /* it noticed the cancellation */
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+static void test_scan_parallel_bound(void **state)
+{
+    struct zt_config *cfg = config("[daemon]\nmax_parallel_collectors = 2\n"
+                                   "[collector:a]\ntype = fake\nmode = sleep100\n"
+                                   "[collector:b]\ntype = fake\nmode = sleep100\n"
+                                   "[collector:c]\ntype = fake\nmode = sleep100\n"
+                                   "[collector:d]\ntype = fake\nmode = sleep100\n");
+    struct zt_scan *scan = NULL;
+
+    atomic_store(&running_max, 0);
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_true(zt_scan_complete(scan));
+    /* Never more than the bound at once, and they did overlap. */
+    assert_int_equal(atomic_load(&running_max), 2);
+    assert_int_equal(scan->evidence.n, 4);
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+static void test_scan_no_instances(void **state)
+{
+    struct zt_config *cfg = config("");
+    struct zt_scan *scan = NULL;
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_int_equal(scan->n_runs, 0);
+    assert_true(zt_scan_complete(scan));
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scan_statuses),
+        cmocka_unit_test(test_scan_timeout_recorded_others_finish),
+        cmocka_unit_test(test_scan_parallel_bound),
+        cmocka_unit_test(test_scan_no_instances),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
