@@ -2,5 +2,7 @@
 #include "registry.h"
 
 const struct zt_collector *const zt_collectors[] = {
+    &zt_collector_exec,
+    &zt_collector_host,
     NULL,
 };

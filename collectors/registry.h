@@ -5,3 +5,5 @@
 
 /* NULL-terminated; the config binds [collector:NAME] sections against it. */
 extern const struct zt_collector *const zt_collectors[];
+extern const struct zt_collector zt_collector_exec;
+extern const struct zt_collector zt_collector_host;

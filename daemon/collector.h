@@ -55,3 +55,5 @@ const char *zt_ctx_name(const struct zt_ctx *ctx);
  * scan was cancelled): long collectors check this between steps and return -ETIMEDOUT. */
 uint64_t zt_ctx_deadline_usec(const struct zt_ctx *ctx);
 bool zt_ctx_cancelled(const struct zt_ctx *ctx);
+/* Count an outside request (HTTP call, program run) for the result's "requests" figure. */
+void zt_ctx_count_request(struct zt_ctx *ctx);

@@ -20,6 +20,5 @@ const char *zt_ctx_first_error(const struct zt_ctx *ctx);
 size_t zt_ctx_error_count(const struct zt_ctx *ctx);
 /* Ask the collector to stop: zt_ctx_cancelled() turns true. Safe from another thread. */
 void zt_ctx_cancel(struct zt_ctx *ctx);
-/* Count an outside request (HTTP call, program run) for the result's "requests" figure. */
-void zt_ctx_count_request(struct zt_ctx *ctx);
+/* The outside requests counted with zt_ctx_count_request() (collector.h), for "requests". */
 uint64_t zt_ctx_requests(const struct zt_ctx *ctx);

@@ -107,7 +107,9 @@ static void *job_thread(void *arg)
     job->finished = true;
     job->end_mono = zt_now_mono_usec();
     if (job->state == JOB_RUNNING) {
-        job->state = JOB_DONE;
+        /* A collector that only returned because its deadline passed has timed out, whether or
+         * not the runner noticed first: the outcome must not depend on that race. */
+        job->state = job->end_mono >= job->deadline_mono ? JOB_TIMED_OUT : JOB_DONE;
         rn->running--;
     }
     pthread_cond_broadcast(&rn->cond);

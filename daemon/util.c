@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -94,14 +96,11 @@ char *zt_path_join(const char *root, const char *path)
     return zt_xasprintf("%.*s/%s", (int)rl, root, path);
 }
 
-int zt_read_file(const char *path, size_t max_bytes, char **ret, size_t *len)
+/* Read all of fd (at most max_bytes, else -EFBIG). */
+static int read_fd(int fd, size_t max_bytes, char **ret, size_t *len)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
 
-    if (fd < 0) {
-        return -errno;
-    }
     if (fstat(fd, &st) < 0) {
         return -errno;
     }
@@ -144,10 +143,41 @@ int zt_read_file(const char *path, size_t max_bytes, char **ret, size_t *len)
     return 0;
 }
 
+int zt_read_file(const char *path, size_t max_bytes, char **ret, size_t *len)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+    if (fd < 0) {
+        return -errno;
+    }
+    return read_fd(fd, max_bytes, ret, len);
+}
+
 int zt_read_file_at(const char *root, const char *path, size_t max_bytes, char **ret, size_t *len)
 {
-    _cleanup_free_ char *full = zt_path_join(root, path);
-    return zt_read_file(full, max_bytes, ret, len);
+    while (*path == '/') {
+        path++;
+    }
+    if (root[strspn(root, "/")] == '\0') {
+        _cleanup_free_ char *abs = zt_xasprintf("/%s", path);
+        return zt_read_file(abs, max_bytes, ret, len);
+    }
+    /* Resolve inside root, so that an absolute or ".." symlink in a mounted image or fake tree
+     * cannot make us read the real host's files instead. */
+    _cleanup_close_ int dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        return -errno;
+    }
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY, .resolve = RESOLVE_IN_ROOT};
+    _cleanup_close_ int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    if (fd < 0 && errno == ENOSYS) { /* kernel older than 5.6 */
+        _cleanup_free_ char *full = zt_path_join(root, path);
+        return zt_read_file(full, max_bytes, ret, len);
+    }
+    if (fd < 0) {
+        return -errno;
+    }
+    return read_fd(fd, max_bytes, ret, len);
 }
 
 bool zt_streq(const char *a, const char *b)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# install-deps.sh - install what building and testing ztmmd needs on Debian 12 (run as root).
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps.sh: run as root (or with sudo)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    build-essential cmake pkg-config git ca-certificates \
+    libcurl4-openssl-dev libjson-c-dev libsystemd-dev libcmocka-dev libinih-dev \
+    libssl-dev libxml2-dev \
+    python3 openssl clang systemd util-linux iproute2 procps >/dev/null
+echo "install-deps.sh: dependencies installed"
