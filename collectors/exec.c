@@ -249,7 +249,7 @@ static const struct zt_option exec_options[] = {
      "largest output accepted from the program (at most 64M)"},
     {"working_directory", ZT_OPT_PATH, NULL, OFF(working_directory), 0,
      "directory the program runs in (default: the daemon's)"},
-    {NULL},
+    {.key = NULL},
 };
 #undef OFF
 

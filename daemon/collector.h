@@ -57,3 +57,23 @@ uint64_t zt_ctx_deadline_usec(const struct zt_ctx *ctx);
 bool zt_ctx_cancelled(const struct zt_ctx *ctx);
 /* Count an outside request (HTTP call, program run) for the result's "requests" figure. */
 void zt_ctx_count_request(struct zt_ctx *ctx);
+
+/* ---- HTTP and secrets (daemon/http.h, daemon/secret.h) --------------------------------------
+ * Collectors reach HTTPS APIs only through these calls; curl stays inside the core. */
+#include "http.h"
+#include "secret.h"
+
+/* The HTTP engine of this scan (borrowed). When the scan set none (a collector's unit test), a
+ * private engine with default limits is started on first use and freed with the context;
+ * returns NULL only if that fails. */
+struct zt_http_engine *zt_ctx_http_engine(struct zt_ctx *ctx);
+/* Run one call (every page of it) with the collection's deadline and cancellation; each HTTP
+ * attempt counts in the result's "requests". Returns 0 or res->error; on failure res->message
+ * names method, URL and reason: `return zt_ctx_error(ctx, r, "%s", res.message);`. */
+int zt_ctx_http(struct zt_ctx *ctx, const struct zt_http_request *req, struct zt_http_result *res);
+/* Issue independent calls together: create a group counted for ctx, add calls (each gets the
+ * collection's deadline and cancellation), then zt_http_group_wait() and zt_http_group_free().
+ * Page callbacks run on the thread that waits. Return 0 or a negative errno. */
+int zt_ctx_http_group_new(struct zt_ctx *ctx, struct zt_http_group **ret);
+int zt_ctx_http_group_add(struct zt_ctx *ctx, struct zt_http_group *g,
+                          const struct zt_http_request *req, struct zt_http_result *res);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "log.h"
 
 struct zt_ctx {
@@ -16,6 +17,8 @@ struct zt_ctx {
     uint64_t deadline_usec;
     atomic_bool cancelled;
     atomic_uint_fast64_t requests;
+    struct zt_http_engine *http;       /* borrowed from the scan, or http_owned */
+    struct zt_http_engine *http_owned; /* started on first use when the scan set none */
 };
 
 struct zt_ctx *zt_ctx_new(const char *name, uint64_t deadline_usec)
@@ -36,6 +39,7 @@ void zt_ctx_free(struct zt_ctx *ctx)
         return;
     }
     zt_evidence_set_free(&ctx->evidence);
+    zt_http_engine_free(ctx->http_owned);
     free(ctx->first_error);
     free(ctx->name);
     free(ctx);
@@ -149,4 +153,17 @@ void zt_ctx_count_request(struct zt_ctx *ctx)
 uint64_t zt_ctx_requests(const struct zt_ctx *ctx)
 {
     return atomic_load(&ctx->requests);
+}
+
+void zt_ctx_set_http(struct zt_ctx *ctx, struct zt_http_engine *e)
+{
+    ctx->http = e;
+}
+
+struct zt_http_engine *zt_ctx_http_engine(struct zt_ctx *ctx)
+{
+    if (!ctx->http && zt_http_engine_new(NULL, &ctx->http_owned) == 0) {
+        ctx->http = ctx->http_owned;
+    }
+    return ctx->http;
 }

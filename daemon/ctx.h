@@ -22,3 +22,8 @@ size_t zt_ctx_error_count(const struct zt_ctx *ctx);
 void zt_ctx_cancel(struct zt_ctx *ctx);
 /* The outside requests counted with zt_ctx_count_request() (collector.h), for "requests". */
 uint64_t zt_ctx_requests(const struct zt_ctx *ctx);
+
+struct zt_http_engine;
+/* Give the context the scan's HTTP engine (borrowed: the scan owns it and frees it after every
+ * collector finished). Without one, zt_ctx_http_engine() starts a private engine. */
+void zt_ctx_set_http(struct zt_ctx *ctx, struct zt_http_engine *e);

@@ -12,7 +12,7 @@ struct host_state {
 static const struct zt_option host_options[] = {
     {"root", ZT_OPT_PATH, "/", offsetof(struct host_state, root), 0,
      "read host files and /proc, /sys under this directory (a fake tree in tests)"},
-    {NULL},
+    {.key = NULL},
 };
 
 typedef int (*probe_fn)(struct zt_host *h);

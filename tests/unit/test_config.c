@@ -39,7 +39,7 @@ static const struct zt_option fake_options[] = {
     {"wait", ZT_OPT_DURATION, "30s", OFF(wait_ms), 0, "wait"},
     {"size", ZT_OPT_SIZE, "1M", OFF(size), 0, "size"},
     {"list", ZT_OPT_STRLIST, "a b", OFF(list), 0, "list"},
-    {NULL},
+    {.key = NULL},
 };
 
 static const struct zt_collector fake = {
@@ -53,7 +53,7 @@ static const struct zt_collector fake = {
 
 static const struct zt_option required_options[] = {
     {"tenant_id", ZT_OPT_STRING, NULL, 0, ZT_OPT_REQUIRED, "tenant"},
-    {NULL},
+    {.key = NULL},
 };
 
 static const struct zt_collector needs = {

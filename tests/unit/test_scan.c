@@ -61,7 +61,7 @@ static int fake_collect(void *state, struct zt_ctx *ctx)
 
 static const struct zt_option fake_options[] = {
     {"mode", ZT_OPT_STRING, "ok", offsetof(struct fake_state, mode), 0, "behaviour"},
-    {NULL},
+    {.key = NULL},
 };
 
 static const struct zt_collector fake = {

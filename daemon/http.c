@@ -1,0 +1,442 @@
+/* http.c - calls and groups on the engine: submission, retries with backoff and server hints,
+ * 401 token refresh, page delivery and pagination. Runs on the thread that waits for a group. */
+#include "http.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http_internal.h"
+#include "log.h"
+#include "secret.h"
+#include "util.h"
+
+struct zt_http_page {
+    struct zt_http_xfer *x;
+    struct json_object *json;
+    const char *url;
+    unsigned index;
+};
+
+const char *zt_http_method_to_string(enum zt_http_method m)
+{
+    static const char *const names[_ZT_HTTP_METHOD_MAX] = {
+        [ZT_HTTP_GET] = "GET",     [ZT_HTTP_POST] = "POST",     [ZT_HTTP_PUT] = "PUT",
+        [ZT_HTTP_PATCH] = "PATCH", [ZT_HTTP_DELETE] = "DELETE",
+    };
+    return (unsigned)m < _ZT_HTTP_METHOD_MAX ? names[m] : NULL;
+}
+
+/* Find header name in a raw header block; copy its (trimmed) value into buf. */
+static const char *find_header(const char *block, const char *name, char *buf, size_t len)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = block; p && *p;) {
+        const char *eol = strpbrk(p, "\r\n");
+        size_t line = eol ? (size_t)(eol - p) : strlen(p);
+        if (line > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
+            const char *v = p + n + 1;
+            while (*v == ' ' || *v == '\t') {
+                v++;
+            }
+            size_t vl = line - (size_t)(v - p);
+            while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) {
+                vl--;
+            }
+            snprintf(buf, len, "%.*s", (int)vl, v);
+            return buf;
+        }
+        p = eol ? eol + strspn(eol, "\r\n") : NULL;
+    }
+    return NULL;
+}
+
+struct json_object *zt_http_page_json(const struct zt_http_page *p)
+{
+    return p->json;
+}
+
+const char *zt_http_page_body(const struct zt_http_page *p, size_t *len)
+{
+    if (len) {
+        *len = p->x->body_len;
+    }
+    return p->x->body ? p->x->body : "";
+}
+
+long zt_http_page_status(const struct zt_http_page *p)
+{
+    return p->x->status;
+}
+
+unsigned zt_http_page_index(const struct zt_http_page *p)
+{
+    return p->index;
+}
+
+const char *zt_http_page_url(const struct zt_http_page *p)
+{
+    return p->url;
+}
+
+const char *zt_http_page_header(const struct zt_http_page *p, const char *name, char *buf,
+                                size_t len)
+{
+    return find_header(p->x->headers, name, buf, len);
+}
+
+/* Record the failure of call c: "GET https://host/path (attempt 2/5): reason". */
+_printf_(3, 4) static int call_fail(struct zt_http_call *c, int err, const char *fmt, ...)
+{
+    char reason[320], url[256];
+    va_list ap;
+    unsigned max = c->group->engine ? zt_http_engine_limits(c->group->engine)->max_attempts : 1;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    zt_http_redact_url(c->url, url, sizeof(url));
+    char page[32] = "";
+    if (c->page > 0) {
+        snprintf(page, sizeof(page), "page %u, ", c->page + 1);
+    }
+    /* Truncation is fine here: the reason comes last and is the least important part. */
+    if (snprintf(c->res->message, sizeof(c->res->message), "%s %s (%sattempt %u/%u): %s",
+                 zt_http_method_to_string(c->req.method), url, page, c->attempt, max,
+                 reason) >= (int)sizeof(c->res->message)) {
+        c->res->message[sizeof(c->res->message) - 1] = '\0';
+    }
+    c->res->error = err;
+    c->finished = true;
+    return err;
+}
+
+static void call_done(struct zt_http_call *c)
+{
+    c->res->error = 0;
+    c->res->message[0] = '\0';
+    c->finished = true;
+}
+
+/* Counts token fetch attempts on the call that needed the token. */
+static void count_token_attempt(void *data)
+{
+    struct zt_http_call *c = data;
+    c->res->attempts++;
+    if (c->group->on_attempt) {
+        c->group->on_attempt(c->group->on_attempt_data);
+    }
+}
+
+/* Queue the next attempt of c after delay_ms (with a fresh bearer token if needed). */
+int zt_http_call_submit(struct zt_http_call *c, uint64_t delay_ms)
+{
+    _cleanup_(zt_secret_freep) char *token = NULL;
+    _cleanup_(zt_secret_freep) char *auth = NULL;
+    struct zt_http_xfer *x = NULL;
+    char err[384];
+
+    if (c->req.auth) {
+        int r = zt_oauth_token(c->group->engine, c->req.auth, &token, &c->token_gen,
+                               count_token_attempt, c, err, sizeof(err));
+        if (r < 0) {
+            return call_fail(c, r, "cannot get an access token: %s", err);
+        }
+        auth = zt_xasprintf("Authorization: Bearer %s", token);
+    }
+    int r = zt_http_xfer_new(c->group->engine, c, auth, &x);
+    if (r < 0) {
+        return call_fail(c, r, "cannot create transfer");
+    }
+    x->not_before_usec = delay_ms ? zt_now_mono_usec() + delay_ms * 1000 : 0;
+    zt_http_engine_submit(c->group->engine, x);
+    return 0;
+}
+
+static bool status_accepted(const struct zt_http_call *c, long status)
+{
+    if (status >= 200 && status < 300) {
+        return true;
+    }
+    for (const int *s = c->accept_status; s && *s; s++) {
+        if (*s == status) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The next page URL of c after this page, or NULL at the end. */
+static char *next_url(struct zt_http_call *c, const struct zt_http_page *p)
+{
+    char buf[8192];
+    char *ret = NULL;
+    struct json_object *v = NULL;
+
+    switch (c->req.paging) {
+    case ZT_PAGING_ODATA: /* the key holds a dot: not a path */
+        if (!json_object_is_type(p->json, json_type_object) ||
+            !json_object_object_get_ex(p->json, "@odata.nextLink", &v)) {
+            return NULL;
+        }
+        break;
+    case ZT_PAGING_JSON_URL:
+    case ZT_PAGING_JSON_TOKEN:
+        v = zt_http_json_path(p->json, c->next_field);
+        break;
+    case ZT_PAGING_LINK:
+        if (find_header(p->x->headers, "Link", buf, sizeof(buf)) &&
+            zt_http_link_next(buf, &ret) == 0) {
+            return ret;
+        }
+        return NULL;
+    default:
+        return NULL;
+    }
+    if (!v || json_object_is_type(v, json_type_null) ||
+        (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int))) {
+        return NULL;
+    }
+    const char *s = json_object_get_string(v);
+    if (!s[0]) {
+        return NULL;
+    }
+    if (c->req.paging == ZT_PAGING_JSON_TOKEN) {
+        return zt_http_url_set_param(c->first_url, c->token_param, s);
+    }
+    return zt_xstrdup(s);
+}
+
+/* Move c to url next (checked against loops and origin changes) and submit it. */
+static int call_follow(struct zt_http_call *c, char *next)
+{
+    char origin[256];
+    unsigned max_pages =
+        c->req.max_pages ? c->req.max_pages : zt_http_engine_limits(c->group->engine)->max_pages;
+
+    if (zt_streq(next, c->url)) {
+        free(next);
+        return call_fail(c, -ELOOP, "the next-page link repeats the current URL (paging loop)");
+    }
+    if (c->page + 1 >= max_pages) {
+        free(next);
+        return call_fail(c, -ELOOP, "more than %u pages: stopping (paging loop?)", max_pages);
+    }
+    if (!zt_http_url_origin(next, origin, sizeof(origin)) || !zt_streq(origin, c->origin)) {
+        free(next);
+        return call_fail(c, -EPERM, "the next-page link leaves %s: refusing to follow it",
+                         c->origin);
+    }
+    free(c->url);
+    c->url = next;
+    c->page++;
+    c->attempt = 0;
+    c->auth_retried = false;
+    return zt_http_call_submit(c, 0);
+}
+
+/* Parse the body of an accepted response, hand it to on_page, then follow the next link. */
+static int call_deliver(struct zt_http_call *c, struct zt_http_xfer *x)
+{
+    _cleanup_json_ struct json_object *json = NULL;
+    bool ok2xx = x->status >= 200 && x->status < 300;
+
+    if (!c->req.raw && x->body_len > 0) {
+        struct json_tokener *tok = json_tokener_new();
+        json = json_tokener_parse_ex(tok, x->body, (int)x->body_len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t off = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        if (!json || jerr != json_tokener_success || off != x->body_len) {
+            json_object_put(TAKE_PTR(json));
+            if (ok2xx) {
+                return call_fail(c, -EBADMSG, "HTTP %ld: malformed JSON body (%zu bytes): %s",
+                                 x->status, x->body_len,
+                                 jerr != json_tokener_success ? json_tokener_error_desc(jerr)
+                                                              : "trailing data");
+            }
+        }
+    }
+    struct zt_http_page p = {.x = x, .json = json, .url = c->url, .index = c->page};
+    int r = c->req.on_page ? c->req.on_page(c->req.userdata, &p) : 0;
+    c->res->pages++;
+    if (r < 0) {
+        return call_fail(c, r, "processing the response failed: %s", strerror(-r));
+    }
+    char *next = r == 0 ? next_url(c, &p) : NULL;
+    if (!next) {
+        call_done(c);
+        return 0;
+    }
+    return call_follow(c, next);
+}
+
+/* The wait a 429/503 response asks for (Retry-After, X-Rate-Limit-Reset,
+ * X-RateLimit-RetryAfter), in ms; -ENOENT when it gives none. Epochs are compared with the
+ * server's Date to be immune to clock skew. */
+static int server_hint_ms(const struct zt_http_xfer *x, uint64_t *ret)
+{
+    char buf[128];
+    int64_t now = (int64_t)time(NULL), epoch = 0;
+    uint64_t v = 0;
+
+    if (find_header(x->headers, "Date", buf, sizeof(buf))) {
+        zt_http_parse_date(buf, &now);
+    }
+    if (find_header(x->headers, "Retry-After", buf, sizeof(buf)) &&
+        zt_http_parse_retry_after(buf, now, ret) == 0) {
+        return 0;
+    }
+    if ((find_header(x->headers, "X-Rate-Limit-Reset", buf, sizeof(buf)) ||
+         find_header(x->headers, "X-RateLimit-RetryAfter", buf, sizeof(buf))) &&
+        zt_parse_uint64(buf, &v) == 0) {
+        epoch = (int64_t)(v > INT64_MAX ? INT64_MAX : v);
+        uint64_t sec = epoch > now ? (uint64_t)(epoch - now) : 0;
+        *ret = (sec > 7 * 24 * 3600 ? 7 * 24 * 3600 : sec) * 1000 + 1000; /* +1 s: reset is
+                                                                           * second-granular */
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* Exponential backoff for attempt n (1-based): full jitter, or equal jitter (at least half the
+ * step) when the server said "too many" without saying how long. */
+static uint64_t backoff_ms(const struct zt_http_limits *l, unsigned n, bool equal_jitter)
+{
+    uint64_t step = l->backoff_base_ms;
+    for (unsigned i = 1; i < n && step < l->backoff_cap_ms; i++) {
+        step *= 2;
+    }
+    if (step > l->backoff_cap_ms) {
+        step = l->backoff_cap_ms;
+    }
+    return equal_jitter ? step / 2 + zt_http_random(step / 2 + 1) : zt_http_random(step + 1);
+}
+
+static int status_errno(long status)
+{
+    switch (status) {
+    case 400:
+        return -EINVAL;
+    case 401:
+    case 403:
+        return -EACCES;
+    case 404:
+    case 410:
+        return -ENOENT;
+    case 408:
+    case 504:
+        return -ETIMEDOUT;
+    case 429:
+        return -EBUSY;
+    default:
+        return -EIO;
+    }
+}
+
+static bool status_retryable(long status)
+{
+    return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+           status == 504;
+}
+
+static bool errno_retryable(int err)
+{
+    return err == -ECONNREFUSED || err == -ECONNRESET || err == -ETIMEDOUT ||
+           err == -EHOSTUNREACH || err == -EIO;
+}
+
+/* A short printable excerpt of an error body for messages. */
+static const char *excerpt(const struct zt_http_xfer *x, char *buf, size_t len)
+{
+    size_t n = x->body_len < len - 1 ? x->body_len : len - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)x->body[i];
+        buf[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : ' ';
+    }
+    buf[n] = '\0';
+    return n ? buf : "(empty body)";
+}
+
+/* Schedule a retry after delay_ms unless attempts or the deadline are exhausted. */
+static int call_retry(struct zt_http_call *c, uint64_t delay_ms, const char *reason, int err)
+{
+    const struct zt_http_limits *l = zt_http_engine_limits(c->group->engine);
+
+    if (c->attempt >= l->max_attempts) {
+        return call_fail(c, err, "%s; giving up after %u attempts", reason, c->attempt);
+    }
+    if (c->req.deadline_usec && zt_now_mono_usec() + delay_ms * 1000 >= c->req.deadline_usec) {
+        return call_fail(c, -ETIMEDOUT, "%s; retrying in %llu ms would pass the deadline", reason,
+                         (unsigned long long)delay_ms);
+    }
+    return zt_http_call_submit(c, delay_ms);
+}
+
+static int call_handle_status(struct zt_http_call *c, struct zt_http_xfer *x)
+{
+    const struct zt_http_limits *l = zt_http_engine_limits(c->group->engine);
+    char reason[256], body[161];
+    uint64_t hint = 0;
+
+    if (x->status == 401 && c->req.auth && !c->auth_retried) {
+        /* The token may have been revoked or expired early: fetch a fresh one, once. */
+        zt_oauth_invalidate(c->group->engine, c->req.auth, c->token_gen);
+        c->auth_retried = true;
+        return zt_http_call_submit(c, 0);
+    }
+    snprintf(reason, sizeof(reason), "HTTP %ld: %s", x->status, excerpt(x, body, sizeof(body)));
+    if (!status_retryable(x->status)) {
+        return call_fail(c, status_errno(x->status), "%s", reason);
+    }
+    if ((x->status == 429 || x->status == 503) && server_hint_ms(x, &hint) == 0) {
+        return call_retry(c, hint < l->retry_after_cap_ms ? hint : l->retry_after_cap_ms, reason,
+                          status_errno(x->status));
+    }
+    return call_retry(c, backoff_ms(l, c->attempt, x->status == 429), reason,
+                      status_errno(x->status));
+}
+
+/* One attempt of c finished: count it, then deliver, retry or fail. */
+void zt_http_call_handle(struct zt_http_call *c, struct zt_http_xfer *x)
+{
+    const struct zt_http_limits *l = zt_http_engine_limits(c->group->engine);
+
+    c->attempt++;
+    c->res->attempts++;
+    if (c->group->on_attempt) {
+        c->group->on_attempt(c->group->on_attempt_data);
+    }
+    c->res->status = x->status;
+    if (zt_log_get_level() >= LOG_DEBUG) {
+        char u[256];
+        log_debug("%s %s: HTTP %ld%s%s (attempt %u, %llu ms)",
+                  zt_http_method_to_string(c->req.method), zt_http_redact_url(c->url, u, sizeof(u)),
+                  x->status, x->error ? ", " : "", x->error ? x->errmsg : "", c->attempt,
+                  (unsigned long long)(x->started_usec
+                                           ? (zt_now_mono_usec() - x->started_usec) / 1000
+                                           : 0));
+    }
+    if (x->error == -EFBIG) {
+        call_fail(c, -EFBIG, "response body exceeds the maximum of %llu bytes: transfer aborted",
+                  (unsigned long long)l->max_body);
+    } else if (x->error == -E2BIG) {
+        call_fail(c, -E2BIG, "response headers exceed 64 KiB: transfer aborted");
+    } else if (x->error == -ECANCELED) {
+        call_fail(c, -ECANCELED, "cancelled");
+    } else if (x->error && errno_retryable(x->error)) {
+        char reason[300];
+        snprintf(reason, sizeof(reason), "%s", x->errmsg);
+        call_retry(c, backoff_ms(l, c->attempt, false), reason, x->error);
+    } else if (x->error) {
+        call_fail(c, x->error, "%s", x->errmsg);
+    } else if (status_accepted(c, x->status)) {
+        call_deliver(c, x);
+    } else {
+        call_handle_status(c, x);
+    }
+}

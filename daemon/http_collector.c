@@ -1,0 +1,56 @@
+/* http_collector.c - the collector-facing HTTP calls: the engine of the context, with the
+ * collection's deadline, cancellation and request counting applied. */
+#include "collector.h"
+#include "ctx.h"
+
+static void count_attempt(void *data)
+{
+    zt_ctx_count_request(data);
+}
+
+static bool ctx_cancelled(void *data)
+{
+    return zt_ctx_cancelled(data);
+}
+
+int zt_ctx_http_group_new(struct zt_ctx *ctx, struct zt_http_group **ret)
+{
+    struct zt_http_engine *e = zt_ctx_http_engine(ctx);
+    if (!e) {
+        return zt_ctx_error(ctx, -ENOMEM, "cannot start the HTTP engine");
+    }
+    return zt_http_group_new(e, count_attempt, ctx, ret);
+}
+
+int zt_ctx_http_group_add(struct zt_ctx *ctx, struct zt_http_group *g,
+                          const struct zt_http_request *req, struct zt_http_result *res)
+{
+    struct zt_http_request r = *req;
+
+    if (!r.deadline_usec) {
+        r.deadline_usec = zt_ctx_deadline_usec(ctx);
+    }
+    if (!r.cancelled) {
+        r.cancelled = ctx_cancelled;
+        r.cancel_data = ctx;
+    }
+    return zt_http_group_add(g, &r, res);
+}
+
+int zt_ctx_http(struct zt_ctx *ctx, const struct zt_http_request *req, struct zt_http_result *res)
+{
+    _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
+
+    int r = zt_ctx_http_group_new(ctx, &g);
+    if (r < 0) {
+        *res = (struct zt_http_result){.error = r};
+        snprintf(res->message, sizeof(res->message), "cannot start the HTTP engine");
+        return r;
+    }
+    r = zt_ctx_http_group_add(ctx, g, req, res);
+    if (r < 0) {
+        return r;
+    }
+    zt_http_group_wait(g);
+    return res->error;
+}

@@ -1,0 +1,513 @@
+/* test_http.c - the HTTP engine against the HTTPS fixture server: paging, throttling, faults,
+ * TLS policy, concurrency and pacing, asserted on results and on the server's request log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ctx.h"
+#include "http.h"
+#include "test_http_fixture.h"
+
+static char dir[PATH_MAX];
+static char ca[PATH_MAX], other_ca[PATH_MAX];
+
+struct env {
+    struct fixture f;
+    struct zt_http_engine *e;
+};
+
+static int setup_pki(void **state)
+{
+    fixture_pki(dir, sizeof(dir));
+    fixture_join(ca, sizeof(ca), dir, "/certs/ca.pem");
+    fixture_join(other_ca, sizeof(other_ca), dir, "/certs/other-ca.pem");
+    return 0;
+}
+
+static int teardown_pki(void **state)
+{
+    fixture_rmrf(dir);
+    return 0;
+}
+
+static struct env *env_start(const char *scenario)
+{
+    struct env *v = calloc(1, sizeof(*v));
+    struct zt_http_limits l;
+
+    zt_http_limits_default(&l);
+    l.backoff_base_ms = 50;
+    l.backoff_cap_ms = 200;
+    l.max_attempts = 4;
+    l.max_body = 1024 * 1024;
+    l.total_timeout_ms = 10000;
+    fixture_start(&v->f, dir, scenario);
+    assert_int_equal(zt_http_engine_new(&l, &v->e), 0);
+    return v;
+}
+
+static void env_stop(struct env *v)
+{
+    zt_http_engine_free(v->e);
+    fixture_stop(&v->f);
+    free(v);
+}
+
+static char *url(struct env *v, const char *path)
+{
+    static char buf[512];
+    snprintf(buf, sizeof(buf), "%s%s", v->f.base, path);
+    return buf;
+}
+
+/* Collects the "id" (or "name") of every element of the page's item array. */
+struct items {
+    const char *array; /* dotted path, "" = the body is the array */
+    const char *key;
+    char seen[64][32];
+    size_t n;
+};
+
+static int on_items(void *userdata, const struct zt_http_page *p)
+{
+    struct items *it = userdata;
+    struct json_object *j = zt_http_page_json(p);
+    struct json_object *a = it->array[0] ? zt_http_json_path(j, it->array) : j;
+
+    assert_non_null(a);
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        struct json_object *v = zt_http_json_path(json_object_array_get_idx(a, i), it->key);
+        assert_non_null(v);
+        assert_true(it->n < 64);
+        snprintf(it->seen[it->n++], sizeof(it->seen[0]), "%s", json_object_get_string(v));
+    }
+    return 0;
+}
+
+static void assert_items(const struct items *it, const char *const *expected, size_t n)
+{
+    assert_int_equal(it->n, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(it->seen[i], expected[i]);
+    }
+}
+
+static void test_http_paging_odata_every_item_once(void **state)
+{
+    struct env *v = env_start("paging");
+    char token_url[256];
+    snprintf(token_url, sizeof(token_url), "%s/contoso/oauth2/v2.0/token", v->f.base);
+    struct zt_oauth_config auth = {.token_url = token_url,
+                                   .client_id = "app-paging",
+                                   .scope = "https://graph.microsoft.com/.default",
+                                   .client_secret = "paging-secret",
+                                   .ca_file = ca};
+    struct items it = {.array = "value", .key = "id"};
+    struct zt_http_request req = {.url = url(v, "/v1.0/users?$top=3"),
+                                  .ca_file = ca,
+                                  .auth = &auth,
+                                  .paging = ZT_PAGING_ODATA,
+                                  .on_page = on_items,
+                                  .userdata = &it};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    static const char *const ids[] = {"u1", "u2", "u3", "u4", "u5", "u6", "u7"};
+    assert_items(&it, ids, 7);
+    assert_int_equal(res.pages, 3);
+    assert_int_equal(res.attempts, 4); /* one token request + three pages */
+    /* Every page carried the one issued token. */
+    struct json_object *log = fixture_log(&v->f), *e[8];
+    size_t n = fixture_entries(log, "/v1.0/users", e, 8);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(fixture_str(e[i], "token"), "tok-1");
+    }
+    json_object_put(log);
+    env_stop(v);
+}
+
+static void test_http_401_without_token_is_error(void **state)
+{
+    struct env *v = env_start("paging");
+    struct zt_http_request req = {
+        .url = url(v, "/api/v1/users?limit=2"), .ca_file = ca, .paging = ZT_PAGING_LINK};
+    struct zt_http_result res;
+
+    /* No token: the fixture answers 401 to API calls without one when oauth is configured. */
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EACCES);
+    assert_non_null(strstr(res.message, "HTTP 401"));
+    env_stop(v);
+}
+
+static void test_http_paging_styles(void **state)
+{
+    struct env *v = env_start("paging");
+    char token_url[256];
+    snprintf(token_url, sizeof(token_url), "%s/t/oauth2/v2.0/token", v->f.base);
+    struct zt_oauth_config auth = {.token_url = token_url,
+                                   .client_id = "app-paging",
+                                   .scope = "s",
+                                   .client_secret = "paging-secret",
+                                   .ca_file = ca};
+    struct zt_http_result res;
+
+    struct items okta = {.array = "", .key = "id"};
+    struct zt_http_request req = {.url = url(v, "/api/v1/users?limit=2"),
+                                  .ca_file = ca,
+                                  .auth = &auth,
+                                  .paging = ZT_PAGING_LINK,
+                                  .on_page = on_items,
+                                  .userdata = &okta};
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    static const char *const o[] = {"o1", "o2", "o3"};
+    assert_items(&okta, o, 3);
+
+    struct items k8s = {.array = "items", .key = "metadata.name"};
+    req = (struct zt_http_request){.url = url(v, "/api/v1/namespaces?limit=2"),
+                                   .ca_file = ca,
+                                   .auth = &auth,
+                                   .paging = ZT_PAGING_JSON_TOKEN,
+                                   .next_field = "metadata.continue",
+                                   .token_param = "continue",
+                                   .on_page = on_items,
+                                   .userdata = &k8s};
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    static const char *const k[] = {"default", "kube-system", "prod"};
+    assert_items(&k8s, k, 3);
+
+    struct items arm = {.array = "value", .key = "name"};
+    req = (struct zt_http_request){
+        .url = url(v, "/subscriptions/s1/providers/Microsoft.Network/networkSecurityGroups"
+                      "?api-version=2023-09-01"),
+        .ca_file = ca,
+        .auth = &auth,
+        .paging = ZT_PAGING_JSON_URL,
+        .next_field = "nextLink",
+        .on_page = on_items,
+        .userdata = &arm};
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    static const char *const a[] = {"nsg-a", "nsg-b"};
+    assert_items(&arm, a, 2);
+    env_stop(v);
+}
+
+static void test_http_paging_loop_guards(void **state)
+{
+    struct env *v = env_start("paging");
+    char token_url[256];
+    snprintf(token_url, sizeof(token_url), "%s/t/oauth2/v2.0/token", v->f.base);
+    struct zt_oauth_config auth = {.token_url = token_url,
+                                   .client_id = "app-paging",
+                                   .scope = "s",
+                                   .client_secret = "paging-secret",
+                                   .ca_file = ca};
+    struct zt_http_request req = {
+        .url = url(v, "/v1.0/loop"), .ca_file = ca, .auth = &auth, .paging = ZT_PAGING_ODATA};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -ELOOP);
+    assert_non_null(strstr(res.message, "repeats the current URL"));
+
+    req.url = url(v, "/v1.0/endless");
+    req.max_pages = 5;
+    assert_int_equal(zt_http_do(v->e, &req, &res), -ELOOP);
+    assert_non_null(strstr(res.message, "more than 5 pages"));
+    assert_int_equal(res.pages, 5);
+
+    /* A nextLink to another host would carry our token there: refused. */
+    req.url = url(v, "/v1.0/elsewhere");
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EPERM);
+    assert_non_null(strstr(res.message, "leaves"));
+    env_stop(v);
+}
+
+static void test_http_refuses_plain_http(void **state)
+{
+    struct zt_http_engine *e = NULL;
+    struct zt_http_request req = {.url = "http://127.0.0.1:1/x?client_secret=hunter2"};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_engine_new(NULL, &e), 0);
+    assert_int_equal(zt_http_do(e, &req, &res), -EPROTONOSUPPORT);
+    assert_non_null(strstr(res.message, "non-HTTPS"));
+    assert_null(strstr(res.message, "hunter2"));
+    assert_int_equal(res.attempts, 0);
+    zt_http_engine_free(e);
+}
+
+static void test_http_wrong_ca_fails_verification(void **state)
+{
+    struct env *v = env_start("faults");
+    struct zt_http_request req = {.url = url(v, "/empty"), .ca_file = other_ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EPROTO);
+    assert_non_null(strstr(res.message, "SSL certificate problem"));
+    assert_non_null(strstr(res.message, "/empty"));
+    assert_int_equal(res.attempts, 1); /* verification failures are not retried */
+    env_stop(v);
+}
+
+static void test_http_retry_after_honoured(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_http_request req = {.url = url(v, "/retry-after"), .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(res.attempts, 2);
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    assert_int_equal(fixture_entries(log, "/retry-after", e, 4), 2);
+    /* The retry arrived at least Retry-After (1 s) after the throttled request. */
+    assert_true(fixture_num(e[1], "t") - fixture_num(e[0], "t") >= 1.0);
+    json_object_put(log);
+    env_stop(v);
+}
+
+static void test_http_retry_after_date_and_vendor_hints(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_http_result res;
+    static const char *const paths[] = {"/retry-after-date", "/okta-reset", "/falcon-retry"};
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(paths); i++) {
+        struct zt_http_request req = {.url = url(v, paths[i]), .ca_file = ca};
+        assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+        assert_int_equal(res.attempts, 2);
+    }
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    for (size_t i = 0; i < ZT_ELEMENTSOF(paths); i++) {
+        assert_int_equal(fixture_entries(log, paths[i], e, 4), 2);
+        /* An epoch or date one second ahead: whole-second granularity, so at least ~0.5 s. */
+        assert_true(fixture_num(e[1], "t") - fixture_num(e[0], "t") >= 0.5);
+    }
+    json_object_put(log);
+    env_stop(v);
+}
+
+static void test_http_429_without_hint_backs_off(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_http_request req = {.url = url(v, "/no-hint"), .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(res.attempts, 3);
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    assert_int_equal(fixture_entries(log, "/no-hint", e, 4), 3);
+    /* Equal jitter: at least half of the 50 ms, then 100 ms steps. */
+    assert_true(fixture_num(e[1], "t") - fixture_num(e[0], "t") >= 0.025);
+    assert_true(fixture_num(e[2], "t") - fixture_num(e[1], "t") >= 0.05);
+    json_object_put(log);
+    env_stop(v);
+}
+
+static void test_http_429_gives_up_with_clear_error(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_http_request req = {.url = url(v, "/always-429?$filter=x&code=SECRETCODE"),
+                                  .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EBUSY);
+    assert_int_equal(res.attempts, 4);
+    assert_int_equal(res.status, 429);
+    assert_non_null(strstr(res.message, "GET https://127.0.0.1:"));
+    assert_non_null(strstr(res.message, "/always-429?$filter=x&code=REDACTED"));
+    assert_non_null(strstr(res.message, "attempt 4/4"));
+    assert_non_null(strstr(res.message, "HTTP 429"));
+    assert_non_null(strstr(res.message, "TooManyRequests"));
+    assert_null(strstr(res.message, "SECRETCODE"));
+    env_stop(v);
+}
+
+static void test_http_5xx_then_success(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_http_request req = {.url = url(v, "/5xx"), .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(res.attempts, 3);
+    assert_int_equal(res.status, 200);
+
+    req.url = url(v, "/forbidden"); /* 403 is final: no retry */
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EACCES);
+    assert_int_equal(res.attempts, 1);
+    assert_non_null(strstr(res.message, "Insufficient privileges"));
+    env_stop(v);
+}
+
+static void test_http_truncated_body(void **state)
+{
+    struct env *v = env_start("faults");
+    struct zt_http_request req = {.url = url(v, "/truncated"), .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -ECONNRESET);
+    assert_int_equal(res.attempts, 4); /* a transfer error may be transient: retried */
+    assert_non_null(strstr(res.message, "/truncated"));
+    assert_non_null(strstr(res.message, "bytes remaining"));
+    assert_int_equal(res.pages, 0);
+    env_stop(v);
+}
+
+static void test_http_malformed_json(void **state)
+{
+    struct env *v = env_start("faults");
+    struct zt_http_request req = {.url = url(v, "/malformed"), .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EBADMSG);
+    assert_non_null(strstr(res.message, "malformed JSON"));
+    assert_int_equal(res.pages, 0);
+    env_stop(v);
+}
+
+static void test_http_oversized_body(void **state)
+{
+    struct env *v = env_start("faults");
+    struct zt_http_request req = {.url = url(v, "/oversized"), .ca_file = ca};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EFBIG);
+    assert_non_null(strstr(res.message, "exceeds the maximum of 1048576 bytes"));
+    assert_int_equal(res.attempts, 1);
+    env_stop(v);
+}
+
+static int on_status(void *userdata, const struct zt_http_page *p)
+{
+    *(long *)userdata = zt_http_page_status(p);
+    return 0;
+}
+
+static void test_http_accept_status_and_empty_body(void **state)
+{
+    struct env *v = env_start("faults");
+    static const int ok404[] = {404, 0};
+    long status = 0;
+    struct zt_http_request req = {.url = url(v, "/api/machines"),
+                                  .ca_file = ca,
+                                  .accept_status = ok404,
+                                  .on_page = on_status,
+                                  .userdata = &status};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(status, 404);
+    req.url = url(v, "/empty");
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(status, 204);
+    env_stop(v);
+}
+
+static void test_http_deadline(void **state)
+{
+    struct env *v = env_start("faults");
+    struct zt_http_request req = {
+        .url = url(v, "/slow"), .ca_file = ca, .deadline_usec = zt_now_mono_usec() + 300 * 1000};
+    struct zt_http_result res;
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), -ETIMEDOUT);
+    assert_non_null(strstr(res.message, "/slow"));
+    env_stop(v);
+}
+
+static void test_http_group_runs_concurrently(void **state)
+{
+    struct env *v = env_start("faults");
+    struct zt_http_group *g = NULL;
+    struct zt_http_result res[6];
+    struct zt_http_request req = {.url = url(v, "/delayed"), .ca_file = ca};
+
+    assert_int_equal(zt_http_group_new(v->e, NULL, NULL, &g), 0);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(zt_http_group_add(g, &req, &res[i]), 0);
+    }
+    assert_int_equal(zt_http_group_wait(g), 0);
+    zt_http_group_free(g);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(res[i].error, 0);
+        assert_int_equal(res[i].pages, 1);
+    }
+    /* Every request arrived before any of them (each held 600 ms by the server) finished. */
+    struct json_object *log = fixture_log(&v->f), *e[8];
+    assert_int_equal(fixture_entries(log, "/delayed", e, 8), 6);
+    double last_start = 0, first_end = 1e18;
+    for (size_t i = 0; i < 6; i++) {
+        last_start = fixture_num(e[i], "t") > last_start ? fixture_num(e[i], "t") : last_start;
+        first_end = fixture_num(e[i], "end") < first_end ? fixture_num(e[i], "end") : first_end;
+    }
+    assert_true(last_start < first_end);
+    json_object_put(log);
+    env_stop(v);
+}
+
+static void test_http_pacing_and_ctx_counting(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_ctx *ctx = zt_ctx_new("paced", 0);
+    struct zt_http_group *g = NULL;
+    struct zt_http_result res[3];
+    struct zt_http_request req = {
+        .url = url(v, "/paced"), .ca_file = ca, .pace_ms = 400, .pace_key = "tenant-a/ca"};
+
+    zt_ctx_set_http(ctx, v->e);
+    assert_int_equal(zt_ctx_http_group_new(ctx, &g), 0);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(zt_ctx_http_group_add(ctx, g, &req, &res[i]), 0);
+    }
+    assert_int_equal(zt_http_group_wait(g), 0);
+    zt_http_group_free(g);
+    assert_int_equal(zt_ctx_requests(ctx), 3);
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    assert_int_equal(fixture_entries(log, "/paced", e, 4), 3);
+    double t[3];
+    for (size_t i = 0; i < 3; i++) {
+        t[i] = fixture_num(e[i], "t");
+    }
+    for (size_t i = 0; i < 3; i++) { /* sort the three arrival times */
+        for (size_t j = i + 1; j < 3; j++) {
+            if (t[j] < t[i]) {
+                double x = t[i];
+                t[i] = t[j];
+                t[j] = x;
+            }
+        }
+    }
+    /* Starts are 400 ms apart; arrival jitter (a new TLS handshake) is far below 150 ms. */
+    assert_true(t[1] - t[0] >= 0.25);
+    assert_true(t[2] - t[1] >= 0.25);
+    json_object_put(log);
+    zt_ctx_free(ctx);
+    env_stop(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_http_paging_odata_every_item_once),
+        cmocka_unit_test(test_http_401_without_token_is_error),
+        cmocka_unit_test(test_http_paging_styles),
+        cmocka_unit_test(test_http_paging_loop_guards),
+        cmocka_unit_test(test_http_refuses_plain_http),
+        cmocka_unit_test(test_http_wrong_ca_fails_verification),
+        cmocka_unit_test(test_http_retry_after_honoured),
+        cmocka_unit_test(test_http_retry_after_date_and_vendor_hints),
+        cmocka_unit_test(test_http_429_without_hint_backs_off),
+        cmocka_unit_test(test_http_429_gives_up_with_clear_error),
+        cmocka_unit_test(test_http_5xx_then_success),
+        cmocka_unit_test(test_http_truncated_body),
+        cmocka_unit_test(test_http_malformed_json),
+        cmocka_unit_test(test_http_oversized_body),
+        cmocka_unit_test(test_http_accept_status_and_empty_body),
+        cmocka_unit_test(test_http_deadline),
+        cmocka_unit_test(test_http_group_runs_concurrently),
+        cmocka_unit_test(test_http_pacing_and_ctx_counting),
+    };
+    return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
+}
