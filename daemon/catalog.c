@@ -173,6 +173,49 @@ static void collect_keys(struct json_object *pred, struct json_object *keys)
     }
 }
 
+/* A rule's sources: its "sources" member (collector types or key prefixes), or the first
+ * segment of every key it reads ("host.sshd.x" -> "host"). */
+static int load_sources(struct zt_catalog *cat, struct zt_rule *r, struct json_object *o, char *err,
+                        size_t errlen)
+{
+    struct json_object *given = NULL;
+
+    r->sources = json_object_new_array();
+    if (json_object_object_get_ex(o, "sources", &given)) {
+        size_t n =
+            json_object_is_type(given, json_type_array) ? json_object_array_length(given) : 0;
+        for (size_t i = 0; i < n; i++) {
+            struct json_object *s = json_object_array_get_idx(given, i);
+            if (!json_object_is_type(s, json_type_string) || json_object_get_string_len(s) == 0) {
+                n = 0;
+                break;
+            }
+            json_object_array_add(r->sources, json_object_get(s));
+        }
+        if (n == 0) {
+            return fail(err, errlen, cat->path,
+                        "rule '%s': \"sources\" must be a non-empty array of collector types",
+                        r->id);
+        }
+        r->sources_declared = true;
+        return 0;
+    }
+    for (size_t i = 0; i < json_object_array_length(r->keys); i++) {
+        const char *key = json_object_get_string(json_object_array_get_idx(r->keys, i));
+        struct json_object *prefix = json_object_new_string_len(key, (int)strcspn(key, "."));
+        bool seen = false;
+        for (size_t j = 0; j < json_object_array_length(r->sources); j++) {
+            seen = seen || json_object_equal(json_object_array_get_idx(r->sources, j), prefix);
+        }
+        if (seen) {
+            json_object_put(prefix);
+        } else {
+            json_object_array_add(r->sources, prefix);
+        }
+    }
+    return 0;
+}
+
 static int load_rule(struct zt_catalog *cat, size_t i, struct json_object *o, char *err,
                      size_t errlen)
 {
@@ -222,7 +265,7 @@ static int load_rule(struct zt_catalog *cat, size_t i, struct json_object *o, ch
     if (r->applies_if) {
         collect_keys(r->applies_if, r->keys);
     }
-    return 0;
+    return load_sources(cat, r, o, err, errlen);
 }
 
 static int load_rules(struct zt_catalog *cat, char *err, size_t errlen)
@@ -311,6 +354,7 @@ void zt_catalog_free(struct zt_catalog *cat)
     }
     for (size_t i = 0; i < cat->n_rules; i++) {
         json_object_put(cat->rules[i].keys);
+        json_object_put(cat->rules[i].sources);
     }
     free(cat->rules);
     free(cat->functions);

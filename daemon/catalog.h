@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "evidence.h"
+#include "options.h"
 
 #define ZT_CATALOG_SCHEMA "ztmmd.rules/1"
 
@@ -46,6 +47,10 @@ struct zt_rule {
     struct json_object *check;      /* borrowed: validated predicate */
     struct json_object *applies_if; /* borrowed, may be NULL */
     struct json_object *keys;       /* owned: array of the evidence keys the rule reads */
+    struct json_object *sources;    /* owned: array of the sources (collector types, i.e. key
+                                     * prefixes) the rule judges; "sources" in the catalog, or
+                                     * derived from keys */
+    bool sources_declared;          /* "sources" was given: they are not key prefixes */
 };
 
 struct zt_catalog {
@@ -78,5 +83,7 @@ int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id);
 int zt_predicate_validate(struct json_object *pred, char *err, size_t errlen);
 /* Evaluate a validated predicate over evidence (three-valued, see docs/rules.md). */
 enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_set *ev);
-/* Evaluate one rule: applies_if then check. */
-enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev);
+/* Evaluate one rule: not_applicable when none of its sources took part in the scan (present is
+ * the set of source names that did; NULL: all did), else applies_if, then check. */
+enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev,
+                             const struct zt_strv *present);

@@ -9,9 +9,10 @@
 
 #include "util.h"
 
+/* Rules that judged something: passed or failed. */
 static size_t known_of(const struct zt_tally *t)
 {
-    return t->n[ZT_OUTCOME_PASS] + t->n[ZT_OUTCOME_FAIL] + t->n[ZT_OUTCOME_NOT_APPLICABLE];
+    return t->n[ZT_OUTCOME_PASS] + t->n[ZT_OUTCOME_FAIL];
 }
 
 static bool stage_met(const struct zt_tally *t)
@@ -21,11 +22,14 @@ static bool stage_met(const struct zt_tally *t)
 
 void zt_estimate_function(struct zt_function_estimate *fe)
 {
+    /* Coverage is over the rules that apply: a rule for a source this deployment does not use,
+     * or for something absent (no sshd), is not part of the assessment. */
+    size_t applicable = fe->rules - fe->total.n[ZT_OUTCOME_NOT_APPLICABLE];
     fe->known = known_of(&fe->total);
-    fe->coverage = fe->rules ? (double)fe->known / (double)fe->rules : 0.0;
+    fe->coverage = applicable ? (double)fe->known / (double)applicable : 0.0;
     /* Only rules that passed or failed say anything about posture; not_applicable alone is as
      * good as nothing (a host without sshd says nothing about authentication). */
-    if (fe->total.n[ZT_OUTCOME_PASS] + fe->total.n[ZT_OUTCOME_FAIL] == 0) {
+    if (fe->known == 0) {
         fe->stage = ZT_STAGE_UNKNOWN;
         fe->at_least = true;
         return;

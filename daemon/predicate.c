@@ -164,7 +164,28 @@ static bool leaf_holds(const char *op, struct json_object *value, struct json_ob
            strstr(json_object_get_string(value), json_object_get_string(arg)) != NULL;
 }
 
-static enum zt_outcome eval_leaf(struct json_object *pred, struct zt_evidence_set *ev)
+/* Whether the source of key (its first segment) took part in the scan. */
+static bool source_present(const char *key, const struct zt_strv *present)
+{
+    size_t len = strcspn(key, ".");
+    for (size_t i = 0; i < present->n; i++) {
+        if (strncmp(present->v[i], key, len) == 0 && present->v[i][len] == '\0') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Outcomes inside eval(): pass, fail, unknown, and ZT_OUTCOME_NOT_APPLICABLE standing for "this
+ * part reads a source the scan did not include". Such a part is neutral: `any` and `all` skip it
+ * (it neither satisfies nor blocks), `not` keeps it, and a predicate made only of absent parts is
+ * absent itself. So "Intune says compliant, or the host has LUKS" fails when Intune says no and no
+ * host was scanned, instead of staying unknown for ever. */
+static enum zt_outcome eval(struct json_object *pred, struct zt_evidence_set *ev,
+                            const struct zt_strv *present);
+
+static enum zt_outcome eval_leaf(struct json_object *pred, struct zt_evidence_set *ev,
+                                 const struct zt_strv *present)
 {
     struct json_object *key = NULL, *arg = NULL;
     const char *op = NULL;
@@ -178,6 +199,9 @@ static enum zt_outcome eval_leaf(struct json_object *pred, struct zt_evidence_se
             op = k;
             arg = v;
         }
+    }
+    if (present && !source_present(json_object_get_string(key), present)) {
+        return ZT_OUTCOME_NOT_APPLICABLE;
     }
     size_t n = zt_evidence_lookup(ev, json_object_get_string(key), &first);
     if (strcmp(op, "exists") == 0) {
@@ -195,38 +219,70 @@ static enum zt_outcome eval_leaf(struct json_object *pred, struct zt_evidence_se
     return ZT_OUTCOME_PASS;
 }
 
-enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_set *ev)
+static enum zt_outcome eval_list(struct json_object *sub, bool all, struct zt_evidence_set *ev,
+                                 const struct zt_strv *present)
+{
+    /* all: any fail -> fail; any: any pass -> pass; otherwise unknown if anything is unknown. */
+    enum zt_outcome decisive = all ? ZT_OUTCOME_FAIL : ZT_OUTCOME_PASS;
+    bool unknown = false, judged = false;
+
+    for (size_t i = 0; i < json_object_array_length(sub); i++) {
+        enum zt_outcome o = eval(json_object_array_get_idx(sub, i), ev, present);
+        if (o == decisive) {
+            return decisive;
+        }
+        unknown = unknown || o == ZT_OUTCOME_UNKNOWN;
+        judged = judged || o != ZT_OUTCOME_NOT_APPLICABLE;
+    }
+    if (!judged) {
+        return ZT_OUTCOME_NOT_APPLICABLE;
+    }
+    if (unknown) {
+        return ZT_OUTCOME_UNKNOWN;
+    }
+    return all ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
+}
+
+static enum zt_outcome eval(struct json_object *pred, struct zt_evidence_set *ev,
+                            const struct zt_strv *present)
 {
     struct json_object *sub;
     bool all = json_object_object_get_ex(pred, "all", &sub);
 
     if (all || json_object_object_get_ex(pred, "any", &sub)) {
-        /* all: any fail -> fail; any pass -> pass; otherwise unknown if anything is unknown. */
-        enum zt_outcome decisive = all ? ZT_OUTCOME_FAIL : ZT_OUTCOME_PASS;
-        bool unknown = false;
-        for (size_t i = 0; i < json_object_array_length(sub); i++) {
-            enum zt_outcome o = zt_predicate_eval(json_object_array_get_idx(sub, i), ev);
-            if (o == decisive) {
-                return decisive;
-            }
-            unknown = unknown || o == ZT_OUTCOME_UNKNOWN;
-        }
-        if (unknown) {
-            return ZT_OUTCOME_UNKNOWN;
-        }
-        return all ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
+        return eval_list(sub, all, ev, present);
     }
     if (json_object_object_get_ex(pred, "not", &sub)) {
-        enum zt_outcome o = zt_predicate_eval(sub, ev);
+        enum zt_outcome o = eval(sub, ev, present);
         return o == ZT_OUTCOME_PASS ? ZT_OUTCOME_FAIL : o == ZT_OUTCOME_FAIL ? ZT_OUTCOME_PASS : o;
     }
-    return eval_leaf(pred, ev);
+    return eval_leaf(pred, ev, present);
 }
 
-enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev)
+enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_set *ev)
 {
+    return eval(pred, ev, NULL);
+}
+
+enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev,
+                             const struct zt_strv *present)
+{
+    if (present) {
+        /* A source this deployment does not use cannot be judged: not applicable. A source that
+         * took part but produced no evidence leaves the rule unknown (below). */
+        bool any = false;
+        for (size_t i = 0; !any && i < json_object_array_length(rule->sources); i++) {
+            any = zt_strv_contains(
+                present, json_object_get_string(json_object_array_get_idx(rule->sources, i)));
+        }
+        if (!any) {
+            return ZT_OUTCOME_NOT_APPLICABLE;
+        }
+    }
+    /* Declared sources are not key prefixes (exec programs): then every key counts as present. */
+    const struct zt_strv *by_key = rule->sources_declared ? NULL : present;
     if (rule->applies_if) {
-        enum zt_outcome a = zt_predicate_eval(rule->applies_if, ev);
+        enum zt_outcome a = eval(rule->applies_if, ev, by_key);
         if (a == ZT_OUTCOME_FAIL) {
             return ZT_OUTCOME_NOT_APPLICABLE;
         }
@@ -234,5 +290,5 @@ enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set 
             return ZT_OUTCOME_UNKNOWN;
         }
     }
-    return zt_predicate_eval(rule->check, ev);
+    return eval(rule->check, ev, by_key);
 }

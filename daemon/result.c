@@ -61,6 +61,7 @@ static struct json_object *findings_json(const struct zt_catalog *cat,
         add(o, "status", json_object_new_string(zt_outcome_to_string(outcomes[i])));
         add(o, "title", json_object_new_string(r->title));
         add(o, "evidence", json_object_get(r->keys));
+        add(o, "sources", json_object_get(r->sources));
         add(o, "remediation", json_object_new_string(r->remediation));
         json_object_array_add(arr, o);
     }
@@ -128,6 +129,25 @@ static struct json_object *pillars_json(const struct zt_catalog *cat, const stru
     return arr;
 }
 
+/* The sources that took part in a scan: the type of every instance that ran (whatever its
+ * outcome) and the prefix of every observed key (exec programs name their own). */
+static void scan_sources(const struct zt_scan *scan, struct zt_strv *present)
+{
+    for (size_t i = 0; i < scan->n_runs; i++) {
+        if (scan->runs[i].status != ZT_RUN_SKIPPED &&
+            !zt_strv_contains(present, scan->runs[i].type)) {
+            zt_strv_push(present, scan->runs[i].type);
+        }
+    }
+    for (size_t i = 0; i < scan->evidence.n; i++) {
+        const char *key = scan->evidence.v[i].key;
+        _cleanup_free_ char *prefix = zt_xstrndup(key, strcspn(key, "."));
+        if (!zt_strv_contains(present, prefix)) {
+            zt_strv_push(present, prefix);
+        }
+    }
+}
+
 struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalog *cat,
                                     const struct zt_attestation *attest, size_t n_attest)
 {
@@ -136,8 +156,10 @@ struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalo
     struct zt_estimate est;
     char ts[40];
 
+    _cleanup_(zt_strv_clear) struct zt_strv present = {0};
+    scan_sources(scan, &present);
     for (size_t i = 0; i < cat->n_rules; i++) {
-        outcomes[i] = zt_rule_eval(&cat->rules[i], &scan->evidence);
+        outcomes[i] = zt_rule_eval(&cat->rules[i], &scan->evidence, &present);
     }
     zt_estimate(cat, outcomes, attest, n_attest, &est);
 

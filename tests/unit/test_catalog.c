@@ -130,6 +130,9 @@ static void test_catalog_rule_validation(void **state)
         "{\"id\":\"r.x\",\"function\":\"p.f\",\"stage\":\"initial\",\"title\":\"t\","
         "\"remediation\":\"r\",\"check\":{\"key\":\"a.b\",\"eq\":1},\"applies_if\":{\"all\":[]}}",
         "rule 'r.x': applies_if:");
+    expect_rule_error("{\"id\":\"r.x\",\"function\":\"p.f\",\"stage\":\"initial\",\"title\":\"t\","
+                      "\"remediation\":\"r\",\"sources\":[],\"check\":{\"key\":\"a.b\",\"eq\":1}}",
+                      "rule 'r.x': \"sources\" must be a non-empty array");
     expect_rule_error("{\"id\":\"Bad "
                       "Id\",\"function\":\"p.f\",\"stage\":\"initial\",\"title\":\"t\","
                       "\"remediation\":\"r\",\"check\":{\"key\":\"a.b\",\"eq\":1}}",

@@ -94,7 +94,10 @@ static void test_estimate_function_stages(void **state)
 
     fe = estimate_a(NA, NA, NA, NA); /* nothing applies: nothing said about posture */
     assert_int_equal(fe.stage, ZT_STAGE_UNKNOWN);
-    assert_true(fe.coverage == 1.0);
+    assert_true(fe.coverage == 0.0);
+
+    fe = estimate_a(P, NA, U, NA); /* coverage counts applicable rules only: 1 of 2 */
+    assert_true(fe.coverage == 0.5);
 
     fe = estimate_a(P, NA, P,
                     NA); /* not_applicable counts as met; an all-n/a stage cannot be claimed */

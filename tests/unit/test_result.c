@@ -23,7 +23,19 @@ static const char *catalog_json =
     "\"check\":{\"key\":\"host.pam.phishing_resistant\",\"eq\":true}},"
     "{\"id\":\"host.disk.root_encrypted\",\"function\":\"data.encryption\",\"stage\":\"initial\","
     "\"title\":\"Root file system encrypted\",\"remediation\":\"Use LUKS\","
-    "\"check\":{\"key\":\"host.disk.root_encrypted\",\"eq\":true}}"
+    "\"check\":{\"key\":\"host.disk.root_encrypted\",\"eq\":true}},"
+    "{\"id\":\"entra.ca.mfa\",\"function\":\"identity.governance\",\"stage\":\"initial\","
+    "\"title\":\"MFA\",\"remediation\":\"r\",\"check\":{\"key\":\"entra.ca.mfa_all_users\",\"eq\":"
+    "true}},"
+    "{\"id\":\"okta.mfa\",\"function\":\"identity.governance\",\"stage\":\"initial\","
+    "\"title\":\"MFA\",\"remediation\":\"r\",\"check\":{\"key\":\"okta.policy.mfa\",\"eq\":true}},"
+    "{\"id\":\"inhouse.vpn\",\"function\":\"identity.governance\",\"stage\":\"initial\","
+    "\"title\":\"VPN\",\"remediation\":\"r\",\"sources\":[\"exec\"],"
+    "\"check\":{\"key\":\"acme.vpn.mfa\",\"eq\":true}},"
+    "{\"id\":\"mixed.encryption\",\"function\":\"data.encryption\",\"stage\":\"initial\","
+    "\"title\":\"Encrypted\",\"remediation\":\"r\",\"check\":{\"any\":["
+    "{\"key\":\"intune.devices.encrypted_share\",\"gte\":0.8},"
+    "{\"key\":\"host.disk.root_encrypted\",\"eq\":true}]}}"
     "]}";
 
 static struct zt_catalog *catalog(void)
@@ -116,7 +128,7 @@ static void test_result_document_fields(void **state)
     assert_int_equal(json_object_get_int(get(doc, "evidence.2.detail.line")), 12);
     assert_string_equal(gets(doc, "evidence.2.collector"), "host");
     /* findings: one per rule, in catalog order */
-    assert_int_equal(json_object_array_length(get(doc, "findings")), 3);
+    assert_int_equal(json_object_array_length(get(doc, "findings")), 7);
     assert_string_equal(gets(doc, "findings.0.rule"), "host.sshd.no_password_auth");
     assert_string_equal(gets(doc, "findings.0.function"), "identity.authentication");
     assert_string_equal(gets(doc, "findings.0.stage"), "initial");
@@ -126,6 +138,17 @@ static void test_result_document_fields(void **state)
     assert_string_equal(gets(doc, "findings.0.remediation"), "Set PasswordAuthentication no");
     assert_string_equal(gets(doc, "findings.1.status"), "unknown");
     assert_string_equal(gets(doc, "findings.2.status"), "fail");
+    /* entra took part (its run failed) but observed nothing: unknown, never pass. */
+    assert_string_equal(gets(doc, "findings.3.status"), "unknown");
+    assert_string_equal(gets(doc, "findings.3.sources.0"), "entra");
+    /* No okta in this deployment: its rule does not apply, and does not block stages. */
+    assert_string_equal(gets(doc, "findings.4.status"), "not_applicable");
+    /* Declared sources win over key prefixes: no exec instance ran. */
+    assert_string_equal(gets(doc, "findings.5.status"), "not_applicable");
+    assert_string_equal(gets(doc, "findings.5.sources.0"), "exec");
+    /* Intune is not in this deployment: "Intune or host" is decided by the host alone (fails),
+     * instead of staying unknown. */
+    assert_string_equal(gets(doc, "findings.6.status"), "fail");
     /* functions: all of them, in order */
     assert_int_equal(json_object_array_length(get(doc, "functions")), 3);
     assert_string_equal(gets(doc, "functions.0.id"), "identity.authentication");
