@@ -12,6 +12,12 @@
 
 struct zt_ctx; /* opaque: one per collector instance per scan */
 
+enum {
+    /* The collector calls HTTPS APIs: the scan starts one shared HTTP engine for all such
+     * instances (bounded by [daemon] http_max_concurrency, connections reused). */
+    ZT_COLLECTOR_USES_HTTP = 1u << 0,
+};
+
 /* A collector type. Each is one `static const struct zt_collector` listed in the registry
  * (collectors/registry.c). The core allocates state_size zeroed bytes per configured instance,
  * binds the options table into it (defaults first, then the config), and calls:
@@ -25,6 +31,7 @@ struct zt_collector {
     const struct zt_option *options; /* ends with a {NULL} row */
     size_t state_size;
     uint64_t default_timeout_ms; /* per scan; 0 = the core's default */
+    unsigned flags;              /* ZT_COLLECTOR_* */
     /* Return 0, or a negative errno with a message (naming the option) in err. */
     int (*check)(const void *state, char *err, size_t errlen);
     /* Return 0 when collection completed (problems recorded with zt_ctx_error() make the result

@@ -34,19 +34,36 @@ const struct zt_option zt_daemon_options[] = {
      "default time limit of one collector in one scan"},
     {"max_parallel_collectors", ZT_OPT_UINT, "8", DAEMON_OFF(max_parallel_collectors), 0,
      "collector instances run at the same time"},
-    {NULL},
+    {"http_max_concurrency", ZT_OPT_UINT, "16", DAEMON_OFF(http_max_concurrency), 0,
+     "HTTP requests in flight at once, all API collectors of a scan together"},
+    {"scan_on_start", ZT_OPT_BOOL, "yes", DAEMON_OFF(scan_on_start), 0,
+     "scan right after the daemon starts (no: wait one interval)"},
+    {"jitter", ZT_OPT_DURATION, "5min", DAEMON_OFF(jitter_ms), 0,
+     "random delay (0 to this, at most half the interval) added to scheduled scans"},
+    {"backoff_start", ZT_OPT_DURATION, "1min", DAEMON_OFF(backoff_start_ms), 0,
+     "retry delay after a collector's first failure, doubled on each further failure"},
+    {"backoff_max", ZT_OPT_DURATION, "1h", DAEMON_OFF(backoff_max_ms), 0,
+     "cap of a failing collector's retry delay; a success restores its interval"},
+    {"scan_timeout", ZT_OPT_DURATION, "0", DAEMON_OFF(scan_timeout_ms), 0,
+     "wall-time limit of a scan worker (0: collector timeouts per wave plus 30s)"},
+    {"worker_memory_max", ZT_OPT_SIZE, "1G", DAEMON_OFF(worker_memory_max), 0,
+     "data memory limit (RLIMIT_DATA) of a scan worker (0: no limit)"},
+    {"history_max", ZT_OPT_UINT, "50", DAEMON_OFF(history_max), 0,
+     "result documents kept in state_dir/history (0: keep no history)"},
+    {.key = NULL},
 };
 
 /* Keys every [collector:NAME] section accepts, bound into struct zt_instance. */
 #define INST_OFF(f) offsetof(struct zt_instance, f)
 static const struct zt_option instance_options[] = {
-    {"type", ZT_OPT_STRING, NULL, INST_OFF(type), 0, "collector type; defaults to the section name"},
+    {"type", ZT_OPT_STRING, NULL, INST_OFF(type), 0,
+     "collector type; defaults to the section name"},
     {"enabled", ZT_OPT_BOOL, "yes", INST_OFF(enabled), 0, "run this instance"},
     {"timeout", ZT_OPT_DURATION, "0", INST_OFF(timeout_ms), 0,
      "time limit per scan (0: the collector's or [daemon] collector_timeout)"},
     {"interval", ZT_OPT_DURATION, "0", INST_OFF(interval_ms), 0,
      "scan interval of this instance (0: [daemon] interval)"},
-    {NULL},
+    {.key = NULL},
 };
 
 static const char *const stage_names[] = {"traditional", "initial", "advanced", "optimal"};
@@ -137,7 +154,8 @@ int zt_instance_set(struct zt_instance *inst, const char *key, const char *value
     }
     o = zt_options_find(inst->collector->options, key);
     if (!o) {
-        snprintf(err, errlen, "unknown key '%s' for collector type '%s'", key, inst->collector->name);
+        snprintf(err, errlen, "unknown key '%s' for collector type '%s'", key,
+                 inst->collector->name);
         return -ENOENT;
     }
     return zt_option_set(o, inst->state, value, err, errlen);
@@ -198,7 +216,8 @@ static bool name_valid(const char *s)
     if (!*s || strlen(s) > 64) {
         return false;
     }
-    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(s);
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+           strlen(s);
 }
 
 /* A key repeated within one section is an error, except for lists, which append. */
@@ -271,8 +290,9 @@ static int end_collector(struct parser *p, const char *name)
     struct zt_instance *prev = find_instance(p->cfg, name);
 
     if (prev) {
-        return fail(p, p->section_line, "duplicate collector instance '%s' (first declared at %s:%u)",
-                    name, prev->file, prev->line);
+        return fail(p, p->section_line,
+                    "duplicate collector instance '%s' (first declared at %s:%u)", name, prev->file,
+                    prev->line);
     }
     for (size_t i = 0; i < p->n_kvs; i++) {
         if (strcmp(p->kvs[i].key, "type") == 0) {
@@ -320,8 +340,8 @@ static int end_sink(struct parser *p, const char *name)
     }
     cfg->sinks = zt_xrealloc(cfg->sinks, (cfg->n_sinks + 1) * sizeof(*cfg->sinks));
     struct zt_sink_conf *s = &cfg->sinks[cfg->n_sinks++];
-    *s = (struct zt_sink_conf){.name = zt_xstrdup(name), .file = zt_xstrdup(p->file),
-                               .line = p->section_line};
+    *s = (struct zt_sink_conf){
+        .name = zt_xstrdup(name), .file = zt_xstrdup(p->file), .line = p->section_line};
     s->keys = zt_xcalloc(p->n_kvs, sizeof(char *));
     s->values = zt_xcalloc(p->n_kvs, sizeof(char *));
     s->lines = zt_xcalloc(p->n_kvs, sizeof(unsigned));
@@ -366,9 +386,10 @@ static int end_attest(struct parser *p)
             }
         }
         cfg->attest = zt_xrealloc(cfg->attest, (cfg->n_attest + 1) * sizeof(*cfg->attest));
-        cfg->attest[cfg->n_attest++] = (struct zt_attest){
-            .function = zt_xstrdup(kv->key), .stage = zt_xstrdup(kv->value),
-            .file = zt_xstrdup(p->file), .line = kv->line};
+        cfg->attest[cfg->n_attest++] = (struct zt_attest){.function = zt_xstrdup(kv->key),
+                                                          .stage = zt_xstrdup(kv->value),
+                                                          .file = zt_xstrdup(p->file),
+                                                          .line = kv->line};
     }
     return 0;
 }
@@ -505,7 +526,8 @@ static int parse_text(struct parser *p, const char *file, const char *text)
         return p->r;
     }
     if (r > 0) {
-        return fail(p, (unsigned)r, "syntax error: expected '[section]', 'key = value' or a comment");
+        return fail(p, (unsigned)r,
+                    "syntax error: expected '[section]', 'key = value' or a comment");
     }
     return r < 0 ? fail(p, 0, "cannot parse") : 0;
 }
@@ -587,17 +609,23 @@ static int load(const char *path, const char *text, const struct zt_collector *c
         return r;
     }
     if (zt_log_level_from_string(cfg->daemon.log_level) < 0) {
-        snprintf(err, errlen, "%s: [daemon] log_level must be err, warning, notice, info or debug, got '%s'",
+        snprintf(err, errlen,
+                 "%s: [daemon] log_level must be err, warning, notice, info or debug, got '%s'",
                  path, cfg->daemon.log_level);
         return -EINVAL;
     }
     if (cfg->n_sinks > 0) {
         /* Parsed so that the file validates, but refused: accepting a sink we cannot deliver
          * to would silently lose every event meant for it. */
-        snprintf(err, errlen, "%s:%u: [sink:%s] sink type '%s': export to SIEMs is not available "
-                 "in this version", cfg->sinks[0].file, cfg->sinks[0].line, cfg->sinks[0].name,
-                 cfg->sinks[0].type);
+        snprintf(err, errlen,
+                 "%s:%u: [sink:%s] sink type '%s': export to SIEMs is not available "
+                 "in this version",
+                 cfg->sinks[0].file, cfg->sinks[0].line, cfg->sinks[0].name, cfg->sinks[0].type);
         return -EOPNOTSUPP;
+    }
+    if (cfg->daemon.http_max_concurrency == 0) {
+        snprintf(err, errlen, "%s: [daemon] http_max_concurrency must be at least 1", path);
+        return -EINVAL;
     }
     if (cfg->daemon.max_parallel_collectors == 0) {
         snprintf(err, errlen, "%s: [daemon] max_parallel_collectors must be at least 1", path);

@@ -15,25 +15,34 @@
 
 /* [daemon] */
 struct zt_daemon_conf {
-    uint64_t interval_ms;           /* between scheduled scans */
-    char *state_dir;                /* latest result, history, outbox */
-    char *runtime_dir;              /* control socket */
-    char *rules;                    /* rule catalog (JSON) */
-    char *log_level;                /* err, warning, notice, info, debug */
-    uint64_t collector_timeout_ms;  /* default per-collector time limit */
+    uint64_t interval_ms;          /* between scheduled scans */
+    char *state_dir;               /* latest result, history, outbox */
+    char *runtime_dir;             /* control socket */
+    char *rules;                   /* rule catalog (JSON) */
+    char *log_level;               /* err, warning, notice, info, debug */
+    uint64_t collector_timeout_ms; /* default per-collector time limit */
     uint64_t max_parallel_collectors;
+    uint64_t http_max_concurrency; /* HTTP transfers in flight at once, all collectors */
+    /* service mode (service.c, schedule.c, worker.c, state.c) */
+    bool scan_on_start;         /* scan right after start instead of one interval later */
+    uint64_t jitter_ms;         /* random delay added to scheduled scans */
+    uint64_t backoff_start_ms;  /* retry delay after a collector's first failure */
+    uint64_t backoff_max_ms;    /* cap of the doubling retry delay */
+    uint64_t scan_timeout_ms;   /* wall-time limit of a scan worker (0: automatic) */
+    uint64_t worker_memory_max; /* bytes of data memory a scan worker may use (0: no limit) */
+    uint64_t history_max;       /* result documents kept in state_dir/history */
 };
 
 /* A configured collector instance: [collector:NAME]. */
 struct zt_instance {
-    char *name;                            /* from the section name */
-    char *type;                            /* option "type", defaults to name */
-    bool enabled;                          /* option "enabled" */
-    uint64_t timeout_ms;                   /* option "timeout"; 0 = collector/daemon default */
-    uint64_t interval_ms;                  /* option "interval"; 0 = daemon interval */
-    const struct zt_collector *collector;  /* borrowed from the registry */
-    void *state;                           /* owned: collector->state_size bytes */
-    char *file;                            /* where the section was declared */
+    char *name;                           /* from the section name */
+    char *type;                           /* option "type", defaults to name */
+    bool enabled;                         /* option "enabled" */
+    uint64_t timeout_ms;                  /* option "timeout"; 0 = collector/daemon default */
+    uint64_t interval_ms;                 /* option "interval"; 0 = daemon interval */
+    const struct zt_collector *collector; /* borrowed from the registry */
+    void *state;                          /* owned: collector->state_size bytes */
+    char *file;                           /* where the section was declared */
     unsigned line;
 };
 

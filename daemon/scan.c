@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "http.h"
 #include "log.h"
 #include "util.h"
 
@@ -39,6 +40,7 @@ struct runner {
     struct job *jobs;
     size_t n_jobs, running;
     unsigned refs;
+    struct zt_http_engine *http; /* shared by every instance of the scan; NULL if none needs it */
 };
 
 static const char *const run_status_names[_ZT_RUN_STATUS_MAX] = {[ZT_RUN_OK] = "ok",
@@ -91,6 +93,7 @@ static void runner_unref(struct runner *rn)
         zt_ctx_free(rn->jobs[i].ctx);
     }
     free(rn->jobs);
+    zt_http_engine_free(rn->http); /* last reference: no collector thread can still use it */
     pthread_cond_destroy(&rn->cond);
     pthread_mutex_destroy(&rn->lock);
     free(rn);
@@ -131,6 +134,7 @@ static void job_start(struct runner *rn, struct job *job, uint64_t default_timeo
     job->start_mono = zt_now_mono_usec();
     job->deadline_mono = job->start_mono + job->timeout_ms * 1000u;
     job->ctx = zt_ctx_new(inst->name, job->deadline_mono);
+    zt_ctx_set_http(job->ctx, rn->http);
     job->state = JOB_RUNNING;
     rn->running++;
     rn->refs++;
@@ -218,10 +222,23 @@ static struct runner *runner_new(const struct zt_config *cfg, const bool *select
     pthread_cond_init(&rn->cond, &ca);
     pthread_condattr_destroy(&ca);
     rn->refs = 1;
-    rn->jobs = zt_xcalloc(cfg->n_instances, sizeof(*rn->jobs));
+    rn->jobs = zt_xcalloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*rn->jobs));
+    bool http = false;
     for (size_t i = 0; i < cfg->n_instances; i++) {
         if (cfg->instances[i]->enabled && (!selected || selected[i])) {
             rn->jobs[rn->n_jobs++] = (struct job){.inst = cfg->instances[i], .rn = rn};
+            http = http || (cfg->instances[i]->collector->flags & ZT_COLLECTOR_USES_HTTP);
+        }
+    }
+    if (http) {
+        /* One engine per scan: one connection pool and one concurrency bound for all API
+         * collectors. Should it fail to start, each context starts a private one. */
+        struct zt_http_limits limits;
+        zt_http_limits_default(&limits);
+        limits.max_concurrency = (unsigned)cfg->daemon.http_max_concurrency;
+        int r = zt_http_engine_new(&limits, &rn->http);
+        if (r < 0) {
+            zt_log_errno(LOG_WARNING, r, "cannot start the shared HTTP engine");
         }
     }
     return rn;

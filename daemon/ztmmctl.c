@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "control.h"
 #include "log.h"
 #include "result.h"
 #include "scan.h"
@@ -14,7 +15,11 @@
 #define EVIDENCE_FILE_MAX   (256u * 1024 * 1024)
 #define EVIDENCE_JSON_DEPTH 64
 
-enum { EXIT_USAGE = 2 };
+enum { EXIT_USAGE = 2, EXIT_INCOMPLETE = 3 };
+
+#define DEFAULT_SOCKET    ZT_RUNSTATEDIR "/ztmmd/" ZT_CONTROL_SOCKET
+#define CALL_TIMEOUT_USEC (30ull * 1000000ull)
+#define WAIT_TIMEOUT_USEC (3600ull * 1000000ull)
 
 static void usage(FILE *out)
 {
@@ -121,15 +126,136 @@ static int cmd_catalog(const char *rules, const char *format)
     return EXIT_SUCCESS;
 }
 
+/* Send one request; print the daemon's refusal or error. Returns 0 and the response. */
+static int call(const char *socket_path, const struct zt_control_request *req, uint64_t timeout,
+                struct json_object **ret)
+{
+    char err[1024];
+    struct json_object *resp = NULL, *ok, *msg;
+
+    if (zt_control_call(socket_path, req, timeout, &resp, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ztmmctl: %s\n", err);
+        return -EIO;
+    }
+    if (!json_object_object_get_ex(resp, "ok", &ok) || !json_object_get_boolean(ok)) {
+        fprintf(stderr, "ztmmctl: ztmmd: %s\n",
+                json_object_object_get_ex(resp, "error", &msg) ? json_object_get_string(msg)
+                                                               : "request failed");
+        json_object_put(resp);
+        return -EIO;
+    }
+    *ret = resp;
+    return 0;
+}
+
+/* Print a result document; exit status 3 when a collector did not complete. */
+static int print_result(struct json_object *doc, const char *format)
+{
+    struct json_object *arr, *st;
+    bool complete = true;
+
+    if (zt_streq(format, "json")) {
+        print_json(doc);
+    } else {
+        zt_result_print_table(doc, stdout);
+    }
+    if (json_object_object_get_ex(doc, "collectors", &arr)) {
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+            struct json_object *c = json_object_array_get_idx(arr, i);
+            const char *s =
+                json_object_object_get_ex(c, "status", &st) ? json_object_get_string(st) : "error";
+            complete = complete && (zt_streq(s, "ok") || zt_streq(s, "skipped"));
+        }
+    }
+    return complete ? EXIT_SUCCESS : EXIT_INCOMPLETE;
+}
+
+static const char *get_s(struct json_object *o, const char *key, const char *def)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_get_type(v) != json_type_null
+               ? json_object_get_string(v)
+               : def;
+}
+
+static void print_status(struct json_object *resp)
+{
+    struct json_object *d = NULL, *last = NULL, *arr = NULL, *overall = NULL;
+
+    json_object_object_get_ex(resp, "daemon", &d);
+    json_object_object_get_ex(resp, "last_scan", &last);
+    json_object_object_get_ex(resp, "collectors", &arr);
+    printf("ztmmd %s, pid %s, %s (up %s s, %s scans, %s failed)\n", get_s(d, "version", "?"),
+           get_s(d, "pid", "?"), get_s(d, "state", "?"), get_s(d, "uptime_sec", "?"),
+           get_s(d, "scans", "0"), get_s(d, "scan_failures", "0"));
+    printf("  config:     %s\n  catalog:    %s\n", get_s(d, "config", "?"),
+           get_s(d, "catalog", "?"));
+    if (last && json_object_object_get_ex(last, "overall", &overall)) {
+        printf("  last scan:  %s (%s): overall %s, %s/%s functions assessed, %s change(s)\n",
+               get_s(last, "finished_at", "?"), get_s(last, "scan_id", "?"),
+               get_s(overall, "stage", "?"), get_s(overall, "functions_assessed", "?"),
+               get_s(overall, "functions", "?"), get_s(last, "changes", "0"));
+    } else {
+        printf("  last scan:  none\n");
+    }
+    printf("  next scan:  %s\n", get_s(d, "next_scan", "not scheduled"));
+    printf("  last error: %s\n", get_s(d, "last_error", "none"));
+    printf("\n  %-20s %-12s %-8s %-9s %-25s %s\n", "COLLECTOR", "TYPE", "STATUS", "FAILURES",
+           "NEXT RUN", "ERROR");
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        struct json_object *c = json_object_array_get_idx(arr, i);
+        printf("  %-20s %-12s %-8s %-9s %-25s %s\n", get_s(c, "name", "?"), get_s(c, "type", "?"),
+               get_s(c, "status", "-"), get_s(c, "consecutive_failures", "0"),
+               get_s(c, "next_run", "-"), get_s(c, "error", ""));
+    }
+}
+
+struct ctl_args {
+    const char *socket, *format;
+    bool wait;
+    uint64_t timeout_usec;
+};
+
+static int cmd_daemon(enum zt_control_cmd cmd, const struct ctl_args *a)
+{
+    struct zt_control_request req = {.cmd = cmd, .wait = a->wait};
+    uint64_t timeout =
+        a->timeout_usec ? a->timeout_usec : (a->wait ? WAIT_TIMEOUT_USEC : CALL_TIMEOUT_USEC);
+    _cleanup_json_ struct json_object *resp = NULL;
+    struct json_object *doc;
+
+    if (call(a->socket, &req, timeout, &resp) < 0) {
+        return EXIT_FAILURE;
+    }
+    if (json_object_object_get_ex(resp, "result", &doc)) {
+        int r = print_result(doc, a->format ? a->format : "table");
+        return cmd == ZT_CONTROL_SCAN ? r : EXIT_SUCCESS; /* show: a result was printed */
+    }
+    if (cmd == ZT_CONTROL_STATUS && !zt_streq(a->format, "json")) {
+        print_status(resp);
+    } else if (cmd == ZT_CONTROL_SCAN && !zt_streq(a->format, "json")) {
+        printf("scan %s (worker pid %s)\n", get_s(resp, "scan", "?"),
+               get_s(resp, "worker_pid", "?"));
+    } else {
+        print_json(resp);
+    }
+    return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
+        {"socket", required_argument, NULL, 's'},
+        {"wait", no_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *rules = ZT_DATADIR "/ztmmd/rules/ztmm-v2.json", *format = NULL;
+    const char *rules = ZT_DATADIR "/ztmmd/rules/ztmm-v2.json";
+    struct ctl_args a = {.socket = DEFAULT_SOCKET};
+    uint64_t ms;
     int c;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -138,7 +264,20 @@ int main(int argc, char **argv)
             rules = optarg;
             break;
         case 'f':
-            format = optarg;
+            a.format = optarg;
+            break;
+        case 's':
+            a.socket = optarg;
+            break;
+        case 'w':
+            a.wait = true;
+            break;
+        case 't':
+            if (zt_parse_duration_ms(optarg, &ms) < 0 || ms == 0) {
+                fprintf(stderr, "ztmmctl: --timeout needs a duration such as 90 or 10min\n");
+                return EXIT_USAGE;
+            }
+            a.timeout_usec = ms * 1000u;
             break;
         case 'h':
             usage(stdout);
@@ -148,23 +287,29 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (format && !zt_streq(format, "json") && !zt_streq(format, "table")) {
+    if (a.format && !zt_streq(a.format, "json") && !zt_streq(a.format, "table")) {
         fprintf(stderr, "ztmmctl: --format must be json or table\n");
         return EXIT_USAGE;
     }
     const char *cmd = optind < argc ? argv[optind] : NULL;
+    bool one = optind + 1 == argc;
     if (zt_streq(cmd, "evaluate") && optind + 2 == argc) {
-        return cmd_evaluate(argv[optind + 1], rules, format ? format : "json");
+        return cmd_evaluate(argv[optind + 1], rules, a.format ? a.format : "json");
     }
-    if (zt_streq(cmd, "catalog") && optind + 1 == argc) {
-        return cmd_catalog(rules, format ? format : "table");
+    if (zt_streq(cmd, "catalog") && one) {
+        return cmd_catalog(rules, a.format ? a.format : "table");
     }
-    if (zt_streq(cmd, "scan") || zt_streq(cmd, "status") || zt_streq(cmd, "show") ||
-        zt_streq(cmd, "report")) {
-        fprintf(stderr,
-                "ztmmctl: '%s' needs the ztmmd service, which this version does not "
-                "provide yet; use 'ztmmd --once'\n",
-                cmd);
+    if (a.wait && !zt_streq(cmd, "scan")) {
+        fprintf(stderr, "ztmmctl: --wait only applies to scan\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < _ZT_CONTROL_CMD_MAX && one; i++) {
+        if (zt_streq(cmd, zt_control_cmd_to_string((enum zt_control_cmd)i))) {
+            return cmd_daemon((enum zt_control_cmd)i, &a);
+        }
+    }
+    if (zt_streq(cmd, "report")) {
+        fprintf(stderr, "ztmmctl: 'report' is not available in this version\n");
         return EXIT_USAGE;
     }
     usage(stderr);

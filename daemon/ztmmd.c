@@ -1,4 +1,4 @@
-/* ztmmd.c - the ztmmd program: command line, config check, one-shot scan. */
+/* ztmmd.c - the ztmmd program: command line, config check, one-shot scan, the service. */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "result.h"
 #include "scan.h"
+#include "service.h"
 #include "util.h"
 
 enum { EXIT_USAGE = 2, EXIT_INCOMPLETE = 3 };
@@ -180,8 +181,11 @@ int main(int argc, char **argv)
         return EXIT_SUCCESS;
     }
     if (!a.once) {
-        fprintf(stderr, "ztmmd: service mode is not available in this version; use --once\n");
-        return EXIT_USAGE;
+        const struct zt_service_args sa = {.config = a.config,
+                                           .rules = a.rules,
+                                           .log_level = a.log_level,
+                                           .registry = zt_collectors};
+        return zt_service_run(&sa, TAKE_PTR(cfg), TAKE_PTR(cat), TAKE_PTR(attest), n_attest);
     }
     return run_once(&a, cfg, cat, attest, n_attest);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http.h"
 #include "scan.h"
 #include "zt_test.h"
 
@@ -71,7 +72,30 @@ static const struct zt_collector fake = {
     .collect = fake_collect,
 };
 
-static const struct zt_collector *const registry[] = {&fake, NULL};
+/* An API collector: records the engine its context was given. */
+static struct zt_http_engine *seen_engine[4];
+static atomic_int n_seen;
+static atomic_uint seen_concurrency;
+
+static int api_collect(void *state, struct zt_ctx *ctx)
+{
+    int i = atomic_fetch_add(&n_seen, 1);
+    if (i < 4) {
+        seen_engine[i] = zt_ctx_http_engine(ctx);
+        atomic_store(&seen_concurrency, zt_http_engine_limits(seen_engine[i])->max_concurrency);
+    }
+    return 0;
+}
+
+static const struct zt_collector api = {
+    .name = "api",
+    .options = fake_options,
+    .state_size = sizeof(struct fake_state),
+    .flags = ZT_COLLECTOR_USES_HTTP,
+    .collect = api_collect,
+};
+
+static const struct zt_collector *const registry[] = {&fake, &api, NULL};
 
 static struct zt_config *config(const char *text)
 {
@@ -187,6 +211,22 @@ static void test_scan_parallel_bound(void **state)
     zt_config_free(cfg);
 }
 
+static void test_scan_shares_one_http_engine(void **state)
+{
+    struct zt_config *cfg = config("[daemon]\nhttp_max_concurrency = 3\n"
+                                   "[collector:t1]\ntype = api\n[collector:t2]\ntype = api\n");
+    struct zt_scan *scan = NULL;
+
+    atomic_store(&n_seen, 0);
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_int_equal(atomic_load(&n_seen), 2);
+    assert_non_null(seen_engine[0]);
+    assert_ptr_equal(seen_engine[0], seen_engine[1]); /* compared, never dereferenced after */
+    assert_int_equal(atomic_load(&seen_concurrency), 3);
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
 static void test_scan_no_instances(void **state)
 {
     struct zt_config *cfg = config("");
@@ -204,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_scan_statuses),
         cmocka_unit_test(test_scan_timeout_recorded_others_finish),
         cmocka_unit_test(test_scan_parallel_bound),
+        cmocka_unit_test(test_scan_shares_one_http_engine),
         cmocka_unit_test(test_scan_no_instances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,184 @@
+#!/bin/bash
+# systemd_test.sh - ztmmd.service under a real systemd in a private PID + mount namespace
+# (design.md §8): start (Type=notify), scan --wait, reload good and broken configs, SIGKILL of
+# a scan worker, host evidence under the unit vs as root, stop.
+# Usage: systemd_test.sh BUILD_DIR SOURCE_DIR. Needs root, util-linux (unshare, nsenter),
+# systemd and python3. Exit 77 (skipped) only when this machine cannot create the namespaces.
+set -euo pipefail
+BUILD=$(realpath "$1")
+SRC=$(realpath "$2")
+# The namespace puts private tmpfs on /tmp, /var/tmp, /run and /var/lib: a work directory under
+# one of those would vanish inside it, so it then moves to /var/cache.
+case "$BUILD/" in
+/tmp/* | /var/tmp/* | /run/* | /var/lib/*) W=/var/cache/ztmmd-systemd-test ;;
+*) W=$BUILD/tests/integration/systemd-work ;;
+esac
+STAGE=$W/stage
+SYSTEMD_PID=
+UNSHARE_PID=
+
+log() { echo "systemd_test: $*"; }
+die() {
+    echo "systemd_test: FAIL: $*" >&2
+    if [ -n "$SYSTEMD_PID" ]; then
+        ns journalctl --no-pager -n 60 -u ztmmd >&2 || true
+    fi
+    exit 1
+}
+ns() { nsenter -t "$SYSTEMD_PID" -m -p "$@"; }
+ctl() { ns "$CTL" "$@"; }
+
+cleanup() {
+    # SIGKILL to the namespace's PID 1 ends every process in it; the tmpfs mounts go with it.
+    if [ -n "$SYSTEMD_PID" ]; then kill -KILL "$SYSTEMD_PID" 2>/dev/null || true; fi
+    if [ -n "$UNSHARE_PID" ]; then wait "$UNSHARE_PID" 2>/dev/null || true; fi
+    if [ "$W" = /var/cache/ztmmd-systemd-test ]; then rm -rf "$W"; fi
+}
+trap cleanup EXIT
+
+# ---- preconditions: missing tools are a failure (CI installs them), missing powers a skip ----
+[ "$(id -u)" = 0 ] || { log "SKIP: needs root for namespaces"; exit 77; }
+for t in unshare nsenter python3; do
+    command -v $t >/dev/null || die "$t is missing (apt-get install util-linux python3)"
+done
+[ -x /lib/systemd/systemd ] || die "/lib/systemd/systemd is missing (apt-get install systemd)"
+if ! unshare --pid --fork --mount --mount-proc true 2>/dev/null; then
+    log "SKIP: this machine does not allow PID and mount namespaces"
+    exit 77
+fi
+
+# ---- stage an install (DESTDIR: the unit, config and rules have absolute destinations) ----
+rm -rf "$W"
+mkdir -p "$W/etc/conf.d"
+DESTDIR=$STAGE cmake --install "$BUILD" >/dev/null
+ZTMMD=$(find "$STAGE" -path '*/sbin/ztmmd' | head -1)
+CTL=$(find "$STAGE" -path '*/bin/ztmmctl' | head -1)
+RULES=$(find "$STAGE" -path '*/ztmmd/rules/ztmm-v2.json' | head -1)
+UNIT=$(find "$STAGE" -name ztmmd.service | head -1)
+[ -x "$ZTMMD" ] && [ -x "$CTL" ] && [ -f "$RULES" ] && [ -f "$UNIT" ] || die "staged install incomplete"
+chmod -R a+rX "$W"
+
+# The test config: no scan until asked, no jitter; the host collector when it is built in.
+write_config() {
+    cat >"$W/etc/ztmmd.conf" <<CONF
+[daemon]
+interval = 1h
+scan_on_start = no
+jitter = 0
+rules = $RULES
+log_level = ${1:-info}
+CONF
+    if [ "$HOST" = yes ]; then printf '[collector:host]\nroot = /\n' >>"$W/etc/ztmmd.conf"; fi
+}
+HOST=yes
+write_config
+"$ZTMMD" --check-config --config "$W/etc/ztmmd.conf" >/dev/null 2>&1 || HOST=no
+write_config
+"$ZTMMD" --check-config --config "$W/etc/ztmmd.conf" >/dev/null || die "test config invalid"
+log "host collector: $HOST"
+
+# The unit as installed, pointed at the staged binary and the test config.
+sed -e "s|^ExecStart=.*|ExecStart=$ZTMMD --config $W/etc/ztmmd.conf|" "$UNIT" >"$W/ztmmd.service"
+cp /etc/passwd "$W/passwd"
+cp /etc/group "$W/group"
+grep -q '^ztmmd:' "$W/passwd" || echo 'ztmmd:x:64990:64990:ztmmd test:/var/lib/ztmmd:/usr/sbin/nologin' >>"$W/passwd"
+grep -q '^ztmmd:' "$W/group" || echo 'ztmmd:x:64990:' >>"$W/group"
+
+# ---- boot systemd in the namespace ----
+unshare --pid --fork --mount --mount-proc sh "$SRC/tests/integration/systemd_ns_init.sh" "$W" \
+    >"$W/systemd.log" 2>&1 &
+UNSHARE_PID=$!
+for _ in $(seq 100); do
+    SYSTEMD_PID=$(pgrep -P "$UNSHARE_PID" || true)
+    [ -n "$SYSTEMD_PID" ] && [ "$(cat /proc/"$SYSTEMD_PID"/comm 2>/dev/null)" = systemd ] && break
+    sleep 0.1
+done
+[ -n "$SYSTEMD_PID" ] || die "systemd did not start: $(cat "$W/systemd.log")"
+for _ in $(seq 300); do
+    state=$(ns systemctl is-system-running 2>/dev/null || true)
+    case $state in running | degraded) break ;; esac
+    sleep 0.2
+done
+log "systemd pid $SYSTEMD_PID is $state"
+
+# ---- start: systemctl returns once READY=1 arrived ----
+ns systemctl start ztmmd || die "systemctl start ztmmd"
+[ "$(ns systemctl is-active ztmmd)" = active ] || die "ztmmd is not active"
+MAINPID=$(ns systemctl show -P MainPID ztmmd)
+log "ztmmd active, MainPID $MAINPID, status: $(ns systemctl show -P StatusText ztmmd)"
+
+# ---- scan --wait returns a result ----
+ctl scan --wait --format json >"$W/unit-result.json" || [ $? = 3 ] || die "ztmmctl scan --wait"
+grep -q '"schema": "ztmmd.result/1"' "$W/unit-result.json" || die "scan --wait printed no result"
+ctl status >/dev/null || die "ztmmctl status"
+ctl show --format table >"$W/show.txt" || die "ztmmctl show --format table"
+grep -q OVERALL "$W/show.txt" || die "ztmmctl show printed no table"
+ns test -s /var/lib/ztmmd/latest.json || die "latest.json not written"
+ns stat -c %U /var/lib/ztmmd/latest.json | grep -qx ztmmd || die "state not owned by ztmmd"
+log "scan --wait: ok ($(ns systemctl show -P StatusText ztmmd))"
+
+# ---- reload with a good config, then with a broken one ----
+write_config debug
+ns systemctl reload ztmmd || die "reload (good)"
+for _ in $(seq 50); do
+    ns journalctl --no-pager -u ztmmd -o cat 2>/dev/null | grep -q "reloaded " && break
+    sleep 0.2
+done
+[ "$(ns systemctl is-active ztmmd)" = active ] || die "not active after a good reload"
+echo "bogus_key = 1" >>"$W/etc/ztmmd.conf"
+ns systemctl reload ztmmd || die "reload (broken) command"
+for _ in $(seq 50); do
+    ctl status --format json | grep -q "reload refused" && break
+    sleep 0.2
+done
+ctl status --format json | grep -q "reload refused.*unknown key 'bogus_key'" ||
+    die "a refused reload is not reported in status"
+[ "$(ns systemctl is-active ztmmd)" = active ] || die "not active after a broken reload"
+[ "$(ns systemctl show -P MainPID ztmmd)" = "$MAINPID" ] || die "daemon restarted on reload"
+if ns journalctl --no-pager -u ztmmd -o cat MESSAGE_ID=4f3398013cff465bad579696cc4ea91c |
+    grep -q "reload refused"; then
+    log "reload: the journal says why (MESSAGE_ID=4f33...)"
+else
+    log "note: journald in the namespace did not record the reload message"
+fi
+write_config
+
+# ---- SIGKILL of a scan worker leaves the daemon active ----
+mkdir -p "$W/dropin"
+ns mkdir -p /run/systemd/system/ztmmd.service.d
+printf '[Service]\nEnvironment=ZTMMD_WORKER_DELAY_SEC=30\n' |
+    ns sh -c 'cat >/run/systemd/system/ztmmd.service.d/50-test-delay.conf'
+ns systemctl daemon-reload
+ns systemctl restart ztmmd || die "restart with the delay drop-in"
+MAINPID=$(ns systemctl show -P MainPID ztmmd)
+ctl scan >"$W/scan.txt" || die "ztmmctl scan"
+grep -q started "$W/scan.txt" || die "scan did not start"
+WPID=$(ctl status --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["worker_pid"])')
+[ "$WPID" != None ] || die "no worker pid in status"
+ns kill -KILL "$WPID"
+for _ in $(seq 50); do
+    ctl status --format json | grep -q '"scan_failures": 1' && break
+    sleep 0.2
+done
+ctl status --format json | grep -q 'killed by signal KILL' || die "worker kill not reported"
+[ "$(ns systemctl is-active ztmmd)" = active ] || die "daemon not active after worker SIGKILL"
+[ "$(ns systemctl show -P MainPID ztmmd)" = "$MAINPID" ] || die "daemon restarted after worker kill"
+log "worker $WPID SIGKILLed: reported, daemon $MAINPID still active"
+ns rm /run/systemd/system/ztmmd.service.d/50-test-delay.conf
+ns systemctl daemon-reload
+
+# ---- host evidence under the unit vs as root directly (same namespace, same files) ----
+if [ "$HOST" = yes ]; then
+    ns systemctl restart ztmmd
+    ctl scan --wait --format json >"$W/unit-result.json" || true
+    ns "$ZTMMD" --once --config "$W/etc/ztmmd.conf" >"$W/root-result.json" 2>/dev/null || true
+    python3 "$SRC/tests/integration/compare_evidence.py" "$W/root-result.json" \
+        "$W/unit-result.json" "$SRC/tests/integration/host_unit_differences.txt" ||
+        die "host evidence under the unit differs from root in an undocumented way"
+fi
+
+# ---- stop ----
+ns systemctl stop ztmmd || die "systemctl stop"
+[ "$(ns systemctl is-active ztmmd || true)" = inactive ] || die "ztmmd did not stop cleanly"
+ns test ! -e /run/ztmmd/control || die "control socket left behind"
+log "PASS"

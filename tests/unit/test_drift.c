@@ -1,0 +1,126 @@
+/* test_drift.c - change events between two result documents. */
+#include "zt_test.h"
+
+#include "drift.h"
+
+static struct json_object *doc(const char *scan_id, const char *auth_stage, const char *pillar,
+                               const char *overall, const char *rule_status)
+{
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "{\"schema\":\"ztmmd.result/"
+             "1\",\"scan_id\":\"%s\",\"finished_at\":\"2025-01-01T00:00:00Z\","
+             "\"functions\":[{\"id\":\"identity.authentication\",\"stage\":\"%s\"},"
+             "{\"id\":\"identity.governance\",\"stage\":\"unknown\"}],"
+             "\"pillars\":[{\"id\":\"identity\",\"stage\":\"%s\"}],"
+             "\"overall\":{\"stage\":\"%s\"},"
+             "\"findings\":[{\"rule\":\"id.mfa\",\"function\":\"identity.authentication\","
+             "\"status\":\"%s\"},{\"rule\":\"id.other\",\"status\":\"unknown\"}]}",
+             scan_id, auth_stage, pillar, overall, rule_status);
+    struct json_object *o = json_tokener_parse(text);
+    assert_non_null(o);
+    return o;
+}
+
+static const char *field(struct json_object *ev, const char *key)
+{
+    struct json_object *v;
+    assert_true(json_object_object_get_ex(ev, key, &v));
+    return json_object_get_string(v);
+}
+
+static void test_drift_first_result_is_baseline(void **state)
+{
+    _cleanup_json_ struct json_object *cur = doc("b", "initial", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *ch = zt_drift_compute(NULL, cur);
+    assert_int_equal(json_object_array_length(ch), 0);
+}
+
+static void test_drift_no_change_no_events(void **state)
+{
+    _cleanup_json_ struct json_object *a = doc("a", "initial", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *b = doc("b", "initial", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *ch = zt_drift_compute(a, b);
+    assert_int_equal(json_object_array_length(ch), 0);
+}
+
+static void test_drift_regression_events(void **state)
+{
+    _cleanup_json_ struct json_object *a = doc("a", "advanced", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *b =
+        doc("b", "traditional", "traditional", "traditional", "fail");
+    _cleanup_json_ struct json_object *ch = zt_drift_compute(a, b);
+
+    assert_int_equal(json_object_array_length(ch), 4);
+    struct json_object *f = json_object_array_get_idx(ch, 0);
+    assert_string_equal(field(f, "kind"), "stage_changed");
+    assert_string_equal(field(f, "scope"), "function");
+    assert_string_equal(field(f, "subject"), "identity.authentication");
+    assert_string_equal(field(f, "from"), "advanced");
+    assert_string_equal(field(f, "to"), "traditional");
+    assert_string_equal(field(f, "direction"), "regressed");
+    assert_string_equal(field(f, "previous_scan_id"), "a");
+    assert_string_equal(field(f, "scan_id"), "b");
+    assert_true(zt_drift_is_regression(f));
+    assert_string_equal(field(json_object_array_get_idx(ch, 1), "scope"), "pillar");
+    assert_string_equal(field(json_object_array_get_idx(ch, 2), "scope"), "overall");
+    struct json_object *r = json_object_array_get_idx(ch, 3);
+    assert_string_equal(field(r, "kind"), "finding_changed");
+    assert_string_equal(field(r, "subject"), "id.mfa");
+    assert_string_equal(field(r, "function"), "identity.authentication");
+    assert_string_equal(field(r, "direction"), "regressed");
+}
+
+static void test_drift_improvement_and_unknown(void **state)
+{
+    _cleanup_json_ struct json_object *a = doc("a", "unknown", "initial", "initial", "fail");
+    _cleanup_json_ struct json_object *b = doc("b", "initial", "advanced", "initial", "pass");
+    _cleanup_json_ struct json_object *ch = zt_drift_compute(a, b);
+
+    assert_int_equal(json_object_array_length(ch), 3);
+    assert_string_equal(field(json_object_array_get_idx(ch, 0), "direction"), "changed");
+    assert_string_equal(field(json_object_array_get_idx(ch, 1), "direction"), "improved");
+    assert_string_equal(field(json_object_array_get_idx(ch, 2), "direction"), "improved");
+    assert_false(zt_drift_is_regression(json_object_array_get_idx(ch, 1)));
+}
+
+static void test_drift_ids_stable_and_distinct(void **state)
+{
+    _cleanup_json_ struct json_object *a = doc("a", "advanced", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *b = doc("b", "initial", "initial", "initial", "fail");
+    _cleanup_json_ struct json_object *c1 = zt_drift_compute(a, b);
+    _cleanup_json_ struct json_object *c2 = zt_drift_compute(a, b);
+    char id[ZT_DRIFT_ID_LEN + 1];
+
+    assert_int_equal(json_object_array_length(c1), 2);
+    const char *id0 = field(json_object_array_get_idx(c1, 0), "id");
+    assert_int_equal(strlen(id0), ZT_DRIFT_ID_LEN);
+    assert_string_equal(id0, field(json_object_array_get_idx(c2, 0), "id"));
+    assert_string_not_equal(id0, field(json_object_array_get_idx(c1, 1), "id"));
+    zt_drift_event_id("a", "b", "stage_changed", "function:identity.authentication", id);
+    assert_string_equal(id0, id);
+    zt_drift_event_id("a", "c", "stage_changed", "function:identity.authentication", id);
+    assert_string_not_equal(id0, id);
+}
+
+static void test_drift_ignores_new_and_malformed_entries(void **state)
+{
+    _cleanup_json_ struct json_object *a = json_tokener_parse(
+        "{\"scan_id\":\"a\",\"functions\":[{\"id\":\"x\",\"stage\":1}],\"findings\":7}");
+    _cleanup_json_ struct json_object *b = doc("b", "initial", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *ch = zt_drift_compute(a, b);
+    assert_int_equal(json_object_array_length(ch), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_drift_first_result_is_baseline),
+        cmocka_unit_test(test_drift_no_change_no_events),
+        cmocka_unit_test(test_drift_regression_events),
+        cmocka_unit_test(test_drift_improvement_and_unknown),
+        cmocka_unit_test(test_drift_ids_stable_and_distinct),
+        cmocka_unit_test(test_drift_ignores_new_and_malformed_entries),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

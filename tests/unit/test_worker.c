@@ -1,0 +1,207 @@
+/* test_worker.c - the forked scan worker: results over the pipe, crashes, hangs and memory
+ * runaways reported (never fatal), and carry-over of instances that were not due. */
+#include "zt_test.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "worker.h"
+
+struct fake_state {
+    char *mode;
+};
+
+static int fake_collect(void *state, struct zt_ctx *ctx)
+{
+    const char *mode = ((struct fake_state *)state)->mode;
+
+    if (zt_streq(mode, "ok")) {
+        zt_emit_bool(ctx, "fake.ok", true);
+    } else if (zt_streq(mode, "other")) {
+        zt_emit_int(ctx, "fake.other", 42);
+    } else if (zt_streq(mode, "crash")) {
+        raise(SIGSEGV);
+    } else if (zt_streq(mode, "hang")) {
+        for (;;) {
+            pause(); /* ignores cancellation */
+        }
+    } else if (zt_streq(mode, "hog")) {
+        for (;;) {
+            memset(zt_xmalloc(16u << 20), 1, 16u << 20); /* aborts once the limit is hit */
+        }
+    }
+    return 0;
+}
+
+static const struct zt_option fake_options[] = {
+    {"mode", ZT_OPT_STRING, "ok", offsetof(struct fake_state, mode), 0, "behaviour"},
+    {.key = NULL},
+};
+
+static const struct zt_collector fake = {.name = "fake",
+                                         .summary = "test",
+                                         .options = fake_options,
+                                         .state_size = sizeof(struct fake_state),
+                                         .collect = fake_collect};
+static const struct zt_collector *const registry[] = {&fake, NULL};
+
+struct fixture {
+    struct zt_config *cfg;
+    struct zt_catalog *cat;
+    sd_event *e;
+    struct json_object *doc;
+    char error[512];
+    bool done;
+};
+
+static void load(struct fixture *f, const char *text)
+{
+    char err[512];
+    if (zt_config_load_string("/test.conf", text, registry, &f->cfg, err, sizeof(err)) < 0) {
+        fail_msg("config: %s", err);
+    }
+    if (zt_catalog_load(ZT_SOURCE_DIR "/conf/rules/ztmm-v2.json", &f->cat, err, sizeof(err)) < 0) {
+        fail_msg("catalog: %s", err);
+    }
+}
+
+static void unload(struct fixture *f)
+{
+    json_object_put(f->doc);
+    zt_catalog_free(f->cat);
+    zt_config_free(f->cfg);
+    sd_event_unref(f->e);
+}
+
+static void on_done(struct zt_worker *w, struct json_object *doc, const char *error, void *ud)
+{
+    struct fixture *f = ud;
+    f->doc = doc;
+    snprintf(f->error, sizeof(f->error), "%s", error ? error : "");
+    f->done = true;
+    sd_event_exit(f->e, 0);
+}
+
+/* Fork a worker for the config and run the loop until it is done. */
+static void run(struct fixture *f, uint64_t timeout_usec, uint64_t memory_max)
+{
+    struct zt_worker_job job = {.cfg = f->cfg, .cat = f->cat, .memory_max = memory_max};
+    struct zt_worker *w = NULL;
+    sigset_t ss;
+
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &ss, NULL);
+    assert_int_equal(sd_event_new(&f->e), 0);
+    assert_int_equal(zt_worker_start(f->e, &job, timeout_usec, on_done, f, &w), 0);
+    assert_true(zt_worker_pid(w) > 0);
+    assert_int_equal(sd_event_loop(f->e), 0);
+    assert_true(f->done);
+    assert_int_equal(zt_worker_pid(w), 0);
+    zt_worker_free(w);
+}
+
+static const char *collector_field(struct json_object *doc, size_t i, const char *key)
+{
+    struct json_object *arr, *v;
+    assert_true(json_object_object_get_ex(doc, "collectors", &arr));
+    assert_true(json_object_object_get_ex(json_object_array_get_idx(arr, i), key, &v));
+    return json_object_get_string(v);
+}
+
+static void test_worker_result_over_pipe(void **state)
+{
+    struct fixture f = {0};
+    struct json_object *ev;
+
+    load(&f, "[collector:a]\ntype = fake\n[collector:b]\ntype = fake\nmode = other\n");
+    run(&f, 30000000, 256u << 20);
+    assert_string_equal(f.error, "");
+    assert_non_null(f.doc);
+    assert_string_equal(collector_field(f.doc, 0, "status"), "ok");
+    assert_string_equal(collector_field(f.doc, 1, "carried_over"), "false");
+    assert_true(json_object_object_get_ex(f.doc, "evidence", &ev));
+    assert_int_equal(json_object_array_length(ev), 2);
+    unload(&f);
+}
+
+static void test_worker_crash_reported(void **state)
+{
+    struct fixture f = {0};
+
+    load(&f, "[collector:a]\ntype = fake\nmode = crash\n");
+    run(&f, 30000000, 0);
+    assert_null(f.doc);
+    if (!strstr(f.error, "killed by signal SEGV (crash)")) {
+        fail_msg("error: %s", f.error);
+    }
+    unload(&f);
+}
+
+static void test_worker_hang_killed(void **state)
+{
+    struct fixture f = {0};
+    uint64_t t0 = zt_now_mono_usec();
+
+    load(&f, "[daemon]\ncollector_timeout = 1h\n[collector:a]\ntype = fake\nmode = hang\n");
+    run(&f, 500000, 0);
+    assert_null(f.doc);
+    assert_non_null(strstr(f.error, "timed out"));
+    assert_true(zt_now_mono_usec() - t0 < 10000000);
+    unload(&f);
+}
+
+static void test_worker_memory_limit(void **state)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* the limit is not applied under ASan (its shadow memory) */
+#else
+    struct fixture f = {0};
+
+    load(&f, "[collector:a]\ntype = fake\nmode = hog\n");
+    run(&f, 30000000, 128u << 20);
+    assert_null(f.doc);
+    assert_non_null(strstr(f.error, "killed by signal ABRT"));
+    unload(&f);
+#endif
+}
+
+static void test_worker_carry_over(void **state)
+{
+    struct fixture f = {0};
+    bool abandoned = true;
+    const bool only_a[] = {true, false};
+
+    load(&f, "[collector:a]\ntype = fake\n[collector:b]\ntype = fake\nmode = other\n");
+    struct zt_worker_job job = {.cfg = f.cfg, .cat = f.cat};
+    _cleanup_json_ struct json_object *first = zt_worker_produce(&job, &abandoned);
+    assert_false(abandoned);
+    job.selected = only_a;
+    job.previous = first;
+    _cleanup_json_ struct json_object *second = zt_worker_produce(&job, &abandoned);
+    assert_string_equal(collector_field(second, 0, "carried_over"), "false");
+    assert_string_equal(collector_field(second, 1, "carried_over"), "true");
+    assert_string_equal(collector_field(second, 1, "status"), "ok");
+    struct json_object *ev;
+    assert_true(json_object_object_get_ex(second, "evidence", &ev));
+    assert_int_equal(json_object_array_length(ev), 2); /* b's evidence kept from the first */
+    /* No previous result: b is reported as skipped, not invented. */
+    job.previous = NULL;
+    _cleanup_json_ struct json_object *third = zt_worker_produce(&job, &abandoned);
+    assert_string_equal(collector_field(third, 1, "status"), "skipped");
+    assert_string_equal(collector_field(third, 1, "carried_over"), "false");
+    unload(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_worker_result_over_pipe),
+        cmocka_unit_test(test_worker_crash_reported),
+        cmocka_unit_test(test_worker_hang_killed),
+        cmocka_unit_test(test_worker_memory_limit),
+        cmocka_unit_test(test_worker_carry_over),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
