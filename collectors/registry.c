@@ -2,7 +2,6 @@
 #include "registry.h"
 
 const struct zt_collector *const zt_collectors[] = {
-    &zt_collector_exec,
-    &zt_collector_host,
-    NULL,
+    &zt_collector_exec,   &zt_collector_host,     &zt_collector_entra,
+    &zt_collector_intune, &zt_collector_defender, NULL,
 };

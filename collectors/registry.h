@@ -7,3 +7,6 @@
 extern const struct zt_collector *const zt_collectors[];
 extern const struct zt_collector zt_collector_exec;
 extern const struct zt_collector zt_collector_host;
+extern const struct zt_collector zt_collector_intune;
+extern const struct zt_collector zt_collector_defender;
+extern const struct zt_collector zt_collector_entra;

@@ -8,7 +8,6 @@ Needs root for a full host scan (as a user, unreadable files make the scan parti
 """
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -19,25 +18,16 @@ import time
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+PEAKRSS = None  # path of the compiled peakrss.c helper
+
+
 def run_measured(cmd, **kw):
-    """Run cmd, return (wall seconds, peak RSS KiB of that child, exit code)."""
-    # RUSAGE_CHILDREN's maxrss is the maximum over all waited-for children so far, so each run
-    # happens in a fresh intermediate process whose own children maxrss we read.
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        t0 = time.monotonic()
-        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-        wall = time.monotonic() - t0
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        os.write(w, f"{wall} {rss} {p.returncode}".encode())
-        os._exit(0)
-    os.close(w)
-    data = os.read(r, 256).decode().split()
-    os.close(r)
-    os.waitpid(pid, 0)
-    return float(data[0]), int(data[1]), int(data[2])
+    """Run cmd under peakrss (a C parent, so the child's pre-exec footprint is not counted):
+    return (wall seconds, peak RSS KiB, exit code)."""
+    p = subprocess.run([PEAKRSS] + list(cmd), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       text=True, **kw)
+    wall_ms, rss, code = p.stdout.strip().splitlines()[-1].split()
+    return float(wall_ms) / 1000.0, int(rss), int(code)
 
 
 def measure(name, cmd, runs, **kw):
@@ -61,6 +51,11 @@ def main():
     ap.add_argument("--root", default="/")
     a = ap.parse_args()
 
+    global PEAKRSS
+    tmp = tempfile.mkdtemp()
+    PEAKRSS = os.path.join(tmp, "peakrss")
+    subprocess.run(["cc", "-O2", "-o", PEAKRSS, os.path.join(SRC, "tests", "bench", "peakrss.c")],
+                   check=True)
     ztmmd = os.path.join(a.build, "daemon", "ztmmd")
     rules = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
     with tempfile.TemporaryDirectory() as d:

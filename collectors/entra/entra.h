@@ -1,0 +1,108 @@
+/* entra.h - internals of the entra collector (Microsoft Entra ID through Graph): the pure parse
+ * and derive steps, shared by the collector files and their unit tests. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+/* The options of one instance (bound by the core from the table in entra.c). */
+struct entra_state {
+    char *tenant_id, *client_id;
+    char *client_secret_file, *credential, *certificate_file, *private_key_file;
+    char *login_url, *graph_url, *ca_file;
+    struct zt_strv emergency_accounts;
+    uint64_t ca_pace_ms;
+    bool beta;
+};
+
+struct zt_ctx;
+/* collect(): token, concurrent Graph calls, derive, emit (entra_fetch.c). */
+int entra_collect(void *state, struct zt_ctx *ctx);
+
+#define ENTRA_DETAIL_MAX    20   /* entries listed in one detail array (the count is exact) */
+#define ENTRA_CA_MAX        1000 /* Conditional Access policies kept per scan (Entra caps ~200) */
+#define ENTRA_PRINCIPAL_MAX 5000 /* distinct Global Administrator principals remembered */
+
+/* Global Administrator role template id (built-in role definitions use it as their id). */
+#define ENTRA_ROLE_GLOBAL_ADMIN "62e90394-69f5-4237-9190-012177145e10"
+
+/* ---- facts: the outcome of a derive step ---------------------------------------------------
+ * A facts object maps an evidence key to {"value": V, "detail": D or null}; the collector emits
+ * them, tests read them. entra_fact() steals value and detail; entra_fact_value() borrows. */
+void entra_fact(struct json_object *facts, const char *key, struct json_object *value,
+                struct json_object *detail);
+struct json_object *entra_fact_value(struct json_object *facts, const char *key);
+struct json_object *entra_fact_detail(struct json_object *facts, const char *key);
+
+/* Helpers on borrowed JSON (NULL-safe): member of an object, array length, string compare. */
+struct json_object *entra_get(struct json_object *o, const char *key);
+size_t entra_array_len(struct json_object *a);
+/* Whether array a holds the string s (case-insensitively: Graph casing varies). */
+bool entra_array_has(struct json_object *a, const char *s);
+/* Whether id is one of the configured break-glass ids (case-insensitively). */
+bool entra_is_emergency(const struct zt_strv *emergency, const char *id);
+/* Append a string to a detail array, at most ENTRA_DETAIL_MAX entries. */
+void entra_detail_push(struct json_object *arr, const char *s);
+
+/* ---- Conditional Access (entra_ca.c, entra_ca_keys.c) --------------------------------------- */
+
+/* Authentication strengths by id: add the "value" items of one page of
+ * /policies/authenticationStrengthPolicies to map (id -> allowedCombinations, referenced).
+ * Returns 0 or -EBADMSG when the page has no "value" array. */
+int entra_strengths_page(struct json_object *map, struct json_object *page);
+
+/* Derive every entra.ca.* fact from the enabled/disabled/report-only policies (a JSON array of
+ * v1.0 conditionalAccessPolicy objects, borrowed). strengths (id -> allowedCombinations) may be
+ * NULL when the strength list could not be read: a policy that references a strength only by id
+ * then counts as MFA, and the phishing-resistant facts it could decide are left unknown.
+ * emergency: the break-glass user/group ids. Returns 0 or -EBADMSG (policies not an array). */
+int entra_ca_derive(struct json_object *policies, struct json_object *strengths,
+                    const struct zt_strv *emergency, struct json_object *facts);
+/* Derive the continuous access evaluation facts from the beta policy list (the only place
+ * sessionControls.continuousAccessEvaluation exists). Returns 0 or -EBADMSG. */
+int entra_ca_derive_cae(struct json_object *beta_policies, const struct zt_strv *emergency,
+                        struct json_object *facts);
+
+/* ---- authentication methods policy and security defaults (entra_methods.c) ------------------ */
+
+/* Facts from GET /policies/authenticationMethodsPolicy. Returns 0 or -EBADMSG. */
+int entra_methods_derive(struct json_object *policy, struct json_object *facts);
+/* Facts from GET /policies/identitySecurityDefaultsEnforcementPolicy. Returns 0 or -EBADMSG. */
+int entra_secdefaults_derive(struct json_object *doc, struct json_object *facts);
+
+/* ---- user registration details, reduced page by page (entra_registration.c) ---------------- */
+
+struct entra_reg {
+    uint64_t users, members, guests, admins;
+    uint64_t mfa_capable, mfa_registered, pr_capable, passwordless_capable; /* members */
+    uint64_t admins_pr_capable;
+};
+/* Count the "value" items of one page (never kept). Returns 0 or -EBADMSG. */
+int entra_reg_page(struct entra_reg *r, struct json_object *page);
+void entra_reg_facts(const struct entra_reg *r, struct json_object *facts);
+/* Whether one methodsRegistered array holds a phishing-resistant method. */
+bool entra_reg_phishing_resistant(struct json_object *methods);
+
+/* ---- PIM role assignment / eligibility instances, reduced page by page (entra_pim.c) -------- */
+
+struct entra_pim {
+    const struct zt_strv *emergency;   /* borrowed */
+    struct json_object *ga_principals; /* id -> principal type, at most ENTRA_PRINCIPAL_MAX */
+    struct json_object *permanent;     /* detail: permanent assignments (bounded) */
+    uint64_t active, eligible, permanent_n, emergency_permanent;
+    bool ga_truncated;
+};
+void entra_pim_init(struct entra_pim *p, const struct zt_strv *emergency);
+void entra_pim_done(struct entra_pim *p);
+/* Reduce one page of roleAssignmentScheduleInstances (eligible = false) or
+ * roleEligibilityScheduleInstances (eligible = true). Returns 0 or -EBADMSG. */
+int entra_pim_page(struct entra_pim *p, struct json_object *page, bool eligible);
+/* Whether role definition id is one of the privileged directory roles counted here. */
+bool entra_pim_privileged_role(const char *role_definition_id);
+/* Emit entra.pim.* (always) and entra.roles.global_admin_count (when have_eligible: the count
+ * needs both lists). */
+void entra_pim_facts(const struct entra_pim *p, bool have_eligible, struct json_object *facts);

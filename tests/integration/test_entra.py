@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""test_entra.py - end-to-end: the built `ztmmd --once` with the entra collector against the HTTPS
+fixture server (tests/fixtures/server.py) on the entra_* scenarios.
+
+Usage: test_entra.py ZTMMD SOURCE_DIR
+Checks the stage per identity function for weak/typical/strong tenants, evidence values, that faults
+end in a complete result or a clear collector error naming the URL, and, from the server's request
+log, the pacing of the Conditional Access endpoint and that no request carried a wrong token.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ZTMMD, SRC = sys.argv[1:3]
+RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
+SERVER = os.path.join(SRC, "tests", "fixtures", "server.py")
+SCENARIOS = os.path.join(SRC, "tests", "fixtures", "scenarios")
+HOST_TREE = os.path.join(SRC, "tests", "fixtures", "host", "hardened")
+BREAK_GLASS = "0b1c2d3e-0000-4000-8000-00000000b001"
+CLIENT_ID = "6f1e3b8a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+CA_PATHS = ("/v1.0/identity/conditionalAccess/policies", "/beta/identity/conditionalAccess/policies")
+IDENTITY = ["identity.authentication", "identity.risk_assessments", "identity.access_management",
+            "identity.governance"]
+
+
+class Entra(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.certs = os.path.join(cls.tmp.name, "certs")
+        subprocess.run([sys.executable, SERVER, "gencerts", cls.certs], check=True)
+        cls.secret = os.path.join(cls.tmp.name, "secret")
+        with open(cls.secret, "w") as f:
+            f.write("entra~fixture.secret\n")
+        os.chmod(cls.secret, 0o600)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def serve(self, scenario):
+        log = os.path.join(self.tmp.name, f"log-{scenario}-{id(self)}.jsonl")
+        p = subprocess.Popen([sys.executable, SERVER, "serve", "--scenario",
+                              os.path.join(SCENARIOS, scenario), "--certs", self.certs, "--log", log,
+                              "--idle-timeout", "60"], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(p.stdout.close)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.terminate)
+        port = int(p.stdout.readline())
+        return f"https://127.0.0.1:{port}", log
+
+    def scan(self, scenario, auth=None, with_host=True, extra=""):
+        base, log = self.serve(scenario)
+        auth = auth or f"client_secret_file = {self.secret}\n"
+        conf = (f"[collector:contoso]\ntype = entra\ntenant_id = contoso.onmicrosoft.com\n"
+                f"client_id = {CLIENT_ID}\n{auth}login_url = {base}\ngraph_url = {base}\n"
+                f"ca_file = {self.certs}/ca.pem\nemergency_accounts = {BREAK_GLASS}\n{extra}")
+        if with_host:
+            conf += f"[collector:host]\nroot = {HOST_TREE}\n"
+        path = os.path.join(self.tmp.name, f"{scenario}.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        p = subprocess.run([ZTMMD, "--once", "--config", path, "--rules", RULES, "--format", "json"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertNotIn(p.returncode, (-6, -11, 134, 139), p.stderr)  # never a crash
+        doc = json.loads(p.stdout)
+        with open(log) as f:
+            requests = [json.loads(line) for line in f]
+        return p, doc, requests
+
+    def common(self, doc, requests):
+        ev = {e["key"]: e["value"] for e in doc["evidence"] if e["collector"] == "contoso"}
+        fn = {f["id"]: (f["stage"], f["bound"]) for f in doc["functions"]}
+        graph = [r for r in requests if not r["path"].endswith("/oauth2/v2.0/token")]
+        # Every Graph request carried a token the server issued (never none or a forged one).
+        for r in graph:
+            self.assertRegex(r["token"] or "", r"^tok-\d+$", r)
+        # Conditional Access requests (v1.0 and beta share the tenant's bucket) are >= 1 s apart.
+        starts = sorted(r["t"] for r in graph if r["path"] in CA_PATHS)
+        self.assertGreaterEqual(len(starts), 2)
+        for a, b in zip(starts, starts[1:]):
+            self.assertGreaterEqual(b - a, 0.95, starts)
+        return ev, fn, graph
+
+    def findings(self, doc):
+        return {f["rule"]: f["status"] for f in doc["findings"]}
+
+    def test_weak_tenant(self):
+        p, doc, requests = self.scan("entra_weak")
+        ev, fn, _ = self.common(doc, requests)
+        (c,) = [c for c in doc["collectors"] if c["name"] == "contoso"]
+        # PIM answered 403: partial, the problem names the endpoint and the permission to grant.
+        self.assertEqual(c["status"], "partial")
+        self.assertIn("roleAssignmentScheduleInstances", c["error"])
+        self.assertIn("RoleAssignmentSchedule.Read.Directory", c["error"])
+        self.assertEqual(p.returncode, 3)
+        self.assertNotIn("entra.pim.permanent_privileged_assignments", ev)
+        self.assertNotIn("entra.roles.global_admin_count", ev)
+        # The traps: report-only, an ordinary group excluded, risk-only, both risks, mfa OR device.
+        for k in ("entra.ca.mfa_all_users", "entra.ca.legacy_auth_blocked",
+                  "entra.ca.high_user_risk_blocked", "entra.ca.high_signin_risk_blocked",
+                  "entra.ca.managed_device_required", "entra.authmethods.weak_methods_disabled",
+                  "entra.authmethods.migration_complete", "entra.security_defaults.enabled"):
+            self.assertIs(ev[k], False, k)
+        self.assertEqual(ev["entra.ca.policies_report_only"], 1)
+        self.assertEqual(ev["entra.registration.users"], 25)  # three pages
+        self.assertAlmostEqual(ev["entra.registration.mfa_capable_share"], 0.375)
+        mfa = next(e for e in doc["evidence"] if e["key"] == "entra.ca.mfa_all_users")
+        reasons = json.dumps(mfa["detail"]["near_misses"])
+        self.assertIn("enabledForReportingButNotEnforced", reasons)
+        self.assertIn("0b1c2d3e-0000-4000-8000-0000000000a1 (not in emergency_accounts)", reasons)
+        self.assertEqual(fn["identity.authentication"], ("traditional", "exact"))
+        self.assertEqual(fn["identity.risk_assessments"], ("initial", "exact"))
+        self.assertEqual(fn["identity.governance"], ("initial", "exact"))
+        self.assertEqual(fn["identity.access_management"], ("traditional", "at_least"))
+        self.assertEqual(self.findings(doc)["entra.ca.device_signals_used"], "fail")
+        self.assertEqual(self.findings(doc)["entra.roles.global_admin_count"], "unknown")
+
+    def test_typical_tenant(self):
+        p, doc, requests = self.scan("entra_typical")
+        ev, fn, graph = self.common(doc, requests)
+        (c,) = [c for c in doc["collectors"] if c["name"] == "contoso"]
+        self.assertEqual((c["status"], c["error"]), ("ok", None), p.stderr)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # The CA endpoint answered 429 without Retry-After once; the engine backed off and retried.
+        ca = [r for r in graph if r["path"] == CA_PATHS[0]]
+        self.assertEqual([r["status"] for r in ca], [429, 200])
+        self.assertEqual(len([r for r in graph if "userRegistrationDetails" in r["path"]]), 5)
+        self.assertIs(ev["entra.ca.mfa_all_users"], True)
+        self.assertIs(ev["entra.ca.legacy_auth_blocked"], True)
+        self.assertIs(ev["entra.ca.phishing_resistant_mfa_privileged_roles"], True)
+        self.assertIs(ev["entra.ca.phishing_resistant_mfa_all_users"], False)
+        self.assertIs(ev["entra.ca.managed_device_required"], False)  # only on mobile platforms
+        self.assertIs(ev["entra.ca.managed_device_for_registration"], True)
+        self.assertIs(ev["entra.ca.high_user_risk_remediated"], True)
+        self.assertIs(ev["entra.ca.high_user_risk_blocked"], False)
+        self.assertIs(ev["entra.authmethods.weak_methods_disabled"], False)
+        self.assertEqual(ev["entra.roles.global_admin_count"], 3)
+        self.assertEqual(ev["entra.pim.permanent_privileged_assignments"], 1)  # break-glass not counted
+        self.assertAlmostEqual(ev["entra.registration.mfa_capable_share"], 0.9)
+        self.assertEqual(fn["identity.authentication"], ("initial", "exact"))
+        self.assertEqual(fn["identity.risk_assessments"], ("advanced", "exact"))
+        self.assertEqual(fn["identity.governance"], ("advanced", "exact"))
+        self.assertEqual(fn["identity.access_management"], ("initial", "exact"))
+        f = self.findings(doc)
+        self.assertEqual((f["entra.ca.device_signals_used"], f["entra.ca.managed_device_required"]),
+                         ("pass", "fail"))
+
+    def test_strong_tenant_with_certificate(self):
+        auth = (f"certificate_file = {self.certs}/client.pem\n"
+                f"private_key_file = {self.certs}/client.key\n")
+        p, doc, requests = self.scan("entra_strong", auth=auth)
+        ev, fn, _ = self.common(doc, requests)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        tokens = [r for r in requests if r["path"].endswith("/oauth2/v2.0/token")]
+        self.assertEqual([t.get("client_auth") for t in tokens], ["assertion"])  # one token, cached
+        for k in ("entra.ca.mfa_all_users", "entra.ca.phishing_resistant_mfa_all_users",
+                  "entra.ca.phishing_resistant_mfa_privileged_roles", "entra.ca.legacy_auth_blocked",
+                  "entra.ca.high_user_risk_blocked", "entra.ca.high_signin_risk_blocked",
+                  "entra.ca.managed_device_required", "entra.ca.device_code_flow_blocked",
+                  "entra.ca.cae_strict_enforcement", "entra.authmethods.weak_methods_disabled",
+                  "entra.authmethods.migration_complete"):
+            self.assertIs(ev[k], True, k)
+        self.assertIs(ev["entra.ca.cae_disabled"], False)
+        self.assertEqual(ev["entra.pim.permanent_privileged_assignments"], 0)
+        self.assertEqual(ev["entra.roles.global_admin_count"], 3)
+        self.assertEqual(fn["identity.authentication"], ("optimal", "exact"))
+        self.assertEqual(fn["identity.risk_assessments"], ("optimal", "exact"))
+        self.assertEqual(fn["identity.governance"], ("optimal", "exact"))
+        self.assertEqual(fn["identity.access_management"][0], "advanced")
+        self.assertEqual(fn["devices.resource_access"][0], "advanced")
+
+    def test_faults_end_complete_or_named(self):
+        p, doc, requests = self.scan("entra_faults", with_host=False)
+        ev, _, graph = self.common(doc, requests)
+        (c,) = doc["collectors"]
+        # expired first token -> refreshed once; truncated and 503 bodies retried: complete facts
+        self.assertIs(ev["entra.security_defaults.enabled"], False)
+        self.assertIs(ev["entra.authmethods.fido2_enabled"], True)
+        self.assertIs(ev["entra.ca.mfa_all_users"], True)
+        self.assertEqual(ev["entra.roles.global_admin_count"], 3)
+        # the malformed registration page: no partial counts, a problem naming the URL
+        self.assertNotIn("entra.registration.users", ev)
+        self.assertEqual(c["status"], "partial")
+        self.assertIn("/v1.0/reports/authenticationMethods/userRegistrationDetails", c["error"])
+        self.assertIn("malformed JSON", c["error"])
+        self.assertNotIn("entra~fixture.secret", p.stdout + p.stderr)
+        self.assertEqual({r["token"] for r in graph if r["status"] == 401}, {"tok-1"})
+        self.assertTrue(all(r["token"] == "tok-2" for r in graph if r["status"] == 200))
+
+    def test_bad_secret_is_a_clear_error(self):
+        bad = os.path.join(self.tmp.name, "bad-secret")
+        with open(bad, "w") as f:
+            f.write("bad-secret-value-42\n")
+        os.chmod(bad, 0o600)
+        p, doc, requests = self.scan("entra_typical", auth=f"client_secret_file = {bad}\n",
+                                     with_host=False)
+        (c,) = doc["collectors"]
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("token", c["error"])
+        self.assertIn("/contoso.onmicrosoft.com/oauth2/v2.0/token", c["error"])
+        self.assertNotIn("bad-secret-value-42", p.stdout + p.stderr)
+        self.assertEqual([r for r in requests if not r["path"].endswith("/token")], [])
+        auth = {f["id"]: f["stage"] for f in doc["functions"]}["identity.authentication"]
+        self.assertEqual(auth, "unknown")  # rules apply, evidence missing: never a guess
+
+    def test_config_needs_one_auth_method(self):
+        path = os.path.join(self.tmp.name, "two.conf")
+        with open(path, "w") as f:
+            f.write(f"[collector:c]\ntype = entra\ntenant_id = t\nclient_id = c\n"
+                    f"client_secret_file = {self.secret}\ncredential = x\n")
+        p = subprocess.run([ZTMMD, "--check-config", "--config", path, "--rules", RULES],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("exactly one authentication method", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

@@ -1,0 +1,283 @@
+/* test_defender.c - the defender collector: the per-page machine reduction and derived evidence
+ * on JSON strings (404 as an empty list, case of onboardingStatus, no shares without a
+ * denominator), and collect() end to end against the HTTPS fixture server ($skip windows,
+ * certificate authentication, empty tenant, malformed answer). */
+#include "zt_test.h"
+
+#include <errno.h>
+
+#include "defender/defender.h"
+#include "test_http_fixture.h"
+
+#define NOW 1717243200 /* 2024-06-01T12:00:00Z */
+
+static char dir[PATH_MAX];
+
+static int setup_pki(void **state)
+{
+    fixture_pki(dir, sizeof(dir));
+    return 0;
+}
+
+static int teardown_pki(void **state)
+{
+    fixture_rmrf(dir);
+    return 0;
+}
+
+static struct json_object *parse(const char *text)
+{
+    struct json_object *o = json_tokener_parse(text);
+    assert_non_null(o);
+    return o;
+}
+
+static double value_double(struct zt_ctx *ctx, const char *key)
+{
+    struct json_object *v = zt_test_value(ctx, key);
+    if (!v) {
+        fail_msg("evidence %s was not emitted", key);
+    }
+    return json_object_get_double(v);
+}
+
+#define MACHINE(onb_key, onb, health, risk, exposure, seen, platform)                              \
+    "{\"id\": \"0123456789abcdef0123456789abcdef01234567\", \"" onb_key "\": " onb                 \
+    ", \"healthStatus\": " health ", \"riskScore\": " risk ", \"exposureLevel\": " exposure        \
+    ", \"lastSeen\": " seen ", \"osPlatform\": \"" platform "\"}"
+
+static const char *PAGE =
+    "{\"@odata.context\": \"https://api.securitycenter.microsoft.com/api/$metadata#Machines\","
+    " \"value\": [" MACHINE("onboardingStatus", "\"onboarded\"", "\"Active\"", "\"High\"", "\"High\"", "\"2024-06-01T08:00:00.1234567Z\"", "Windows11") "," MACHINE(
+        "onboardingstatus", "\"Onboarded\"", "\"Inactive\"", "\"Low\"", "null",
+        "\"2024-05-01T08:00:00Z\"",
+        "WindowsServer2022") "," MACHINE("onboardingStatus", "\"onboarded\"",
+                                         "\"NoSensorDataImpairedCommunication\"", "null",
+                                         "\"Medium\"", "null",
+                                         "Linux") "," MACHINE("onboardingStatus",
+                                                              "\"CanBeOnboarded\"", "\"Unknown\"",
+                                                              "\"None\"", "\"None\"",
+                                                              "\"2024-06-01T00:00:00Z\"",
+                                                              "iOS") "," MACHINE("onboardingStatus",
+                                                                                 "\"Unsupported\"",
+                                                                                 "\"Active\"",
+                                                                                 "\"High\"",
+                                                                                 "\"High\"",
+                                                                                 "\"2024-06-01T00:"
+                                                                                 "00:00Z\"",
+                                                                                 "Linux") ", "
+                                                                                          "\"junk\""
+                                                                                          "]}";
+
+static void test_defender_reduce(void **state)
+{
+    struct zt_defender_machines m = {.now_sec = NOW, .stale_sec = 7 * 86400};
+    struct json_object *page = parse(PAGE);
+    char err[128] = "";
+
+    assert_int_equal(zt_defender_machines_page(&m, 200, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    assert_int_equal(m.total, 5);
+    assert_int_equal(m.skipped, 1);
+    assert_int_equal(m.last_page_items, 6);
+    assert_false(m.saw_next_link);
+    assert_int_equal(m.onboarding[ZT_DEFENDER_ONBOARDED], 3); /* any case of key and value */
+    assert_int_equal(m.onboarding[ZT_DEFENDER_CAN_BE_ONBOARDED], 1);
+    /* Health, risk, exposure, freshness: onboarded machines only (not the Unsupported one). */
+    assert_int_equal(m.health[ZT_DEFENDER_ACTIVE], 1);
+    assert_int_equal(m.health[ZT_DEFENDER_NO_SENSOR_IMPAIRED], 1);
+    assert_int_equal(m.risk[ZT_DEFENDER_LEVEL_HIGH], 1);
+    assert_int_equal(m.risk[ZT_DEFENDER_LEVEL_UNKNOWN], 1);
+    assert_int_equal(m.exposure[ZT_DEFENDER_LEVEL_HIGH], 1);
+    assert_int_equal(m.recently_seen, 1);
+
+    struct zt_ctx *ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit(ctx, &m), 0);
+    assert_evidence_int(ctx, "defender.machines.count", 5);
+    assert_evidence_int(ctx, "defender.machines.onboarded_count", 3);
+    assert_true(value_double(ctx, "defender.machines.onboarded_share") == 0.6);
+    assert_evidence_int(ctx, "defender.machines.can_be_onboarded_count", 1);
+    assert_evidence_int(ctx, "defender.machines.healthy_count", 1);
+    assert_true(value_double(ctx, "defender.machines.healthy_share") == 1.0 / 3.0);
+    assert_evidence_int(ctx, "defender.machines.recently_seen_count", 1);
+    assert_evidence_int(ctx, "defender.machines.stale_count", 2);
+    assert_evidence_int(ctx, "defender.machines.high_risk_count", 1);
+    assert_evidence_int(ctx, "defender.machines.high_exposure_count", 1);
+    assert_true(value_double(ctx, "defender.machines.high_exposure_share") == 1.0 / 3.0);
+    zt_ctx_free(ctx);
+}
+
+static void test_defender_404_is_empty(void **state)
+{
+    struct zt_defender_machines m = {.now_sec = NOW, .stale_sec = 86400};
+    struct json_object *page =
+        parse("{\"error\": {\"code\": \"ResourceNotFound\", \"message\": \"No machines found\"}}");
+    char err[128] = "";
+
+    assert_int_equal(zt_defender_machines_page(&m, 404, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    assert_int_equal(zt_defender_machines_page(&m, 404, NULL, err, sizeof(err)), 0); /* no body */
+    assert_true(m.empty_404);
+    struct zt_ctx *ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit(ctx, &m), 0);
+    assert_evidence_int(ctx, "defender.machines.count", 0);
+    assert_evidence_int(ctx, "defender.machines.onboarded_count", 0);
+    assert_evidence_int(ctx, "defender.machines.healthy_count", 0);
+    assert_evidence_absent(ctx, "defender.machines.onboarded_share");
+    assert_evidence_absent(ctx, "defender.machines.healthy_share");
+    assert_evidence_absent(ctx, "defender.machines.high_risk_share");
+    assert_evidence_absent(ctx, "defender.machines.recently_seen_share");
+    zt_ctx_free(ctx);
+}
+
+static void test_defender_only_discovered_no_onboarded_shares(void **state)
+{
+    struct zt_defender_machines m = {.now_sec = NOW, .stale_sec = 86400};
+    struct json_object *page =
+        parse("{\"value\": [{\"onboardingStatus\": \"CanBeOnboarded\"}], \"@odata.nextLink\": "
+              "\"https://api.securitycenter.microsoft.com/api/machines?$skip=1\"}");
+    char err[128] = "";
+
+    assert_int_equal(zt_defender_machines_page(&m, 200, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    assert_true(m.saw_next_link);
+    struct zt_ctx *ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit(ctx, &m), 0);
+    assert_true(value_double(ctx, "defender.machines.onboarded_share") == 0.0);
+    assert_evidence_absent(ctx, "defender.machines.healthy_share");
+    zt_ctx_free(ctx);
+}
+
+static void test_defender_bad_page(void **state)
+{
+    const char *bad[] = {"{\"value\": {\"id\": 1}}", "[]", "{}"};
+    char err[128];
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        struct zt_defender_machines m = {.now_sec = NOW};
+        struct json_object *page = parse(bad[i]);
+        err[0] = '\0';
+        assert_int_equal(zt_defender_machines_page(&m, 200, page, err, sizeof(err)), -EBADMSG);
+        assert_non_null(strstr(err, "value"));
+        json_object_put(page);
+    }
+}
+
+/* ---- collect() against the fixture server ---- */
+
+struct run {
+    struct fixture f;
+    char ca[PATH_MAX];
+    char secret[PATH_MAX];
+    char cert[PATH_MAX];
+    char key[PATH_MAX];
+    struct zt_ctx *ctx;
+    int r;
+};
+
+static void start(struct run *run, const char *scenario)
+{
+    fixture_start(&run->f, dir, scenario);
+    fixture_join(run->ca, sizeof(run->ca), dir, "/certs/ca.pem");
+    fixture_join(run->cert, sizeof(run->cert), dir, "/certs/client.pem");
+    fixture_join(run->key, sizeof(run->key), dir, "/certs/client.key");
+    fixture_join(run->secret, sizeof(run->secret), dir, "/secret");
+    FILE *fp = fopen(run->secret, "we");
+    assert_non_null(fp);
+    fputs("devices-secret~1\n", fp);
+    fclose(fp);
+    assert_int_equal(chmod(run->secret, 0600), 0);
+}
+
+static void finish(struct run *run)
+{
+    zt_ctx_free(run->ctx);
+    fixture_stop(&run->f);
+}
+
+static void test_defender_collect_skip_windows_with_certificate(void **state)
+{
+    struct run run = {0};
+
+    start(&run, "devices_strong");
+    const char *kv[] = {"tenant_id",
+                        "contoso",
+                        "client_id",
+                        "app-devices",
+                        "login_url",
+                        run.f.base,
+                        "api_url",
+                        run.f.base,
+                        "ca_file",
+                        run.ca,
+                        "certificate_file",
+                        run.cert,
+                        "private_key_file",
+                        run.key,
+                        "page_size",
+                        "8",
+                        NULL};
+    run.r = zt_test_collect(&zt_collector_defender, kv, &run.ctx);
+    assert_int_equal(run.r, 0);
+    assert_int_equal(zt_ctx_error_count(run.ctx), 0);
+    assert_evidence_int(run.ctx, "defender.machines.count", 20);
+    assert_evidence_int(run.ctx, "defender.machines.onboarded_count", 20);
+    assert_evidence_int(run.ctx, "defender.machines.healthy_count", 20);
+    assert_evidence_int(run.ctx, "defender.machines.high_exposure_count", 1);
+    assert_int_equal(zt_ctx_requests(run.ctx), 4); /* token + $skip 0, 8, 16 */
+    struct json_object *log = fixture_log(&run.f), *e[4];
+    assert_int_equal(fixture_entries(log, "/api/machines", e, 4), 3);
+    assert_string_equal(fixture_str(e[2], "query"), "$top=8&$skip=16");
+    assert_string_equal(fixture_str(e[2], "token"), "tok-1");
+    /* the three windows are paced (100 calls per minute) */
+    assert_true(fixture_num(e[2], "t") - fixture_num(e[0], "t") >= 1.1);
+    json_object_put(log);
+    finish(&run);
+}
+
+static void test_defender_collect_empty_tenant(void **state)
+{
+    struct run run = {0};
+
+    start(&run, "devices_weak");
+    const char *kv[] = {"tenant_id",          "contoso",  "client_id", "app-devices", "login_url",
+                        run.f.base,           "api_url",  run.f.base,  "ca_file",     run.ca,
+                        "client_secret_file", run.secret, NULL};
+    run.r = zt_test_collect(&zt_collector_defender, kv, &run.ctx);
+    assert_int_equal(run.r, 0);
+    assert_int_equal(zt_ctx_error_count(run.ctx), 0);
+    assert_evidence_int(run.ctx, "defender.machines.count", 0);
+    assert_evidence_absent(run.ctx, "defender.machines.onboarded_share");
+    finish(&run);
+}
+
+static void test_defender_collect_malformed(void **state)
+{
+    struct run run = {0};
+
+    start(&run, "devices_faults");
+    const char *kv[] = {"tenant_id",          "contoso",  "client_id", "app-devices", "login_url",
+                        run.f.base,           "api_url",  run.f.base,  "ca_file",     run.ca,
+                        "client_secret_file", run.secret, NULL};
+    run.r = zt_test_collect(&zt_collector_defender, kv, &run.ctx);
+    assert_int_equal(run.r, -EBADMSG);
+    const char *e = zt_ctx_first_error(run.ctx);
+    assert_non_null(strstr(e, "/api/machines?$top=10000"));
+    assert_non_null(strstr(e, "no \"value\" array"));
+    assert_evidence_absent(run.ctx, "defender.machines.count");
+    finish(&run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defender_reduce),
+        cmocka_unit_test(test_defender_404_is_empty),
+        cmocka_unit_test(test_defender_only_discovered_no_onboarded_shares),
+        cmocka_unit_test(test_defender_bad_page),
+        cmocka_unit_test(test_defender_collect_skip_windows_with_certificate),
+        cmocka_unit_test(test_defender_collect_empty_tenant),
+        cmocka_unit_test(test_defender_collect_malformed),
+    };
+    return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
+}

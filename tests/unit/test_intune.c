@@ -1,0 +1,391 @@
+/* test_intune.c - the intune collector: page reductions and derived evidence on JSON strings, the
+ * shared Microsoft helpers (options check, timestamps, platforms), and collect() end to end
+ * against the HTTPS fixture server. */
+#include "zt_test.h"
+
+#include <errno.h>
+
+#include "intune/intune.h"
+#include "test_http_fixture.h"
+
+#define NOW 1717243200 /* 2024-06-01T12:00:00Z */
+
+static char dir[PATH_MAX];
+
+static int setup_pki(void **state)
+{
+    fixture_pki(dir, sizeof(dir));
+    return 0;
+}
+
+static int teardown_pki(void **state)
+{
+    fixture_rmrf(dir);
+    return 0;
+}
+
+static struct json_object *parse(const char *text)
+{
+    struct json_object *o = json_tokener_parse(text);
+    assert_non_null(o);
+    return o;
+}
+
+static double value_double(struct zt_ctx *ctx, const char *key)
+{
+    struct json_object *v = zt_test_value(ctx, key);
+    if (!v) {
+        fail_msg("evidence %s was not emitted", key);
+    }
+    return json_object_get_double(v);
+}
+
+static const char *value_json(struct zt_ctx *ctx, const char *key)
+{
+    struct json_object *v = zt_test_value(ctx, key);
+    if (!v) {
+        fail_msg("evidence %s was not emitted", key);
+    }
+    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+static void test_ms_parse_time(void **state)
+{
+    int64_t t = 0;
+    assert_int_equal(zt_ms_parse_time("2024-06-01T12:00:00Z", &t), 0);
+    assert_int_equal(t, NOW);
+    assert_int_equal(zt_ms_parse_time("2024-06-01T12:00:00.1234567Z", &t), 0);
+    assert_int_equal(t, NOW);
+    assert_int_equal(zt_ms_parse_time("2024-06-01T14:00:00+02:00", &t), 0);
+    assert_int_equal(t, NOW);
+    assert_int_equal(zt_ms_parse_time("2024-06-01T10:30:00-0130", &t), 0);
+    assert_int_equal(t, NOW);
+    assert_int_equal(zt_ms_parse_time("2024-06-01T12:00:00", &t), 0); /* no zone: UTC */
+    assert_int_equal(t, NOW);
+    assert_int_equal(zt_ms_parse_time("0001-01-01T00:00:00Z", &t), 0);
+    assert_true(t < 0);
+    const char *bad[] = {"",
+                         "2024-06-01",
+                         "2024-13-01T00:00:00Z",
+                         "2024-06-01T25:00:00Z",
+                         "2024-06-01T12:00:00Zjunk",
+                         "2024-06-01T12:00:00.Z",
+                         "2024-06-01T12:00:00+2",
+                         "24-06-01T12:00:00Z",
+                         "Sat, 01 Jun 2024 12:00:00 GMT"};
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        assert_int_equal(zt_ms_parse_time(bad[i], &t), -EINVAL);
+    }
+    assert_int_equal(zt_ms_parse_time(NULL, &t), -EINVAL);
+}
+
+static void test_ms_platforms(void **state)
+{
+    assert_int_equal(zt_ms_platform_from_os("Windows"), ZT_MS_WINDOWS);
+    assert_int_equal(zt_ms_platform_from_os("WindowsServer2022"), ZT_MS_WINDOWS);
+    assert_int_equal(zt_ms_platform_from_os("iPadOS"), ZT_MS_IOS);
+    assert_int_equal(zt_ms_platform_from_os("MACOS"), ZT_MS_MACOS);
+    assert_int_equal(zt_ms_platform_from_os("AndroidForWork"), ZT_MS_ANDROID);
+    assert_int_equal(zt_ms_platform_from_os("Linux"), ZT_MS_LINUX);
+    assert_int_equal(zt_ms_platform_from_os("ChromeOS"), ZT_MS_OTHER);
+    assert_int_equal(zt_ms_platform_from_os(NULL), ZT_MS_OTHER);
+    assert_int_equal(zt_intune_policy_platform("#microsoft.graph.windows10CompliancePolicy"),
+                     ZT_MS_WINDOWS);
+    assert_int_equal(zt_intune_policy_platform("#microsoft.graph.aospDeviceOwnerCompliancePolicy"),
+                     ZT_MS_ANDROID);
+    assert_int_equal(zt_intune_policy_platform("#microsoft.graph.macOSCompliancePolicy"),
+                     ZT_MS_MACOS);
+    assert_int_equal(zt_intune_policy_platform("#microsoft.graph.somethingNew"), ZT_MS_OTHER);
+}
+
+static void test_ms_auth_check(void **state)
+{
+    char err[256];
+    struct zt_ms_auth a = {.tenant_id = "contoso.onmicrosoft.com", .client_id = "app"};
+
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL); /* no credential */
+    assert_non_null(strstr(err, "exactly one"));
+    a.client_secret_file = "/etc/ztmmd/secret";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
+    a.credential = "contoso";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL); /* two */
+    a.credential = NULL;
+    a.private_key_file = "/etc/ztmmd/key.pem";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "private_key_file"));
+    a.client_secret_file = NULL;
+    a.certificate_file = "/etc/ztmmd/cert.pem";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
+    a.tenant_id = "contoso/../evil?";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "tenant_id"));
+}
+
+static const char *DEVICES_PAGE =
+    "{\"value\": ["
+    "{\"operatingSystem\": \"Windows\", \"complianceState\": \"compliant\", \"isEncrypted\": true,"
+    " \"jailBroken\": \"False\", \"lastSyncDateTime\": \"2024-05-31T12:00:00Z\"},"
+    "{\"operatingSystem\": \"iOS\", \"complianceState\": \"inGracePeriod\", \"isEncrypted\": true,"
+    " \"jailBroken\": \"True\", \"lastSyncDateTime\": \"2024-04-01T12:00:00.5Z\"},"
+    "{\"operatingSystem\": \"Android\", \"complianceState\": \"noncompliant\", \"isEncrypted\": "
+    "\"true\", \"jailBroken\": \"Unknown\", \"lastSyncDateTime\": \"0001-01-01T00:00:00Z\"},"
+    "{\"operatingSystem\": \"Linux\", \"complianceState\": \"somethingNew\", \"jailBroken\": null,"
+    " \"lastSyncDateTime\": \"2024-06-02T00:00:00Z\"},"
+    "42, null],"
+    "\"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/x?$skiptoken=2\"}";
+
+static void test_intune_devices_reduce(void **state)
+{
+    struct zt_intune_devices d = {.now_sec = NOW, .stale_sec = 30 * 86400};
+    struct json_object *page = parse(DEVICES_PAGE);
+    char err[128] = "";
+
+    assert_int_equal(zt_intune_devices_page(&d, page, err, sizeof(err)), 0);
+    assert_int_equal(zt_intune_devices_page(&d, page, err, sizeof(err)), 0); /* second page */
+    json_object_put(page);
+    assert_int_equal(d.total, 8);
+    assert_int_equal(d.skipped, 4);
+    assert_int_equal(d.compliant, 2); /* inGracePeriod is not compliant */
+    assert_int_equal(d.state[ZT_INTUNE_IN_GRACE_PERIOD], 2);
+    assert_int_equal(d.state[ZT_INTUNE_STATE_OTHER], 2);
+    assert_int_equal(d.encrypted, 4);  /* the string "true" is not a boolean */
+    assert_int_equal(d.synced, 4);     /* yesterday, and a time ahead of our clock */
+    assert_int_equal(d.jailbroken, 2); /* "True" only */
+    assert_int_equal(d.jailbreak_unknown, 4);
+    assert_int_equal(d.platform[ZT_MS_LINUX], 2);
+
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_devices(ctx, &d), 0);
+    assert_evidence_int(ctx, "intune.devices.count", 8);
+    assert_evidence_int(ctx, "intune.devices.compliant_count", 2);
+    assert_true(value_double(ctx, "intune.devices.compliant_share") == 0.25);
+    assert_true(value_double(ctx, "intune.devices.encrypted_share") == 0.5);
+    assert_true(value_double(ctx, "intune.devices.synced_share") == 0.5);
+    assert_evidence_int(ctx, "intune.devices.stale_count", 4);
+    assert_evidence_int(ctx, "intune.devices.jailbroken_count", 2);
+    assert_string_equal(value_json(ctx, "intune.devices.platforms"),
+                        "[\"windows\",\"ios\",\"android\",\"linux\"]");
+    zt_ctx_free(ctx);
+}
+
+static void test_intune_devices_bad_page(void **state)
+{
+    const char *bad[] = {"{\"value\": {}}", "[]", "{\"error\": {\"code\": \"x\"}}"};
+    char err[128];
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        struct zt_intune_devices d = {.now_sec = NOW};
+        struct json_object *page = parse(bad[i]);
+        err[0] = '\0';
+        assert_int_equal(zt_intune_devices_page(&d, page, err, sizeof(err)), -EBADMSG);
+        assert_non_null(strstr(err, "value"));
+        assert_int_equal(d.total, 0);
+        json_object_put(page);
+    }
+    struct zt_intune_devices d = {.now_sec = NOW};
+    assert_int_equal(zt_intune_devices_page(&d, NULL, err, sizeof(err)), -EBADMSG);
+}
+
+static void test_intune_no_devices_no_shares(void **state)
+{
+    struct zt_intune_devices d = {.now_sec = NOW, .stale_sec = 86400};
+    struct json_object *page = parse("{\"value\": []}");
+    char err[128];
+
+    assert_int_equal(zt_intune_devices_page(&d, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_devices(ctx, &d), 0);
+    assert_evidence_int(ctx, "intune.devices.count", 0);
+    assert_evidence_int(ctx, "intune.devices.compliant_count", 0);
+    assert_evidence_absent(ctx, "intune.devices.compliant_share");
+    assert_evidence_absent(ctx, "intune.devices.encrypted_share");
+    assert_evidence_absent(ctx, "intune.devices.synced_share");
+    zt_ctx_free(ctx);
+}
+
+#define POLICY(type, extra, assignments)                                                           \
+    "{\"@odata.type\": \"#microsoft.graph." type "\", \"displayName\": \"" type "\"" extra         \
+    ", \"assignments\": " assignments "}"
+#define TARGET(t) "{\"id\": \"a\", \"target\": {\"@odata.type\": \"#microsoft.graph." t "\"}}"
+
+static const char *POLICIES_PAGE = "{\"value\": ["
+    /* assigned to all devices, requires device risk medium: counted */
+    POLICY("windows10CompliancePolicy",
+           ", \"deviceThreatProtectionEnabled\": true, "
+           "\"deviceThreatProtectionRequiredSecurityLevel\": \"medium\"",
+           "[" TARGET("allDevicesAssignmentTarget") "]") ","
+    /* only an exclusion group: unassigned, even though it requires device risk */
+    POLICY("iosCompliancePolicy",
+           ", \"deviceThreatProtectionEnabled\": true, "
+           "\"deviceThreatProtectionRequiredSecurityLevel\": \"low\"",
+           "[" TARGET("exclusionGroupAssignmentTarget") "]") ","
+    /* include plus exclude: assigned; level high allows high-risk devices: not counted */
+    POLICY("androidWorkProfileCompliancePolicy",
+           ", \"deviceThreatProtectionEnabled\": true, "
+           "\"deviceThreatProtectionRequiredSecurityLevel\": \"high\"",
+           "[" TARGET("exclusionGroupAssignmentTarget") "," TARGET("groupAssignmentTarget") "]") ","
+    /* no assignments at all */
+    POLICY("macOSCompliancePolicy", "", "[]") ","
+    /* a level with the switch off: not counted */
+    POLICY("iosCompliancePolicy",
+           ", \"deviceThreatProtectionEnabled\": false, "
+           "\"deviceThreatProtectionRequiredSecurityLevel\": \"secured\"",
+           "[" TARGET("allLicensedUsersAssignmentTarget") "]") "]}";
+
+static void test_intune_policies_reduce(void **state)
+{
+    struct zt_intune_policies p = {0};
+    struct json_object *page = parse(POLICIES_PAGE);
+    char err[128] = "";
+
+    assert_int_equal(zt_intune_policies_page(&p, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    assert_int_equal(p.total, 5);
+    assert_int_equal(p.assigned, 3);
+    assert_int_equal(p.device_risk, 1);
+    assert_int_equal(p.platform[ZT_MS_IOS], 2);
+    assert_int_equal(p.platform_assigned[ZT_MS_IOS], 1);
+    assert_int_equal(p.platform_assigned[ZT_MS_MACOS], 0);
+    assert_int_equal(json_object_array_length(p.unassigned), 2);
+
+    /* Devices on windows, macos and linux: macOS has no assigned policy; linux is not judged. */
+    struct zt_intune_devices d = {.now_sec = NOW};
+    d.platform[ZT_MS_WINDOWS] = 3;
+    d.platform[ZT_MS_MACOS] = 1;
+    d.platform[ZT_MS_LINUX] = 2;
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_policies(ctx, &p, &d), 0);
+    assert_evidence_int(ctx, "intune.compliance.policy_count", 5);
+    assert_evidence_int(ctx, "intune.compliance.assigned_policy_count", 3);
+    assert_evidence_int(ctx, "intune.compliance.device_risk_policy_count", 1);
+    assert_string_equal(value_json(ctx, "intune.compliance.platforms"),
+                        "[\"windows\",\"ios\",\"macos\",\"android\"]");
+    assert_string_equal(value_json(ctx, "intune.compliance.assigned_platforms"),
+                        "[\"windows\",\"ios\",\"android\"]");
+    assert_string_equal(value_json(ctx, "intune.compliance.uncovered_platforms"), "[\"macos\"]");
+    assert_evidence_bool(ctx, "intune.compliance.device_platforms_covered", false);
+    zt_ctx_free(ctx);
+
+    /* Linux-only devices: coverage is not judged. Without devices: no coverage keys at all. */
+    memset(d.platform, 0, sizeof(d.platform));
+    d.platform[ZT_MS_LINUX] = 1;
+    ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_policies(ctx, &p, &d), 0);
+    assert_evidence_absent(ctx, "intune.compliance.device_platforms_covered");
+    zt_ctx_free(ctx);
+    ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_policies(ctx, &p, NULL), 0);
+    assert_evidence_absent(ctx, "intune.compliance.uncovered_platforms");
+    zt_ctx_free(ctx);
+    zt_intune_policies_clear(&p);
+}
+
+static void test_intune_policies_without_assignments_refused(void **state)
+{
+    struct zt_intune_policies p = {0};
+    struct json_object *page =
+        parse("{\"value\": [{\"@odata.type\": \"#microsoft.graph.iosCompliancePolicy\","
+              " \"displayName\": \"iOS\"}]}");
+    char err[128] = "";
+
+    assert_int_equal(zt_intune_policies_page(&p, page, err, sizeof(err)), -EBADMSG);
+    assert_non_null(strstr(err, "assignments"));
+    json_object_put(page);
+    zt_intune_policies_clear(&p);
+}
+
+/* ---- collect() against the fixture server ---- */
+
+struct run {
+    struct fixture f;
+    char secret[PATH_MAX];
+    char ca[PATH_MAX];
+    struct zt_ctx *ctx;
+    int r;
+};
+
+static void run_collect(struct run *run, const char *scenario, const char *secret)
+{
+    fixture_start(&run->f, dir, scenario);
+    fixture_join(run->ca, sizeof(run->ca), dir, "/certs/ca.pem");
+    fixture_join(run->secret, sizeof(run->secret), dir, "/secret");
+    FILE *fp = fopen(run->secret, "we");
+    assert_non_null(fp);
+    fprintf(fp, "%s\n", secret);
+    fclose(fp);
+    assert_int_equal(chmod(run->secret, 0600), 0);
+    const char *kv[] = {"tenant_id",          "contoso",   "client_id", "app-devices", "login_url",
+                        run->f.base,          "graph_url", run->f.base, "ca_file",     run->ca,
+                        "client_secret_file", run->secret, NULL};
+    run->r = zt_test_collect(&zt_collector_intune, kv, &run->ctx);
+}
+
+static void test_intune_collect_typical(void **state)
+{
+    struct run run = {0};
+
+    run_collect(&run, "devices_typical", "devices-secret~1");
+    assert_int_equal(run.r, 0);
+    assert_int_equal(zt_ctx_error_count(run.ctx), 0);
+    assert_evidence_int(run.ctx, "intune.devices.count", 10);
+    assert_evidence_int(run.ctx, "intune.devices.compliant_count", 9);
+    assert_evidence_int(run.ctx, "intune.devices.encrypted_count", 7);
+    assert_evidence_int(run.ctx, "intune.devices.synced_count", 9);
+    assert_evidence_int(run.ctx, "intune.compliance.policy_count", 5);
+    assert_evidence_int(run.ctx, "intune.compliance.assigned_policy_count", 4);
+    assert_evidence_bool(run.ctx, "intune.compliance.device_platforms_covered", true);
+    /* token + 3 device pages (one throttled once) + 2 policy pages */
+    assert_int_equal(zt_ctx_requests(run.ctx), 7);
+    zt_ctx_free(run.ctx);
+    fixture_stop(&run.f);
+}
+
+static void test_intune_collect_malformed_page(void **state)
+{
+    struct run run = {0};
+
+    run_collect(&run, "devices_faults", "devices-secret~1");
+    assert_int_equal(run.r, -EBADMSG);
+    const char *e = zt_ctx_first_error(run.ctx);
+    assert_non_null(e);
+    assert_non_null(strstr(e, "/v1.0/deviceManagement/managedDevices"));
+    assert_non_null(strstr(e, "malformed JSON"));
+    assert_evidence_absent(run.ctx, "intune.devices.count"); /* nothing from a partial list */
+    assert_evidence_int(run.ctx, "intune.compliance.policy_count", 1);
+    zt_ctx_free(run.ctx);
+    fixture_stop(&run.f);
+}
+
+static void test_intune_collect_bad_secret(void **state)
+{
+    struct run run = {0};
+
+    run_collect(&run, "devices_typical", "wrong-secret");
+    assert_int_equal(run.r, -EACCES);
+    assert_int_equal(zt_ctx_error_count(run.ctx), 1); /* the token fails before the 2nd call */
+    const char *e = zt_ctx_first_error(run.ctx);
+    assert_non_null(strstr(e, "/contoso/oauth2/v2.0/token"));
+    assert_null(strstr(e, "wrong-secret"));
+    assert_evidence_absent(run.ctx, "intune.devices.count");
+    zt_ctx_free(run.ctx);
+    fixture_stop(&run.f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ms_parse_time),
+        cmocka_unit_test(test_ms_platforms),
+        cmocka_unit_test(test_ms_auth_check),
+        cmocka_unit_test(test_intune_devices_reduce),
+        cmocka_unit_test(test_intune_devices_bad_page),
+        cmocka_unit_test(test_intune_no_devices_no_shares),
+        cmocka_unit_test(test_intune_policies_reduce),
+        cmocka_unit_test(test_intune_policies_without_assignments_refused),
+        cmocka_unit_test(test_intune_collect_typical),
+        cmocka_unit_test(test_intune_collect_malformed_page),
+        cmocka_unit_test(test_intune_collect_bad_secret),
+    };
+    return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
+}
