@@ -12,24 +12,9 @@
         k, t, d, offsetof(struct entra_state, f), fl, doc                                          \
     }
 static const struct zt_option entra_options[] = {
-    OPT("tenant_id", ZT_OPT_STRING, NULL, tenant_id, ZT_OPT_REQUIRED,
-        "directory (tenant) id or verified domain"),
-    OPT("client_id", ZT_OPT_STRING, NULL, client_id, ZT_OPT_REQUIRED,
-        "application (client) id of the app registration"),
-    OPT("client_secret_file", ZT_OPT_PATH, NULL, client_secret_file, 0,
-        "file holding the client secret (mode 0600)"),
-    OPT("credential", ZT_OPT_STRING, NULL, credential, 0,
-        "systemd credential (LoadCredential=) holding the client secret"),
-    OPT("certificate_file", ZT_OPT_PATH, NULL, certificate_file, 0,
-        "PEM certificate registered on the app (certificate authentication)"),
-    OPT("private_key_file", ZT_OPT_PATH, NULL, private_key_file, 0,
-        "PEM private key of certificate_file (default: inside certificate_file)"),
-    OPT("login_url", ZT_OPT_URL, "https://login.microsoftonline.com", login_url, 0,
-        "Microsoft identity platform base URL (sovereign clouds, tests)"),
+    ZT_MS_AUTH_OPTIONS(struct entra_state, auth),
     OPT("graph_url", ZT_OPT_URL, "https://graph.microsoft.com", graph_url, 0,
         "Microsoft Graph base URL (sovereign clouds, tests)"),
-    OPT("ca_file", ZT_OPT_PATH, NULL, ca_file, 0,
-        "PEM trust anchor replacing the system store for these URLs"),
     OPT("emergency_accounts", ZT_OPT_STRLIST, NULL, emergency_accounts, 0,
         "object ids of break-glass users or groups: the only exclusions 'all users' tolerates"),
     OPT("ca_pace", ZT_OPT_DURATION, "1s", ca_pace_ms, 0,
@@ -54,11 +39,9 @@ static bool guid_like(const char *s)
 static int entra_check(const void *state, char *err, size_t errlen)
 {
     const struct entra_state *s = state;
-    int methods = !!s->client_secret_file + !!s->credential + !!s->certificate_file;
+    int methods = zt_ms_auth_sources(&s->auth);
 
-    /* The tenant goes into the token URL path: a GUID or a domain name, nothing else. */
-    if (!s->tenant_id[0] || strspn(s->tenant_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-                                                 "VWXYZ0123456789.-") != strlen(s->tenant_id)) {
+    if (!zt_ms_tenant_valid(s->auth.tenant_id)) {
         snprintf(err, errlen, "'tenant_id' must be a tenant GUID or domain name");
         return -EINVAL;
     }
@@ -69,7 +52,7 @@ static int entra_check(const void *state, char *err, size_t errlen)
                  methods);
         return -EINVAL;
     }
-    if (s->private_key_file && !s->certificate_file) {
+    if (s->auth.private_key_file && !s->auth.certificate_file) {
         snprintf(err, errlen, "'private_key_file' needs 'certificate_file'");
         return -EINVAL;
     }

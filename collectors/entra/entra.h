@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "microsoft/ms_auth.h"
 #include "options.h"
 
 /* The options of one instance (bound by the core from the table in entra.c). */
 struct entra_state {
-    char *tenant_id, *client_id;
-    char *client_secret_file, *credential, *certificate_file, *private_key_file;
-    char *login_url, *graph_url, *ca_file;
+    struct zt_ms_auth auth; /* tenant, app, credential, login_url, ca_file (ms_auth.h) */
+    char *graph_url;
     struct zt_strv emergency_accounts;
     uint64_t ca_pace_ms;
     bool beta;

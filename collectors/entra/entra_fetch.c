@@ -242,7 +242,7 @@ static int add_call(struct entra_run *r, struct zt_http_group *g,
     struct zt_http_request req = {
         .url = full,
         .auth = auth,
-        .ca_file = r->s->ca_file,
+        .ca_file = r->s->auth.ca_file,
         .paging = ep->paged ? ZT_PAGING_ODATA : ZT_PAGING_NONE,
         .max_pages = ep->max_pages,
         .pace_key = ep->paced ? pace_key : NULL,
@@ -325,7 +325,7 @@ static void emit_facts(struct entra_run *r)
 static int fetch_all(struct entra_run *r, const struct zt_oauth_config *auth)
 {
     _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
-    _cleanup_free_ char *pace_key = zt_xasprintf("graph/%s/ca", r->s->tenant_id);
+    _cleanup_free_ char *pace_key = zt_xasprintf("graph/%s/ca", r->s->auth.tenant_id);
     int k = zt_ctx_http_group_new(r->ctx, &g), n_ok = 0;
 
     if (k < 0) {
@@ -361,38 +361,28 @@ int entra_collect(void *state, struct zt_ctx *ctx)
         .strengths = json_object_new_object(),
         .facts = json_object_new_object(),
     };
-    _cleanup_(zt_secret_freep) char *secret = NULL;
-    _cleanup_free_ char *token_url = url_join(s->login_url, "/", s->tenant_id);
-    _cleanup_free_ char *token_path = zt_xasprintf("%s/oauth2/v2.0/token", token_url);
+    _cleanup_(zt_ms_session_close) struct zt_ms_session sess = {0};
     _cleanup_free_ char *scope = url_join(s->graph_url, "/.default", "");
     char err[512] = "";
 
     entra_pim_init(&r.pim, &s->emergency_accounts);
     /* Marks the tenant as assessed: rules on entra.* keys apply (unknown when a call fails). */
-    (void)zt_emit_string(ctx, "entra.tenant_id", s->tenant_id);
-    if (s->client_secret_file || s->credential) {
-        int k = zt_secret_load(s->client_secret_file, s->credential, &secret, err, sizeof(err));
-        if (k < 0) {
-            return zt_ctx_error(ctx, k, "%s", err);
-        }
+    (void)zt_emit_string(ctx, "entra.tenant_id", s->auth.tenant_id);
+    int k = zt_ms_session_open(&sess, &s->auth, scope, err, sizeof(err));
+    if (k < 0) {
+        return zt_ctx_error(ctx, k, "%s", err);
     }
-    struct zt_oauth_config auth = {.token_url = token_path,
-                                   .client_id = s->client_id,
-                                   .scope = scope,
-                                   .client_secret = secret,
-                                   .cert_file = s->certificate_file,
-                                   .key_file = s->private_key_file,
-                                   .ca_file = s->ca_file};
-    int k = get_token(&r, &auth);
+    const struct zt_oauth_config *auth = &sess.oauth;
+    k = get_token(&r, auth);
     if (k < 0) {
         return k;
     }
-    if (fetch_all(&r, &auth) == 0) {
+    if (fetch_all(&r, auth) == 0) {
         return r.calls[E_CA].res.error < 0 ? r.calls[E_CA].res.error : -EIO;
     }
     derive(&r);
     emit_facts(&r);
     zt_ctx_log(ctx, LOG_DEBUG, "entra: %zu evidence keys from tenant %s",
-               (size_t)json_object_object_length(r.facts), s->tenant_id);
+               (size_t)json_object_object_length(r.facts), s->auth.tenant_id);
     return 0;
 }

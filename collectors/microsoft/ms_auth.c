@@ -6,9 +6,22 @@
 #include <strings.h>
 #include <time.h>
 
+int zt_ms_auth_sources(const struct zt_ms_auth *a)
+{
+    return !!a->client_secret_file + !!a->credential + !!a->certificate_file;
+}
+
+bool zt_ms_tenant_valid(const char *tenant)
+{
+    /* The tenant goes into the token URL's path: a GUID or a domain name, nothing else. */
+    return tenant && tenant[0] &&
+           strspn(tenant, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+               strlen(tenant);
+}
+
 int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen)
 {
-    int sources = !!a->client_secret_file + !!a->credential + !!a->certificate_file;
+    int sources = zt_ms_auth_sources(a);
 
     if (sources != 1) {
         snprintf(err, errlen,
@@ -21,11 +34,7 @@ int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen)
         snprintf(err, errlen, "'private_key_file' needs 'certificate_file'");
         return -EINVAL;
     }
-    /* The tenant goes into the token URL's path: a GUID or a domain name, nothing else. */
-    size_t n = a->tenant_id ? strlen(a->tenant_id) : 0;
-    if (n == 0 || n >= ZT_MS_TENANT_MAX ||
-        strspn(a->tenant_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-            n) {
+    if (!zt_ms_tenant_valid(a->tenant_id) || strlen(a->tenant_id) >= ZT_MS_TENANT_MAX) {
         snprintf(err, errlen,
                  "'tenant_id' must be a tenant GUID or domain name (letters, digits, '.', '-')");
         return -EINVAL;

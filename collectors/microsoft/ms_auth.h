@@ -1,8 +1,9 @@
-/* ms_auth.h - what the Microsoft collectors (intune, defender; entra may adopt it) share: the
+/* ms_auth.h - what the Microsoft collectors (intune, defender, entra) share: the
  * tenant/app/credential options, the OAuth2 session built from them, platform names and the
  * ISO 8601 timestamps of Graph and Defender for Endpoint. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,11 @@ struct zt_ms_auth {
 /* Validate the combination: exactly one credential source, a private key only with a certificate,
  * a tenant id usable in a URL path. Returns 0 or -EINVAL with a message naming the option. */
 int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen);
+/* How many of client_secret_file, credential and certificate_file are set (valid: exactly 1). */
+int zt_ms_auth_sources(const struct zt_ms_auth *a);
+/* Whether tenant is non-empty and only letters, digits, '.' and '-' (safe in the token URL path;
+ * no length limit: zt_ms_auth_check adds ZT_MS_TENANT_MAX). */
+bool zt_ms_tenant_valid(const char *tenant);
 
 /* The OAuth2 client-credentials configuration of one collect() for one resource: the secret is
  * loaded (and wiped on close); oauth points into the session and the options (borrowed: the

@@ -11,13 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
+
+import fixture
 
 ZTMMD, SRC = sys.argv[1:3]
 RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
-SERVER = os.path.join(SRC, "tests", "fixtures", "server.py")
-SCENARIOS = os.path.join(SRC, "tests", "fixtures", "scenarios")
 HOST_TREE = os.path.join(SRC, "tests", "fixtures", "host", "hardened")
 BREAK_GLASS = "0b1c2d3e-0000-4000-8000-00000000b001"
 CLIENT_ID = "6f1e3b8a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -29,13 +28,7 @@ IDENTITY = ["identity.authentication", "identity.risk_assessments", "identity.ac
 class Entra(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.certs = os.path.join(cls.tmp.name, "certs")
-        subprocess.run([sys.executable, SERVER, "gencerts", cls.certs], check=True)
-        cls.secret = os.path.join(cls.tmp.name, "secret")
-        with open(cls.secret, "w") as f:
-            f.write("entra~fixture.secret\n")
-        os.chmod(cls.secret, 0o600)
+        fixture.make_pki(cls, SRC, "entra~fixture.secret")
 
     @classmethod
     def tearDownClass(cls):
@@ -43,14 +36,7 @@ class Entra(unittest.TestCase):
 
     def serve(self, scenario):
         log = os.path.join(self.tmp.name, f"log-{scenario}-{id(self)}.jsonl")
-        p = subprocess.Popen([sys.executable, SERVER, "serve", "--scenario",
-                              os.path.join(SCENARIOS, scenario), "--certs", self.certs, "--log", log,
-                              "--idle-timeout", "60"], stdout=subprocess.PIPE, text=True)
-        self.addCleanup(p.stdout.close)
-        self.addCleanup(p.wait)
-        self.addCleanup(p.terminate)
-        port = int(p.stdout.readline())
-        return f"https://127.0.0.1:{port}", log
+        return fixture.serve(self, SRC, scenario, log), log
 
     def scan(self, scenario, auth=None, with_host=True, extra=""):
         base, log = self.serve(scenario)

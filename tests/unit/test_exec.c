@@ -7,16 +7,10 @@
 #include "exec.h"
 #include "registry.h"
 #include "util.h"
+#include "proc_test.h"
 #include "zt_test.h"
 
 #define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/exec/"
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!haystack || !strstr(haystack, needle)) {
-        fail_msg("expected \"%s\" in \"%s\"", needle, haystack ? haystack : "(null)");
-    }
-}
 
 /* The collector's first recorded problem must contain each of the NULL-terminated words. */
 static void assert_error(struct zt_ctx *ctx, const char *const *words)
@@ -79,45 +73,6 @@ static void assert_detail_json(struct zt_ctx *ctx, const char *key, const char *
     struct json_object *detail = only_evidence(ctx, key)->detail;
     assert_non_null(detail);
     assert_string_equal(json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN), json);
-}
-
-/* True once pid is gone or a zombie (it is not our child: whoever adopted it reaps it). */
-static bool process_dead(pid_t pid)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    if (!f || !fgets(buf, sizeof(buf), f)) {
-        return true;
-    }
-    const char *paren = strrchr(buf, ')');
-    return paren && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
-/* Wait (bounded) for the pid a fixture wrote to path to be dead; kill it if it is not. */
-static void assert_pidfile_process_dead(const char *path)
-{
-    _cleanup_free_ char *text = NULL;
-    assert_int_equal(zt_read_file(path, 64, &text, NULL), 0);
-    pid_t pid = (pid_t)atoi(text);
-    assert_true(pid > 1);
-    for (int i = 0; i < 100 && !process_dead(pid); i++) {
-        usleep(100 * 1000);
-    }
-    bool dead = process_dead(pid);
-    if (!dead) {
-        kill(pid, SIGKILL);
-    }
-    assert_true(dead);
-}
-
-static char *make_pidfile(void)
-{
-    char *path = zt_xstrdup("/tmp/zt-test-exec-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    return path;
 }
 
 /* ---- the parse step ----------------------------------------------------------------------- */
@@ -415,7 +370,7 @@ static void test_exec_hang_is_killed(void **state)
 static void test_exec_grandchild_holding_stdout_is_killed(void **state)
 {
     _cleanup_(zt_ctx_freep) struct zt_ctx *ctx = NULL;
-    _cleanup_free_ char *pidfile = make_pidfile();
+    _cleanup_free_ char *pidfile = make_pidfile("exec");
     const char *kv[] = {"program_timeout", "1s", "args", pidfile, NULL};
 
     assert_int_equal(collect_fixture(FIXTURES "grandchild-hang.sh", kv, &ctx), -ETIMEDOUT);
@@ -427,7 +382,7 @@ static void test_exec_grandchild_holding_stdout_is_killed(void **state)
 static void test_exec_leftover_background_process_is_killed(void **state)
 {
     _cleanup_(zt_ctx_freep) struct zt_ctx *ctx = NULL;
-    _cleanup_free_ char *pidfile = make_pidfile();
+    _cleanup_free_ char *pidfile = make_pidfile("exec");
     const char *kv[] = {"args", pidfile, NULL};
 
     assert_int_equal(collect_fixture(FIXTURES "grandchild-linger.sh", kv, &ctx), 0);
@@ -512,20 +467,14 @@ struct canceller {
 static void *cancel_when_started(void *arg)
 {
     struct canceller *c = arg;
-    for (int i = 0; i < 200; i++) {
-        _cleanup_free_ char *text = NULL;
-        if (zt_read_file(c->pidfile, 64, &text, NULL) == 0 && atoi(text) > 1) {
-            break;
-        }
-        usleep(50 * 1000);
-    }
+    wait_for_pidfile(c->pidfile);
     zt_ctx_cancel(c->ctx);
     return NULL;
 }
 
 static void test_exec_cancel_kills_the_run(void **state)
 {
-    _cleanup_free_ char *pidfile = make_pidfile();
+    _cleanup_free_ char *pidfile = make_pidfile("exec");
     _cleanup_(zt_instance_freep) struct zt_instance *inst = make_instance(
         (const char *const[]){"command", FIXTURES "grandchild-hang.sh", "args", pidfile, NULL});
     _cleanup_(zt_ctx_freep) struct zt_ctx *ctx = zt_ctx_new("exec", 0);

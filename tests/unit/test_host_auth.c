@@ -1,78 +1,6 @@
 /* test_host_auth.c - the host collector's PAM second-factor and sudo probes: parsers on strings,
  * then the hardened and weak fake trees, then trees built at test time for edge cases. */
-#include "zt_test.h"
-
-#include <ftw.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-
-#include "host/host.h"
-
-#define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/host/"
-
-/* ---- helpers ---- */
-
-static struct zt_ctx *probe(const char *root, int (*fn)(struct zt_host *), int *ret)
-{
-    struct zt_ctx *ctx = zt_ctx_new("host", 0);
-    struct zt_host h = {.root = root, .ctx = ctx};
-    *ret = fn(&h);
-    return ctx;
-}
-
-/* The array value of key as "a,b,c" (static buffer). */
-static const char *joined(struct zt_ctx *ctx, const char *key)
-{
-    static char buf[512];
-    struct json_object *v = zt_test_value(ctx, key);
-
-    if (!v) {
-        fail_msg("evidence %s was not emitted", key);
-    }
-    assert_true(json_object_is_type(v, json_type_array));
-    buf[0] = '\0';
-    for (size_t i = 0; i < json_object_array_length(v); i++) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "",
-                 json_object_get_string(json_object_array_get_idx(v, i)));
-    }
-    return buf;
-}
-
-static const char *detail_string(struct zt_ctx *ctx, const char *key)
-{
-    const struct zt_evidence *e = NULL;
-    assert_int_equal(zt_evidence_lookup(zt_ctx_evidence(ctx), key, &e), 1);
-    assert_non_null(e->detail);
-    return json_object_to_json_string(e->detail);
-}
-
-/* Write text to root/path, creating directories. */
-static void put(const char *root, const char *path, const char *text)
-{
-    char *full = zt_xasprintf("%s/%s", root, path);
-    for (char *s = strchr(full + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        (void)mkdir(full, 0755);
-        *s = '/';
-    }
-    FILE *f = fopen(full, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    free(full);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void rm_tree(const char *root)
-{
-    assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
+#include "host_test.h"
 
 /* ---- PAM ---- */
 
@@ -139,7 +67,7 @@ static void test_pam_sssd_conf(void **state)
 static void test_pam_tree_hardened(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_pam, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_pam, false, &r);
 
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
@@ -156,7 +84,7 @@ static void test_pam_tree_hardened(void **state)
 static void test_pam_tree_weak(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "weak", zt_host_probe_pam, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "weak", zt_host_probe_pam, false, &r);
 
     assert_int_equal(r, 0);
     /* The commented google-authenticator line and the optional pam_oath do not count. */
@@ -181,7 +109,7 @@ static void test_pam_other_service_only(void **state)
     put(dir, "etc/pam.d/common-auth", "auth required pam_unix.so\n");
     put(dir, "etc/pam.d/fake-su", "auth include fake-otp\n");
     put(dir, "etc/pam.d/fake-otp", "auth requisite pam_oath.so usersfile=/etc/fake\n");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_pam, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_pam, false, &r);
     assert_int_equal(r, 0);
     assert_string_equal(joined(ctx, "host.pam.second_factor_modules"), "pam_oath");
     assert_evidence_bool(ctx, "host.pam.second_factor", true);
@@ -236,7 +164,7 @@ static void test_sudo_includedir_names(void **state)
 static void test_sudo_tree_hardened(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_sudo, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_sudo, false, &r);
 
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
@@ -254,7 +182,7 @@ static void test_sudo_tree_hardened(void **state)
 static void test_sudo_tree_weak(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "weak", zt_host_probe_sudo, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "weak", zt_host_probe_sudo, false, &r);
 
     assert_int_equal(r, 0);
     assert_evidence_int(ctx, "host.sudo.nopasswd_rules", 4);
@@ -277,7 +205,7 @@ static void test_sudo_unreadable_include(void **state)
     assert_non_null(mkdtemp(dir));
     put(dir, "etc/sudoers", "fake ALL=(ALL) NOPASSWD: ALL\n@include /etc/fake-include\n");
     put(dir, "etc/fake-include/placeholder", "");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_sudo, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_sudo, false, &r);
     assert_int_equal(r, -EISDIR);
     assert_int_equal(zt_ctx_error_count(ctx), 1);
     assert_non_null(strstr(zt_ctx_first_error(ctx), "cannot read /etc/fake-include"));
@@ -294,7 +222,7 @@ static void test_sudo_not_installed(void **state)
     int r;
 
     assert_non_null(mkdtemp(dir));
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_sudo, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_sudo, false, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.sudo.installed", false);
     assert_evidence_absent(ctx, "host.sudo.nopasswd_rules");

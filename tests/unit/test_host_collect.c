@@ -2,18 +2,9 @@
  * with its type on the hardened tree, the weak tree's judgement-relevant values, and problems
  * (a directory where a file is expected, an unreadable file) giving an error and no evidence for
  * that probe while the other probes still report. */
-#include "zt_test.h"
-
-#include <ftw.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
+#include "host_test.h"
 
 #include "catalog.h"
-#include "host/host.h"
-#include "registry.h"
-
-#define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/host/"
 
 /* The evidence contract (docs/evidence.md, section host): key and JSON type. */
 static const struct {
@@ -87,39 +78,6 @@ static const struct {
     {"host.logging.forwarders", json_type_array},
     {"host.logging.forwarding", json_type_boolean},
 };
-
-static struct zt_ctx *collect(const char *root, int *ret)
-{
-    struct zt_ctx *ctx = NULL;
-    const char *kv[] = {"root", root, NULL};
-    *ret = zt_test_collect(&zt_collector_host, kv, &ctx);
-    return ctx;
-}
-
-static void put(const char *root, const char *path, const char *text)
-{
-    char *full = zt_xasprintf("%s/%s", root, path);
-    for (char *s = strchr(full + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        (void)mkdir(full, 0755);
-        *s = '/';
-    }
-    FILE *f = fopen(full, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    free(full);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void rm_tree(const char *root)
-{
-    assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
 
 static size_t count_prefix(struct zt_ctx *ctx, const char *prefix)
 {

@@ -1,79 +1,7 @@
 /* test_host_net.c - the host collector's network probes: saved firewall configuration
  * (nftables, iptables, ufw, firewalld), listening sockets on all interfaces and plaintext
  * services. Parsers on strings, then the fake trees, then trees built at test time. */
-#include "zt_test.h"
-
-#include <ftw.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-
-#include "host/host.h"
-
-#define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/host/"
-
-/* ---- helpers ---- */
-
-static struct zt_ctx *probe(const char *root, int (*fn)(struct zt_host *), int *ret)
-{
-    struct zt_ctx *ctx = zt_ctx_new("host", 0);
-    struct zt_host h = {.root = root, .ctx = ctx};
-    (void)zt_host_procs_scan(&h);
-    *ret = fn(&h);
-    zt_host_procs_clear(&h.procs);
-    return ctx;
-}
-
-static const char *joined(struct zt_ctx *ctx, const char *key)
-{
-    static char buf[512];
-    struct json_object *v = zt_test_value(ctx, key);
-
-    if (!v) {
-        fail_msg("evidence %s was not emitted", key);
-    }
-    assert_true(json_object_is_type(v, json_type_array));
-    buf[0] = '\0';
-    for (size_t i = 0; i < json_object_array_length(v); i++) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "",
-                 json_object_get_string(json_object_array_get_idx(v, i)));
-    }
-    return buf;
-}
-
-static const char *detail_string(struct zt_ctx *ctx, const char *key)
-{
-    const struct zt_evidence *e = NULL;
-    assert_int_equal(zt_evidence_lookup(zt_ctx_evidence(ctx), key, &e), 1);
-    assert_non_null(e->detail);
-    return json_object_to_json_string(e->detail);
-}
-
-static void put(const char *root, const char *path, const char *text)
-{
-    char *full = zt_xasprintf("%s/%s", root, path);
-    for (char *s = strchr(full + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        (void)mkdir(full, 0755);
-        *s = '/';
-    }
-    FILE *f = fopen(full, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    free(full);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void rm_tree(const char *root)
-{
-    assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
+#include "host_test.h"
 
 /* ---- firewall parsers ---- */
 
@@ -145,7 +73,7 @@ static void test_ufw_and_firewalld_parsers(void **state)
 static void test_firewall_tree_hardened(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_firewall, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_firewall, true, &r);
 
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
@@ -161,7 +89,7 @@ static void test_firewall_tree_hardened(void **state)
 static void test_firewall_tree_weak(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "weak", zt_host_probe_firewall, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "weak", zt_host_probe_firewall, true, &r);
 
     /* ufw on with ACCEPT; rules.v4 drops but netfilter-persistent is not enabled. */
     assert_int_equal(r, 0);
@@ -180,7 +108,7 @@ static void test_firewall_firewalld_and_rhel_iptables(void **state)
     put(dir, "proc/1/comm", "systemd\n");
     put(dir, "etc/systemd/system/multi-user.target.wants/firewalld.service", "fake");
     put(dir, "usr/lib/firewalld/zones/public.xml", "<zone>\n<service name=\"ssh\"/>\n</zone>\n");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_firewall, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_firewall, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.firewall.default_deny_input", true); /* target default */
     assert_string_equal(joined(ctx, "host.firewall.default_deny_tools"), "firewalld");
@@ -188,12 +116,12 @@ static void test_firewall_firewalld_and_rhel_iptables(void **state)
 
     /* An /etc override of the zone accepting everything. */
     put(dir, "etc/firewalld/zones/public.xml", "<zone target=\"ACCEPT\"></zone>\n");
-    ctx = probe(dir, zt_host_probe_firewall, &r);
+    ctx = host_probe(dir, zt_host_probe_firewall, true, &r);
     assert_evidence_bool(ctx, "host.firewall.default_deny_input", false);
     zt_ctx_free(ctx);
 
     put(dir, "etc/firewalld/firewalld.conf", "DefaultZone=trusted\n");
-    ctx = probe(dir, zt_host_probe_firewall, &r);
+    ctx = host_probe(dir, zt_host_probe_firewall, true, &r);
     assert_evidence_bool(ctx, "host.firewall.default_deny_input", false);
     assert_string_equal(joined(ctx, "host.firewall.enabled_tools"), "firewalld");
     zt_ctx_free(ctx);
@@ -201,7 +129,7 @@ static void test_firewall_firewalld_and_rhel_iptables(void **state)
     put(dir, "etc/systemd/system/basic.target.wants/iptables.service", "fake");
     put(dir, "etc/sysconfig/iptables",
         "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j REJECT\nCOMMIT\n");
-    ctx = probe(dir, zt_host_probe_firewall, &r);
+    ctx = host_probe(dir, zt_host_probe_firewall, true, &r);
     assert_evidence_bool(ctx, "host.firewall.default_deny_input", true);
     assert_string_equal(joined(ctx, "host.firewall.default_deny_tools"), "iptables");
     assert_string_equal(joined(ctx, "host.firewall.enabled_tools"), "iptables,firewalld");
@@ -248,7 +176,7 @@ static void test_net_parser(void **state)
 static void test_net_tree_hardened(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_net, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_net, true, &r);
 
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
@@ -264,7 +192,7 @@ static void test_net_tree_hardened(void **state)
 static void test_net_tree_weak(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "weak", zt_host_probe_net, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "weak", zt_host_probe_net, true, &r);
 
     assert_int_equal(r, 0);
     assert_string_equal(joined(ctx, "host.net.wildcard_tcp_ports"), "21,22,23,80,6379");
@@ -288,7 +216,7 @@ static void test_net_malformed(void **state)
     assert_non_null(mkdtemp(dir));
     put(dir, "proc/1/comm", "systemd\n");
     put(dir, "proc/net/tcp", "header\n 0: garbage\n");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_net, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_net, true, &r);
     assert_int_equal(r, -EINVAL);
     assert_int_equal(zt_ctx_error_count(ctx), 1);
     assert_non_null(strstr(zt_ctx_first_error(ctx), "/proc/net/tcp"));

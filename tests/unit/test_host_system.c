@@ -1,80 +1,7 @@
 /* test_host_system.c - the host collector's system probes: process list and EDR agents, disk
  * encryption, Secure Boot, MAC, automatic updates, crypto policy/FIPS, audit, log forwarding.
  * Parsers on strings, then the hardened and weak fake trees, then trees built at test time. */
-#include "zt_test.h"
-
-#include <ftw.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-
-#include "host/host.h"
-
-#define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/host/"
-
-/* ---- helpers ---- */
-
-/* Run one probe on root, with the process list scanned first as collect() does. */
-static struct zt_ctx *probe(const char *root, int (*fn)(struct zt_host *), int *ret)
-{
-    struct zt_ctx *ctx = zt_ctx_new("host", 0);
-    struct zt_host h = {.root = root, .ctx = ctx};
-    (void)zt_host_procs_scan(&h);
-    *ret = fn(&h);
-    zt_host_procs_clear(&h.procs);
-    return ctx;
-}
-
-static const char *joined(struct zt_ctx *ctx, const char *key)
-{
-    static char buf[512];
-    struct json_object *v = zt_test_value(ctx, key);
-
-    if (!v) {
-        fail_msg("evidence %s was not emitted", key);
-    }
-    assert_true(json_object_is_type(v, json_type_array));
-    buf[0] = '\0';
-    for (size_t i = 0; i < json_object_array_length(v); i++) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "",
-                 json_object_get_string(json_object_array_get_idx(v, i)));
-    }
-    return buf;
-}
-
-static const char *detail_string(struct zt_ctx *ctx, const char *key)
-{
-    const struct zt_evidence *e = NULL;
-    assert_int_equal(zt_evidence_lookup(zt_ctx_evidence(ctx), key, &e), 1);
-    assert_non_null(e->detail);
-    return json_object_to_json_string(e->detail);
-}
-
-static void put(const char *root, const char *path, const char *text)
-{
-    char *full = zt_xasprintf("%s/%s", root, path);
-    for (char *s = strchr(full + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        (void)mkdir(full, 0755);
-        *s = '/';
-    }
-    FILE *f = fopen(full, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    free(full);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void rm_tree(const char *root)
-{
-    assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
+#include "host_test.h"
 
 /* ---- processes and EDR ---- */
 
@@ -96,7 +23,7 @@ static void test_procs_match_rules(void **state)
 static void test_edr_tree_hardened(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_edr, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_edr, true, &r);
 
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
@@ -120,7 +47,7 @@ static void test_edr_tree_hardened(void **state)
 static void test_edr_tree_weak(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "weak", zt_host_probe_edr, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "weak", zt_host_probe_edr, true, &r);
 
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.edr.mdatp.installed", true);
@@ -138,7 +65,7 @@ static void test_edr_without_proc(void **state)
     /* No /proc: installed facts stay, running facts are not guessed. */
     assert_non_null(mkdtemp(dir));
     put(dir, "opt/CrowdStrike/falconctl", "fake");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_edr, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_edr, true, &r);
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 1);
     assert_non_null(strstr(zt_ctx_first_error(ctx), "/proc"));
@@ -171,7 +98,7 @@ static void test_mountinfo_root(void **state)
 static void test_disk_tree_hardened(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_disk, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_disk, true, &r);
 
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
@@ -186,7 +113,7 @@ static void test_disk_tree_hardened(void **state)
 static void test_disk_tree_weak(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "weak", zt_host_probe_disk, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "weak", zt_host_probe_disk, true, &r);
 
     assert_int_equal(r, 0);
     assert_evidence_int(ctx, "host.disk.encrypted_volumes", 0);
@@ -205,14 +132,14 @@ static void test_disk_btrfs_by_mapper_name_and_overlay(void **state)
     put(dir, "proc/1/mountinfo", "30 1 0:34 /@ / rw - btrfs /dev/mapper/luks-fake rw\n");
     put(dir, "sys/block/dm-0/dm/name", "luks-fake\n");
     put(dir, "sys/block/dm-0/dm/uuid", "CRYPT-LUKS2-fake-luks-fake\n");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_disk, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_disk, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.disk.root_encrypted", true);
     zt_ctx_free(ctx);
 
     /* A container's overlay root cannot be traced to a disk: not reported, no error. */
     put(dir, "proc/1/mountinfo", "30 1 0:50 / / rw - overlay overlay rw,lowerdir=/fake\n");
-    ctx = probe(dir, zt_host_probe_disk, &r);
+    ctx = host_probe(dir, zt_host_probe_disk, true, &r);
     assert_int_equal(r, 0);
     assert_int_equal(zt_ctx_error_count(ctx), 0);
     assert_evidence_int(ctx, "host.disk.encrypted_volumes", 1);
@@ -236,13 +163,13 @@ static void test_efivar(void **state)
 static void test_boot_trees(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_boot, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_boot, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.boot.efi", true);
     assert_evidence_bool(ctx, "host.boot.secure_boot", true);
     zt_ctx_free(ctx);
 
-    ctx = probe(FIXTURES "weak", zt_host_probe_boot, &r);
+    ctx = host_probe(FIXTURES "weak", zt_host_probe_boot, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.boot.efi", false); /* legacy BIOS: no Secure Boot */
     assert_evidence_bool(ctx, "host.boot.secure_boot", false);
@@ -258,19 +185,19 @@ static void test_boot_efi_edge_cases(void **state)
     /* EFI without efivarfs mounted: Secure Boot state unknown. */
     put(dir, "proc/1/comm", "systemd\n");
     put(dir, "sys/firmware/efi/systab", "fake\n");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_boot, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_boot, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.boot.efi", true);
     assert_evidence_absent(ctx, "host.boot.secure_boot");
     zt_ctx_free(ctx);
     /* efivarfs mounted but no SecureBoot variable: firmware without Secure Boot. */
     put(dir, "sys/firmware/efi/efivars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c", "fake");
-    ctx = probe(dir, zt_host_probe_boot, &r);
+    ctx = host_probe(dir, zt_host_probe_boot, true, &r);
     assert_evidence_bool(ctx, "host.boot.secure_boot", false);
     zt_ctx_free(ctx);
     /* A truncated variable is a problem, not a "no". */
     put(dir, "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", "abc");
-    ctx = probe(dir, zt_host_probe_boot, &r);
+    ctx = host_probe(dir, zt_host_probe_boot, true, &r);
     assert_int_equal(r, -EINVAL);
     assert_int_equal(zt_ctx_error_count(ctx), 1);
     assert_evidence_absent(ctx, "host.boot.efi");
@@ -285,7 +212,7 @@ static void test_mac_trees(void **state)
     assert_int_equal(zt_host_apparmor_enforce_count("a (enforce)\nb (complain)\nc (kill)\n"
                                                     "d (unconfined)\n"),
                      2);
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_mac, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_mac, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.mac.apparmor_enabled", true);
     assert_evidence_int(ctx, "host.mac.apparmor_enforce_profiles", 3);
@@ -294,7 +221,7 @@ static void test_mac_trees(void **state)
     assert_evidence_bool(ctx, "host.mac.enforcing", true);
     zt_ctx_free(ctx);
 
-    ctx = probe(FIXTURES "weak", zt_host_probe_mac, &r);
+    ctx = host_probe(FIXTURES "weak", zt_host_probe_mac, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.mac.apparmor_enabled", true);
     assert_evidence_int(ctx, "host.mac.apparmor_enforce_profiles", 0);
@@ -307,19 +234,20 @@ static void test_mac_trees(void **state)
 static void test_crypto_trees(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_crypto, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_crypto, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_string(ctx, "host.crypto.policy", "FUTURE");
     assert_evidence_bool(ctx, "host.crypto.fips_enabled", true);
     zt_ctx_free(ctx);
 
-    ctx = probe(FIXTURES "weak", zt_host_probe_crypto, &r);
+    ctx = host_probe(FIXTURES "weak", zt_host_probe_crypto, true, &r);
     assert_evidence_string(ctx, "host.crypto.policy", "LEGACY");
     assert_non_null(strstr(detail_string(ctx, "host.crypto.policy"), "LEGACY:AD-SUPPORT"));
     assert_evidence_bool(ctx, "host.crypto.fips_enabled", false);
     zt_ctx_free(ctx);
 
-    ctx = probe(FIXTURES "sshd_edge", zt_host_probe_crypto, &r); /* no crypto-policies at all */
+    ctx = host_probe(FIXTURES "sshd_edge", zt_host_probe_crypto, true,
+                     &r); /* no crypto-policies at all */
     assert_evidence_absent(ctx, "host.crypto.policy");
     assert_evidence_bool(ctx, "host.crypto.fips_enabled", false);
     zt_ctx_free(ctx);
@@ -361,7 +289,7 @@ static void test_apt_config_parser(void **state)
 static void test_updates_trees(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_updates, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_updates, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.updates.unattended_upgrades", true);
     assert_evidence_bool(ctx, "host.updates.dnf_automatic", false);
@@ -369,7 +297,7 @@ static void test_updates_trees(void **state)
     assert_evidence_bool(ctx, "host.updates.reboot_required", false);
     zt_ctx_free(ctx);
 
-    ctx = probe(FIXTURES "weak", zt_host_probe_updates, &r);
+    ctx = host_probe(FIXTURES "weak", zt_host_probe_updates, true, &r);
     assert_int_equal(r, 0);
     /* 99fake-disable (no extension) turns it off again; dnf timer on but apply_updates = no. */
     assert_evidence_bool(ctx, "host.updates.unattended_upgrades", false);
@@ -387,7 +315,7 @@ static void test_updates_dnf_install_timer(void **state)
     assert_non_null(mkdtemp(dir));
     put(dir, "etc/systemd/system/timers.target.wants/dnf-automatic-install.timer", "fake");
     put(dir, "etc/apt/apt.conf.d/20auto-upgrades", "APT::Periodic::Unattended-Upgrade \"1\";\n");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_updates, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_updates, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.updates.dnf_automatic", true);
     /* Configured but the unattended-upgrades package is missing: nothing runs it. */
@@ -425,14 +353,14 @@ static void test_audit_and_forwarding_parsers(void **state)
 static void test_audit_trees(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_audit, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_audit, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.audit.auditd_running", true);
     assert_evidence_int(ctx, "host.audit.rule_count", 2);
     assert_evidence_bool(ctx, "host.audit.rules_present", true);
     zt_ctx_free(ctx);
 
-    ctx = probe(FIXTURES "weak", zt_host_probe_audit, &r);
+    ctx = host_probe(FIXTURES "weak", zt_host_probe_audit, true, &r);
     assert_evidence_bool(ctx, "host.audit.auditd_running", false);
     assert_evidence_int(ctx, "host.audit.rule_count", 0);
     assert_evidence_bool(ctx, "host.audit.rules_present", false);
@@ -442,7 +370,7 @@ static void test_audit_trees(void **state)
 static void test_logging_trees(void **state)
 {
     int r;
-    struct zt_ctx *ctx = probe(FIXTURES "hardened", zt_host_probe_logging, &r);
+    struct zt_ctx *ctx = host_probe(FIXTURES "hardened", zt_host_probe_logging, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.logging.forwarding", true);
     assert_string_equal(joined(ctx, "host.logging.forwarders"), "rsyslog,fluent-bit");
@@ -450,7 +378,7 @@ static void test_logging_trees(void **state)
     zt_ctx_free(ctx);
 
     /* Commented rsyslog forward, syslog-ng receiving only, journal-upload unit not enabled. */
-    ctx = probe(FIXTURES "weak", zt_host_probe_logging, &r);
+    ctx = host_probe(FIXTURES "weak", zt_host_probe_logging, true, &r);
     assert_int_equal(r, 0);
     assert_evidence_bool(ctx, "host.logging.forwarding", false);
     assert_string_equal(joined(ctx, "host.logging.forwarders"), "");
@@ -466,7 +394,7 @@ static void test_logging_journal_upload_enabled(void **state)
     put(dir, "proc/1/comm", "systemd\n");
     put(dir, "etc/systemd/journal-upload.conf", "[Upload]\nURL=https://fake.invalid:19532\n");
     put(dir, "etc/systemd/system/multi-user.target.wants/systemd-journal-upload.service", "fake");
-    struct zt_ctx *ctx = probe(dir, zt_host_probe_logging, &r);
+    struct zt_ctx *ctx = host_probe(dir, zt_host_probe_logging, true, &r);
     assert_int_equal(r, 0);
     assert_string_equal(joined(ctx, "host.logging.forwarders"), "journal-upload");
     assert_evidence_bool(ctx, "host.logging.forwarding", true);

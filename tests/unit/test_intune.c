@@ -6,39 +6,9 @@
 #include <errno.h>
 
 #include "intune/intune.h"
-#include "test_http_fixture.h"
+#include "ms_test.h"
 
 #define NOW 1717243200 /* 2024-06-01T12:00:00Z */
-
-static char dir[PATH_MAX];
-
-static int setup_pki(void **state)
-{
-    fixture_pki(dir, sizeof(dir));
-    return 0;
-}
-
-static int teardown_pki(void **state)
-{
-    fixture_rmrf(dir);
-    return 0;
-}
-
-static struct json_object *parse(const char *text)
-{
-    struct json_object *o = json_tokener_parse(text);
-    assert_non_null(o);
-    return o;
-}
-
-static double value_double(struct zt_ctx *ctx, const char *key)
-{
-    struct json_object *v = zt_test_value(ctx, key);
-    if (!v) {
-        fail_msg("evidence %s was not emitted", key);
-    }
-    return json_object_get_double(v);
-}
 
 static const char *value_json(struct zt_ctx *ctx, const char *key)
 {
@@ -297,24 +267,9 @@ static void test_intune_policies_without_assignments_refused(void **state)
 
 /* ---- collect() against the fixture server ---- */
 
-struct run {
-    struct fixture f;
-    char secret[PATH_MAX];
-    char ca[PATH_MAX];
-    struct zt_ctx *ctx;
-    int r;
-};
-
-static void run_collect(struct run *run, const char *scenario, const char *secret)
+static void run_collect(struct ms_run *run, const char *scenario, const char *secret)
 {
-    fixture_start(&run->f, dir, scenario);
-    fixture_join(run->ca, sizeof(run->ca), dir, "/certs/ca.pem");
-    fixture_join(run->secret, sizeof(run->secret), dir, "/secret");
-    FILE *fp = fopen(run->secret, "we");
-    assert_non_null(fp);
-    fprintf(fp, "%s\n", secret);
-    fclose(fp);
-    assert_int_equal(chmod(run->secret, 0600), 0);
+    ms_run_start(run, scenario, secret);
     const char *kv[] = {"tenant_id",          "contoso",   "client_id", "app-devices", "login_url",
                         run->f.base,          "graph_url", run->f.base, "ca_file",     run->ca,
                         "client_secret_file", run->secret, NULL};
@@ -323,7 +278,7 @@ static void run_collect(struct run *run, const char *scenario, const char *secre
 
 static void test_intune_collect_typical(void **state)
 {
-    struct run run = {0};
+    struct ms_run run = {0};
 
     run_collect(&run, "devices_typical", "devices-secret~1");
     assert_int_equal(run.r, 0);
@@ -337,13 +292,12 @@ static void test_intune_collect_typical(void **state)
     assert_evidence_bool(run.ctx, "intune.compliance.device_platforms_covered", true);
     /* token + 3 device pages (one throttled once) + 2 policy pages */
     assert_int_equal(zt_ctx_requests(run.ctx), 7);
-    zt_ctx_free(run.ctx);
-    fixture_stop(&run.f);
+    ms_run_finish(&run);
 }
 
 static void test_intune_collect_malformed_page(void **state)
 {
-    struct run run = {0};
+    struct ms_run run = {0};
 
     run_collect(&run, "devices_faults", "devices-secret~1");
     assert_int_equal(run.r, -EBADMSG);
@@ -353,13 +307,12 @@ static void test_intune_collect_malformed_page(void **state)
     assert_non_null(strstr(e, "malformed JSON"));
     assert_evidence_absent(run.ctx, "intune.devices.count"); /* nothing from a partial list */
     assert_evidence_int(run.ctx, "intune.compliance.policy_count", 1);
-    zt_ctx_free(run.ctx);
-    fixture_stop(&run.f);
+    ms_run_finish(&run);
 }
 
 static void test_intune_collect_bad_secret(void **state)
 {
-    struct run run = {0};
+    struct ms_run run = {0};
 
     run_collect(&run, "devices_typical", "wrong-secret");
     assert_int_equal(run.r, -EACCES);
@@ -368,8 +321,7 @@ static void test_intune_collect_bad_secret(void **state)
     assert_non_null(strstr(e, "/contoso/oauth2/v2.0/token"));
     assert_null(strstr(e, "wrong-secret"));
     assert_evidence_absent(run.ctx, "intune.devices.count");
-    zt_ctx_free(run.ctx);
-    fixture_stop(&run.f);
+    ms_run_finish(&run);
 }
 
 int main(void)

@@ -8,57 +8,12 @@
 
 #include "proc.h"
 #include "util.h"
+#include "proc_test.h"
 #include "zt_test.h"
 
 #define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/exec/"
 
 static char *const test_envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!haystack || !strstr(haystack, needle)) {
-        fail_msg("expected \"%s\" in \"%s\"", needle, haystack ? haystack : "(null)");
-    }
-}
-
-/* True once pid is gone or a zombie (it is not our child: whoever adopted it reaps it). */
-static bool process_dead(pid_t pid)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    if (!f || !fgets(buf, sizeof(buf), f)) {
-        return true;
-    }
-    const char *paren = strrchr(buf, ')');
-    return paren && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
-/* Wait (bounded) for the pid a fixture wrote to path to be dead; kill it if it is not. */
-static void assert_pidfile_process_dead(const char *path)
-{
-    _cleanup_free_ char *text = NULL;
-    assert_int_equal(zt_read_file(path, 64, &text, NULL), 0);
-    pid_t pid = (pid_t)atoi(text);
-    assert_true(pid > 1);
-    for (int i = 0; i < 100 && !process_dead(pid); i++) {
-        usleep(100 * 1000);
-    }
-    bool dead = process_dead(pid);
-    if (!dead) {
-        kill(pid, SIGKILL);
-    }
-    assert_true(dead);
-}
-
-static char *make_pidfile(void)
-{
-    char *path = zt_xstrdup("/tmp/zt-test-proc-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    return path;
-}
 
 /* A spec for argv with a 30 s limit. */
 static struct zt_proc_spec spec_for(char *const *argv, size_t max_output)
@@ -208,7 +163,7 @@ static void test_proc_run_exec_failure(void **state)
 
 static void test_proc_run_timeout_kills_the_group(void **state)
 {
-    _cleanup_free_ char *pidfile = make_pidfile();
+    _cleanup_free_ char *pidfile = make_pidfile("proc");
     char *argv[] = {FIXTURES "grandchild-hang.sh", pidfile, NULL};
     struct zt_proc_spec spec = spec_for(argv, 1024);
     _cleanup_(zt_proc_result_done) struct zt_proc_result res = {0};
@@ -240,7 +195,7 @@ static void test_proc_run_timeout_message_names_the_limit(void **state)
 
 static void test_proc_run_leftover_background_process_is_killed(void **state)
 {
-    _cleanup_free_ char *pidfile = make_pidfile();
+    _cleanup_free_ char *pidfile = make_pidfile("proc");
     char *argv[] = {FIXTURES "grandchild-linger.sh", pidfile, NULL};
     _cleanup_(zt_proc_result_done) struct zt_proc_result res = {0};
     char err[512] = "";
@@ -268,20 +223,14 @@ static bool is_cancelled(void *data)
 static void *cancel_when_started(void *arg)
 {
     struct canceller *c = arg;
-    for (int i = 0; i < 200; i++) {
-        _cleanup_free_ char *text = NULL;
-        if (zt_read_file(c->pidfile, 64, &text, NULL) == 0 && atoi(text) > 1) {
-            break;
-        }
-        usleep(50 * 1000);
-    }
+    wait_for_pidfile(c->pidfile);
     atomic_store(&c->cancel, true);
     return NULL;
 }
 
 static void test_proc_run_cancel_kills_the_group(void **state)
 {
-    _cleanup_free_ char *pidfile = make_pidfile();
+    _cleanup_free_ char *pidfile = make_pidfile("proc");
     char *argv[] = {FIXTURES "grandchild-hang.sh", pidfile, NULL};
     struct zt_proc_spec spec = spec_for(argv, 1024);
     _cleanup_(zt_proc_result_done) struct zt_proc_result res = {0};
