@@ -417,10 +417,12 @@ static void finish(struct zt_http_xfer *x, CURLcode code)
     zt_http_call_completed(x);
 }
 
-static void drain(struct zt_http_engine *e)
+/* Hand every finished transfer to its group. Returns how many finished. */
+static unsigned drain(struct zt_http_engine *e)
 {
     CURLMsg *m;
     int left = 0;
+    unsigned finished = 0;
 
     while ((m = curl_multi_info_read(e->multi, &left))) {
         if (m->msg != CURLMSG_DONE) {
@@ -434,7 +436,9 @@ static void drain(struct zt_http_engine *e)
         e->active--;
         pthread_mutex_unlock(&e->lock);
         finish(x, code);
+        finished++;
     }
+    return finished;
 }
 
 static void *engine_main(void *arg)
@@ -451,7 +455,11 @@ static void *engine_main(void *arg)
             finish(x, CURLE_ABORTED_BY_CALLBACK);
         }
         curl_multi_perform(e->multi, &running);
-        drain(e);
+        /* A finished transfer frees a slot: start what waited for one now, not after a poll
+         * timeout computed before the slot was free (that stalled queued requests up to 1 s). */
+        if (drain(e) > 0) {
+            timeout_ms = 0;
+        }
         pthread_mutex_lock(&e->lock);
         bool stop = e->stop && e->active == 0 && !e->pending;
         pthread_mutex_unlock(&e->lock);

@@ -31,7 +31,7 @@ static const struct zt_option defender_options[] = {
      "token scope of the Defender for Endpoint API (WindowsDefenderATP)"},
     {"stale_days", ZT_OPT_UINT, "7", offsetof(struct defender_state, stale_days), 0,
      "an onboarded machine whose lastSeen is older than this many days counts as stale"},
-    {"page_size", ZT_OPT_UINT, "10000", offsetof(struct defender_state, page_size), 0,
+    {"page_size", ZT_OPT_UINT, "2500", offsetof(struct defender_state, page_size), 0,
      "machines per request ($top, at most 10000)"},
     {.key = NULL},
 };

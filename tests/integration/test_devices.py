@@ -12,13 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
+
+import fixture
 
 ZTMMD, ZTMMCTL, SRC = sys.argv[1:4]
 RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
-SERVER = os.path.join(SRC, "tests", "fixtures", "server.py")
-SCENARIOS = os.path.join(SRC, "tests", "fixtures", "scenarios")
 SECRET = "devices-secret~1"
 FUNCS = ["devices.policy_enforcement_compliance", "devices.asset_supply_chain_risk",
          "devices.threat_protection", "devices.visibility_analytics", "data.encryption"]
@@ -27,13 +26,7 @@ FUNCS = ["devices.policy_enforcement_compliance", "devices.asset_supply_chain_ri
 class Devices(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.certs = os.path.join(cls.tmp.name, "certs")
-        subprocess.run([sys.executable, SERVER, "gencerts", cls.certs], check=True)
-        cls.secret = os.path.join(cls.tmp.name, "secret")
-        with open(cls.secret, "w") as f:
-            f.write(SECRET + "\n")
-        os.chmod(cls.secret, 0o600)
+        fixture.make_pki(cls, SRC, SECRET)
         with open(RULES) as f:
             cat = json.load(f)
         cat["rules"] = [r for r in cat["rules"] if r["id"].startswith(("intune.", "defender."))]
@@ -48,12 +41,7 @@ class Devices(unittest.TestCase):
 
     def serve(self, scenario):
         log = os.path.join(self.tmp.name, f"log-{scenario}-{self._testMethodName}")
-        p = subprocess.Popen([sys.executable, SERVER, "serve", "--scenario",
-                              os.path.join(SCENARIOS, scenario), "--certs", self.certs,
-                              "--log", log, "--idle-timeout", "60"], stdout=subprocess.PIPE, text=True)
-        self.addCleanup(lambda: (p.terminate(), p.wait(), p.stdout.close()))
-        port = int(p.stdout.readline())
-        return f"https://127.0.0.1:{port}", log
+        return fixture.serve(self, SRC, scenario, log), log
 
     def scan(self, scenario, defender_extra="", rules=None):
         base, log = self.serve(scenario)
@@ -170,7 +158,7 @@ class Devices(unittest.TestCase):
         # 503 then success on the first Defender page; page 2 by nextLink.
         mde = [e for e in log if e["path"] == "/api/machines"]
         self.assertEqual([(e["query"], e["status"]) for e in mde],
-                         [("$top=10000", 503), ("$top=10000", 200), ("$top=10000&$skip=6", 200)])
+                         [("$top=2500", 503), ("$top=2500", 200), ("$top=2500&$skip=6", 200)])
 
     def test_strong_with_certificate_and_skip_windows(self):
         extra = (f"certificate_file = {self.certs}/client.pem\n"
@@ -213,7 +201,7 @@ class Devices(unittest.TestCase):
         self.assertIn("/v1.0/deviceManagement/managedDevices", st["intune"]["error"])
         self.assertIn("malformed JSON", st["intune"]["error"])
         self.assertEqual(st["defender"]["status"], "error")
-        self.assertIn("/api/machines?$top=10000", st["defender"]["error"])
+        self.assertIn("/api/machines?$top=2500", st["defender"]["error"])
         self.assertIn('no "value" array', st["defender"]["error"])
         ev = self.evidence(doc)
         self.assertEqual(ev["intune.compliance.policy_count"], 1)

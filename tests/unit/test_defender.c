@@ -7,39 +7,9 @@
 #include <errno.h>
 
 #include "defender/defender.h"
-#include "test_http_fixture.h"
+#include "ms_test.h"
 
 #define NOW 1717243200 /* 2024-06-01T12:00:00Z */
-
-static char dir[PATH_MAX];
-
-static int setup_pki(void **state)
-{
-    fixture_pki(dir, sizeof(dir));
-    return 0;
-}
-
-static int teardown_pki(void **state)
-{
-    fixture_rmrf(dir);
-    return 0;
-}
-
-static struct json_object *parse(const char *text)
-{
-    struct json_object *o = json_tokener_parse(text);
-    assert_non_null(o);
-    return o;
-}
-
-static double value_double(struct zt_ctx *ctx, const char *key)
-{
-    struct json_object *v = zt_test_value(ctx, key);
-    if (!v) {
-        fail_msg("evidence %s was not emitted", key);
-    }
-    return json_object_get_double(v);
-}
 
 #define MACHINE(onb_key, onb, health, risk, exposure, seen, platform)                              \
     "{\"id\": \"0123456789abcdef0123456789abcdef01234567\", \"" onb_key "\": " onb                 \
@@ -165,41 +135,11 @@ static void test_defender_bad_page(void **state)
 
 /* ---- collect() against the fixture server ---- */
 
-struct run {
-    struct fixture f;
-    char ca[PATH_MAX];
-    char secret[PATH_MAX];
-    char cert[PATH_MAX];
-    char key[PATH_MAX];
-    struct zt_ctx *ctx;
-    int r;
-};
-
-static void start(struct run *run, const char *scenario)
-{
-    fixture_start(&run->f, dir, scenario);
-    fixture_join(run->ca, sizeof(run->ca), dir, "/certs/ca.pem");
-    fixture_join(run->cert, sizeof(run->cert), dir, "/certs/client.pem");
-    fixture_join(run->key, sizeof(run->key), dir, "/certs/client.key");
-    fixture_join(run->secret, sizeof(run->secret), dir, "/secret");
-    FILE *fp = fopen(run->secret, "we");
-    assert_non_null(fp);
-    fputs("devices-secret~1\n", fp);
-    fclose(fp);
-    assert_int_equal(chmod(run->secret, 0600), 0);
-}
-
-static void finish(struct run *run)
-{
-    zt_ctx_free(run->ctx);
-    fixture_stop(&run->f);
-}
-
 static void test_defender_collect_skip_windows_with_certificate(void **state)
 {
-    struct run run = {0};
+    struct ms_run run = {0};
 
-    start(&run, "devices_strong");
+    ms_run_start(&run, "devices_strong", "devices-secret~1");
     const char *kv[] = {"tenant_id",
                         "contoso",
                         "client_id",
@@ -232,14 +172,14 @@ static void test_defender_collect_skip_windows_with_certificate(void **state)
     /* the three windows are paced (100 calls per minute) */
     assert_true(fixture_num(e[2], "t") - fixture_num(e[0], "t") >= 1.1);
     json_object_put(log);
-    finish(&run);
+    ms_run_finish(&run);
 }
 
 static void test_defender_collect_empty_tenant(void **state)
 {
-    struct run run = {0};
+    struct ms_run run = {0};
 
-    start(&run, "devices_weak");
+    ms_run_start(&run, "devices_weak", "devices-secret~1");
     const char *kv[] = {"tenant_id",          "contoso",  "client_id", "app-devices", "login_url",
                         run.f.base,           "api_url",  run.f.base,  "ca_file",     run.ca,
                         "client_secret_file", run.secret, NULL};
@@ -248,24 +188,24 @@ static void test_defender_collect_empty_tenant(void **state)
     assert_int_equal(zt_ctx_error_count(run.ctx), 0);
     assert_evidence_int(run.ctx, "defender.machines.count", 0);
     assert_evidence_absent(run.ctx, "defender.machines.onboarded_share");
-    finish(&run);
+    ms_run_finish(&run);
 }
 
 static void test_defender_collect_malformed(void **state)
 {
-    struct run run = {0};
+    struct ms_run run = {0};
 
-    start(&run, "devices_faults");
+    ms_run_start(&run, "devices_faults", "devices-secret~1");
     const char *kv[] = {"tenant_id",          "contoso",  "client_id", "app-devices", "login_url",
                         run.f.base,           "api_url",  run.f.base,  "ca_file",     run.ca,
                         "client_secret_file", run.secret, NULL};
     run.r = zt_test_collect(&zt_collector_defender, kv, &run.ctx);
     assert_int_equal(run.r, -EBADMSG);
     const char *e = zt_ctx_first_error(run.ctx);
-    assert_non_null(strstr(e, "/api/machines?$top=10000"));
+    assert_non_null(strstr(e, "/api/machines?$top=2500"));
     assert_non_null(strstr(e, "no \"value\" array"));
     assert_evidence_absent(run.ctx, "defender.machines.count");
-    finish(&run);
+    ms_run_finish(&run);
 }
 
 int main(void)
