@@ -1,9 +1,9 @@
 /* scan.c - one scan: every enabled collector instance on its own thread, bounded in number and
  * time. A collector that fails or overruns its time limit is recorded and the others carry on.
  *
- * Threads are detached. The runner (jobs, contexts) is reference counted by the scan and by every
- * thread still running, so a collector that ignores cancellation can be abandoned safely: the
- * last one out frees the runner. */
+ * Threads that return are joined; one that ignores its cancellation is detached and abandoned.
+ * The runner (jobs, contexts) is reference counted by the scan and by every thread still
+ * running, so that is memory safe: the last one out frees the runner. */
 #include "scan.h"
 
 #include <json-c/json.h>
@@ -30,6 +30,8 @@ struct job {
     struct runner *rn;
     enum job_state state;
     bool finished; /* the thread has returned from collect() */
+    bool started;  /* a thread was created: it must be joined, or detached if abandoned */
+    pthread_t thread;
     int ret;
     uint64_t start_mono, deadline_mono, end_mono, timeout_ms;
 };
@@ -125,9 +127,6 @@ static void *job_thread(void *arg)
 static void job_start(struct runner *rn, struct job *job, uint64_t default_timeout_ms)
 {
     const struct zt_instance *inst = job->inst;
-    pthread_attr_t attr;
-    pthread_t t;
-
     job->timeout_ms = inst->timeout_ms                      ? inst->timeout_ms
                       : inst->collector->default_timeout_ms ? inst->collector->default_timeout_ms
                                                             : default_timeout_ms;
@@ -138,10 +137,8 @@ static void job_start(struct runner *rn, struct job *job, uint64_t default_timeo
     job->state = JOB_RUNNING;
     rn->running++;
     rn->refs++;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int r = pthread_create(&t, &attr, job_thread, job);
-    pthread_attr_destroy(&attr);
+    int r = pthread_create(&job->thread, NULL, job_thread, job);
+    job->started = r == 0;
     if (r != 0) {
         job->ret = zt_ctx_error(job->ctx, -r, "cannot start a thread: %s", strerror(r));
         job->finished = true;
@@ -279,6 +276,27 @@ int zt_scan_run(const struct zt_config *cfg, struct zt_scan **ret)
     return zt_scan_run_subset(cfg, NULL, ret);
 }
 
+/* Join every collector thread that returned, so that its exit (thread-local destructors of
+ * OpenSSL, curl...) completes before the scan does; detach the ones abandoned after their
+ * deadline: they hold a reference to the runner and free it if they are the last. */
+static void reap_threads(struct runner *rn)
+{
+    for (size_t i = 0; i < rn->n_jobs; i++) {
+        struct job *job = &rn->jobs[i];
+        pthread_mutex_lock(&rn->lock);
+        bool join = job->finished;
+        pthread_mutex_unlock(&rn->lock);
+        if (!job->started) {
+            continue;
+        }
+        if (join) {
+            pthread_join(job->thread, NULL);
+        } else {
+            pthread_detach(job->thread);
+        }
+    }
+}
+
 int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret)
 {
     struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
@@ -307,6 +325,7 @@ int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct
         record_job(scan, run, &rn->jobs[j++]);
     }
     pthread_mutex_unlock(&rn->lock);
+    reap_threads(rn);
     runner_unref(rn);
     scan->finished_usec = zt_now_real_usec();
     *ret = scan;
