@@ -55,7 +55,7 @@ const struct zt_option zt_daemon_options[] = {
 
 /* Keys every [collector:NAME] section accepts, bound into struct zt_instance. */
 #define INST_OFF(f) offsetof(struct zt_instance, f)
-static const struct zt_option instance_options[] = {
+const struct zt_option zt_instance_options[] = {
     {"type", ZT_OPT_STRING, NULL, INST_OFF(type), 0,
      "collector type; defaults to the section name"},
     {"enabled", ZT_OPT_BOOL, "yes", INST_OFF(enabled), 0, "run this instance"},
@@ -131,7 +131,7 @@ int zt_instance_new(const struct zt_collector *c, const char *name, struct zt_in
     inst->name = zt_xstrdup(name);
     inst->collector = c;
     inst->state = zt_xcalloc(1, c->state_size ? c->state_size : 1);
-    r = zt_options_defaults(instance_options, inst, err, errlen);
+    r = zt_options_defaults(zt_instance_options, inst, err, errlen);
     if (r >= 0) {
         r = zt_options_defaults(c->options, inst->state, err, errlen);
     }
@@ -148,7 +148,7 @@ int zt_instance_new(const struct zt_collector *c, const char *name, struct zt_in
 int zt_instance_set(struct zt_instance *inst, const char *key, const char *value, char *err,
                     size_t errlen)
 {
-    const struct zt_option *o = zt_options_find(instance_options, key);
+    const struct zt_option *o = zt_options_find(zt_instance_options, key);
     if (o) {
         return zt_option_set(o, inst, value, err, errlen);
     }
@@ -199,7 +199,7 @@ void zt_instance_free(struct zt_instance *inst)
         inst->collector->done(inst->state);
     }
     zt_options_free(inst->collector->options, inst->state);
-    zt_options_free(instance_options, inst);
+    zt_options_free(zt_instance_options, inst);
     free(inst->state);
     free(inst->name);
     free(inst->file);
@@ -245,7 +245,7 @@ static int bind_keys(struct parser *p, const struct zt_option *table, void *base
 
     for (size_t i = 0; i < p->n_kvs; i++) {
         const struct kv *kv = &p->kvs[i];
-        const struct zt_option *o = inst ? zt_options_find(instance_options, kv->key) : NULL;
+        const struct zt_option *o = inst ? zt_options_find(zt_instance_options, kv->key) : NULL;
         void *target = o ? (void *)inst : base;
         if (!o) {
             o = zt_options_find(table, kv->key);

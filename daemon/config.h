@@ -79,8 +79,10 @@ struct zt_config {
 /* The collector registry the config binds against: a NULL-terminated array. */
 typedef const struct zt_collector *const zt_registry_t[];
 
-/* The [daemon] options table (defaults live here and nowhere else). */
+/* The [daemon] options table and the keys every [collector:NAME] accepts (defaults live in these
+ * tables and nowhere else; `ztmmctl options` prints them with every collector type's). */
 extern const struct zt_option zt_daemon_options[];
+extern const struct zt_option zt_instance_options[];
 
 /* Load path and its conf.d drop-ins. On error returns a negative errno and writes
  * "FILE:LINE: message" into err. The result owns everything it points to. */

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "config.h"
 #include "control.h"
 #include "log.h"
+#include "registry.h"
 #include "result.h"
 #include "scan.h"
 #include "util.h"
@@ -30,9 +32,41 @@ static void usage(FILE *out)
             "                       re-evaluate saved evidence (a result document or an\n"
             "                       evidence array) against a rule catalog\n"
             "  catalog [--rules FILE] [--format json|table]\n"
-            "                       list ZTMM functions and the rules that judge them\n\n"
+            "                       list ZTMM functions and the rules that judge them\n"
+            "  options              every configuration key: [daemon] and each collector type,\n"
+            "                       with its type, default and meaning\n\n"
+            "Service (over the control socket; --socket PATH, --timeout DURATION):\n"
+            "  scan [--wait]        start a scan now (coalesced with a running one)\n"
+            "  status [--format table|json]\n"
+            "                       daemon, collectors, last error, next run\n"
+            "  show [--format table|json]\n"
+            "                       the latest result\n\n"
             "Default catalog: %s/ztmmd/rules/ztmm-v2.json\n",
             ZT_DATADIR);
+}
+
+static void print_options(const char *title, const struct zt_option *table)
+{
+    printf("%s\n", title);
+    for (const struct zt_option *o = table; o && o->key; o++) {
+        printf("  %-26s %-9s %-34s %s\n", o->key, zt_opt_type_to_string(o->type),
+               o->def ? o->def : (o->flags & ZT_OPT_REQUIRED ? "(required)" : "(none)"),
+               o->doc ? o->doc : "");
+    }
+}
+
+/* Every key the configuration accepts, from the option tables themselves. */
+static int cmd_options(void)
+{
+    print_options("[daemon]", zt_daemon_options);
+    print_options("\n[collector:NAME] (every type)", zt_instance_options);
+    for (size_t i = 0; zt_collectors[i]; i++) {
+        _cleanup_free_ char *title =
+            zt_xasprintf("\n[collector:NAME] type = %s: %s", zt_collectors[i]->name,
+                         zt_collectors[i]->summary ? zt_collectors[i]->summary : "");
+        print_options(title, zt_collectors[i]->options);
+    }
+    return EXIT_SUCCESS;
 }
 
 static int read_json(const char *path, struct json_object **ret)
@@ -295,6 +329,9 @@ int main(int argc, char **argv)
     bool one = optind + 1 == argc;
     if (zt_streq(cmd, "evaluate") && optind + 2 == argc) {
         return cmd_evaluate(argv[optind + 1], rules, a.format ? a.format : "json");
+    }
+    if (zt_streq(cmd, "options") && one) {
+        return cmd_options();
     }
     if (zt_streq(cmd, "catalog") && one) {
         return cmd_catalog(rules, a.format ? a.format : "table");

@@ -172,6 +172,11 @@ class Once(unittest.TestCase):
         e = subprocess.run([ZTMMCTL, "evaluate", saved, "--rules", strict], capture_output=True, text=True)
         auth = next(f for f in json.loads(e.stdout)["functions"] if f["id"] == "identity.authentication")
         self.assertEqual((auth["stage"], auth["bound"]), ("traditional", "at_least"))
+        o = subprocess.run([ZTMMCTL, "options"], capture_output=True, text=True)
+        self.assertEqual(o.returncode, 0)
+        for want in ("[daemon]", "http_max_concurrency", "[collector:NAME] type = host",
+                     "[collector:NAME] type = entra", "emergency_accounts", "(required)"):
+            self.assertIn(want, o.stdout)
         c = subprocess.run([ZTMMCTL, "catalog", "--rules", RULES], capture_output=True, text=True)
         self.assertEqual(c.returncode, 0)
         self.assertIn("40 functions", c.stdout)
