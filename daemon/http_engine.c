@@ -1,13 +1,14 @@
 /* http_engine.c - the transfer engine: one curl multi handle driven by its own thread, starting
  * queued attempts within the concurrency limit and pacing, with one connection pool. The only
- * file with curl setup; errors are mapped to negative errno here, once. */
-#include <curl/curl.h>
+ * file with curl setup (libcurl itself is loaded on first use: curl_load.c); errors are mapped
+ * to negative errno here, once. */
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "curl_load.h"
 #include "http_internal.h"
 #include "log.h"
 #include "util.h"
@@ -470,17 +471,15 @@ static void *engine_main(void *arg)
     }
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 int zt_http_engine_new(const struct zt_http_limits *limits, struct zt_http_engine **ret)
 {
+    char err[256];
+    int r = zt_curl_load(err, sizeof(err));
+    if (r < 0) {
+        return zt_log_errno(LOG_ERR, r, "HTTP engine: %s", err);
+    }
     struct zt_http_engine *e = zt_xcalloc(1, sizeof(*e));
 
-    pthread_once(&curl_once, curl_init_once);
     if (limits) {
         e->limits = *limits;
     } else {
@@ -503,7 +502,7 @@ int zt_http_engine_new(const struct zt_http_limits *limits, struct zt_http_engin
     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->token_lock, NULL);
-    int r = -pthread_create(&e->thread, NULL, engine_main, e);
+    r = -pthread_create(&e->thread, NULL, engine_main, e);
     if (r < 0) {
         curl_multi_cleanup(e->multi);
         free(e);
