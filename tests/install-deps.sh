@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - install what building and testing ztmmd needs on Debian 12 (run as root).
+# Recommends are off, so everything a step needs is named (clang's fuzzer runtime is only a
+# recommendation of clang-14).
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -12,5 +14,5 @@ apt-get install -y -qq --no-install-recommends \
     build-essential cmake pkg-config git ca-certificates \
     libcurl4-openssl-dev libjson-c-dev libsystemd-dev libcmocka-dev libinih-dev \
     libssl-dev libxml2-dev \
-    python3 openssl clang systemd util-linux iproute2 procps >/dev/null
+    python3 openssl clang libclang-rt-14-dev systemd util-linux iproute2 procps >/dev/null
 echo "install-deps.sh: dependencies installed"
