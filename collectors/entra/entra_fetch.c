@@ -366,8 +366,6 @@ int entra_collect(void *state, struct zt_ctx *ctx)
     char err[512] = "";
 
     entra_pim_init(&r.pim, &s->emergency_accounts);
-    /* Marks the tenant as assessed: rules on entra.* keys apply (unknown when a call fails). */
-    (void)zt_emit_string(ctx, "entra.tenant_id", s->auth.tenant_id);
     int k = zt_ms_session_open(&sess, &s->auth, scope, err, sizeof(err));
     if (k < 0) {
         return zt_ctx_error(ctx, k, "%s", err);

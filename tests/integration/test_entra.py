@@ -186,12 +186,17 @@ class Entra(unittest.TestCase):
                                      with_host=False)
         (c,) = doc["collectors"]
         self.assertNotEqual(p.returncode, 0)
+        self.assertEqual((c["status"], c["evidence"]), ("error", 0))  # nothing usable: error
         self.assertIn("token", c["error"])
         self.assertIn("/contoso.onmicrosoft.com/oauth2/v2.0/token", c["error"])
         self.assertNotIn("bad-secret-value-42", p.stdout + p.stderr)
         self.assertEqual([r for r in requests if not r["path"].endswith("/token")], [])
         auth = {f["id"]: f["stage"] for f in doc["functions"]}["identity.authentication"]
         self.assertEqual(auth, "unknown")  # rules apply, evidence missing: never a guess
+        # entra ran, so its rules are unknown, not "not applicable" (a failed collector must never
+        # look like an unused one).
+        mfa = next(f for f in doc["findings"] if f["rule"] == "entra.ca.mfa_all_users")
+        self.assertEqual(mfa["status"], "unknown")
 
     def test_config_needs_one_auth_method(self):
         path = os.path.join(self.tmp.name, "two.conf")
