@@ -50,9 +50,15 @@ static int fake_collect(void *state, struct zt_ctx *ctx)
             sleep_ms(5);
         }
         r = -ETIMEDOUT;
-    } else if (zt_streq(mode, "sleep100")) {
-        sleep_ms(100);
-        zt_emit_bool(ctx, "fake.sleep", true);
+    } else if (zt_streq(mode, "overlap")) {
+        /* Stay until another collector runs too (at most 2 s), then a little longer: with room
+         * for two, two always overlap, whatever the scheduler does; a broken bound shows as more.
+         */
+        for (int i = 0; i < 400 && atomic_load(&running_now) < 2; i++) {
+            sleep_ms(5);
+        }
+        sleep_ms(20);
+        zt_emit_bool(ctx, "fake.overlap", true);
     } else if (zt_streq(mode, "badkey")) {
         zt_emit_bool(ctx, "Not A Key", true);
     }
@@ -195,10 +201,10 @@ static void test_scan_timeout_recorded_others_finish(void **state)
 static void test_scan_parallel_bound(void **state)
 {
     struct zt_config *cfg = config("[daemon]\nmax_parallel_collectors = 2\n"
-                                   "[collector:a]\ntype = fake\nmode = sleep100\n"
-                                   "[collector:b]\ntype = fake\nmode = sleep100\n"
-                                   "[collector:c]\ntype = fake\nmode = sleep100\n"
-                                   "[collector:d]\ntype = fake\nmode = sleep100\n");
+                                   "[collector:a]\ntype = fake\nmode = overlap\n"
+                                   "[collector:b]\ntype = fake\nmode = overlap\n"
+                                   "[collector:c]\ntype = fake\nmode = overlap\n"
+                                   "[collector:d]\ntype = fake\nmode = overlap\n");
     struct zt_scan *scan = NULL;
 
     atomic_store(&running_max, 0);
