@@ -23,9 +23,11 @@ struct zt_ctx;
 /* collect(): token, concurrent Graph calls, derive, emit (entra_fetch.c). */
 int entra_collect(void *state, struct zt_ctx *ctx);
 
-#define ENTRA_DETAIL_MAX    20   /* entries listed in one detail array (the count is exact) */
-#define ENTRA_CA_MAX        1000 /* Conditional Access policies kept per scan (Entra caps ~200) */
-#define ENTRA_PRINCIPAL_MAX 5000 /* distinct Global Administrator principals remembered */
+#define ENTRA_DETAIL_MAX     20    /* entries listed in one detail array (the count is exact) */
+#define ENTRA_CA_MAX         1000  /* Conditional Access policies kept per scan (Entra caps ~200) */
+#define ENTRA_PRINCIPAL_MAX  5000  /* distinct Global Administrator principals remembered */
+#define ENTRA_GA_GROUPS_MAX  50    /* Global Administrator groups whose members are listed */
+#define ENTRA_GA_MEMBERS_MAX 20000 /* distinct users remembered from those groups */
 
 /* Global Administrator role template id (built-in role definitions use it as their id). */
 #define ENTRA_ROLE_GLOBAL_ADMIN "62e90394-69f5-4237-9190-012177145e10"
@@ -92,9 +94,12 @@ bool entra_reg_phishing_resistant(struct json_object *methods);
 struct entra_pim {
     const struct zt_strv *emergency;   /* borrowed */
     struct json_object *ga_principals; /* id -> principal type, at most ENTRA_PRINCIPAL_MAX */
+    struct json_object *ga_groups;     /* group id -> {"users": N, "expanded": bool} */
+    struct json_object *ga_members;    /* user ids listed in those groups (distinct, bounded) */
     struct json_object *permanent;     /* detail: permanent assignments (bounded) */
     uint64_t active, eligible, permanent_n, emergency_permanent;
-    bool ga_truncated;
+    bool ga_truncated;      /* more than ENTRA_PRINCIPAL_MAX principals hold the role */
+    bool members_truncated; /* more than ENTRA_GA_MEMBERS_MAX users listed in its groups */
 };
 void entra_pim_init(struct entra_pim *p, const struct zt_strv *emergency);
 void entra_pim_done(struct entra_pim *p);
@@ -103,6 +108,27 @@ void entra_pim_done(struct entra_pim *p);
 int entra_pim_page(struct entra_pim *p, struct json_object *page, bool eligible);
 /* Whether role definition id is one of the privileged directory roles counted here. */
 bool entra_pim_privileged_role(const char *role_definition_id);
+
+/* Global Administrator through groups: the collector lists the transitive members of every
+ * group principal holding the role (GET /groups/{id}/transitiveMembers?$select=id, no cast).
+ * entra_pim_ga_groups() puts up to max group ids (borrowed, valid while p is) into ids and
+ * returns how many groups hold the role in all. entra_pim_members_page() reduces one page of a
+ * group's listing, counting only the items whose "@odata.type" is #microsoft.graph.user (0, or
+ * -EBADMSG, nothing of the page counted, for a page without "value" or an item without "id" or
+ * "@odata.type"); entra_pim_group_expanded() marks the listing complete (every page reduced). */
+size_t entra_pim_ga_groups(const struct entra_pim *p, const char **ids, size_t max);
+int entra_pim_members_page(struct entra_pim *p, const char *group, struct json_object *page);
+void entra_pim_group_expanded(struct entra_pim *p, const char *group);
+/* Whether the Global Administrator user count is exact: every group principal expanded and no
+ * bound reached. Otherwise entra.roles.global_admin_count is left out (never a low count). */
+bool entra_pim_ga_exact(const struct entra_pim *p);
 /* Emit entra.pim.* (always) and entra.roles.global_admin_count (when have_eligible: the count
- * needs both lists). */
+ * needs both lists, and when entra_pim_ga_exact()). */
 void entra_pim_facts(const struct entra_pim *p, bool have_eligible, struct json_object *facts);
+
+struct zt_oauth_config;
+/* Second round of Graph calls (entra_pim_groups.c): list the members of the groups holding Global
+ * Administrator, at once in one group (at most ENTRA_GA_GROUPS_MAX), reducing them into p. Every
+ * group that cannot be expanded is recorded as a problem (a 403 names the permission). */
+void entra_ga_groups_fetch(struct zt_ctx *ctx, const struct entra_state *s,
+                           const struct zt_oauth_config *auth, struct entra_pim *p);

@@ -1,6 +1,7 @@
 /* entra_fetch.c - collect() of the entra collector: one Graph token, then every independent
  * Graph call at once in one group (Conditional Access paced at 1 request/s per tenant), pages
- * reduced as they arrive, then the pure derive steps and the evidence. */
+ * reduced as they arrive, then a second group for the members of the groups holding Global
+ * Administrator (entra_pim_groups.c), then the pure derive steps and the evidence. */
 #include <syslog.h>
 
 #include "collector.h"
@@ -377,6 +378,9 @@ int entra_collect(void *state, struct zt_ctx *ctx)
     }
     if (fetch_all(&r, auth) == 0) {
         return r.calls[E_CA].res.error < 0 ? r.calls[E_CA].res.error : -EIO;
+    }
+    if (ok(&r, E_PIM_ACTIVE) && ok(&r, E_PIM_ELIGIBLE)) {
+        entra_ga_groups_fetch(ctx, s, auth, &r.pim); /* second round: GA groups' members */
     }
     derive(&r);
     emit_facts(&r);

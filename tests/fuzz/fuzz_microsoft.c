@@ -1,7 +1,8 @@
 /* fuzz_microsoft.c - libFuzzer harness for the Microsoft API response parsers: Conditional
  * Access and authentication strength derivation, methods policy, security defaults,
- * registration and PIM pages (entra), managed devices and compliance policies (intune), machines
- * (defender). The first byte picks the parser; the rest is the JSON body as the API sent it. */
+ * registration, PIM and group member pages (entra), managed devices and compliance policies
+ * (intune), machines (defender). The first byte picks the parser; the rest is the JSON body as the
+ * API sent it. */
 #include <json-c/json.h>
 #include <stdint.h>
 

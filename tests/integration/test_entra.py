@@ -5,7 +5,9 @@ fixture server (tests/fixtures/server.py) on the entra_* scenarios.
 Usage: test_entra.py ZTMMD SOURCE_DIR
 Checks the stage per identity function for weak/typical/strong tenants, evidence values, that faults
 end in a complete result or a clear collector error naming the URL, and, from the server's request
-log, the pacing of the Conditional Access endpoint and that no request carried a wrong token.
+log, the pacing of the Conditional Access endpoint, that no request carried a wrong token, and that
+the members of the groups holding Global Administrator were listed in a second round (counted into
+entra.roles.global_admin_count, or the key left out when a group cannot be listed).
 """
 import json
 import os
@@ -23,6 +25,12 @@ CLIENT_ID = "6f1e3b8a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 CA_PATHS = ("/v1.0/identity/conditionalAccess/policies", "/beta/identity/conditionalAccess/policies")
 IDENTITY = ["identity.authentication", "identity.risk_assessments", "identity.access_management",
             "identity.governance"]
+GA_KEY = "entra.roles.global_admin_count"
+# The plain listing (no /microsoft.graph.user cast, no advanced query mode): users are picked out
+# by "@odata.type"; the fixtures' listings hold non-users too, which must not be counted.
+MEMBERS = "/v1.0/groups/{}/transitiveMembers"
+MEMBERS_QUERY = "$select=id&$top=999"
+TYPICAL_SKIPTOKEN = "RFNwdAIAAQAAACM6MGIxYzJkM2UtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMGQ4"
 
 
 class Entra(unittest.TestCase):
@@ -74,6 +82,24 @@ class Entra(unittest.TestCase):
     def findings(self, doc):
         return {f["rule"]: f["status"] for f in doc["findings"]}
 
+    def members_requests(self, graph, group):
+        """The member listings of group: made in the second round (after every first-round call
+        ended), each with a token the server issued (common() checks every Graph request too)."""
+        reqs = [r for r in graph if r["path"] == MEMBERS.format(group)]
+        # never the cast, whatever the path's case; never advanced query mode ($count)
+        self.assertEqual([r for r in graph if "microsoft.graph.user" in r["path"].lower()], [])
+        for r in reqs:
+            self.assertTrue(r["query"].startswith(MEMBERS_QUERY), r)
+            self.assertNotIn("$count", r["query"], r)
+        first_round_end = max(r["end"] for r in graph if "/groups/" not in r["path"])
+        for r in reqs:
+            self.assertRegex(r["token"] or "", r"^tok-\d+$", r)
+            self.assertGreaterEqual(r["t"], first_round_end, r)
+        return reqs
+
+    def ga_detail(self, doc):
+        return next(e["detail"] for e in doc["evidence"] if e["key"] == GA_KEY)
+
     def test_weak_tenant(self):
         p, doc, requests = self.scan("entra_weak")
         ev, fn, _ = self.common(doc, requests)
@@ -124,14 +150,29 @@ class Entra(unittest.TestCase):
         self.assertIs(ev["entra.ca.high_user_risk_remediated"], True)
         self.assertIs(ev["entra.ca.high_user_risk_blocked"], False)
         self.assertIs(ev["entra.authmethods.weak_methods_disabled"], False)
-        self.assertEqual(ev["entra.roles.global_admin_count"], 3)
+        # Global Administrator: break-glass, …0002 (active and eligible), …0003 directly, and the
+        # 12 users of the role-assignable group …00c1 listed over two pages, …0002 among them:
+        # 14 distinct users (3 before groups were expanded, which passed the 2..8 rule). The
+        # listing also holds a service principal, a nested group and a device: not counted.
+        self.assertEqual(ev[GA_KEY], 14)
+        d = self.ga_detail(doc)
+        self.assertEqual((d["direct_users"], d["users_via_groups_only"], d["group_count"]),
+                         (3, 11, 1))
+        self.assertEqual(d["groups"], [{"id": "0b1c2d3e-0000-4000-8000-0000000000c1", "users": 12}])
+        self.assertEqual(d["emergency_accounts"], 1)
+        members = self.members_requests(graph, "0b1c2d3e-0000-4000-8000-0000000000c1")
+        self.assertEqual([(r["query"], r["status"]) for r in members],
+                         [(MEMBERS_QUERY, 200),
+                          (MEMBERS_QUERY + "&$skiptoken=" + TYPICAL_SKIPTOKEN, 200)])
         self.assertEqual(ev["entra.pim.permanent_privileged_assignments"], 1)  # break-glass not counted
         self.assertAlmostEqual(ev["entra.registration.mfa_capable_share"], 0.9)
         self.assertEqual(fn["identity.authentication"], ("initial", "exact"))
         self.assertEqual(fn["identity.risk_assessments"], ("advanced", "exact"))
         self.assertEqual(fn["identity.governance"], ("advanced", "exact"))
-        self.assertEqual(fn["identity.access_management"], ("initial", "exact"))
+        # 14 Global Administrators fail the initial rule (2..8): access management is traditional
+        self.assertEqual(fn["identity.access_management"], ("traditional", "exact"))
         f = self.findings(doc)
+        self.assertEqual(f[GA_KEY], "fail")
         self.assertEqual((f["entra.ca.device_signals_used"], f["entra.ca.managed_device_required"]),
                          ("pass", "fail"))
 
@@ -139,7 +180,7 @@ class Entra(unittest.TestCase):
         auth = (f"certificate_file = {self.certs}/client.pem\n"
                 f"private_key_file = {self.certs}/client.key\n")
         p, doc, requests = self.scan("entra_strong", auth=auth)
-        ev, fn, _ = self.common(doc, requests)
+        ev, fn, graph = self.common(doc, requests)
         self.assertEqual(p.returncode, 0, p.stderr)
         tokens = [r for r in requests if r["path"].endswith("/oauth2/v2.0/token")]
         self.assertEqual([t.get("client_auth") for t in tokens], ["assertion"])  # one token, cached
@@ -152,7 +193,14 @@ class Entra(unittest.TestCase):
             self.assertIs(ev[k], True, k)
         self.assertIs(ev["entra.ca.cae_disabled"], False)
         self.assertEqual(ev["entra.pim.permanent_privileged_assignments"], 0)
-        self.assertEqual(ev["entra.roles.global_admin_count"], 3)
+        # break-glass, …0005, …0006 directly; the eligible group …00c2 adds …0009 (its other two
+        # users, break-glass and …0005, are counted once; its contact …00f3 is not a user)
+        self.assertEqual(ev[GA_KEY], 4)
+        d = self.ga_detail(doc)
+        self.assertEqual((d["direct_users"], d["users_via_groups_only"], d["emergency_accounts"]),
+                         (3, 1, 1))
+        members = self.members_requests(graph, "0b1c2d3e-0000-4000-8000-0000000000c2")
+        self.assertEqual([(r["query"], r["status"]) for r in members], [(MEMBERS_QUERY, 200)])
         self.assertEqual(fn["identity.authentication"], ("optimal", "exact"))
         self.assertEqual(fn["identity.risk_assessments"], ("optimal", "exact"))
         self.assertEqual(fn["identity.governance"], ("optimal", "exact"))
@@ -167,7 +215,19 @@ class Entra(unittest.TestCase):
         self.assertIs(ev["entra.security_defaults.enabled"], False)
         self.assertIs(ev["entra.authmethods.fido2_enabled"], True)
         self.assertIs(ev["entra.ca.mfa_all_users"], True)
-        self.assertEqual(ev["entra.roles.global_admin_count"], 3)
+        # Two groups hold Global Administrator: …00c3's listing answered 503 once and was retried,
+        # …00c4's answered 403: its members are unknown, so no count rather than a low one, and a
+        # problem naming the group and the permission to grant.
+        self.assertNotIn(GA_KEY, ev)
+        self.assertIn("entra.pim.eligible_privileged_assignments", ev)
+        ok = self.members_requests(graph, "0b1c2d3e-0000-4000-8000-0000000000c3")
+        denied = self.members_requests(graph, "0b1c2d3e-0000-4000-8000-0000000000c4")
+        self.assertEqual([r["status"] for r in ok], [503, 200])
+        self.assertEqual([r["status"] for r in denied], [403])
+        self.assertIn("0b1c2d3e-0000-4000-8000-0000000000c4", p.stderr)
+        self.assertIn("GroupMember.Read.All", p.stderr)
+        self.assertIn(GA_KEY + " is left out", p.stderr)
+        self.assertEqual(self.findings(doc)[GA_KEY], "unknown")
         # the malformed registration page: no partial counts, a problem naming the URL
         self.assertNotIn("entra.registration.users", ev)
         self.assertEqual(c["status"], "partial")

@@ -182,7 +182,17 @@ static void test_entra_pim_standing_and_global_admins(void **state)
     assert_int_equal(int_fact(f, "entra.pim.permanent_privileged_assignments"), 1);
     assert_int_equal(int_fact(f, "entra.pim.active_privileged_assignments"), 4);
     assert_int_equal(int_fact(f, "entra.pim.eligible_privileged_assignments"), 2);
-    /* users holding GA, active or eligible, counted once: break-glass, u1, u3 (g1 is a group) */
+    /* g1 holds GA but its members were not listed: no count rather than a low one */
+    assert_null(entra_fact_value(f, "entra.roles.global_admin_count"));
+    json_object_put(f);
+    /* g1 listed (no members): users holding GA, active or eligible, counted once: break-glass,
+     * u1, u3 (test_entra_pim.c covers the members) */
+    struct json_object *empty = parse("{\"value\":[]}");
+    assert_int_equal(entra_pim_members_page(&p, "g1", empty), 0);
+    json_object_put(empty);
+    entra_pim_group_expanded(&p, "g1");
+    f = json_object_new_object();
+    entra_pim_facts(&p, true, f);
     assert_int_equal(int_fact(f, "entra.roles.global_admin_count"), 3);
     struct json_object *groups =
         entra_get(entra_fact_detail(f, "entra.roles.global_admin_count"), "groups");
