@@ -10,15 +10,19 @@
 #include <time.h>
 
 #include "http_internal.h"
+#include "json_items.h"
 #include "log.h"
 #include "secret.h"
 #include "util.h"
+
+#define HTTP_JSON_DEPTH JSON_TOKENER_DEFAULT_DEPTH /* nesting of a response body */
 
 struct zt_http_page {
     struct zt_http_xfer *x;
     struct json_object *json;
     const char *url;
     unsigned index;
+    size_t items;
 };
 
 const char *zt_http_method_to_string(enum zt_http_method m)
@@ -71,6 +75,11 @@ const char *zt_http_page_body(const struct zt_http_page *p, size_t *len)
 long zt_http_page_status(const struct zt_http_page *p)
 {
     return p->x->status;
+}
+
+size_t zt_http_page_items(const struct zt_http_page *p)
+{
+    return p->items;
 }
 
 unsigned zt_http_page_index(const struct zt_http_page *p)
@@ -239,14 +248,34 @@ static int call_follow(struct zt_http_call *c, char *next)
     return zt_http_call_submit(c, 0);
 }
 
+static int deliver_item(void *data, struct json_object *item, size_t index)
+{
+    struct zt_http_call *c = data;
+    (void)index;
+    return c->req.on_item(c->req.userdata, item);
+}
+
 /* Parse the body of an accepted response, hand it to on_page, then follow the next link. */
 static int call_deliver(struct zt_http_call *c, struct zt_http_xfer *x)
 {
     _cleanup_json_ struct json_object *json = NULL;
     bool ok2xx = x->status >= 200 && x->status < 300;
+    size_t items = 0;
 
-    if (!c->req.raw && x->body_len > 0) {
-        struct json_tokener *tok = json_tokener_new();
+    if (c->req.items_field && !c->req.raw && ok2xx) {
+        char err[160];
+        int r =
+            zt_json_items_split(x->body ? x->body : "", x->body_len, c->req.items_field,
+                                HTTP_JSON_DEPTH, deliver_item, c, &json, &items, err, sizeof(err));
+        if (r == -EBADMSG) {
+            return call_fail(c, r, "HTTP %ld: malformed JSON list page (%zu bytes): %s", x->status,
+                             x->body_len, err);
+        }
+        if (r < 0) {
+            return call_fail(c, r, "processing the response failed: %s", strerror(-r));
+        }
+    } else if (!c->req.raw && x->body_len > 0) {
+        struct json_tokener *tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
         json = json_tokener_parse_ex(tok, x->body, (int)x->body_len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         size_t off = json_tokener_get_parse_end(tok);
@@ -261,7 +290,7 @@ static int call_deliver(struct zt_http_call *c, struct zt_http_xfer *x)
             }
         }
     }
-    struct zt_http_page p = {.x = x, .json = json, .url = c->url, .index = c->page};
+    struct zt_http_page p = {.x = x, .json = json, .url = c->url, .index = c->page, .items = items};
     int r = c->req.on_page ? c->req.on_page(c->req.userdata, &p) : 0;
     c->res->pages++;
     if (r < 0) {

@@ -93,6 +93,16 @@ struct zt_http_request {
     /* Called on the waiting thread for every page, in order. Return 0 to continue, > 0 to stop
      * paging early (success), < 0 to fail the call with that error. */
     int (*on_page)(void *userdata, const struct zt_http_page *page);
+    /* Item by item delivery of list pages: when items_field is set ("value"), the body of a 2xx
+     * page is not parsed as one tree. Each element of its items_field array is parsed alone and
+     * passed to on_item, in order, then freed; on_page then sees the rest of the page (next
+     * links, counts) and zt_http_page_items() tells how many items it held. Memory is bounded
+     * by the largest item instead of the page. A 2xx page without that array fails the call;
+     * pages of accept_status (a 404) go whole to on_page, with no items. Return 0 to go on or
+     * -errno to fail the call. A failed call may have delivered some items of its last page: as
+     * with any failed call, throw away what it gave. */
+    const char *items_field;
+    int (*on_item)(void *userdata, struct json_object *item);
     void *userdata;
 };
 
@@ -111,6 +121,8 @@ struct json_object *zt_http_page_json(const struct zt_http_page *p);
 const char *zt_http_page_body(const struct zt_http_page *p, size_t *len);
 long zt_http_page_status(const struct zt_http_page *p);
 unsigned zt_http_page_index(const struct zt_http_page *p);
+/* Items of this page passed to on_item (0 without items_field). */
+size_t zt_http_page_items(const struct zt_http_page *p);
 /* The URL this page came from (may carry query secrets: never log it as is). */
 const char *zt_http_page_url(const struct zt_http_page *p);
 /* The value of response header name (case-insensitive), copied into buf; NULL if absent. */

@@ -109,6 +109,14 @@ static size_t on_write(char *data, size_t size, size_t n, void *userdata)
     }
     if (x->body_len + len + 1 > x->body_cap) {
         size_t cap = x->body_cap ? x->body_cap : 16384;
+        curl_off_t declared = -1;
+        /* The first write: size the buffer to a declared length, so a large page costs its
+         * size and not up to twice that in doubling slack (compressed bodies grow from it). */
+        if (!x->body_cap &&
+            curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &declared) == CURLE_OK &&
+            declared > 0 && (uint64_t)declared < e->limits.max_body) {
+            cap = (size_t)declared + 1;
+        }
         while (cap < x->body_len + len + 1) {
             cap *= 2;
         }

@@ -95,6 +95,11 @@ static int request_check(const struct zt_http_request *req, struct zt_http_resul
                  "%s %s: JSON paging needs next_field (and token_param for tokens)", method, url);
         return res->error = -EINVAL;
     }
+    if (req->items_field && !req->on_item) {
+        snprintf(res->message, sizeof(res->message), "%s %s: items_field needs on_item", method,
+                 url);
+        return res->error = -EINVAL;
+    }
     if ((unsigned)req->paging >= _ZT_PAGING_MAX) {
         snprintf(res->message, sizeof(res->message), "%s %s: invalid paging mode", method, url);
         return res->error = -EINVAL;
@@ -138,6 +143,7 @@ static struct zt_http_call *call_new(struct zt_http_group *g, const struct zt_ht
     c->token_param = dup_or_null(req->token_param);
     c->ca_file = dup_or_null(req->ca_file);
     c->content_type = dup_or_null(req->content_type);
+    c->items_field = dup_or_null(req->items_field);
     for (n = 0; req->accept_status && req->accept_status[n]; n++) {
     }
     c->accept_status = zt_xcalloc(n + 1, sizeof(int));
@@ -151,6 +157,7 @@ static struct zt_http_call *call_new(struct zt_http_group *g, const struct zt_ht
     c->req.token_param = c->token_param;
     c->req.ca_file = c->ca_file;
     c->req.content_type = c->content_type;
+    c->req.items_field = c->items_field;
     c->req.accept_status = c->accept_status;
     atomic_init(&c->abort, false);
     return c;
@@ -174,6 +181,7 @@ static void call_free(struct zt_http_call *c)
     free(c->token_param);
     free(c->ca_file);
     free(c->content_type);
+    free(c->items_field);
     free(c->accept_status);
     free(c);
 }

@@ -34,7 +34,7 @@ struct zt_http_call {
     char *body;                 /* request body copy (wiped when sensitive) */
     char **headers;             /* request header copies, NULL-terminated */
     char *pace_key;
-    char *next_field, *token_param, *ca_file, *content_type;
+    char *next_field, *token_param, *ca_file, *content_type, *items_field;
     int *accept_status;
     struct zt_http_result *res;
     char origin[256]; /* scheme://host[:port] of the first URL: nextLinks must stay on it */

@@ -1,5 +1,5 @@
 /* defender.c - the `defender` collector: Microsoft Defender for Endpoint machines
- * (GET /api/machines), paged with $top/$skip or @odata.nextLink and reduced page by page
+ * (GET /api/machines), paged with $top/$skip or @odata.nextLink and reduced machine by machine
  * (defender_reduce.c). An empty tenant answers 404: that is an empty list, not an error. */
 #include "defender.h"
 
@@ -57,14 +57,21 @@ static int defender_check(const void *state, char *err, size_t errlen)
 
 struct defender_fetch {
     struct zt_defender_machines machines;
-    char err[256];
 };
+
+static int on_machine(void *data, struct json_object *machine)
+{
+    struct defender_fetch *f = data;
+    zt_defender_machine_item(&f->machines, machine);
+    return 0;
+}
 
 static int on_machines(void *data, const struct zt_http_page *p)
 {
     struct defender_fetch *f = data;
-    return zt_defender_machines_page(&f->machines, zt_http_page_status(p), zt_http_page_json(p),
-                                     f->err, sizeof(f->err));
+    zt_defender_machines_page(&f->machines, zt_http_page_status(p), zt_http_page_json(p),
+                              zt_http_page_items(p));
+    return 0;
 }
 
 /* One call from offset skip (following any nextLinks). Returns 0 or a recorded error. */
@@ -96,12 +103,14 @@ static int fetch_window(struct zt_ctx *ctx, const struct defender_state *s,
         .pace_key = pace_key,
         .pace_ms = DEFENDER_PACE_MS,
         .on_page = on_machines,
+        .items_field = "value",
+        .on_item = on_machine,
         .userdata = f,
     };
     f->machines.saw_next_link = false;
     f->machines.last_page_items = 0;
     if (zt_ctx_http(ctx, &req, &res) < 0) {
-        return zt_ctx_error(ctx, res.error, "%s%s%s", res.message, f->err[0] ? ": " : "", f->err);
+        return zt_ctx_error(ctx, res.error, "%s", res.message);
     }
     return 0;
 }

@@ -64,10 +64,13 @@ struct zt_defender_machines {
     char empty_reason[160];
 };
 
-/* Fold one page into acc: a 200 page {"value": [machine, ...]} or, with status 404, the API's
- * "no machines" answer (an empty list). Returns 0, or -EBADMSG with the reason in err. */
-int zt_defender_machines_page(struct zt_defender_machines *acc, long status,
-                              struct json_object *page, char *err, size_t errlen);
+/* Fold one machine (an element of a page's "value" array) into acc; it is not kept. */
+void zt_defender_machine_item(struct zt_defender_machines *acc, struct json_object *machine);
+/* Account for one page once its items went through zt_defender_machine_item(): a 2xx page's
+ * envelope holding items machines (its nextLink), or, with status 404, the API's "no machines"
+ * answer (an empty list; page may be NULL). */
+void zt_defender_machines_page(struct zt_defender_machines *acc, long status,
+                               struct json_object *page, size_t items);
 /* Emit the defender.machines.* keys (shares only with a non-zero denominator). */
 int zt_defender_emit(struct zt_ctx *ctx, const struct zt_defender_machines *m);
 

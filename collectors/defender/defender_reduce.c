@@ -64,8 +64,12 @@ static const char *onboarding_member(struct json_object *m)
     return NULL;
 }
 
-static void machine_fold(struct zt_defender_machines *acc, struct json_object *m)
+void zt_defender_machine_item(struct zt_defender_machines *acc, struct json_object *m)
 {
+    if (!json_object_is_type(m, json_type_object)) {
+        acc->skipped++;
+        return;
+    }
     size_t ob = lookup(onboarding_names, ZT_DEFENDER_ONBOARDING_OTHER, onboarding_member(m),
                        ZT_DEFENDER_ONBOARDING_OTHER);
     int64_t seen = 0;
@@ -104,36 +108,21 @@ static void note_404(struct zt_defender_machines *acc, struct json_object *page)
              code ? code : "(no error code)", msg ? msg : "(no message)");
 }
 
-int zt_defender_machines_page(struct zt_defender_machines *acc, long status,
-                              struct json_object *page, char *err, size_t errlen)
+void zt_defender_machines_page(struct zt_defender_machines *acc, long status,
+                               struct json_object *page, size_t items)
 {
-    struct json_object *values = NULL, *next = NULL;
+    struct json_object *next = NULL;
 
-    acc->last_page_items = 0;
+    acc->last_page_items = items;
     if (status == 404) {
         note_404(acc, page);
-        return 0;
+        return;
     }
-    if (!json_object_is_type(page, json_type_object) ||
-        !json_object_object_get_ex(page, "value", &values) ||
-        !json_object_is_type(values, json_type_array)) {
-        snprintf(err, errlen, "unexpected response: no \"value\" array");
-        return -EBADMSG;
-    }
-    if (json_object_object_get_ex(page, "@odata.nextLink", &next) &&
+    if (json_object_is_type(page, json_type_object) &&
+        json_object_object_get_ex(page, "@odata.nextLink", &next) &&
         json_object_is_type(next, json_type_string)) {
         acc->saw_next_link = true;
     }
-    acc->last_page_items = json_object_array_length(values);
-    for (size_t i = 0; i < json_object_array_length(values); i++) {
-        struct json_object *m = json_object_array_get_idx(values, i);
-        if (!json_object_is_type(m, json_type_object)) {
-            acc->skipped++;
-            continue;
-        }
-        machine_fold(acc, m);
-    }
-    return 0;
 }
 
 /* {"Name": n, ...} of the non-zero counters. */

@@ -76,15 +76,16 @@ int entra_methods_derive(struct json_object *policy, struct json_object *facts);
 /* Facts from GET /policies/identitySecurityDefaultsEnforcementPolicy. Returns 0 or -EBADMSG. */
 int entra_secdefaults_derive(struct json_object *doc, struct json_object *facts);
 
-/* ---- user registration details, reduced page by page (entra_registration.c) ---------------- */
+/* ---- user registration details, reduced user by user (entra_registration.c) ---------------- */
 
 struct entra_reg {
     uint64_t users, members, guests, admins;
     uint64_t mfa_capable, mfa_registered, pr_capable, passwordless_capable; /* members */
     uint64_t admins_pr_capable;
 };
-/* Count the "value" items of one page (never kept). Returns 0 or -EBADMSG. */
-int entra_reg_page(struct entra_reg *r, struct json_object *page);
+/* Count one userRegistrationDetails item (never kept). Returns 0, or -EBADMSG if it is not an
+ * object. */
+int entra_reg_item(struct entra_reg *r, struct json_object *user);
 void entra_reg_facts(const struct entra_reg *r, struct json_object *facts);
 /* Whether one methodsRegistered array holds a phishing-resistant method. */
 bool entra_reg_phishing_resistant(struct json_object *methods);

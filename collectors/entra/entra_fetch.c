@@ -48,6 +48,8 @@ struct entra_endpoint {
     bool paged;
     unsigned max_pages;
     int (*on_page)(struct entra_run *r, struct json_object *page);
+    /* Lists that may be large are delivered item by item ("value"); on_page is then NULL. */
+    int (*on_item)(struct entra_run *r, struct json_object *item);
 };
 
 static int append_items(struct json_object *to, struct json_object *page)
@@ -96,9 +98,9 @@ static int page_strengths(struct entra_run *r, struct json_object *p)
 {
     return entra_strengths_page(r->strengths, p);
 }
-static int page_reg(struct entra_run *r, struct json_object *p)
+static int item_reg(struct entra_run *r, struct json_object *user)
 {
-    return entra_reg_page(&r->reg, p);
+    return entra_reg_item(&r->reg, user);
 }
 static int page_pim_active(struct entra_run *r, struct json_object *p)
 {
@@ -156,7 +158,7 @@ static const struct entra_endpoint endpoints[_E_MAX] = {
                .note = "; the report needs a Microsoft Entra ID P1 or P2 licence",
                .paged = true,
                .max_pages = 20000,
-               .on_page = page_reg},
+               .on_item = item_reg},
     [E_PIM_ACTIVE] = {.version = "v1.0",
                       .path = "/roleManagement/directory/roleAssignmentScheduleInstances"
                               "?$expand=principal",
@@ -185,7 +187,13 @@ static int on_page(void *userdata, const struct zt_http_page *p)
     if (!json) {
         return -EBADMSG; /* an empty 2xx body where Graph always sends JSON */
     }
-    return endpoints[c->id].on_page(c->run, json);
+    return endpoints[c->id].on_page ? endpoints[c->id].on_page(c->run, json) : 0;
+}
+
+static int on_item(void *userdata, struct json_object *item)
+{
+    struct entra_call *c = userdata;
+    return endpoints[c->id].on_item(c->run, item);
 }
 
 static void run_done(struct entra_run *r)
@@ -249,6 +257,8 @@ static int add_call(struct entra_run *r, struct zt_http_group *g,
         .pace_key = ep->paced ? pace_key : NULL,
         .pace_ms = ep->paced ? r->s->ca_pace_ms : 0,
         .on_page = on_page,
+        .items_field = ep->on_item ? "value" : NULL,
+        .on_item = ep->on_item ? on_item : NULL,
         .userdata = c,
     };
 

@@ -1,4 +1,4 @@
-/* entra_registration.c - userRegistrationDetails reduced page by page to counts (no user is
+/* entra_registration.c - userRegistrationDetails reduced user by user to counts (no user is
  * kept): shares of members who are MFA-capable and phishing-resistant-capable. */
 #include <strings.h>
 
@@ -57,20 +57,12 @@ static void count_user(struct entra_reg *r, struct json_object *u)
     r->pr_capable += pr;
 }
 
-int entra_reg_page(struct entra_reg *r, struct json_object *page)
+int entra_reg_item(struct entra_reg *r, struct json_object *user)
 {
-    struct json_object *value = entra_get(page, "value");
-
-    if (!value || !json_object_is_type(value, json_type_array)) {
+    if (!json_object_is_type(user, json_type_object)) {
         return -EBADMSG;
     }
-    for (size_t i = 0; i < json_object_array_length(value); i++) {
-        struct json_object *u = json_object_array_get_idx(value, i);
-        if (!json_object_is_type(u, json_type_object)) {
-            return -EBADMSG;
-        }
-        count_user(r, u);
-    }
+    count_user(r, user);
     return 0;
 }
 

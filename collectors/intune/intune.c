@@ -45,7 +45,6 @@ static int intune_check(const void *state, char *err, size_t errlen)
 struct intune_fetch {
     struct zt_intune_devices devices;
     struct zt_intune_policies policies;
-    char devices_err[256];
     char policies_err[256];
 };
 
@@ -54,11 +53,11 @@ static void intune_fetch_clear(struct intune_fetch *f)
     zt_intune_policies_clear(&f->policies);
 }
 
-static int on_devices(void *data, const struct zt_http_page *p)
+static int on_device(void *data, struct json_object *dev)
 {
     struct intune_fetch *f = data;
-    return zt_intune_devices_page(&f->devices, zt_http_page_json(p), f->devices_err,
-                                  sizeof(f->devices_err));
+    zt_intune_device_item(&f->devices, dev);
+    return 0;
 }
 
 static int on_policies(void *data, const struct zt_http_page *p)
@@ -98,11 +97,14 @@ static int intune_fetch_all(struct zt_ctx *ctx, const struct intune_state *s,
         return r;
     }
     req.url = devices_url;
-    req.on_page = on_devices;
+    req.items_field = "value"; /* the one list that grows with the tenant: item by item */
+    req.on_item = on_device;
     if (zt_ctx_http_group_add(ctx, g, &req, &res[0]) < 0) {
         return call_error(ctx, &res[0], "");
     }
     req.url = policies_url;
+    req.items_field = NULL;
+    req.on_item = NULL;
     req.on_page = on_policies;
     if (zt_ctx_http_group_add(ctx, g, &req, &res[1]) < 0) {
         return call_error(ctx, &res[1], "");
@@ -138,7 +140,7 @@ static int intune_collect(void *state, struct zt_ctx *ctx)
     if (res[0].error == 0) {
         (void)zt_intune_emit_devices(ctx, &f.devices);
     } else {
-        r = call_error(ctx, &res[0], f.devices_err);
+        r = call_error(ctx, &res[0], "");
     }
     if (res[1].error == 0) {
         (void)zt_intune_emit_policies(ctx, &f.policies, res[0].error == 0 ? &f.devices : NULL);

@@ -57,11 +57,10 @@ void zt_intune_policies_clear(struct zt_intune_policies *p);
  * ("#microsoft.graph.windows10CompliancePolicy" -> windows). */
 enum zt_ms_platform zt_intune_policy_platform(const char *odata_type);
 
-/* Fold one page ({"value": [device, ...]}) into acc. Returns 0, or -EBADMSG with the reason in
- * err when the page has no "value" array. */
-int zt_intune_devices_page(struct zt_intune_devices *acc, struct json_object *page, char *err,
-                           size_t errlen);
-/* Fold one page of compliance policies (with $expand=assignments) into acc; like above. */
+/* Fold one managed device (an element of a page's "value" array) into acc; it is not kept. */
+void zt_intune_device_item(struct zt_intune_devices *acc, struct json_object *dev);
+/* Fold one page ({"value": [policy, ...]}) of compliance policies (with $expand=assignments)
+ * into acc. Returns 0, or -EBADMSG with the reason in err when the page has no "value" array. */
 int zt_intune_policies_page(struct zt_intune_policies *acc, struct json_object *page, char *err,
                             size_t errlen);
 

@@ -85,8 +85,12 @@ static bool json_bool_true(struct json_object *obj, const char *key)
            json_object_get_boolean(v);
 }
 
-static void device_fold(struct zt_intune_devices *acc, struct json_object *dev)
+void zt_intune_device_item(struct zt_intune_devices *acc, struct json_object *dev)
 {
+    if (!json_object_is_type(dev, json_type_object)) {
+        acc->skipped++;
+        return;
+    }
     enum zt_intune_state st = zt_intune_state_from_string(zt_ms_json_str(dev, "complianceState"));
     const char *jb = zt_ms_json_str(dev, "jailBroken");
     int64_t synced_at = 0;
@@ -107,25 +111,6 @@ static void device_fold(struct zt_intune_devices *acc, struct json_object *dev)
     } else if (synced_at >= acc->now_sec - (int64_t)acc->stale_sec) {
         acc->synced++; /* a time ahead of our clock (skew) counts as fresh */
     }
-}
-
-int zt_intune_devices_page(struct zt_intune_devices *acc, struct json_object *page, char *err,
-                           size_t errlen)
-{
-    struct json_object *values = page_values(page, err, errlen);
-
-    if (!values) {
-        return -EBADMSG;
-    }
-    for (size_t i = 0; i < json_object_array_length(values); i++) {
-        struct json_object *dev = json_object_array_get_idx(values, i);
-        if (!json_object_is_type(dev, json_type_object)) {
-            acc->skipped++;
-            continue;
-        }
-        device_fold(acc, dev);
-    }
-    return 0;
 }
 
 /* Whether a policy's assignments include someone: a target other than an exclusion group. */

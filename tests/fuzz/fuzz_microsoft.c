@@ -35,16 +35,30 @@ static void fuzz_entra(uint8_t which, struct json_object *doc, const struct zt_s
         (void)entra_methods_derive(doc, facts);
         (void)entra_secdefaults_derive(doc, facts);
         break;
-    case 3:
-        (void)entra_reg_page(&reg, doc);
+    case 3: {
+        struct json_object *users = json_object_object_get(doc, "value");
+        for (size_t i = 0; i < json_object_array_length(users); i++) {
+            (void)entra_reg_item(&reg, json_object_array_get_idx(users, i));
+        }
         entra_reg_facts(&reg, facts);
         break;
-    default:
+    }
+    default: {
+        const char *groups[ENTRA_GA_GROUPS_MAX];
         entra_pim_init(&pim, emergency);
         (void)entra_pim_page(&pim, doc, which & 1);
+        /* the same body as a member listing of every group holding Global Administrator */
+        size_t n = entra_pim_ga_groups(&pim, groups, ENTRA_GA_GROUPS_MAX);
+        for (size_t i = 0; i < n && i < ENTRA_GA_GROUPS_MAX; i++) {
+            if (entra_pim_members_page(&pim, groups[i], doc) == 0) {
+                entra_pim_group_expanded(&pim, groups[i]);
+            }
+        }
+        (void)entra_pim_members_page(&pim, "not-a-holder", doc);
         entra_pim_facts(&pim, true, facts);
         entra_pim_done(&pim);
         break;
+    }
     }
     json_object_put(strengths);
     json_object_put(facts);
@@ -58,14 +72,24 @@ static void fuzz_devices(uint8_t which, struct json_object *doc)
     struct zt_defender_machines mach = {.now_sec = 1700000000, .stale_sec = 7 * 86400};
     char err[256];
 
+    /* The engine hands list items over one by one (daemon/json_items.c, fuzzed on its own in
+     * fuzz_json_items.c): feed the reducers the elements of "value" the same way. */
+    struct json_object *items = json_object_object_get(doc, "value");
+    size_t n = json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+
     if (which & 1) {
-        (void)zt_intune_devices_page(&dev, doc, err, sizeof(err));
+        for (size_t i = 0; i < n; i++) {
+            zt_intune_device_item(&dev, json_object_array_get_idx(items, i));
+        }
         (void)zt_intune_policies_page(&pol, doc, err, sizeof(err));
         (void)zt_intune_emit_devices(ctx, &dev);
         (void)zt_intune_emit_policies(ctx, &pol, &dev);
         zt_intune_policies_clear(&pol);
     } else {
-        (void)zt_defender_machines_page(&mach, (which & 2) ? 404 : 200, doc, err, sizeof(err));
+        for (size_t i = 0; !(which & 2) && i < n; i++) {
+            zt_defender_machine_item(&mach, json_object_array_get_idx(items, i));
+        }
+        zt_defender_machines_page(&mach, (which & 2) ? 404 : 200, doc, n);
         (void)zt_defender_emit(ctx, &mach);
     }
     zt_ctx_free(ctx);

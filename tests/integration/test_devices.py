@@ -5,13 +5,15 @@ against the HTTPS fixture server (tests/fixtures/server.py) on the devices_* sce
 Usage: test_devices.py ZTMMD ZTMMCTL SOURCE_DIR
 Checks the stage of every devices function (with a catalog reduced to the intune.* and
 defender.* rules, so other sources cannot interfere), evidence values, that faults end in a
-partial result or a clear collector error naming the URL, and from the server's request log that
-every API request carried a valid token of the right resource and that throttling was honoured.
+partial result or a clear collector error naming the URL, that truncated and slow bodies are
+recovered with the clean result, and from the server's request log that every API request carried
+a valid token of the right resource and that throttling was honoured.
 """
 import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 import fixture
@@ -39,8 +41,11 @@ class Devices(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
+    def log_file(self, scenario):
+        return os.path.join(self.tmp.name, f"log-{scenario}-{self._testMethodName}")
+
     def serve(self, scenario):
-        log = os.path.join(self.tmp.name, f"log-{scenario}-{self._testMethodName}")
+        log = self.log_file(scenario)
         return fixture.serve(self, SRC, scenario, log), log
 
     def scan(self, scenario, defender_extra="", rules=None):
@@ -57,9 +62,31 @@ class Devices(unittest.TestCase):
                            capture_output=True, text=True, timeout=120)
         self.assertNotIn(SECRET, p.stdout + p.stderr)
         self.assertNotIn("tok-", p.stdout + p.stderr)  # issued tokens are "tok-N.<hex>"
+        return p, json.loads(p.stdout), self.read_log(log)
+
+    def read_log(self, log):
         with open(log) as f:
-            entries = [json.loads(line) for line in f]
-        return p, json.loads(p.stdout), entries
+            return [json.loads(line) for line in f]
+
+    def wait_log(self, scenario, pred, seconds=10):
+        """This test's request log of scenario once an entry matches pred. The server logs a
+        response when it sends it: a reply the client stopped waiting for shows up only later."""
+        until = time.monotonic() + seconds
+        while True:
+            entries = self.read_log(self.log_file(scenario))
+            if any(pred(e) for e in entries) or time.monotonic() >= until:
+                return entries
+            time.sleep(0.1)
+
+    def typical_evidence(self, prefix=""):
+        """The evidence values of a clean devices_typical scan whose keys start with prefix (the
+        scan runs once per class)."""
+        cls = type(self)
+        if not hasattr(cls, "typical"):
+            p, doc, _ = self.scan("devices_typical")
+            self.check_collectors_ok(p, doc)
+            cls.typical = self.evidence(doc)
+        return {k: v for k, v in cls.typical.items() if k.startswith(prefix)}
 
     def stages(self, doc):
         return {f["id"]: (f["stage"], f["bound"]) for f in doc["functions"] if f["id"] in FUNCS}
@@ -202,12 +229,86 @@ class Devices(unittest.TestCase):
         self.assertIn("malformed JSON", st["intune"]["error"])
         self.assertEqual(st["defender"]["status"], "error")
         self.assertIn("/api/machines?$top=2500", st["defender"]["error"])
-        self.assertIn('no "value" array', st["defender"]["error"])
+        self.assertIn('"value" is not an array', st["defender"]["error"])
         ev = self.evidence(doc)
         self.assertEqual(ev["intune.compliance.policy_count"], 1)
         self.assertFalse(any(k.startswith(("intune.devices.", "defender.")) for k in ev))
         self.assertIn("collector defender (defender): error:", p.stderr)
         self.check_tokens(log)
+
+    def test_truncated_page_and_slow_window_are_recovered(self):
+        p, doc, log = self.scan("devices_body_faults")
+        self.check_collectors_ok(p, doc)
+        self.check_tokens(log)
+        # The same data as devices_typical, every fault recovered: the same evidence.
+        self.assertEqual(self.evidence(doc), self.typical_evidence())
+        req = {c["name"]: c["requests"] for c in doc["collectors"]}
+        self.assertEqual(req, {"intune": 7, "defender": 3})  # the truncated attempt counts
+        # Device page 2 arrived truncated (a transfer error): retried at the same URL with the same
+        # token, and page 3 was requested only once the whole page 2 had been read.
+        dev = [e for e in log if e["path"] == "/v1.0/deviceManagement/managedDevices"]
+        p2 = [e for e in dev if e["query"].endswith("&$skiptoken=typical-p2")]
+        p3 = [e for e in dev if e["query"].endswith("&$skiptoken=typical-p3")]
+        self.assertEqual(len(dev), 4)
+        self.assertEqual([e["status"] for e in p2], [200, 200])  # the first one cut short
+        self.assertEqual(p2[0]["token"], p2[1]["token"])
+        self.assertEqual(len(p3), 1)
+        self.assertGreaterEqual(p3[0]["t"], p2[1]["end"])
+        # The slow first Defender window (2 s, under the engine's per-attempt timeout) was waited
+        # for, not retried; page 2 followed its nextLink after it.
+        mde = [e for e in log if e["path"] == "/api/machines"]
+        self.assertEqual([(e["query"], e["status"]) for e in mde],
+                         [("$top=2500", 200), ("$top=2500&$skip=6", 200)])
+        self.assertGreaterEqual(mde[0]["end"] - mde[0]["t"], 1.9)
+        self.assertGreaterEqual(mde[1]["t"], mde[0]["end"])
+
+    def test_slow_window_past_the_collection_timeout_is_cut_off(self):
+        # The per-attempt timeout is not configurable; the instance's timeout bounds the
+        # collection, and with it every attempt: 1 s against the 2 s slow window.
+        extra = f"client_secret_file = {self.secret}\ntimeout = 1s\n"
+        p, doc, _ = self.scan("devices_body_faults", extra)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        st = {c["name"]: c for c in doc["collectors"]}
+        self.assertEqual((st["intune"]["status"], st["intune"]["error"]), ("ok", None))
+        self.assertEqual(st["defender"]["status"], "error")
+        self.assertIn("timed out after 1000 ms", st["defender"]["error"])
+        self.assertEqual(st["defender"]["evidence"], 0)
+        ev = self.evidence(doc)
+        self.assertFalse(any(k.startswith("defender.") for k in ev))
+        self.assertEqual(ev, self.typical_evidence("intune."))
+        self.assertIn("collector defender (defender): error: timed out after 1000 ms", p.stderr)
+        # The collector's own warning names the request and the reason: curl's timeout of the
+        # attempt or the engine noticing the deadline first, whichever comes first.
+        warning = next((l for l in p.stderr.splitlines() if "collector defender: GET " in l), "")
+        self.assertIn("/api/machines?$top=2500", warning)
+        self.assertRegex(warning, r"timed out|deadline of the collection")
+        # The slow window was requested once (no retry would fit before the deadline), and nothing
+        # after it.
+        log = self.wait_log("devices_body_faults", lambda e: e["path"] == "/api/machines")
+        self.check_tokens(log)
+        mde = [e["query"] for e in log if e["path"] == "/api/machines"]
+        self.assertEqual(mde, ["$top=2500"])
+
+    def test_oversized_page_fails_defender_only(self):
+        p, doc, log = self.scan("devices_oversize")
+        self.assertEqual(p.returncode, 3, p.stderr)
+        st = {c["name"]: c for c in doc["collectors"]}
+        self.assertEqual((st["intune"]["status"], st["intune"]["error"]), ("ok", None))
+        self.assertEqual(st["defender"]["status"], "error")
+        err = st["defender"]["error"]
+        self.assertIn("/api/machines?$top=2500&$skip=6", err)
+        self.assertIn("exceeds the maximum of 33554432 bytes", err)  # the engine's default max_body
+        self.assertIn(f"collector defender (defender): error: {err}", p.stderr)
+        # Page 1 was read, but a partial inventory would give wrong shares: nothing from Defender.
+        self.assertEqual(st["defender"]["evidence"], 0)
+        ev = self.evidence(doc)
+        self.assertFalse(any(k.startswith("defender.") for k in ev))
+        self.assertEqual(ev, self.typical_evidence("intune."))
+        self.check_tokens(log)
+        # A body too large is not retried.
+        mde = [(e["query"], e["status"]) for e in log if e["path"] == "/api/machines"]
+        self.assertEqual(mde, [("$top=2500", 200), ("$top=2500&$skip=6", 200)])
+        self.assertEqual(st["defender"]["requests"], 3)
 
     def test_config_check_refuses_two_credentials(self):
         path = os.path.join(self.tmp.name, "bad.conf")

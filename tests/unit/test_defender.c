@@ -39,14 +39,30 @@ static const char *PAGE =
                                                                                           "\"junk\""
                                                                                           "]}";
 
+static int machine_item(void *data, struct json_object *item, size_t index)
+{
+    zt_defender_machine_item(data, item);
+    return 0;
+}
+
+/* One 200 page through the splitter, as the engine delivers it. */
+static void feed(struct zt_defender_machines *m, const char *body)
+{
+    char err[160] = "";
+    size_t n = 0;
+    struct json_object *env = zt_test_split(body, machine_item, m, &n, err);
+    if (!env) {
+        fail_msg("page refused: %s", err);
+    }
+    zt_defender_machines_page(m, 200, env, n);
+    json_object_put(env);
+}
+
 static void test_defender_reduce(void **state)
 {
     struct zt_defender_machines m = {.now_sec = NOW, .stale_sec = 7 * 86400};
-    struct json_object *page = parse(PAGE);
-    char err[128] = "";
 
-    assert_int_equal(zt_defender_machines_page(&m, 200, page, err, sizeof(err)), 0);
-    json_object_put(page);
+    feed(&m, PAGE);
     assert_int_equal(m.total, 5);
     assert_int_equal(m.skipped, 1);
     assert_int_equal(m.last_page_items, 6);
@@ -82,11 +98,12 @@ static void test_defender_404_is_empty(void **state)
     struct zt_defender_machines m = {.now_sec = NOW, .stale_sec = 86400};
     struct json_object *page =
         parse("{\"error\": {\"code\": \"ResourceNotFound\", \"message\": \"No machines found\"}}");
-    char err[128] = "";
 
-    assert_int_equal(zt_defender_machines_page(&m, 404, page, err, sizeof(err)), 0);
+    zt_defender_machines_page(&m, 404, page, 0);
     json_object_put(page);
-    assert_int_equal(zt_defender_machines_page(&m, 404, NULL, err, sizeof(err)), 0); /* no body */
+    assert_true(m.empty_404);
+    assert_non_null(strstr(m.empty_reason, "ResourceNotFound"));
+    zt_defender_machines_page(&m, 404, NULL, 0); /* no body */
     assert_true(m.empty_404);
     struct zt_ctx *ctx = zt_ctx_new("defender", 0);
     assert_int_equal(zt_defender_emit(ctx, &m), 0);
@@ -103,14 +120,10 @@ static void test_defender_404_is_empty(void **state)
 static void test_defender_only_discovered_no_onboarded_shares(void **state)
 {
     struct zt_defender_machines m = {.now_sec = NOW, .stale_sec = 86400};
-    struct json_object *page =
-        parse("{\"value\": [{\"onboardingStatus\": \"CanBeOnboarded\"}], \"@odata.nextLink\": "
-              "\"https://api.securitycenter.microsoft.com/api/machines?$skip=1\"}");
-    char err[128] = "";
-
-    assert_int_equal(zt_defender_machines_page(&m, 200, page, err, sizeof(err)), 0);
-    json_object_put(page);
+    feed(&m, "{\"value\": [{\"onboardingStatus\": \"CanBeOnboarded\"}], \"@odata.nextLink\": "
+             "\"https://api.securitycenter.microsoft.com/api/machines?$skip=1\"}");
     assert_true(m.saw_next_link);
+    assert_int_equal(m.last_page_items, 1);
     struct zt_ctx *ctx = zt_ctx_new("defender", 0);
     assert_int_equal(zt_defender_emit(ctx, &m), 0);
     assert_true(value_double(ctx, "defender.machines.onboarded_share") == 0.0);
@@ -118,18 +131,18 @@ static void test_defender_only_discovered_no_onboarded_shares(void **state)
     zt_ctx_free(ctx);
 }
 
+/* A 200 page that is not a list is refused before any machine is counted. */
 static void test_defender_bad_page(void **state)
 {
     const char *bad[] = {"{\"value\": {\"id\": 1}}", "[]", "{}"};
-    char err[128];
+    char err[160];
 
     for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
         struct zt_defender_machines m = {.now_sec = NOW};
-        struct json_object *page = parse(bad[i]);
         err[0] = '\0';
-        assert_int_equal(zt_defender_machines_page(&m, 200, page, err, sizeof(err)), -EBADMSG);
-        assert_non_null(strstr(err, "value"));
-        json_object_put(page);
+        assert_null(zt_test_split(bad[i], machine_item, &m, NULL, err));
+        assert_true(err[0] != '\0');
+        assert_int_equal(m.total + m.skipped, 0);
     }
 }
 
@@ -203,7 +216,8 @@ static void test_defender_collect_malformed(void **state)
     assert_int_equal(run.r, -EBADMSG);
     const char *e = zt_ctx_first_error(run.ctx);
     assert_non_null(strstr(e, "/api/machines?$top=2500"));
-    assert_non_null(strstr(e, "no \"value\" array"));
+    assert_non_null(strstr(e, "malformed JSON list page"));
+    assert_non_null(strstr(e, "\"value\" is not an array"));
     assert_evidence_absent(run.ctx, "defender.machines.count");
     ms_run_finish(&run);
 }

@@ -68,6 +68,7 @@ struct items {
     const char *key;
     char seen[64][32];
     size_t n;
+    size_t page_items; /* sum of zt_http_page_items() */
 };
 
 static int on_items(void *userdata, const struct zt_http_page *p)
@@ -83,6 +84,25 @@ static int on_items(void *userdata, const struct zt_http_page *p)
         assert_true(it->n < 64);
         snprintf(it->seen[it->n++], sizeof(it->seen[0]), "%s", json_object_get_string(v));
     }
+    return 0;
+}
+
+static int on_one_item(void *userdata, struct json_object *item)
+{
+    struct items *it = userdata;
+    struct json_object *v = zt_http_json_path(item, it->key);
+
+    assert_non_null(v);
+    assert_true(it->n < 64);
+    snprintf(it->seen[it->n++], sizeof(it->seen[0]), "%s", json_object_get_string(v));
+    return 0;
+}
+
+static int on_envelope(void *userdata, const struct zt_http_page *p)
+{
+    struct items *it = userdata;
+    assert_null(json_object_object_get(zt_http_page_json(p), "value"));
+    it->page_items += zt_http_page_items(p);
     return 0;
 }
 
@@ -126,6 +146,18 @@ static void test_http_paging_odata_every_item_once(void **state)
         assert_string_equal(fixture_str(e[i], "token"), "tok-1");
     }
     json_object_put(log);
+
+    /* Item by item: the same users, in order, through on_item; on_page sees each page without
+     * its "value" (the nextLink is still followed) and how many items it held. */
+    struct items by_item = {.key = "id"};
+    req.items_field = "value";
+    req.on_item = on_one_item;
+    req.on_page = on_envelope;
+    req.userdata = &by_item;
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_items(&by_item, ids, 7);
+    assert_int_equal(res.pages, 3);
+    assert_int_equal(by_item.page_items, 7);
     env_stop(v);
 }
 

@@ -8,9 +8,25 @@
 #include <cmocka.h>
 
 #include <json-c/json.h>
+#include <string.h>
 
 #include "config.h"
 #include "ctx.h"
+#include "json_items.h"
+
+/* Split a list page body as the HTTP engine does for items_field "value": each item to on_item,
+ * the count in *n (may be NULL), the rest of the page returned (json_object_put it). Returns NULL
+ * with the reason in err (at least 160 bytes) when the page is refused. */
+static inline struct json_object *zt_test_split(const char *body, zt_json_item_fn on_item,
+                                                void *data, size_t *n, char *err)
+{
+    struct json_object *env = NULL;
+    if (zt_json_items_split(body, strlen(body), "value", 32, on_item, data, &env, n, err, 160) <
+        0) {
+        return NULL;
+    }
+    return env;
+}
 
 /* Run one collect() of collector c configured with NULL-terminated key/value pairs
  * ("root", "/some/tree", NULL). Fails the test on a config error. Returns collect()'s result and

@@ -1,0 +1,160 @@
+/* test_json_items.c - splitting a list page into its items: the items and the rest of the page
+ * must be what a whole parse gives, and every malformed page must be refused with its offset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "json_items.h"
+#include "util.h"
+
+struct seen {
+    struct json_object *items; /* array of what on_item got */
+    size_t fail_at;            /* return -EIO at this index (SIZE_MAX: never) */
+};
+
+static int collect(void *data, struct json_object *item, size_t index)
+{
+    struct seen *s = data;
+    assert_int_equal(index, json_object_array_length(s->items));
+    if (index == s->fail_at) {
+        return -EIO;
+    }
+    json_object_array_add(s->items, json_object_get(item));
+    return 0;
+}
+
+/* Split body; on success check it against a whole parse of the same body. */
+static int split(const char *body, struct seen *s, struct json_object **env, char *err)
+{
+    size_t n = 0;
+    s->items = json_object_new_array();
+    int r = zt_json_items_split(body, strlen(body), "value", 32, collect, s, env, &n, err, 160);
+    if (r == 0) {
+        struct json_object *whole = json_tokener_parse(body);
+        struct json_object *value = NULL;
+        assert_non_null(whole);
+        assert_true(json_object_object_get_ex(whole, "value", &value));
+        assert_true(json_object_equal(value, s->items));
+        assert_int_equal(n, json_object_array_length(value));
+        json_object_object_del(whole, "value");
+        assert_true(json_object_equal(whole, *env));
+        json_object_put(whole);
+    }
+    return r;
+}
+
+static void test_json_items_page(void **state)
+{
+    struct seen s = {.fail_at = SIZE_MAX};
+    struct json_object *env = NULL;
+    char err[160];
+
+    /* A Graph page: context first, items, nextLink last; scalars, nesting, escapes, unicode. */
+    const char *page =
+        "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#x\",\n"
+        " \"value\" : [ {\"id\":\"a\",\"n\":[1,2,{\"x\":null}]} , 12 ,-3.5e2,\"s,]}\\\"\",true,"
+        "false,null,[],{}, {\"k\":\"\\u00e9\\n\"} ],\r\n"
+        " \"@odata.nextLink\":\"https://graph.microsoft.com/v1.0/x?$skiptoken=1\"}\n";
+    assert_int_equal(split(page, &s, &env, err), 0);
+    assert_int_equal(json_object_array_length(s.items), 10);
+    assert_string_equal(json_object_get_string(json_object_object_get(env, "@odata.nextLink")),
+                        "https://graph.microsoft.com/v1.0/x?$skiptoken=1");
+    assert_int_equal(json_object_object_length(env), 2);
+    json_object_put(env);
+    json_object_put(s.items);
+
+    /* Items member first, last, alone; an empty array; numbers right before ']' and '}'. */
+    const char *ok[] = {
+        "{\"value\":[]}",
+        " { \"value\" : [ ] } ",
+        "{\"value\":[1],\"@odata.count\":1}",
+        "{\"a\":0,\"value\":[0]}",
+        "{\"value\":[{\"v\":[[[]]]}],\"b\":{\"value\":[1,2]}}",
+        "{\"value\":[\"\\\"]\"],\"v\":\"value\"}",
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(ok); i++) {
+        env = NULL;
+        assert_int_equal(split(ok[i], &s, &env, err), 0);
+        json_object_put(env);
+        json_object_put(s.items);
+    }
+}
+
+static void test_json_items_refused(void **state)
+{
+    static const struct {
+        const char *body, *why;
+    } bad[] = {
+        {"", "expected a JSON object"},
+        {"[1,2]", "expected a JSON object"},
+        {"{}", "no \"value\" array"},
+        {"{\"values\":[]}", "no \"value\" array"},
+        {"{\"value\":{\"id\":1}}", "not an array"},
+        {"{\"value\":null}", "not an array"},
+        {"{\"value\":[],\"value\":[]}", "appears twice"},
+        {"{\"value\":[{\"id\":1},{\"id\":", "unexpected end"},
+        {"{\"value\":[{\"id\":1}", "expected ',' or ']'"},
+        {"{\"value\":[1 2]}", "expected ',' or ']'"},
+        {"{\"value\":[1,]}", "offset 12"},
+        {"{\"value\":[] \"a\":1}", "expected ',' or '}'"},
+        {"{\"value\":[]}}", "trailing data"},
+        {"{\"value\":[]} x", "offset 13: trailing data"},
+        {"{value:[]}", "expected a member name"},
+        {"{\"value\" []}", "expected ':'"},
+        {"{\"value\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+         "nesting too deep"},
+    };
+    char err[160];
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        struct seen s = {.fail_at = SIZE_MAX};
+        struct json_object *env = NULL;
+        err[0] = '\0';
+        assert_int_equal(split(bad[i].body, &s, &env, err), -EBADMSG);
+        assert_null(env);
+        if (!strstr(err, bad[i].why)) {
+            fail_msg("%s: \"%s\" lacks \"%s\"", bad[i].body, err, bad[i].why);
+        }
+        json_object_put(s.items);
+    }
+}
+
+/* The consumer's error stops the split at once and is returned as is; a NUL inside the body is
+ * not the end of it. */
+static void test_json_items_consumer_error(void **state)
+{
+    struct seen s = {.fail_at = 2};
+    struct json_object *env = NULL;
+    char err[160] = "";
+    const char body[] = "{\"value\":[1,2,3,4]}";
+
+    assert_int_equal(split(body, &s, &env, err), -EIO);
+    assert_null(env);
+    assert_int_equal(json_object_array_length(s.items), 2);
+    json_object_put(s.items);
+
+    const char nul[] = "{\"value\":[1]}\0{";
+    s = (struct seen){.fail_at = SIZE_MAX, .items = json_object_new_array()};
+    assert_int_equal(zt_json_items_split(nul, sizeof(nul) - 1, "value", 32, collect, &s, &env, NULL,
+                                         err, sizeof(err)),
+                     -EBADMSG);
+    assert_non_null(strstr(err, "trailing data"));
+    json_object_put(s.items);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_items_page),
+        cmocka_unit_test(test_json_items_refused),
+        cmocka_unit_test(test_json_items_consumer_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
