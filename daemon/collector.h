@@ -84,3 +84,8 @@ int zt_ctx_http(struct zt_ctx *ctx, const struct zt_http_request *req, struct zt
 int zt_ctx_http_group_new(struct zt_ctx *ctx, struct zt_http_group **ret);
 int zt_ctx_http_group_add(struct zt_ctx *ctx, struct zt_http_group *g,
                           const struct zt_http_request *req, struct zt_http_result *res);
+/* Get a bearer token for cfg (cached by the engine) with the collection's deadline and
+ * cancellation, counting its attempts. Returns 0 and *ret (free with zt_secret_free()), or -errno
+ * with a message in err. */
+int zt_ctx_oauth_token(struct zt_ctx *ctx, const struct zt_oauth_config *cfg, char **ret, char *err,
+                       size_t errlen);

@@ -150,8 +150,15 @@ int zt_http_call_submit(struct zt_http_call *c, uint64_t delay_ms)
     char err[384];
 
     if (c->req.auth) {
-        int r = zt_oauth_token(c->group->engine, c->req.auth, &token, &c->token_gen,
-                               count_token_attempt, c, err, sizeof(err));
+        const struct zt_oauth_wait w = {
+            .on_attempt = count_token_attempt,
+            .data = c,
+            .deadline_usec = c->req.deadline_usec,
+            .cancelled = c->req.cancelled,
+            .cancel_data = c->req.cancel_data,
+        };
+        int r = zt_oauth_token(c->group->engine, c->req.auth, &w, &token, &c->token_gen, err,
+                               sizeof(err));
         if (r < 0) {
             return call_fail(c, r, "cannot get an access token: %s", err);
         }

@@ -162,11 +162,23 @@ void zt_http_group_freep(struct zt_http_group **g);
 int zt_http_do(struct zt_http_engine *e, const struct zt_http_request *req,
                struct zt_http_result *res);
 
+/* How a token request waits: its attempts are counted, and it honours the caller's deadline and
+ * cancellation like any call. All fields may be zero. */
+struct zt_oauth_wait {
+    zt_http_attempt_fn on_attempt;
+    void *data;
+    uint64_t deadline_usec; /* monotonic, 0 = none */
+    bool (*cancelled)(void *data);
+    void *cancel_data;
+};
+
 /* Get a bearer token for cfg from the engine's cache (fetching it if missing or within the
- * refresh margin). Returns 0 and a copy in *ret (free with zt_secret_free()), its cache
- * generation in *gen (may be NULL), or -errno with a message in err. */
-int zt_oauth_token(struct zt_http_engine *e, const struct zt_oauth_config *cfg, char **ret,
-                   uint64_t *gen, zt_http_attempt_fn on_attempt, void *data, char *err,
+ * refresh margin), waiting as w says (NULL = no bounds beyond the engine's limits). A caller that
+ * finds another thread fetching the same token waits for that fetch, which the other caller's
+ * bounds limit. Returns 0 and a copy in *ret (free with zt_secret_free()), its cache generation
+ * in *gen (may be NULL), or -errno with a message in err. */
+int zt_oauth_token(struct zt_http_engine *e, const struct zt_oauth_config *cfg,
+                   const struct zt_oauth_wait *w, char **ret, uint64_t *gen, char *err,
                    size_t errlen);
 /* Drop the cached token of cfg if it is still generation gen (after a 401). */
 void zt_oauth_invalidate(struct zt_http_engine *e, const struct zt_oauth_config *cfg, uint64_t gen);

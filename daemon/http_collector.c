@@ -37,6 +37,25 @@ int zt_ctx_http_group_add(struct zt_ctx *ctx, struct zt_http_group *g,
     return zt_http_group_add(g, &r, res);
 }
 
+int zt_ctx_oauth_token(struct zt_ctx *ctx, const struct zt_oauth_config *cfg, char **ret, char *err,
+                       size_t errlen)
+{
+    struct zt_http_engine *e = zt_ctx_http_engine(ctx);
+    const struct zt_oauth_wait w = {
+        .on_attempt = count_attempt,
+        .data = ctx,
+        .deadline_usec = zt_ctx_deadline_usec(ctx),
+        .cancelled = ctx_cancelled,
+        .cancel_data = ctx,
+    };
+
+    if (!e) {
+        snprintf(err, errlen, "cannot start the HTTP engine");
+        return -ENOMEM;
+    }
+    return zt_oauth_token(e, cfg, &w, ret, NULL, err, errlen);
+}
+
 int zt_ctx_http(struct zt_ctx *ctx, const struct zt_http_request *req, struct zt_http_result *res)
 {
     _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;

@@ -134,9 +134,10 @@ static int token_form(const struct zt_oauth_config *cfg, char **ret, char *err, 
 
 /* POST the client credentials grant to cfg->token_url; counts attempts through on_attempt. */
 static int token_fetch(struct zt_http_engine *e, const struct zt_oauth_config *cfg,
-                       struct token_reply *t, zt_http_attempt_fn on_attempt, void *data, char *err,
+                       struct token_reply *t, const struct zt_oauth_wait *w, char *err,
                        size_t errlen)
 {
+    static const struct zt_oauth_wait unbounded = {0};
     _cleanup_(zt_secret_freep) char *form = NULL;
     _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
     struct zt_http_result res;
@@ -159,7 +160,13 @@ static int token_fetch(struct zt_http_engine *e, const struct zt_oauth_config *c
         .on_page = on_token_page,
         .userdata = t,
     };
-    zt_http_group_new(e, on_attempt, data, &g);
+    if (!w) {
+        w = &unbounded;
+    }
+    req.deadline_usec = w->deadline_usec;
+    req.cancelled = w->cancelled;
+    req.cancel_data = w->cancel_data;
+    zt_http_group_new(e, w->on_attempt, w->data, &g);
     r = zt_http_group_add(g, &req, &res);
     if (r == 0) {
         r = zt_http_group_wait(g);
@@ -170,8 +177,8 @@ static int token_fetch(struct zt_http_engine *e, const struct zt_oauth_config *c
     return r;
 }
 
-int zt_oauth_token(struct zt_http_engine *e, const struct zt_oauth_config *cfg, char **ret,
-                   uint64_t *gen, zt_http_attempt_fn on_attempt, void *data, char *err,
+int zt_oauth_token(struct zt_http_engine *e, const struct zt_oauth_config *cfg,
+                   const struct zt_oauth_wait *w, char **ret, uint64_t *gen, char *err,
                    size_t errlen)
 {
     pthread_mutex_t *lock = zt_http_engine_token_lock(e);
@@ -192,7 +199,7 @@ int zt_oauth_token(struct zt_http_engine *e, const struct zt_oauth_config *cfg, 
     pthread_mutex_lock(lock);
     hit = entry_take(c, ret, gen); /* another thread may have fetched it meanwhile */
     pthread_mutex_unlock(lock);
-    int r = hit ? 0 : token_fetch(e, cfg, &t, on_attempt, data, err, errlen);
+    int r = hit ? 0 : token_fetch(e, cfg, &t, w, err, errlen);
     if (!hit && r == 0) {
         int64_t margin =
             t.expires_in >= 2 * REFRESH_MARGIN_SEC ? REFRESH_MARGIN_SEC : t.expires_in / 2;

@@ -217,22 +217,13 @@ static char *url_join(const char *base, const char *a, const char *b)
     return zt_xasprintf("%.*s%s%s", (int)n, base, a, b);
 }
 
-static void count_attempt(void *data)
-{
-    zt_ctx_count_request(data);
-}
-
 /* Get the Graph token once before the calls: a bad secret is one clear error, not eight. */
 static int get_token(struct entra_run *r, const struct zt_oauth_config *auth)
 {
     char err[512] = "";
     char *tok = NULL;
-    struct zt_http_engine *e = zt_ctx_http_engine(r->ctx);
 
-    if (!e) {
-        return zt_ctx_error(r->ctx, -ENOMEM, "cannot start the HTTP engine");
-    }
-    int k = zt_oauth_token(e, auth, &tok, NULL, count_attempt, r->ctx, err, sizeof(err));
+    int k = zt_ctx_oauth_token(r->ctx, auth, &tok, err, sizeof(err));
     zt_secret_free(tok);
     if (k < 0) {
         return zt_ctx_error(r->ctx, k, "cannot get a Microsoft Graph token for client %s: %s",

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "http.h"
+#include "util.h"
 #include "secret.h"
 #include "test_http_fixture.h"
 
@@ -255,6 +256,49 @@ static void test_oauth_short_lived_token_refreshed_early(void **state)
     env_stop(v);
 }
 
+static bool always_cancelled(void *data)
+{
+    (*(unsigned *)data)++;
+    return true;
+}
+
+/* A token request is part of the call that needs it: a token endpoint slower than the caller's
+ * deadline, or a cancelled caller, ends the call with the token named, and the API is never
+ * called. (The server answers tokens after 4 s; the deadline is 300 ms away.) */
+static void test_oauth_token_honours_deadline_and_cancel(void **state)
+{
+    struct env *v = env_start("slowtoken");
+    struct zt_oauth_config auth = {.token_url = v->token_url,
+                                   .client_id = "11111111-2222-3333-4444-555555555555",
+                                   .scope = "s",
+                                   .client_secret = "s3cr3t~value+/=",
+                                   .ca_file = ca};
+    struct zt_http_result res;
+    unsigned polls = 0;
+
+    snprintf(v->api, sizeof(v->api), "%s/v1.0/me", v->f.base);
+    struct zt_http_request req = {.url = v->api,
+                                  .ca_file = ca,
+                                  .auth = &auth,
+                                  .deadline_usec = zt_now_mono_usec() + 300 * 1000};
+    assert_int_equal(zt_http_do(v->e, &req, &res), -ETIMEDOUT);
+    assert_non_null(strstr(res.message, "cannot get an access token"));
+    assert_non_null(strstr(res.message, "/contoso/oauth2/v2.0/token"));
+    assert_non_null(strstr(res.message, "deadline"));
+
+    req.deadline_usec = 0;
+    req.cancelled = always_cancelled;
+    req.cancel_data = &polls;
+    assert_int_equal(zt_http_do(v->e, &req, &res), -ECANCELED);
+    assert_non_null(strstr(res.message, "cannot get an access token"));
+    assert_true(polls > 0);
+
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    assert_int_equal(fixture_entries(log, "/v1.0/me", e, 4), 0);
+    json_object_put(log);
+    env_stop(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_oauth_key_file_permissions_checked),
         cmocka_unit_test(test_oauth_expired_token_refreshed_once),
         cmocka_unit_test(test_oauth_short_lived_token_refreshed_early),
+        cmocka_unit_test(test_oauth_token_honours_deadline_and_cancel),
     };
     return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
 }
