@@ -241,15 +241,21 @@ static struct runner *runner_new(const struct zt_config *cfg, const bool *select
     return rn;
 }
 
-/* Record one finished (or timed out) job. Called once all threads have been waited for. */
+/* Record one finished (or timed out) job. Called with the runner's lock held, after the grace
+ * given to cancelled collectors. */
 static void record_job(struct zt_scan *scan, struct zt_run *run, struct job *job)
 {
     run->duration_ms = (job->end_mono - job->start_mono) / 1000u;
     run->requests = zt_ctx_requests(job->ctx);
     if (job->state == JOB_TIMED_OUT) {
+        /* What the collector was doing when time ran out (the URL and the wait, say) is the
+         * useful part. A thread that returned no longer touches its context (we hold the lock it
+         * set finished under); an abandoned one's is still in use and is not read. */
+        const char *why = job->finished ? zt_ctx_first_error(job->ctx) : NULL;
         run->status = ZT_RUN_ERROR;
-        run->error = zt_xasprintf("timed out after %llu ms; its evidence was discarded",
-                                  (unsigned long long)job->timeout_ms);
+        run->error =
+            zt_xasprintf("timed out after %llu ms; its evidence was discarded%s%s",
+                         (unsigned long long)job->timeout_ms, why ? ": " : "", why ? why : "");
         scan->abandoned += !job->finished;
         return;
     }

@@ -49,7 +49,7 @@ static int fake_collect(void *state, struct zt_ctx *ctx)
         while (!zt_ctx_cancelled(ctx)) {
             sleep_ms(5);
         }
-        r = -ETIMEDOUT;
+        r = zt_ctx_error(ctx, -ETIMEDOUT, "GET https://api.example.org/slow: deadline reached");
     } else if (zt_streq(mode, "overlap")) {
         /* Stay until another collector runs too (at most 2 s), then a little longer: with room
          * for two, two always overlap, whatever the scheduler does; a broken bound shows as more.
@@ -188,7 +188,9 @@ static void test_scan_timeout_recorded_others_finish(void **state)
     assert_int_equal(zt_scan_run(cfg, &scan), 0);
     const struct zt_run *r = run_named(scan, "slow");
     assert_int_equal(r->status, ZT_RUN_ERROR);
-    assert_string_equal(r->error, "timed out after 200 ms; its evidence was discarded");
+    /* The collector's own account of what it was waiting for is kept. */
+    assert_string_equal(r->error, "timed out after 200 ms; its evidence was discarded: "
+                                  "GET https://api.example.org/slow: deadline reached");
     assert_int_equal(r->evidence, 0);
     assert_int_equal(run_named(scan, "good")->status, ZT_RUN_OK);
     const struct zt_evidence *e = NULL;
