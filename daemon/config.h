@@ -22,7 +22,11 @@ struct zt_daemon_conf {
     char *log_level;               /* err, warning, notice, info, debug */
     uint64_t collector_timeout_ms; /* default per-collector time limit */
     uint64_t max_parallel_collectors;
-    uint64_t http_max_concurrency; /* HTTP transfers in flight at once, all collectors */
+    uint64_t http_max_concurrency;    /* HTTP transfers in flight at once, all collectors */
+    uint64_t http_connect_timeout_ms; /* one connection setup (TCP + TLS) */
+    uint64_t http_timeout_ms;         /* one HTTP attempt, first to last byte */
+    uint64_t http_max_body;           /* bytes of one response body */
+    uint64_t http_max_attempts;       /* per request or page, the first included */
     /* service mode (service.c, schedule.c, worker.c, state.c) */
     bool scan_on_start;         /* scan right after start instead of one interval later */
     uint64_t jitter_ms;         /* random delay added to scheduled scans */

@@ -233,6 +233,10 @@ static struct runner *runner_new(const struct zt_config *cfg, const bool *select
         struct zt_http_limits limits;
         zt_http_limits_default(&limits);
         limits.max_concurrency = (unsigned)cfg->daemon.http_max_concurrency;
+        limits.connect_timeout_ms = cfg->daemon.http_connect_timeout_ms;
+        limits.total_timeout_ms = cfg->daemon.http_timeout_ms;
+        limits.max_body = cfg->daemon.http_max_body;
+        limits.max_attempts = (unsigned)cfg->daemon.http_max_attempts;
         int r = zt_http_engine_new(&limits, &rn->http);
         if (r < 0) {
             zt_log_errno(LOG_WARNING, r, "cannot start the shared HTTP engine");

@@ -6,6 +6,8 @@
 
 #include "zt_test.h"
 
+#include "http.h"
+
 /* A fake collector type with one option of each kind. */
 struct fake_state {
     char *root;
@@ -97,6 +99,20 @@ static void test_config_defaults(void **state)
     assert_string_equal(cfg->daemon.log_level, "notice");
     assert_int_equal(cfg->daemon.max_parallel_collectors, 8);
     assert_int_equal(cfg->n_instances, 0);
+    /* The [daemon] http_* defaults are the engine's own: one default, whichever way it is built. */
+    struct zt_http_limits l;
+    zt_http_limits_default(&l);
+    assert_int_equal(cfg->daemon.http_max_concurrency, l.max_concurrency);
+    assert_int_equal(cfg->daemon.http_connect_timeout_ms, l.connect_timeout_ms);
+    assert_int_equal(cfg->daemon.http_timeout_ms, l.total_timeout_ms);
+    assert_int_equal(cfg->daemon.http_max_body, l.max_body);
+    assert_int_equal(cfg->daemon.http_max_attempts, l.max_attempts);
+    zt_config_free(cfg);
+
+    cfg = load_ok("[daemon]\nhttp_timeout = 90s\nhttp_max_body = 64M\nhttp_max_attempts = 2\n");
+    assert_int_equal(cfg->daemon.http_timeout_ms, 90000);
+    assert_int_equal(cfg->daemon.http_max_body, 64u << 20);
+    assert_int_equal(cfg->daemon.http_max_attempts, 2);
     zt_config_free(cfg);
 }
 
@@ -192,7 +208,13 @@ static void test_config_errors_name_file_and_line(void **state)
              "ztmmd.conf:3: [attest] duplicate key");
     load_err("[daemon]\nlog_level = chatty\n", "log_level must be");
     load_err("[daemon]\nmax_parallel_collectors = 0\n",
-             "max_parallel_collectors must be at least 1");
+             "max_parallel_collectors must be more than 0");
+    load_err("[daemon]\nhttp_timeout = 0\n", "[daemon] http_timeout must be more than 0");
+    load_err("[daemon]\nhttp_max_body = 0\n", "[daemon] http_max_body must be more than 0");
+    load_err("[daemon]\nhttp_max_body = 5G\n", "[daemon] http_max_body is too large");
+    load_err("[daemon]\nhttp_max_attempts = 101\n", "[daemon] http_max_attempts is too large");
+    load_err("[daemon]\nhttp_connect_timeout = soon\n",
+             "ztmmd.conf:2: [daemon] 'http_connect_timeout' must be a duration");
     load_err("[sink:siem]\ntype = syslog\n",
              "ztmmd.conf:1: [sink:siem] sink type 'syslog': export to SIEMs is not available");
 }
