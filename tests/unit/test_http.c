@@ -401,6 +401,12 @@ static void test_http_malformed_json(void **state)
     env_stop(v);
 }
 
+static int count_item(void *userdata, struct json_object *item)
+{
+    (*(size_t *)userdata)++;
+    return json_object_is_type(item, json_type_int) ? 0 : -EBADMSG;
+}
+
 static void test_http_oversized_body(void **state)
 {
     struct env *v = env_start("faults");
@@ -410,6 +416,22 @@ static void test_http_oversized_body(void **state)
     assert_int_equal(zt_http_do(v->e, &req, &res), -EFBIG);
     assert_non_null(strstr(res.message, "exceeds the maximum of 1048576 bytes"));
     assert_int_equal(res.attempts, 1);
+
+    /* Without a declared length (chunked) the limit is enforced while the body arrives. */
+    req.url = url(v, "/oversized-chunked");
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EFBIG);
+    assert_non_null(strstr(res.message, "exceeds the maximum of 1048576 bytes"));
+    assert_non_null(strstr(res.message, "/oversized-chunked"));
+    assert_int_equal(res.attempts, 1);
+
+    /* A chunked body within the limit is whole, and split into its items as any other. */
+    size_t items = 0;
+    req.url = url(v, "/chunked");
+    req.items_field = "value";
+    req.on_item = count_item;
+    req.userdata = &items;
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(items, 3);
     env_stop(v);
 }
 
