@@ -37,7 +37,9 @@ static void fuzz_entra(uint8_t which, struct json_object *doc, const struct zt_s
         break;
     case 3: {
         struct json_object *users = json_object_object_get(doc, "value");
-        for (size_t i = 0; i < json_object_array_length(users); i++) {
+        size_t n =
+            json_object_is_type(users, json_type_array) ? json_object_array_length(users) : 0;
+        for (size_t i = 0; i < n; i++) {
             (void)entra_reg_item(&reg, json_object_array_get_idx(users, i));
         }
         entra_reg_facts(&reg, facts);
