@@ -109,13 +109,18 @@ _printf_(3, 4) static int call_fail(struct zt_http_call *c, int err, const char 
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
     zt_http_redact_url(c->url, url, sizeof(url));
-    char page[32] = "";
-    if (c->page > 0) {
-        snprintf(page, sizeof(page), "page %u, ", c->page + 1);
+    /* " (page 3, attempt 2/5)"; no attempt when it failed before one (a token it could not get) */
+    char where[64] = "";
+    if (c->page > 0 && c->attempt > 0) {
+        snprintf(where, sizeof(where), " (page %u, attempt %u/%u)", c->page + 1, c->attempt, max);
+    } else if (c->page > 0) {
+        snprintf(where, sizeof(where), " (page %u)", c->page + 1);
+    } else if (c->attempt > 0) {
+        snprintf(where, sizeof(where), " (attempt %u/%u)", c->attempt, max);
     }
-    /* Truncation is fine here: the reason comes last and is the least important part. */
-    if (snprintf(c->res->message, sizeof(c->res->message), "%s %s (%sattempt %u/%u): %s",
-                 zt_http_method_to_string(c->req.method), url, page, c->attempt, max,
+    /* The URL is capped at 256 bytes, so a long reason is all that truncation can cut. */
+    if (snprintf(c->res->message, sizeof(c->res->message), "%s %s%s: %s",
+                 zt_http_method_to_string(c->req.method), url, where,
                  reason) >= (int)sizeof(c->res->message)) {
         c->res->message[sizeof(c->res->message) - 1] = '\0';
     }
