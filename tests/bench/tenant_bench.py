@@ -21,6 +21,11 @@ waits are observed in the log: after a 429, the whole gap until the retry (the c
 backoff); in a paced chain, the part of the gap the pacing interval imposes
 (min(gap, previous start + interval - previous end)).
 
+--tenants N (default 3): the same scan over N such tenants at once (one server each, their own
+throttling), concurrent and with concurrency 1. One tenant's scan cannot be much faster than
+the sum of its chains over its longest chain; N tenants are what an MSSP or a multi-tenant
+estate scans, and show what running independent collectors together buys.
+
 --quick: 10,000 users, 5,000 devices, 2,000 machines (Defender $top 1000), 30 CA policies,
 one run each, no 1,000,000-user run: about a minute.
 """
@@ -78,54 +83,69 @@ class Bench:
         port = int(p.stdout.readline())
         return p, f"https://127.0.0.1:{port}", log
 
-    def config(self, base, conc, collectors, extra):
-        auth = (f"tenant_id = contoso.onmicrosoft.com\nclient_id = {synth.CLIENT_ID}\n"
-                f"client_secret_file = {self.secret}\nlogin_url = {base}\n"
-                f"ca_file = {self.certs}/ca.pem\n")
+    def config(self, bases, conc, collectors, extra):
+        """One entra, intune and defender instance per tenant (bases: one server each)."""
         conf = "[daemon]\ncollector_timeout = 10min\n"
         if conc:
             conf += "http_max_concurrency = 1\nmax_parallel_collectors = 1\n"
-        sections = {
-            "entra": f"[collector:entra]\ntype = entra\n{auth}graph_url = {base}\n",
-            "intune": f"[collector:intune]\ntype = intune\n{auth}graph_url = {base}\n",
-            "defender": f"[collector:defender]\ntype = defender\n{auth}api_url = {base}\n"
-                        + extra.get("defender", ""),
-        }
-        conf += "\n".join(sections[c] for c in collectors)
+        for i, base in enumerate(bases):
+            tenant, sfx = ("contoso", "") if len(bases) == 1 else (f"contoso{i + 1}", f"-{i + 1}")
+            auth = (f"tenant_id = {tenant}.onmicrosoft.com\nclient_id = {synth.CLIENT_ID}\n"
+                    f"client_secret_file = {self.secret}\nlogin_url = {base}\n"
+                    f"ca_file = {self.certs}/ca.pem\n")
+            sections = {
+                "entra": f"[collector:entra{sfx}]\ntype = entra\n{auth}graph_url = {base}\n",
+                "intune": f"[collector:intune{sfx}]\ntype = intune\n{auth}graph_url = {base}\n",
+                "defender": f"[collector:defender{sfx}]\ntype = defender\n{auth}"
+                            f"api_url = {base}\n" + extra.get("defender", ""),
+            }
+            conf += "\n".join(sections[c] for c in collectors) + "\n"
         path = os.path.join(self.tmp, f"ztmmd-{self.n}.conf")
         with open(path, "w") as f:
             f.write(conf)
         return path
 
     def run(self, label, sizes, serial=False, collectors=("entra", "intune", "defender"),
-            extra=None):
-        server, base, log = self.serve(sizes)
+            extra=None, tenants=1):
+        """One `ztmmd --once`; with tenants > 1, one synthetic server per tenant (each with its
+        own Conditional Access throttle, as Graph's limit is per tenant)."""
+        servers = [self.serve(sizes) for _ in range(tenants)]
         try:
-            conf = self.config(base, serial, collectors, extra or {})
+            conf = self.config([s[1] for s in servers], serial, collectors, extra or {})
             cmd = [self.peakrss, self.ztmmd, "--once", "--config", conf, "--rules", RULES,
                    "--format", "json"]
             ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t_launch = time.time()
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            server_cpu = proc_cpu(server.pid)
+            server_cpu = sum(proc_cpu(s[0].pid) for s in servers)
         finally:
-            server.terminate()
-            server.wait()
-            server.stdout.close()
+            for server, _, _ in servers:
+                server.terminate()
+                server.wait()
+                server.stdout.close()
         out = p.stdout.rstrip("\n").rsplit("\n", 1)
         wall_ms, rss_kib, code = out[-1].split()
         doc = json.loads(out[0]) if len(out) == 2 and out[0].strip() else {}
-        with open(log) as f:
-            entries = [json.loads(line) for line in f]
+        logs = []
+        for _, _, log in servers:
+            with open(log) as f:
+                logs.append([json.loads(line) for line in f])
         r = {"label": label, "wall": float(wall_ms) / 1000, "rss_mib": int(rss_kib) / 1024,
-             "exit": int(code), "t_launch": t_launch, "log": log, "entries": entries,
+             "exit": int(code), "t_launch": t_launch, "log": servers[0][2], "entries": logs[0],
              "client_cpu": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
              "server_cpu": server_cpu, "doc": doc, "stderr": p.stderr}
-        r.update(analyse(entries, self.a.latency_ms / 1000))
+        r.update(analyse(logs[0], self.a.latency_ms / 1000))
+        # Tenants are independent: the critical path is the longest of theirs.
+        for entries in logs[1:]:
+            other = analyse(entries, self.a.latency_ms / 1000)
+            r["requests"] += other["requests"]
+            if other["critical"] > r["critical"]:
+                r["critical"], r["critical_chain"] = other["critical"], other["critical_chain"]
         r["collectors"] = {c["name"]: (c["status"], c.get("requests"), c.get("duration_ms"),
                                        c.get("error")) for c in doc.get("collectors", [])}
-        ev = {e["key"]: e["value"] for e in doc.get("evidence", [])}
+        ev = {e["key"]: e["value"] for e in doc.get("evidence", [])
+              if e.get("collector", "").endswith(("-1", "entra", "intune", "defender"))}
         r["counts"] = (ev.get("entra.registration.users"), ev.get("intune.devices.count"),
                        ev.get("defender.machines.count"))
         return r
@@ -234,6 +254,9 @@ def main():
     ap.add_argument("--no-million", action="store_true", help="skip the 1,000,000-user run")
     ap.add_argument("--no-breakdown", action="store_true", help="skip per-collector RSS runs")
     ap.add_argument("--keep", help="work directory to keep (logs, configs)")
+    ap.add_argument("--tenants", type=int, default=3,
+                    help="also scan this many tenants at once, concurrent and with concurrency 1 "
+                         "(0: skip)")
     a = ap.parse_args()
     if a.quick:
         sizes = {"users": 10000, "devices": 5000, "machines": 2000, "ca-policies": 30,
@@ -256,6 +279,13 @@ def main():
               for i in range(runs)]
     for r in serial:
         show_run(r)
+    multi = None
+    if a.tenants > 1:
+        multi = (b.run(f"{a.tenants} tenants, concurrent", sizes, extra=extra, tenants=a.tenants),
+                 b.run(f"{a.tenants} tenants, concurrency 1", sizes, serial=True, extra=extra,
+                       tenants=a.tenants))
+        for r in multi:
+            show_run(r)
     big = None
     if million:
         big = b.run("concurrent, 1,000,000 users", dict(sizes, users=million), extra=extra)
@@ -285,6 +315,12 @@ def main():
                   "target < +10 %"),
                  (f"wall, {million:,} users", f"{big['wall']:.2f} s",
                   f"critical {big['critical']:.2f} s ('{big['critical_chain']}')")]
+    if multi:
+        mc, ms = multi
+        rows += [(f"{a.tenants} tenants: wall, concurrent", f"{mc['wall']:.2f} s",
+                  f"critical {mc['critical']:.2f} s, peak RSS {mc['rss_mib']:.1f} MiB"),
+                 (f"{a.tenants} tenants: concurrency 1", f"{ms['wall']:.2f} s",
+                  f"ratio {ms['wall'] / mc['wall']:.2f}x")]
     for k, r in alone.items():
         rows.append((f"peak RSS, {k} alone", f"{r['rss_mib']:.1f} MiB", f"wall {r['wall']:.2f} s"))
     rows.append(("CPU ztmmd / server", f"{c['client_cpu']:.2f} s / {c['server_cpu']:.2f} s",
