@@ -1,6 +1,7 @@
 /* ztmmd.c - the ztmmd program: command line, config check, one-shot scan, the service. */
 #include <getopt.h>
 #include <json-c/json.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,6 +169,13 @@ int main(int argc, char **argv)
     _cleanup_(zt_catalog_freep) struct zt_catalog *cat = NULL;
     _cleanup_free_ struct zt_attestation *attest = NULL;
     size_t n_attest = 0;
+
+    /* glibc gives each thread that allocates its own arena (up to 8 per core), and every
+     * collector is a thread: pages freed in one arena are not reused by another, and RSS holds
+     * the sum of their high-water marks. Two arenas cost no wall or CPU time in the tenant
+     * benchmark and lower the peak from 23.0 to 19.8 MiB (one tenant) and from 36.4 to 30.2 MiB
+     * (three at once). Set before any thread exists; the scan worker inherits it. */
+    mallopt(M_ARENA_MAX, 2);
 
     if (parse_args(argc, argv, &a) < 0) {
         return EXIT_USAGE;
