@@ -68,6 +68,9 @@ def main():
         z_med, z_rss = measure("ztmmd --once (host)", cmd, a.runs)
 
     lynis = shutil.which("lynis")
+    if a.lynis_runs < 1:
+        print("--lynis-runs 0: no baseline")
+        return 0
     if not lynis:
         print("lynis not installed (apt-get install lynis): no baseline")
         return 0
