@@ -330,19 +330,10 @@ int zt_catalog_load(const char *path, struct zt_catalog **ret, char *err, size_t
                  r == -EFBIG ? "file too large" : strerror(-r));
         return r;
     }
-    struct json_tokener *tok = json_tokener_new_ex(CATALOG_JSON_DEPTH);
-    struct json_object *doc = json_tokener_parse_ex(tok, text, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t offset = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    while (offset < len && strchr(" \t\r\n", text[offset])) {
-        offset++;
-    }
-    if (!doc || jerr != json_tokener_success || offset != len) {
-        json_object_put(doc);
-        return fail(err, errlen, path, "not valid JSON at byte %zu: %s", offset,
-                    doc && jerr == json_tokener_success ? "trailing data"
-                                                        : json_tokener_error_desc(jerr));
+    struct json_object *doc = NULL;
+    char why[128];
+    if (zt_json_parse(text, len, CATALOG_JSON_DEPTH, &doc, why, sizeof(why)) < 0) {
+        return fail(err, errlen, path, "not valid JSON at %s", why);
     }
     return zt_catalog_from_json(doc, path, ret, err, errlen);
 }

@@ -84,12 +84,10 @@ int zt_control_parse_request(const char *line, size_t len, struct zt_control_req
         snprintf(err, errlen, "request must be one line of JSON");
         return -EINVAL;
     }
-    struct json_tokener *tok = json_tokener_new_ex(4);
-    _cleanup_json_ struct json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    bool complete = json_tokener_get_error(tok) == json_tokener_success &&
-                    json_tokener_get_parse_end(tok) == len;
-    json_tokener_free(tok);
-    if (!complete || !json_object_is_type(o, json_type_object)) {
+    _cleanup_json_ struct json_object *o = NULL;
+    char why[128];
+    if (zt_json_parse(line, len, 4, &o, why, sizeof(why)) < 0 ||
+        !json_object_is_type(o, json_type_object)) {
         snprintf(err, errlen, "request is not a JSON object");
         return -EINVAL;
     }
@@ -253,12 +251,10 @@ int zt_control_call(const char *path, const struct zt_control_request *req, uint
                  r == -ETIMEDOUT ? "no answer from ztmmd in time" : strerror(-r));
         return r;
     }
-    struct json_tokener *tok = json_tokener_new_ex(64);
-    struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-    bool ok = json_tokener_get_error(tok) == json_tokener_success &&
-              json_object_is_type(o, json_type_object);
-    json_tokener_free(tok);
-    if (!ok) {
+    struct json_object *o = NULL;
+    char why[128];
+    if (zt_json_parse(text, len, 64, &o, why, sizeof(why)) < 0 ||
+        !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         snprintf(err, errlen, "%s: the daemon's answer is not valid JSON (%zu bytes)", path, len);
         return -EBADMSG;

@@ -287,19 +287,12 @@ static int call_deliver(struct zt_http_call *c, struct zt_http_xfer *x)
             return call_fail(c, r, "processing the response failed: %s", strerror(-r));
         }
     } else if (!c->req.raw && x->body_len > 0) {
-        struct json_tokener *tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
-        json = json_tokener_parse_ex(tok, x->body, (int)x->body_len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        size_t off = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        if (!json || jerr != json_tokener_success || off != x->body_len) {
-            json_object_put(TAKE_PTR(json));
-            if (ok2xx) {
-                return call_fail(c, -EBADMSG, "HTTP %ld: malformed JSON body (%zu bytes): %s",
-                                 x->status, x->body_len,
-                                 jerr != json_tokener_success ? json_tokener_error_desc(jerr)
-                                                              : "trailing data");
-            }
+        char why[128] = "byte 0: null";
+        if ((zt_json_parse(x->body, x->body_len, HTTP_JSON_DEPTH, &json, why, sizeof(why)) < 0 ||
+             !json) &&
+            ok2xx) {
+            return call_fail(c, -EBADMSG, "HTTP %ld: malformed JSON body (%zu bytes) at %s",
+                             x->status, x->body_len, why);
         }
     }
     struct zt_http_page p = {.x = x, .json = json, .url = c->url, .index = c->page, .items = items};

@@ -104,12 +104,9 @@ int zt_state_write_atomic(int dir_fd, const char *name, const char *data, size_t
 
 static struct json_object *parse_doc(const char *text, size_t len)
 {
-    struct json_tokener *tok = json_tokener_new_ex(STATE_JSON_DEPTH);
-    struct json_object *doc = json_tokener_parse_ex(tok, text, (int)len);
-    bool ok = doc && json_tokener_get_error(tok) == json_tokener_success &&
-              json_tokener_get_parse_end(tok) + 1 >= len; /* allow the trailing newline */
-    json_tokener_free(tok);
-    struct json_object *schema;
+    struct json_object *doc = NULL, *schema;
+    char why[128];
+    bool ok = zt_json_parse(text, len, STATE_JSON_DEPTH, &doc, why, sizeof(why)) == 0;
     if (ok && json_object_object_get_ex(doc, "schema", &schema) &&
         zt_streq(json_object_get_string(schema), ZT_RESULT_SCHEMA)) {
         return doc;

@@ -36,6 +36,47 @@ void zt_json_putp(struct json_object **o)
     json_object_put(*o);
 }
 
+int zt_json_parse(const char *text, size_t len, int depth, struct json_object **ret, char *err,
+                  size_t errlen)
+{
+    *ret = NULL;
+    if (len > INT_MAX) {
+        snprintf(err, errlen, "byte %d: too large", INT_MAX);
+        return -EBADMSG;
+    }
+    struct json_tokener *tok = json_tokener_new_ex(depth);
+    if (!tok) {
+        snprintf(err, errlen, "byte 0: out of memory");
+        return -ENOMEM;
+    }
+    struct json_object *doc = json_tokener_parse_ex(tok, text ? text : "", (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue && len > 0) {
+        doc = json_tokener_parse_ex(tok, " ", 1); /* end of input: completes a bare number */
+        jerr = json_tokener_get_error(tok);
+        end = len; /* all of text was consumed */
+    }
+    json_tokener_free(tok);
+    if (jerr != json_tokener_success) {
+        json_object_put(doc);
+        snprintf(err, errlen, "byte %zu: %s", end,
+                 jerr == json_tokener_continue ? "unexpected end of data"
+                                               : json_tokener_error_desc(jerr));
+        return -EBADMSG;
+    }
+    while (end < len && strchr(" \t\r\n", text[end]) && text[end] != '\0') {
+        end++;
+    }
+    if (end < len) {
+        json_object_put(doc);
+        snprintf(err, errlen, "byte %zu: trailing data", end);
+        return -EBADMSG;
+    }
+    *ret = doc;
+    return 0;
+}
+
 static void *oom(void)
 {
     fputs("ztmmd: out of memory\n", stderr);

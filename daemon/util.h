@@ -42,6 +42,12 @@ void zt_closep(int *fd);
 void zt_fclosep(FILE **f);
 void zt_json_putp(struct json_object **o);
 
+/* Parse text[0..len) as exactly one JSON value nested at most depth deep; only whitespace may
+ * follow it. Returns 0 and the value in *ret (NULL for a JSON null), or -EBADMSG with
+ * "byte N: reason" in err (callers say "not valid JSON at %s"). */
+int zt_json_parse(const char *text, size_t len, int depth, struct json_object **ret, char *err,
+                  size_t errlen);
+
 /* Allocation that aborts on exhaustion: the daemon cannot do anything useful without memory,
  * and the scan worker's memory limit turns a runaway into a reported failure. */
 void *zt_xmalloc(size_t n);

@@ -180,14 +180,12 @@ static void worker_finish(struct zt_worker *w, const siginfo_t *si)
     } else if (!w->eof) {
         snprintf(why, sizeof(why), "scan worker's result was cut short");
     } else {
-        struct json_tokener *tok = json_tokener_new_ex(RESULT_JSON_DEPTH);
-        doc = json_tokener_parse_ex(tok, w->buf ? w->buf : "", (int)w->len);
-        if (json_tokener_get_error(tok) != json_tokener_success ||
+        char bad[128];
+        if (zt_json_parse(w->buf, w->len, RESULT_JSON_DEPTH, &doc, bad, sizeof(bad)) < 0 ||
             !json_object_is_type(doc, json_type_object)) {
             json_object_put(TAKE_PTR(doc));
             snprintf(why, sizeof(why), "scan worker sent an invalid result");
         }
-        json_tokener_free(tok);
     }
     w->pid = 0;
     w->done(w, doc, doc ? NULL : why, w->userdata);

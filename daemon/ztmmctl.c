@@ -79,15 +79,10 @@ static int read_json(const char *path, struct json_object **ret)
         fprintf(stderr, "ztmmctl: %s: cannot read: %s\n", path, strerror(-r));
         return r;
     }
-    struct json_tokener *tok = json_tokener_new_ex(EVIDENCE_JSON_DEPTH);
-    struct json_object *doc = json_tokener_parse_ex(tok, text, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (!doc || jerr != json_tokener_success) {
-        json_object_put(doc);
-        fprintf(stderr, "ztmmctl: %s: not valid JSON at byte %zu: %s\n", path, end,
-                json_tokener_error_desc(jerr));
+    struct json_object *doc = NULL;
+    char why[128] = "byte 0: null";
+    if (zt_json_parse(text, len, EVIDENCE_JSON_DEPTH, &doc, why, sizeof(why)) < 0 || !doc) {
+        fprintf(stderr, "ztmmctl: %s: not valid JSON at %s\n", path, why);
         return -EINVAL;
     }
     *ret = doc;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json_items.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     int r = zt_json_items_split((const char *)data, size, "value", 32, collect, items, &env, &n,
                                 err, sizeof(err));
+    struct json_object *whole_doc = NULL;
+    char why[128];
+    int w = zt_json_parse((const char *)data, size, 32, &whole_doc, why, sizeof(why));
+    json_object_put(whole_doc);
+    if (r == 0 && w != 0) {
+        abort(); /* a page that splits is one whole JSON document */
+    }
     if (r == 0) {
         struct json_tokener *tok = json_tokener_new_ex(32);
         struct json_object *whole = json_tokener_parse_ex(tok, (const char *)data, (int)size);

@@ -1,5 +1,6 @@
 /* test_json_items.c - splitting a list page into its items: the items and the rest of the page
- * must be what a whole parse gives, and every malformed page must be refused with its offset. */
+ * must be what a whole parse gives, and every malformed page must be refused with its offset.
+ * Also zt_json_parse(), the whole-document parse every other reader of outside JSON uses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,12 +150,52 @@ static void test_json_items_consumer_error(void **state)
     json_object_put(s.items);
 }
 
+/* zt_json_parse(): one whole value, whitespace after it, the reason and byte of a refusal. */
+static void test_json_parse_whole(void **state)
+{
+    struct json_object *o = NULL;
+    char err[128];
+
+    assert_int_equal(zt_json_parse(" {\"a\": [1]} \r\n", 14, 8, &o, err, sizeof(err)), 0);
+    assert_true(json_object_is_type(o, json_type_object));
+    json_object_put(o);
+    assert_int_equal(zt_json_parse("123", 3, 8, &o, err, sizeof(err)), 0); /* bare number */
+    assert_int_equal(json_object_get_int(o), 123);
+    json_object_put(o);
+    assert_int_equal(zt_json_parse("null", 4, 8, &o, err, sizeof(err)), 0);
+    assert_null(o);
+
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *why;
+    } bad[] = {
+        {"", 0, "byte 0: unexpected end of data"},
+        {"{\"a\":", 5, "byte 5: unexpected end of data"},
+        {"{} x", 4, "byte 3: trailing data"},
+        {"{}{}", 4, "byte 2: trailing data"},
+        {"{}\0", 3, "byte 2: trailing data"},
+        {"[[[[1]]]]", 9, "nesting too deep"},
+        {"{,}", 3, "byte 1: "},
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        o = (struct json_object *)&o; /* must be reset */
+        err[0] = '\0';
+        assert_int_equal(zt_json_parse(bad[i].text, bad[i].len, 3, &o, err, sizeof(err)), -EBADMSG);
+        assert_null(o);
+        if (!strstr(err, bad[i].why)) {
+            fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].text, err, bad[i].why);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_items_page),
         cmocka_unit_test(test_json_items_refused),
         cmocka_unit_test(test_json_items_consumer_error),
+        cmocka_unit_test(test_json_parse_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
