@@ -207,16 +207,6 @@ static void run_done(struct entra_run *r)
     entra_pim_done(&r->pim);
 }
 
-/* base without trailing slashes + rest, as a new string. */
-static char *url_join(const char *base, const char *a, const char *b)
-{
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/') {
-        n--;
-    }
-    return zt_xasprintf("%.*s%s%s", (int)n, base, a, b);
-}
-
 /* Get the Graph token once before the calls: a bad secret is one clear error, not eight. */
 static int get_token(struct entra_run *r, const struct zt_oauth_config *auth)
 {
@@ -237,8 +227,14 @@ static int add_call(struct entra_run *r, struct zt_http_group *g,
 {
     const struct entra_endpoint *ep = &endpoints[id];
     struct entra_call *c = &r->calls[id];
-    _cleanup_free_ char *url = url_join(r->s->graph_url, "/", ep->version);
-    _cleanup_free_ char *full = zt_xasprintf("%s%s", url, ep->path);
+    _cleanup_free_ char *path = zt_xasprintf("/%s%s", ep->version, ep->path);
+    _cleanup_free_ char *full = zt_ms_url(r->s->graph_url, path);
+
+    *c = (struct entra_call){.run = r, .id = id};
+    if (!full) {
+        snprintf(c->res.message, sizeof(c->res.message), "'graph_url' is too long");
+        return c->res.error = -EINVAL;
+    }
     struct zt_http_request req = {
         .url = full,
         .auth = auth,
@@ -252,8 +248,6 @@ static int add_call(struct entra_run *r, struct zt_http_group *g,
         .on_item = ep->on_item ? on_item : NULL,
         .userdata = c,
     };
-
-    *c = (struct entra_call){.run = r, .id = id};
     int k = zt_ctx_http_group_add(r->ctx, g, &req, &c->res);
     if (k < 0 && c->res.error == 0) {
         c->res.error = k;
@@ -364,10 +358,13 @@ int entra_collect(void *state, struct zt_ctx *ctx)
         .facts = json_object_new_object(),
     };
     _cleanup_(zt_ms_session_close) struct zt_ms_session sess = {0};
-    _cleanup_free_ char *scope = url_join(s->graph_url, "/.default", "");
+    _cleanup_free_ char *scope = zt_ms_url(s->graph_url, "/.default");
     char err[512] = "";
 
     entra_pim_init(&r.pim, &s->emergency_accounts);
+    if (!scope) {
+        return zt_ctx_error(ctx, -EINVAL, "'graph_url' is too long");
+    }
     int k = zt_ms_session_open(&sess, &s->auth, scope, err, sizeof(err));
     if (k < 0) {
         return zt_ctx_error(ctx, k, "%s", err);

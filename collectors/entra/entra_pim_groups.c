@@ -49,16 +49,6 @@ static bool id_safe(const char *id)
     return n > 0 && n <= 64;
 }
 
-static char *members_url(const char *graph_url, const char *id)
-{
-    size_t n = strlen(graph_url);
-
-    while (n > 0 && graph_url[n - 1] == '/') {
-        n--;
-    }
-    return zt_xasprintf("%.*s/v1.0/groups/%s" MEMBERS_QUERY, (int)n, graph_url, id);
-}
-
 static void group_problem(struct zt_ctx *ctx, const struct group_call *c)
 {
     const struct zt_http_result *res = &c->res;
@@ -104,7 +94,13 @@ static int run_calls(struct zt_ctx *ctx, const struct entra_state *s,
                      "group principal id '%.64s' is not an object id", c->id);
             continue;
         }
-        _cleanup_free_ char *url = members_url(s->graph_url, c->id);
+        _cleanup_free_ char *path = zt_xasprintf("/v1.0/groups/%s" MEMBERS_QUERY, c->id);
+        _cleanup_free_ char *url = zt_ms_url(s->graph_url, path);
+        if (!url) {
+            c->res.error = -EINVAL;
+            snprintf(c->res.message, sizeof(c->res.message), "'graph_url' is too long");
+            continue;
+        }
         struct zt_http_request req = {
             .url = url,
             .auth = auth,
