@@ -24,3 +24,7 @@ int zt_result_attestations(const struct zt_config *cfg, const struct zt_catalog 
 /* Print a result document as a readable table: overall, pillars, functions (stage, bound,
  * coverage), collectors and their errors. Unknowns are shown as such. */
 void zt_result_print_table(struct json_object *doc, FILE *out);
+/* The run record of instance name in a result document's "collectors" (borrowed), or NULL when
+ * doc is NULL, has no such array, or no such instance. Safe on any JSON (state files are read
+ * back from disk). */
+struct json_object *zt_result_collector(struct json_object *doc, const char *name);

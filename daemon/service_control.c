@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "result.h"
 #include "service_internal.h"
 #include "util.h"
 
@@ -20,29 +21,14 @@ static struct json_object *time_or_null(uint64_t mono_usec)
     return json_object_new_string(zt_format_rfc3339(t, ts, sizeof(ts)));
 }
 
-static struct json_object *latest_collector(struct zt_service *s, const char *name)
-{
-    struct json_object *arr, *v;
-
-    if (!s->latest || !json_object_object_get_ex(s->latest, "collectors", &arr)) {
-        return NULL;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
-        struct json_object *c = json_object_array_get_idx(arr, i);
-        if (json_object_object_get_ex(c, "name", &v) && zt_streq(json_object_get_string(v), name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
 static struct json_object *collectors_json(struct zt_service *s)
 {
     struct json_object *arr = json_object_new_array(), *v;
 
     for (size_t i = 0; i < s->cfg->n_instances; i++) {
         const struct zt_instance *inst = s->cfg->instances[i];
-        struct json_object *o = json_object_new_object(), *last = latest_collector(s, inst->name);
+        struct json_object *o = json_object_new_object(),
+                           *last = zt_result_collector(s->latest, inst->name);
         json_object_object_add(o, "name", json_object_new_string(inst->name));
         json_object_object_add(o, "type", json_object_new_string(inst->collector->name));
         json_object_object_add(o, "enabled", json_object_new_boolean(inst->enabled));

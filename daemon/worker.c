@@ -32,31 +32,16 @@ struct zt_worker {
     void *userdata;
 };
 
-static struct json_object *prev_collector(struct json_object *prev, const char *name)
-{
-    struct json_object *arr, *v;
-
-    if (!prev || !json_object_object_get_ex(prev, "collectors", &arr)) {
-        return NULL;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
-        struct json_object *c = json_object_array_get_idx(arr, i);
-        if (json_object_object_get_ex(c, "name", &v) && zt_streq(json_object_get_string(v), name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
 /* Take instance name's run record and evidence from the previous result into scan. */
 static bool carry_over(struct zt_scan *scan, struct zt_run *run, struct json_object *prev)
 {
-    struct json_object *c = prev_collector(prev, run->name), *arr, *v;
+    struct json_object *c = zt_result_collector(prev, run->name), *arr, *v;
     struct zt_evidence_set set;
     char err[256];
 
-    if (!c || !json_object_object_get_ex(prev, "evidence", &arr)) {
-        return false;
+    if (!c || !json_object_object_get_ex(prev, "evidence", &arr) ||
+        !json_object_is_type(arr, json_type_array)) {
+        return false; /* the previous result is read back from disk: check, never assume */
     }
     _cleanup_json_ struct json_object *mine = json_object_new_array();
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
