@@ -99,13 +99,9 @@ static void add_event(struct json_object *out, struct json_object *prev, struct 
 /* Index prev's entries of one kind by id (borrowed values in a new object). */
 static struct json_object *index_prev(struct json_object *prev, const struct drift_kind *k)
 {
-    struct json_object *idx = json_object_new_object(), *arr;
+    struct json_object *idx = json_object_new_object(), *arr = zt_json_array(prev, k->array);
 
-    if (!json_object_object_get_ex(prev, k->array, &arr) ||
-        !json_object_is_type(arr, json_type_array)) {
-        return idx;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *e = json_object_array_get_idx(arr, i);
         const char *id = str(e, k->id_key), *v = str(e, k->value_key);
         if (id && v) {
@@ -119,13 +115,9 @@ static void compare_kind(struct json_object *out, struct json_object *prev, stru
                          const struct drift_kind *k)
 {
     _cleanup_json_ struct json_object *idx = index_prev(prev, k);
-    struct json_object *arr, *was;
+    struct json_object *arr = zt_json_array(cur, k->array), *was;
 
-    if (!json_object_object_get_ex(cur, k->array, &arr) ||
-        !json_object_is_type(arr, json_type_array)) {
-        return;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *e = json_object_array_get_idx(arr, i);
         const char *id = str(e, k->id_key), *v = str(e, k->value_key);
         /* An entry new to the catalog has no history: it is not a change. */

@@ -9,13 +9,9 @@
 
 struct json_object *zt_result_collector(struct json_object *doc, const char *name)
 {
-    struct json_object *arr, *v;
+    struct json_object *arr = zt_json_array(doc, "collectors"), *v;
 
-    if (!json_object_object_get_ex(doc, "collectors", &arr) ||
-        !json_object_is_type(arr, json_type_array)) {
-        return NULL;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *c = json_object_array_get_idx(arr, i);
         if (json_object_object_get_ex(c, "name", &v) && zt_streq(json_object_get_string(v), name)) {
             return c;

@@ -68,7 +68,7 @@ static struct json_object *last_scan_json(struct zt_service *s)
     if (json_object_object_get_ex(s->latest, "overall", &overall)) {
         json_object_object_add(o, "overall", json_object_get(overall));
     }
-    if (json_object_object_get_ex(s->latest, "changes", &v)) {
+    if ((v = zt_json_array(s->latest, "changes"))) { /* latest may come from disk */
         json_object_object_add(o, "changes", json_object_new_int64(json_object_array_length(v)));
     }
     return o;

@@ -141,12 +141,9 @@ static void log_changes(struct json_object *changes)
 /* Journal events for failed collectors; the schedule learns who failed. */
 static void record_collectors(struct zt_service *s, struct json_object *doc, uint64_t now)
 {
-    struct json_object *arr, *v;
+    struct json_object *arr = zt_json_array(doc, "collectors"), *v;
 
-    if (!json_object_object_get_ex(doc, "collectors", &arr)) {
-        return;
-    }
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *c = json_object_array_get_idx(arr, i);
         const char *name = jstr(c, "name"), *status = jstr(c, "status");
         int idx = instance_index(s->cfg, name);

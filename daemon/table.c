@@ -41,7 +41,7 @@ static void stage_text(struct json_object *f, char *buf, size_t len)
 
 static void print_functions(struct json_object *doc, const char *pillar, FILE *out)
 {
-    struct json_object *fns = member(doc, "functions");
+    struct json_object *fns = zt_json_array(doc, "functions");
     char stage[64];
 
     for (size_t i = 0; fns && i < json_object_array_length(fns); i++) {
@@ -59,7 +59,7 @@ static void print_functions(struct json_object *doc, const char *pillar, FILE *o
 
 static void print_collectors(struct json_object *doc, FILE *out)
 {
-    struct json_object *cols = member(doc, "collectors");
+    struct json_object *cols = zt_json_array(doc, "collectors");
 
     fprintf(out, "\nCollectors:\n");
     for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
@@ -73,7 +73,7 @@ static void print_collectors(struct json_object *doc, FILE *out)
 
 static void print_failures(struct json_object *doc, FILE *out)
 {
-    struct json_object *fs = member(doc, "findings");
+    struct json_object *fs = zt_json_array(doc, "findings");
     size_t counts[4] = {0};
     static const char *const names[4] = {"pass", "fail", "unknown", "not_applicable"};
 
@@ -97,7 +97,7 @@ static void print_failures(struct json_object *doc, FILE *out)
 void zt_result_print_table(struct json_object *doc, FILE *out)
 {
     struct json_object *model = member(doc, "model"), *overall = member(doc, "overall");
-    struct json_object *pillars = member(doc, "pillars");
+    struct json_object *pillars = zt_json_array(doc, "pillars");
 
     fprintf(out, "%s %s estimate for %s (scan %s, %s)\n\n", str(model, "name"),
             str(model, "version"), str(doc, "host"), str(doc, "scan_id"), str(doc, "finished_at"));

@@ -36,6 +36,13 @@ void zt_json_putp(struct json_object **o)
     json_object_put(*o);
 }
 
+struct json_object *zt_json_array(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v
+                                                                                            : NULL;
+}
+
 int zt_json_parse(const char *text, size_t len, int depth, struct json_object **ret, char *err,
                   size_t errlen)
 {

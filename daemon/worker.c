@@ -35,12 +35,12 @@ struct zt_worker {
 /* Take instance name's run record and evidence from the previous result into scan. */
 static bool carry_over(struct zt_scan *scan, struct zt_run *run, struct json_object *prev)
 {
-    struct json_object *c = zt_result_collector(prev, run->name), *arr, *v;
+    struct json_object *c = zt_result_collector(prev, run->name), *v;
+    struct json_object *arr = zt_json_array(prev, "evidence");
     struct zt_evidence_set set;
     char err[256];
 
-    if (!c || !json_object_object_get_ex(prev, "evidence", &arr) ||
-        !json_object_is_type(arr, json_type_array)) {
+    if (!c || !arr) {
         return false; /* the previous result is read back from disk: check, never assume */
     }
     _cleanup_json_ struct json_object *mine = json_object_new_array();

@@ -188,7 +188,7 @@ static int print_result(struct json_object *doc, const char *format)
     } else {
         zt_result_print_table(doc, stdout);
     }
-    if (json_object_object_get_ex(doc, "collectors", &arr)) {
+    if ((arr = zt_json_array(doc, "collectors"))) {
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
             struct json_object *c = json_object_array_get_idx(arr, i);
             const char *s =
@@ -213,7 +213,7 @@ static void print_status(struct json_object *resp)
 
     json_object_object_get_ex(resp, "daemon", &d);
     json_object_object_get_ex(resp, "last_scan", &last);
-    json_object_object_get_ex(resp, "collectors", &arr);
+    arr = zt_json_array(resp, "collectors");
     printf("ztmmd %s, pid %s, %s (up %s s, %s scans, %s failed)\n", get_s(d, "version", "?"),
            get_s(d, "pid", "?"), get_s(d, "state", "?"), get_s(d, "uptime_sec", "?"),
            get_s(d, "scans", "0"), get_s(d, "scan_failures", "0"));

@@ -197,6 +197,17 @@ static void test_result_table_readable(void **state)
     json_object_put(doc);
     zt_scan_free(scan);
     zt_catalog_free(cat);
+
+    /* A result read back from disk or a socket with the wrong shapes prints what it can. */
+    struct json_object *bent = json_tokener_parse(
+        "{\"pillars\": {}, \"functions\": 3, \"collectors\": \"x\", \"findings\": null}");
+    f = open_memstream(&text, &len);
+    zt_result_print_table(bent, f);
+    fclose(f);
+    assert_non_null(strstr(text, "OVERALL:"));
+    assert_null(zt_result_collector(bent, "x"));
+    free(text);
+    json_object_put(bent);
 }
 
 static void test_result_offline_reevaluation_round_trip(void **state)
