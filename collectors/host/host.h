@@ -62,6 +62,10 @@ int zt_host_unit_enabled(struct zt_host *h, const char *unit);
 /* Split text in place: returns the next line (without '\n') and advances *cursor, or NULL at the
  * end. */
 char *zt_host_next_line(char **cursor);
+/* The same for logical lines: a line ending in a backslash continues on the next one (the
+ * backslash becomes a space; PAM and sudoers syntax). Adds the physical lines consumed to
+ * *lineno, so after the call it is the number of the logical line's last physical line. */
+char *zt_host_next_logical_line(char **cursor, unsigned *lineno);
 /* Next whitespace-separated word of *cursor (NUL-terminated in place), or NULL. */
 char *zt_host_next_word(char **cursor);
 /* "path:line", newly allocated. */

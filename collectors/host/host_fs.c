@@ -207,6 +207,25 @@ char *zt_host_next_line(char **cursor)
     return line;
 }
 
+char *zt_host_next_logical_line(char **cursor, unsigned *lineno)
+{
+    char *line = zt_host_next_line(cursor);
+    size_t len;
+
+    if (!line) {
+        return NULL;
+    }
+    (*lineno)++;
+    /* The next line starts right after this one's NUL: move it back over the backslash. */
+    while ((len = strlen(line)) > 0 && line[len - 1] == '\\' && **cursor) {
+        char *next = zt_host_next_line(cursor);
+        line[len - 1] = ' ';
+        memmove(line + len, next, strlen(next) + 1);
+        (*lineno)++;
+    }
+    return line;
+}
+
 char *zt_host_next_word(char **cursor)
 {
     char *p = *cursor;

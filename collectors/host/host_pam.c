@@ -104,16 +104,7 @@ void zt_host_pam_parse(const char *text, struct zt_host_pam_file *ret)
     char *cursor = copy, *line;
     unsigned lineno = 0;
 
-    while ((line = zt_host_next_line(&cursor))) {
-        lineno++;
-        /* A backslash at the end of a line continues it. */
-        size_t len;
-        while ((len = strlen(line)) > 0 && line[len - 1] == '\\' && *cursor) {
-            char *next = zt_host_next_line(&cursor);
-            line[len - 1] = ' ';
-            memmove(line + len, next, strlen(next) + 1);
-            lineno++;
-        }
+    while ((line = zt_host_next_logical_line(&cursor, &lineno))) {
         parse_line(line, lineno, ret);
     }
 }

@@ -133,16 +133,8 @@ void zt_host_sudoers_parse(struct zt_host_sudoers *acc, const char *text, const 
     char *cursor = copy, *line;
     unsigned lineno = 0;
 
-    while ((line = zt_host_next_line(&cursor))) {
-        unsigned first = ++lineno;
-        size_t len;
-        /* A backslash at the end of a line continues it. */
-        while ((len = strlen(line)) > 0 && line[len - 1] == '\\' && *cursor) {
-            char *next = zt_host_next_line(&cursor);
-            line[len - 1] = ' ';
-            memmove(line + len, next, strlen(next) + 1);
-            lineno++;
-        }
+    for (unsigned first = 1; (line = zt_host_next_logical_line(&cursor, &lineno));
+         first = lineno + 1) {
         parse_logical_line(acc, line, file, first);
     }
 }
