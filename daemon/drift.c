@@ -19,15 +19,6 @@ static const struct drift_kind kinds[] = {
     {"findings", "rule", "status", "finding_changed", "finding"},
 };
 
-static const char *str(struct json_object *o, const char *key)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 void zt_drift_event_id(const char *prev_scan_id, const char *scan_id, const char *kind,
                        const char *subject, char *out)
 {
@@ -72,9 +63,9 @@ static const char *direction(const struct drift_kind *k, const char *from, const
 static void add_event(struct json_object *out, struct json_object *prev, struct json_object *cur,
                       const struct drift_kind *k, struct json_object *entry, const char *from)
 {
-    const char *pid = str(prev, "scan_id"), *cid = str(cur, "scan_id");
-    const char *subject = str(entry, k->id_key), *to = str(entry, k->value_key);
-    const char *at = str(cur, "finished_at");
+    const char *pid = zt_json_str(prev, "scan_id"), *cid = zt_json_str(cur, "scan_id");
+    const char *subject = zt_json_str(entry, k->id_key), *to = zt_json_str(entry, k->value_key);
+    const char *at = zt_json_str(cur, "finished_at");
     char id[ZT_DRIFT_ID_LEN + 1];
     _cleanup_free_ char *what = zt_xasprintf("%s:%s", k->scope, subject);
 
@@ -84,8 +75,9 @@ static void add_event(struct json_object *out, struct json_object *prev, struct 
     json_object_object_add(ev, "kind", json_object_new_string(k->kind));
     json_object_object_add(ev, "scope", json_object_new_string(k->scope));
     json_object_object_add(ev, "subject", json_object_new_string(subject));
-    if (str(entry, "function") && !zt_streq(k->scope, "function")) {
-        json_object_object_add(ev, "function", json_object_new_string(str(entry, "function")));
+    if (zt_json_str(entry, "function") && !zt_streq(k->scope, "function")) {
+        json_object_object_add(ev, "function",
+                               json_object_new_string(zt_json_str(entry, "function")));
     }
     json_object_object_add(ev, "from", json_object_new_string(from));
     json_object_object_add(ev, "to", json_object_new_string(to));
@@ -103,7 +95,7 @@ static struct json_object *index_prev(struct json_object *prev, const struct dri
 
     for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *e = json_object_array_get_idx(arr, i);
-        const char *id = str(e, k->id_key), *v = str(e, k->value_key);
+        const char *id = zt_json_str(e, k->id_key), *v = zt_json_str(e, k->value_key);
         if (id && v) {
             json_object_object_add(idx, id, json_object_new_string(v));
         }
@@ -119,7 +111,7 @@ static void compare_kind(struct json_object *out, struct json_object *prev, stru
 
     for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *e = json_object_array_get_idx(arr, i);
-        const char *id = str(e, k->id_key), *v = str(e, k->value_key);
+        const char *id = zt_json_str(e, k->id_key), *v = zt_json_str(e, k->value_key);
         /* An entry new to the catalog has no history: it is not a change. */
         if (id && v && json_object_object_get_ex(idx, id, &was) &&
             !zt_streq(json_object_get_string(was), v)) {
@@ -139,13 +131,13 @@ struct json_object *zt_drift_compute(struct json_object *prev, struct json_objec
     compare_kind(out, prev, cur, &kinds[0]);
     compare_kind(out, prev, cur, &kinds[1]);
     if (json_object_object_get_ex(prev, "overall", &po) &&
-        json_object_object_get_ex(cur, "overall", &co) && str(po, "stage") && str(co, "stage") &&
-        !zt_streq(str(po, "stage"), str(co, "stage"))) {
+        json_object_object_get_ex(cur, "overall", &co) && zt_json_str(po, "stage") &&
+        zt_json_str(co, "stage") && !zt_streq(zt_json_str(po, "stage"), zt_json_str(co, "stage"))) {
         static const struct drift_kind overall = {NULL, "id", "stage", "stage_changed", "overall"};
         _cleanup_json_ struct json_object *e = json_object_new_object();
         json_object_object_add(e, "id", json_object_new_string("overall"));
-        json_object_object_add(e, "stage", json_object_new_string(str(co, "stage")));
-        add_event(out, prev, cur, &overall, e, str(po, "stage"));
+        json_object_object_add(e, "stage", json_object_new_string(zt_json_str(co, "stage")));
+        add_event(out, prev, cur, &overall, e, zt_json_str(po, "stage"));
     }
     compare_kind(out, prev, cur, &kinds[2]);
     return out;
@@ -153,5 +145,5 @@ struct json_object *zt_drift_compute(struct json_object *prev, struct json_objec
 
 bool zt_drift_is_regression(struct json_object *event)
 {
-    return zt_streq(str(event, "direction"), "regressed");
+    return zt_streq(zt_json_str(event, "direction"), "regressed");
 }

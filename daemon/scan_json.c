@@ -6,14 +6,6 @@
 #include "scan.h"
 #include "util.h"
 
-static const char *get_str(struct json_object *o, const char *key)
-{
-    struct json_object *v;
-    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : NULL;
-}
-
 static uint64_t get_u64(struct json_object *o, const char *key)
 {
     struct json_object *v;
@@ -33,9 +25,9 @@ static void load_runs(struct zt_scan *scan, struct json_object *doc)
     scan->runs = zt_xcalloc(n ? n : 1, sizeof(*scan->runs));
     for (size_t i = 0; i < n; i++) {
         struct json_object *c = json_object_array_get_idx(arr, i);
-        const char *name = get_str(c, "name"), *type = get_str(c, "type"),
-                   *err = get_str(c, "error");
-        int st = zt_run_status_from_string(get_str(c, "status"));
+        const char *name = zt_json_str(c, "name"), *type = zt_json_str(c, "type"),
+                   *err = zt_json_str(c, "error");
+        int st = zt_run_status_from_string(zt_json_str(c, "status"));
         struct zt_run *r = &scan->runs[scan->n_runs++];
         r->name = zt_xstrdup(name ? name : "");
         r->type = zt_xstrdup(type ? type : "");
@@ -50,8 +42,9 @@ static void load_runs(struct zt_scan *scan, struct json_object *doc)
 int zt_scan_from_json(struct json_object *doc, struct zt_scan **ret, char *err, size_t errlen)
 {
     _cleanup_(zt_scan_freep) struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
-    const char *id = json_object_is_type(doc, json_type_object) ? get_str(doc, "scan_id") : NULL;
-    const char *host = json_object_is_type(doc, json_type_object) ? get_str(doc, "host") : NULL;
+    const char *id =
+        json_object_is_type(doc, json_type_object) ? zt_json_str(doc, "scan_id") : NULL;
+    const char *host = json_object_is_type(doc, json_type_object) ? zt_json_str(doc, "host") : NULL;
 
     zt_evidence_set_init(&scan->evidence);
     int r = zt_evidence_set_from_json(&scan->evidence, doc, err, errlen);

@@ -15,14 +15,6 @@
 #define SCAN_GRACE_USEC     (30ull * 1000000ull)
 #define TIMER_ACCURACY_USEC (1000000ull)
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-    struct json_object *v;
-    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : NULL;
-}
-
 static int instance_index(const struct zt_config *cfg, const char *name)
 {
     for (size_t i = 0; cfg && i < cfg->n_instances; i++) {
@@ -123,18 +115,18 @@ static void log_changes(struct json_object *changes)
 {
     for (size_t i = 0; i < json_object_array_length(changes); i++) {
         struct json_object *ev = json_object_array_get_idx(changes, i);
-        bool stage = zt_streq(jstr(ev, "kind"), "stage_changed");
-        _cleanup_free_ char *f1 = zt_xasprintf("CHANGE_ID=%s", jstr(ev, "id"));
-        _cleanup_free_ char *f2 = zt_xasprintf("SCOPE=%s", jstr(ev, "scope"));
-        _cleanup_free_ char *f3 = zt_xasprintf("SUBJECT=%s", jstr(ev, "subject"));
-        _cleanup_free_ char *f4 = zt_xasprintf("FROM=%s", jstr(ev, "from"));
-        _cleanup_free_ char *f5 = zt_xasprintf("TO=%s", jstr(ev, "to"));
-        _cleanup_free_ char *f6 = zt_xasprintf("DIRECTION=%s", jstr(ev, "direction"));
+        bool stage = zt_streq(zt_json_str(ev, "kind"), "stage_changed");
+        _cleanup_free_ char *f1 = zt_xasprintf("CHANGE_ID=%s", zt_json_str(ev, "id"));
+        _cleanup_free_ char *f2 = zt_xasprintf("SCOPE=%s", zt_json_str(ev, "scope"));
+        _cleanup_free_ char *f3 = zt_xasprintf("SUBJECT=%s", zt_json_str(ev, "subject"));
+        _cleanup_free_ char *f4 = zt_xasprintf("FROM=%s", zt_json_str(ev, "from"));
+        _cleanup_free_ char *f5 = zt_xasprintf("TO=%s", zt_json_str(ev, "to"));
+        _cleanup_free_ char *f6 = zt_xasprintf("DIRECTION=%s", zt_json_str(ev, "direction"));
         const char *const fields[] = {f1, f2, f3, f4, f5, f6, NULL};
         zt_log_event(zt_drift_is_regression(ev) ? LOG_WARNING : LOG_NOTICE,
                      stage ? ZT_MSG_STAGE_CHANGED : ZT_MSG_FINDING_CHANGED, fields,
-                     "%s %s %s: %s -> %s", stage ? "stage of" : "finding", jstr(ev, "scope"),
-                     jstr(ev, "subject"), jstr(ev, "from"), jstr(ev, "to"));
+                     "%s %s %s: %s -> %s", stage ? "stage of" : "finding", zt_json_str(ev, "scope"),
+                     zt_json_str(ev, "subject"), zt_json_str(ev, "from"), zt_json_str(ev, "to"));
     }
 }
 
@@ -145,7 +137,7 @@ static void record_collectors(struct zt_service *s, struct json_object *doc, uin
 
     for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         struct json_object *c = json_object_array_get_idx(arr, i);
-        const char *name = jstr(c, "name"), *status = jstr(c, "status");
+        const char *name = zt_json_str(c, "name"), *status = zt_json_str(c, "status");
         int idx = instance_index(s->cfg, name);
         if ((json_object_object_get_ex(c, "carried_over", &v) && json_object_get_boolean(v)) ||
             !zt_strv_contains(&s->running, name ? name : "") || zt_streq(status, "skipped")) {
@@ -157,11 +149,12 @@ static void record_collectors(struct zt_service *s, struct json_object *doc, uin
         }
         if (failed || zt_streq(status, "partial")) {
             _cleanup_free_ char *f1 = zt_xasprintf("COLLECTOR=%s", name);
-            _cleanup_free_ char *f2 = zt_xasprintf("COLLECTOR_TYPE=%s", jstr(c, "type"));
+            _cleanup_free_ char *f2 = zt_xasprintf("COLLECTOR_TYPE=%s", zt_json_str(c, "type"));
             _cleanup_free_ char *f3 = zt_xasprintf("COLLECTOR_STATUS=%s", status);
             const char *const fields[] = {f1, f2, f3, NULL};
             zt_log_event(LOG_WARNING, ZT_MSG_COLLECTOR_FAILED, fields, "collector %s (%s) %s: %s",
-                         name, jstr(c, "type"), status, jstr(c, "error") ? jstr(c, "error") : "");
+                         name, zt_json_str(c, "type"), status,
+                         zt_json_str(c, "error") ? zt_json_str(c, "error") : "");
         }
     }
 }
@@ -184,15 +177,16 @@ static void scan_succeeded(struct zt_service *s, struct json_object *doc, uint64
     json_object_object_get_ex(doc, "overall", &o);
     int64_t assessed =
         json_object_object_get_ex(o, "functions_assessed", &v) ? json_object_get_int64(v) : 0;
-    _cleanup_free_ char *f1 = zt_xasprintf("SCAN_ID=%s", jstr(doc, "scan_id"));
-    _cleanup_free_ char *f2 = zt_xasprintf("OVERALL_STAGE=%s", jstr(o, "stage"));
+    _cleanup_free_ char *f1 = zt_xasprintf("SCAN_ID=%s", zt_json_str(doc, "scan_id"));
+    _cleanup_free_ char *f2 = zt_xasprintf("OVERALL_STAGE=%s", zt_json_str(o, "stage"));
     _cleanup_free_ char *f3 = zt_xasprintf("FUNCTIONS_ASSESSED=%lld", (long long)assessed);
     _cleanup_free_ char *f4 = zt_xasprintf("CHANGES=%zu", json_object_array_length(changes));
     const char *const fields[] = {f1, f2, f3, f4, NULL};
     zt_log_event(LOG_NOTICE, ZT_MSG_SCAN_DONE, fields,
                  "scan %s done in %llu ms: overall %s, %lld functions assessed, %zu change(s)",
-                 jstr(doc, "scan_id"), (unsigned long long)((zt_now_mono_usec() - start) / 1000u),
-                 jstr(o, "stage"), (long long)assessed, json_object_array_length(changes));
+                 zt_json_str(doc, "scan_id"),
+                 (unsigned long long)((zt_now_mono_usec() - start) / 1000u),
+                 zt_json_str(o, "stage"), (long long)assessed, json_object_array_length(changes));
     json_object_put(s->latest);
     s->latest = doc;
 }

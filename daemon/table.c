@@ -5,14 +5,6 @@
 #include "result.h"
 #include "util.h"
 
-static const char *str(struct json_object *o, const char *key)
-{
-    struct json_object *v;
-    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : NULL;
-}
-
 static double num(struct json_object *o, const char *key)
 {
     struct json_object *v;
@@ -28,7 +20,8 @@ static struct json_object *member(struct json_object *o, const char *key)
 /* "initial", ">= initial", or "unknown (attested: advanced)". */
 static void stage_text(struct json_object *f, char *buf, size_t len)
 {
-    const char *stage = str(f, "stage"), *bound = str(f, "bound"), *att = str(f, "attested_stage");
+    const char *stage = zt_json_str(f, "stage"), *bound = zt_json_str(f, "bound"),
+               *att = zt_json_str(f, "attested_stage");
     bool unknown = zt_streq(stage, "unknown");
 
     snprintf(buf, len, "%s%s", !unknown && zt_streq(bound, "at_least") ? ">= " : "",
@@ -46,14 +39,15 @@ static void print_functions(struct json_object *doc, const char *pillar, FILE *o
 
     for (size_t i = 0; fns && i < json_object_array_length(fns); i++) {
         struct json_object *f = json_object_array_get_idx(fns, i);
-        if (!zt_streq(str(f, "pillar"), pillar)) {
+        if (!zt_streq(zt_json_str(f, "pillar"), pillar)) {
             continue;
         }
         stage_text(f, stage, sizeof(stage));
         struct json_object *rules = member(f, "rules");
         fprintf(out, "  %-52.52s %-30s %4.0f%%  (%d/%d/%d)\n",
-                str(f, "name") ? str(f, "name") : str(f, "id"), stage, num(f, "coverage") * 100.0,
-                (int)num(rules, "pass"), (int)num(rules, "fail"), (int)num(rules, "unknown"));
+                zt_json_str(f, "name") ? zt_json_str(f, "name") : zt_json_str(f, "id"), stage,
+                num(f, "coverage") * 100.0, (int)num(rules, "pass"), (int)num(rules, "fail"),
+                (int)num(rules, "unknown"));
     }
 }
 
@@ -64,10 +58,11 @@ static void print_collectors(struct json_object *doc, FILE *out)
     fprintf(out, "\nCollectors:\n");
     for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
         struct json_object *c = json_object_array_get_idx(cols, i);
-        const char *error = str(c, "error");
+        const char *error = zt_json_str(c, "error");
         fprintf(out, "  %-16s %-12s %-8s %6.0f ms %5.0f evidence %5.0f requests%s%s\n",
-                str(c, "name"), str(c, "type"), str(c, "status"), num(c, "duration_ms"),
-                num(c, "evidence"), num(c, "requests"), error ? "  " : "", error ? error : "");
+                zt_json_str(c, "name"), zt_json_str(c, "type"), zt_json_str(c, "status"),
+                num(c, "duration_ms"), num(c, "evidence"), num(c, "requests"), error ? "  " : "",
+                error ? error : "");
     }
 }
 
@@ -78,7 +73,7 @@ static void print_failures(struct json_object *doc, FILE *out)
     static const char *const names[4] = {"pass", "fail", "unknown", "not_applicable"};
 
     for (size_t i = 0; fs && i < json_object_array_length(fs); i++) {
-        const char *s = str(json_object_array_get_idx(fs, i), "status");
+        const char *s = zt_json_str(json_object_array_get_idx(fs, i), "status");
         for (size_t k = 0; k < 4; k++) {
             counts[k] += zt_streq(s, names[k]);
         }
@@ -87,9 +82,9 @@ static void print_failures(struct json_object *doc, FILE *out)
             counts[1], counts[2], counts[3]);
     for (size_t i = 0; fs && i < json_object_array_length(fs); i++) {
         struct json_object *f = json_object_array_get_idx(fs, i);
-        if (zt_streq(str(f, "status"), "fail")) {
-            fprintf(out, "  FAIL %-9s %s: %s\n", str(f, "stage"), str(f, "function"),
-                    str(f, "title"));
+        if (zt_streq(zt_json_str(f, "status"), "fail")) {
+            fprintf(out, "  FAIL %-9s %s: %s\n", zt_json_str(f, "stage"),
+                    zt_json_str(f, "function"), zt_json_str(f, "title"));
         }
     }
 }
@@ -99,23 +94,24 @@ void zt_result_print_table(struct json_object *doc, FILE *out)
     struct json_object *model = member(doc, "model"), *overall = member(doc, "overall");
     struct json_object *pillars = zt_json_array(doc, "pillars");
 
-    fprintf(out, "%s %s estimate for %s (scan %s, %s)\n\n", str(model, "name"),
-            str(model, "version"), str(doc, "host"), str(doc, "scan_id"), str(doc, "finished_at"));
+    fprintf(out, "%s %s estimate for %s (scan %s, %s)\n\n", zt_json_str(model, "name"),
+            zt_json_str(model, "version"), zt_json_str(doc, "host"), zt_json_str(doc, "scan_id"),
+            zt_json_str(doc, "finished_at"));
     fprintf(out, "OVERALL: %s  (%.0f%% of functions assessed; weakest pillar decides)\n",
-            str(overall, "stage"), num(overall, "coverage") * 100.0);
+            zt_json_str(overall, "stage"), num(overall, "coverage") * 100.0);
     fprintf(out, "\n%-54s %-30s %5s  %s\n", "PILLAR / FUNCTION", "STAGE", "COVER",
             "(pass/fail/unknown rules)");
     for (size_t p = 0; pillars && p < json_object_array_length(pillars); p++) {
         struct json_object *pl = json_object_array_get_idx(pillars, p);
         struct json_object *att = member(pl, "with_attested");
-        fprintf(out, "%-54.54s %-30s %4.0f%%  (%d of %d functions assessed", str(pl, "name"),
-                str(pl, "stage"), num(pl, "coverage") * 100.0, (int)num(pl, "functions_assessed"),
-                (int)num(pl, "functions"));
+        fprintf(out, "%-54.54s %-30s %4.0f%%  (%d of %d functions assessed",
+                zt_json_str(pl, "name"), zt_json_str(pl, "stage"), num(pl, "coverage") * 100.0,
+                (int)num(pl, "functions_assessed"), (int)num(pl, "functions"));
         if (num(att, "attested_functions") > 0) {
-            fprintf(out, "; with attestations: %s", str(att, "stage"));
+            fprintf(out, "; with attestations: %s", zt_json_str(att, "stage"));
         }
         fprintf(out, ")\n");
-        print_functions(doc, str(pl, "id"), out);
+        print_functions(doc, zt_json_str(pl, "id"), out);
     }
     print_collectors(doc, out);
     print_failures(doc, out);

@@ -43,6 +43,14 @@ struct json_object *zt_json_array(struct json_object *o, const char *key)
                                                                                             : NULL;
 }
 
+const char *zt_json_str(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
 int zt_json_parse(const char *text, size_t len, int depth, struct json_object **ret, char *err,
                   size_t errlen)
 {

@@ -46,6 +46,9 @@ void zt_json_putp(struct json_object **o);
  * an array. json-c asserts on json_object_array_length() of anything else: documents read back
  * from disk, a pipe or a socket go through this, never through a bare get. */
 struct json_object *zt_json_array(struct json_object *o, const char *key);
+/* The string member key of o (borrowed), or NULL when o is not an object, lacks key, or key is
+ * not a string. */
+const char *zt_json_str(struct json_object *o, const char *key);
 
 /* Parse text[0..len) as exactly one JSON value nested at most depth deep; only whitespace may
  * follow it. Returns 0 and the value in *ret (NULL for a JSON null), or -EBADMSG with

@@ -76,17 +76,17 @@ void zt_defender_machine_item(struct zt_defender_machines *acc, struct json_obje
 
     acc->total++;
     acc->onboarding[ob]++;
-    acc->platform[zt_ms_platform_from_os(zt_ms_json_str(m, "osPlatform"))]++;
+    acc->platform[zt_ms_platform_from_os(zt_json_str(m, "osPlatform"))]++;
     if (ob != ZT_DEFENDER_ONBOARDED) {
         return;
     }
-    acc->health[lookup(health_names, ZT_DEFENDER_HEALTH_UNKNOWN, zt_ms_json_str(m, "healthStatus"),
+    acc->health[lookup(health_names, ZT_DEFENDER_HEALTH_UNKNOWN, zt_json_str(m, "healthStatus"),
                        ZT_DEFENDER_HEALTH_UNKNOWN)]++;
-    acc->risk[lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN, zt_ms_json_str(m, "riskScore"),
+    acc->risk[lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN, zt_json_str(m, "riskScore"),
                      ZT_DEFENDER_LEVEL_UNKNOWN)]++;
-    acc->exposure[lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN, zt_ms_json_str(m, "exposureLevel"),
+    acc->exposure[lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN, zt_json_str(m, "exposureLevel"),
                          ZT_DEFENDER_LEVEL_UNKNOWN)]++;
-    if (zt_ms_parse_time(zt_ms_json_str(m, "lastSeen"), &seen) == 0 &&
+    if (zt_ms_parse_time(zt_json_str(m, "lastSeen"), &seen) == 0 &&
         seen >= acc->now_sec - (int64_t)acc->stale_sec) {
         acc->recently_seen++;
     }
@@ -100,8 +100,8 @@ static void note_404(struct zt_defender_machines *acc, struct json_object *page)
 
     if (json_object_is_type(page, json_type_object) &&
         json_object_object_get_ex(page, "error", &e) && json_object_is_type(e, json_type_object)) {
-        code = zt_ms_json_str(e, "code");
-        msg = zt_ms_json_str(e, "message");
+        code = zt_json_str(e, "code");
+        msg = zt_json_str(e, "message");
     }
     acc->empty_404 = true;
     snprintf(acc->empty_reason, sizeof(acc->empty_reason), "HTTP 404 %.40s: %.100s",

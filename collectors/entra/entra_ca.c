@@ -38,12 +38,6 @@ const char *entra_ca_narrow_name(unsigned bit)
     return bit < _CA_N_COUNT ? ca_narrow_names[bit] : "unknown condition";
 }
 
-static const char *str_of(struct json_object *o, const char *key)
-{
-    struct json_object *v = entra_get(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static bool nonempty(struct json_object *v)
 {
     if (!v) {
@@ -106,7 +100,7 @@ static bool combos_phishing_resistant(struct json_object *combos)
 static enum ca_strength parse_strength(struct json_object *st, struct json_object *strengths)
 {
     struct json_object *combos = entra_get(st, "allowedCombinations");
-    const char *id = str_of(st, "id");
+    const char *id = zt_json_str(st, "id");
 
     if (!st) {
         return CA_STRENGTH_NONE;
@@ -128,7 +122,7 @@ static enum ca_strength parse_strength(struct json_object *st, struct json_objec
 static void parse_grant(struct json_object *g, struct json_object *strengths, struct ca_policy *c)
 {
     struct json_object *b = entra_get(g, "builtInControls");
-    const char *op = str_of(g, "operator");
+    const char *op = zt_json_str(g, "operator");
 
     c->strength = parse_strength(entra_get(g, "authenticationStrength"), strengths);
     c->grant_or = op && strcasecmp(op, "OR") == 0;
@@ -222,12 +216,12 @@ static void parse_conditions(struct json_object *k, struct ca_policy *c)
 static void parse_session(struct json_object *s, struct ca_policy *c)
 {
     struct json_object *sif = entra_get(s, "signInFrequency"), *en = entra_get(sif, "isEnabled");
-    const char *interval = str_of(sif, "frequencyInterval");
+    const char *interval = zt_json_str(sif, "frequencyInterval");
 
     c->sif_enabled =
         en && json_object_is_type(en, json_type_boolean) && json_object_get_boolean(en);
     c->sif_every_time = c->sif_enabled && interval && strcasecmp(interval, "everyTime") == 0;
-    c->cae_mode = str_of(entra_get(s, "continuousAccessEvaluation"), "mode");
+    c->cae_mode = zt_json_str(entra_get(s, "continuousAccessEvaluation"), "mode");
 }
 
 int entra_ca_parse(struct json_object *p, struct json_object *strengths, struct ca_policy *out)
@@ -238,9 +232,9 @@ int entra_ca_parse(struct json_object *p, struct json_object *strengths, struct 
     if (!p || !json_object_is_type(p, json_type_object)) {
         return -EBADMSG;
     }
-    c.id = str_of(p, "id");
-    c.name = str_of(p, "displayName");
-    c.state = str_of(p, "state");
+    c.id = zt_json_str(p, "id");
+    c.name = zt_json_str(p, "displayName");
+    c.state = zt_json_str(p, "state");
     /* Only "enabled" enforces: "enabledForReportingButNotEnforced" is report-only. */
     c.enabled = c.state && zt_streq(c.state, "enabled");
     parse_users(entra_get(k, "users"), &c);
@@ -292,7 +286,7 @@ int entra_strengths_page(struct json_object *map, struct json_object *page)
     }
     for (size_t i = 0; i < json_object_array_length(value); i++) {
         struct json_object *s = json_object_array_get_idx(value, i);
-        const char *id = str_of(s, "id");
+        const char *id = zt_json_str(s, "id");
         struct json_object *combos = entra_get(s, "allowedCombinations");
         if (id && combos && json_object_is_type(combos, json_type_array) &&
             json_object_object_length(map) < ENTRA_CA_MAX) {

@@ -8,19 +8,13 @@
 /* Methods a phisher can relay or intercept (ScubaGear MS.AAD.3.5). */
 static const char *const weak_methods[] = {"Sms", "Voice", "Email"};
 
-static const char *str_of(struct json_object *o, const char *key)
-{
-    struct json_object *v = entra_get(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* The configuration with id (compared case-insensitively: the body says "X509Certificate", the
  * PATCH path "x509Certificate"), or NULL when the method is not configured. */
 static struct json_object *method(struct json_object *configs, const char *id)
 {
     for (size_t i = 0; i < entra_array_len(configs); i++) {
         struct json_object *c = json_object_array_get_idx(configs, i);
-        const char *cid = str_of(c, "id");
+        const char *cid = zt_json_str(c, "id");
         if (cid && strcasecmp(cid, id) == 0) {
             return c;
         }
@@ -30,7 +24,7 @@ static struct json_object *method(struct json_object *configs, const char *id)
 
 static bool method_enabled(struct json_object *c)
 {
-    const char *state = str_of(c, "state");
+    const char *state = zt_json_str(c, "state");
     return state && strcasecmp(state, "enabled") == 0;
 }
 
@@ -66,7 +60,7 @@ static bool strong_fact(struct json_object *configs, const char *id, const char 
     bool on = c && method_enabled(c);
 
     for (size_t i = 0; i < entra_array_len(inc); i++) {
-        entra_detail_push(targets, str_of(json_object_array_get_idx(inc, i), "id"));
+        entra_detail_push(targets, zt_json_str(json_object_array_get_idx(inc, i), "id"));
     }
     json_object_object_add(d, "configured", json_object_new_boolean(c != NULL));
     json_object_object_add(d, "include_targets", targets);

@@ -63,16 +63,10 @@ static char *id_lower(const char *id)
     return s;
 }
 
-static const char *str_of(struct json_object *o, const char *key)
-{
-    struct json_object *v = entra_get(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* "user", "group", "servicePrincipal", or "unknown" when the principal was not expanded. */
 static const char *principal_type(struct json_object *inst)
 {
-    const char *t = str_of(entra_get(inst, "principal"), "@odata.type");
+    const char *t = zt_json_str(entra_get(inst, "principal"), "@odata.type");
 
     if (!t) {
         return "unknown";
@@ -124,8 +118,8 @@ int entra_pim_page(struct entra_pim *p, struct json_object *page, bool eligible)
     }
     for (size_t i = 0; i < json_object_array_length(value); i++) {
         struct json_object *inst = json_object_array_get_idx(value, i);
-        const char *role = str_of(inst, "roleDefinitionId");
-        const char *principal = str_of(inst, "principalId");
+        const char *role = zt_json_str(inst, "roleDefinitionId");
+        const char *principal = zt_json_str(inst, "principalId");
         if (!json_object_is_type(inst, json_type_object) || !role || !principal) {
             return -EBADMSG;
         }
@@ -192,9 +186,9 @@ enum member_kind { MEMBER_MALFORMED, MEMBER_USER, MEMBER_OTHER };
  * problem naming the group and entra.roles.global_admin_count is left out (unknown). */
 static enum member_kind member_kind(struct json_object *item)
 {
-    const char *type = str_of(item, "@odata.type");
+    const char *type = zt_json_str(item, "@odata.type");
 
-    if (!str_of(item, "id") || !type || !*type) {
+    if (!zt_json_str(item, "id") || !type || !*type) {
         return MEMBER_MALFORMED;
     }
     if (*type == '#') {
@@ -221,7 +215,7 @@ int entra_pim_members_page(struct entra_pim *p, const char *group, struct json_o
         if (member_kind(item) != MEMBER_USER) {
             continue; /* a nested group, a service principal, a device, a contact */
         }
-        _cleanup_free_ char *id = id_lower(str_of(item, "id"));
+        _cleanup_free_ char *id = id_lower(zt_json_str(item, "id"));
         json_object_set_int64(users, json_object_get_int64(users) + 1);
         if (json_object_object_get_ex(p->ga_members, id, NULL)) {
             continue;

@@ -91,22 +91,22 @@ void zt_intune_device_item(struct zt_intune_devices *acc, struct json_object *de
         acc->skipped++;
         return;
     }
-    enum zt_intune_state st = zt_intune_state_from_string(zt_ms_json_str(dev, "complianceState"));
-    const char *jb = zt_ms_json_str(dev, "jailBroken");
+    enum zt_intune_state st = zt_intune_state_from_string(zt_json_str(dev, "complianceState"));
+    const char *jb = zt_json_str(dev, "jailBroken");
     int64_t synced_at = 0;
 
     acc->total++;
     acc->state[st]++;
     acc->compliant += st == ZT_INTUNE_COMPLIANT;
     acc->encrypted += json_bool_true(dev, "isEncrypted");
-    acc->platform[zt_ms_platform_from_os(zt_ms_json_str(dev, "operatingSystem"))]++;
+    acc->platform[zt_ms_platform_from_os(zt_json_str(dev, "operatingSystem"))]++;
     /* jailBroken is a string: "True", "False", "Unknown" (or absent). */
     if (jb && strcasecmp(jb, "true") == 0) {
         acc->jailbroken++;
     } else if (!jb || strcasecmp(jb, "false") != 0) {
         acc->jailbreak_unknown++;
     }
-    if (zt_ms_parse_time(zt_ms_json_str(dev, "lastSyncDateTime"), &synced_at) < 0) {
+    if (zt_ms_parse_time(zt_json_str(dev, "lastSyncDateTime"), &synced_at) < 0) {
         acc->sync_unknown++;
     } else if (synced_at >= acc->now_sec - (int64_t)acc->stale_sec) {
         acc->synced++; /* a time ahead of our clock (skew) counts as fresh */
@@ -123,7 +123,7 @@ static bool policy_assigned(struct json_object *assignments)
             !json_object_is_type(target, json_type_object)) {
             continue;
         }
-        const char *type = zt_ms_json_str(target, "@odata.type");
+        const char *type = zt_json_str(target, "@odata.type");
         if (!type || !zt_endswith(type, "exclusionGroupAssignmentTarget")) {
             return true;
         }
@@ -134,7 +134,7 @@ static bool policy_assigned(struct json_object *assignments)
 /* deviceThreatProtectionEnabled with a required level of medium or stricter. */
 static bool policy_device_risk(struct json_object *pol)
 {
-    const char *level = zt_ms_json_str(pol, "deviceThreatProtectionRequiredSecurityLevel");
+    const char *level = zt_json_str(pol, "deviceThreatProtectionRequiredSecurityLevel");
 
     return json_bool_true(pol, "deviceThreatProtectionEnabled") && level &&
            (strcasecmp(level, "secured") == 0 || strcasecmp(level, "low") == 0 ||
@@ -145,8 +145,8 @@ static int policy_fold(struct zt_intune_policies *acc, struct json_object *pol, 
                        size_t errlen)
 {
     struct json_object *assignments = NULL;
-    const char *name = zt_ms_json_str(pol, "displayName");
-    enum zt_ms_platform pf = zt_intune_policy_platform(zt_ms_json_str(pol, "@odata.type"));
+    const char *name = zt_json_str(pol, "displayName");
+    enum zt_ms_platform pf = zt_intune_policy_platform(zt_json_str(pol, "@odata.type"));
 
     /* Without the member we cannot tell "unassigned" from "not expanded": refuse to guess. */
     if (!json_object_object_get_ex(pol, "assignments", &assignments) ||

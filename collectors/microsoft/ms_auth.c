@@ -229,16 +229,6 @@ int zt_ms_parse_time(const char *s, int64_t *ret_sec)
     return 0;
 }
 
-const char *zt_ms_json_str(struct json_object *obj, const char *key)
-{
-    struct json_object *v = NULL;
-
-    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 double zt_ms_share(uint64_t part, uint64_t whole)
 {
     return whole ? (double)part / (double)whole : 0.0;

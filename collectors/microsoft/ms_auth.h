@@ -133,8 +133,6 @@ enum zt_ms_platform zt_ms_platform_from_os(const char *os);
  * -EINVAL. */
 int zt_ms_parse_time(const char *s, int64_t *ret_sec);
 
-/* A string member of obj (borrowed), or NULL when absent or not a string. */
-const char *zt_ms_json_str(struct json_object *obj, const char *key);
 /* share = part / whole for evidence; callers never emit it when whole is 0. */
 double zt_ms_share(uint64_t part, uint64_t whole);
 /* Emit key = count with an optional detail (stolen). */
