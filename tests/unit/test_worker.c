@@ -192,8 +192,8 @@ static void test_worker_carry_over(void **state)
     assert_string_equal(collector_field(third, 1, "status"), "skipped");
     assert_string_equal(collector_field(third, 1, "carried_over"), "false");
     /* A previous result read back from disk with the wrong shapes: nothing carried, no crash. */
-    _cleanup_json_ struct json_object *bent = json_tokener_parse(
-        "{\"collectors\": {\"name\": \"b\"}, \"evidence\": {}}");
+    _cleanup_json_ struct json_object *bent =
+        json_tokener_parse("{\"collectors\": {\"name\": \"b\"}, \"evidence\": {}}");
     job.previous = bent;
     _cleanup_json_ struct json_object *fourth = zt_worker_produce(&job, &abandoned);
     assert_string_equal(collector_field(fourth, 1, "status"), "skipped");
