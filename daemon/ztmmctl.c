@@ -1,5 +1,6 @@
-/* ztmmctl.c - the ztmmctl program: offline evaluation and catalog listing (daemon control to come).
- */
+/* ztmmctl.c - the ztmmctl program: the service over its control socket, offline evaluation, the
+ * catalog, and the HTML report. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -7,11 +8,16 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "export.h"
+#include "history.h"
+#include "html.h"
+#include "sinks.h"
 #include "control.h"
 #include "log.h"
 #include "registry.h"
 #include "result.h"
 #include "scan.h"
+#include "state.h"
 #include "util.h"
 
 #define EVIDENCE_FILE_MAX   (256u * 1024 * 1024)
@@ -40,7 +46,12 @@ static void usage(FILE *out)
             "  status [--format table|json]\n"
             "                       daemon, collectors, last error, next run\n"
             "  show [--format table|json]\n"
-            "                       the latest result\n\n"
+            "                       the latest result\n"
+            "  history              the trend summary of the kept results (JSON)\n"
+            "  report --html FILE [--input RESULT.json] [--history DIR]\n"
+            "                       write the HTML report (FILE - is stdout) of the latest\n"
+            "                       result and its history; --input: offline, of a saved\n"
+            "                       result, with the history kept in DIR if given\n\n"
             "Default catalog: %s/ztmmd/rules/ztmm-v2.json\n",
             ZT_DATADIR);
 }
@@ -65,6 +76,12 @@ static int cmd_options(void)
             zt_xasprintf("\n[collector:NAME] type = %s: %s", zt_collectors[i]->name,
                          zt_collectors[i]->summary ? zt_collectors[i]->summary : "");
         print_options(title, zt_collectors[i]->options);
+    }
+    print_options("\n[sink:NAME] (every type)", zt_sink_common_options);
+    for (size_t i = 0; zt_sinks[i]; i++) {
+        _cleanup_free_ char *title = zt_xasprintf("\n[sink:NAME] type = %s: %s", zt_sinks[i]->name,
+                                                  zt_sinks[i]->summary ? zt_sinks[i]->summary : "");
+        print_options(title, zt_sinks[i]->options);
     }
     return EXIT_SUCCESS;
 }
@@ -237,10 +254,29 @@ static void print_status(struct json_object *resp)
                get_s(c, "status", "-"), get_s(c, "consecutive_failures", "0"),
                get_s(c, "next_run", "-"), get_s(c, "error", ""));
     }
+    arr = zt_json_array(resp, "sinks");
+    if (!arr || json_object_array_length(arr) == 0) {
+        printf("\n  no sinks: nothing is exported\n");
+        return;
+    }
+    printf("\n  %-20s %-14s %-6s %10s %8s %8s  %s\n", "SINK", "TYPE", "FORMAT", "DELIVERED",
+           "PENDING", "DROPPED", "LAST ERROR");
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        struct json_object *k = json_object_array_get_idx(arr, i);
+        printf("  %-20s %-14s %-6s %10s %8s %8s  %s%s%s%s\n", get_s(k, "name", "?"),
+               get_s(k, "type", "?"), get_s(k, "format", "?"), get_s(k, "delivered", "0"),
+               get_s(k, "pending", "0"), get_s(k, "dropped", "0"), get_s(k, "last_error", "-"),
+               get_s(k, "last_error_at", NULL) ? " (" : "", get_s(k, "last_error_at", ""),
+               get_s(k, "last_error_at", NULL) ? ")" : "");
+        if (get_s(k, "next_attempt_at", NULL)) {
+            printf("  %-20s next attempt %s\n", "", get_s(k, "next_attempt_at", ""));
+        }
+    }
 }
 
 struct ctl_args {
     const char *socket, *format;
+    const char *html, *input, *history; /* report */
     bool wait;
     uint64_t timeout_usec;
 };
@@ -271,16 +307,93 @@ static int cmd_daemon(enum zt_control_cmd cmd, const struct ctl_args *a)
     return EXIT_SUCCESS;
 }
 
+/* The result and its history for the report: offline from files, else from the service. */
+static int report_sources(const struct ctl_args *a, struct json_object **doc, struct zt_history *h)
+{
+    _cleanup_json_ struct json_object *resp = NULL;
+    struct zt_control_request req = {.cmd = ZT_CONTROL_SHOW};
+    uint64_t timeout = a->timeout_usec ? a->timeout_usec : CALL_TIMEOUT_USEC;
+    struct json_object *v;
+    char err[1024];
+
+    if (a->input ? read_json(a->input, doc) < 0 : call(a->socket, &req, timeout, &resp) < 0) {
+        return -EIO;
+    }
+    if (!a->input) {
+        *doc = json_object_object_get_ex(resp, "result", &v) ? json_object_get(v) : NULL;
+        json_object_put(TAKE_PTR(resp));
+    }
+    if (a->history && zt_history_refresh(h, a->history, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ztmmctl: %s\n", err);
+        return -EIO;
+    }
+    if (a->history || a->input) {
+        return 0;
+    }
+    req.cmd = ZT_CONTROL_HISTORY;
+    if (call(a->socket, &req, timeout, &resp) < 0) {
+        return -EIO;
+    }
+    if (zt_history_from_json(zt_json_array(resp, "history"), h, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ztmmctl: ztmmd: %s\n", err);
+        return -EIO;
+    }
+    if (json_object_object_get_ex(resp, "skipped", &v) && json_object_get_int64(v) > 0) {
+        h->skipped += (size_t)json_object_get_int64(v); /* files the service could not read */
+    }
+    return 0;
+}
+
+/* Write text to path atomically (a half-written report never replaces a good one); "-": stdout. */
+static int write_report(const char *path, const char *text, size_t len)
+{
+    if (zt_streq(path, "-")) {
+        return fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 : -EIO;
+    }
+    const char *slash = strrchr(path, '/');
+    _cleanup_free_ char *dir = slash ? zt_xstrndup(path, (size_t)(slash - path + 1)) : NULL;
+    _cleanup_close_ int dfd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        return -errno;
+    }
+    return zt_state_write_atomic(dfd, slash ? slash + 1 : path, text, len);
+}
+
+static int cmd_report(const struct ctl_args *a)
+{
+    _cleanup_json_ struct json_object *doc = NULL;
+    _cleanup_free_ char *html = NULL;
+    struct zt_history h = {0};
+    size_t len = 0;
+    char err[1024];
+
+    if (!a->html) {
+        fprintf(stderr, "ztmmctl: report needs --html FILE\n");
+        return EXIT_USAGE;
+    }
+    int r = report_sources(a, &doc, &h);
+    if (r == 0 && (r = zt_report_html_doc(doc, &h, &html, &len, err, sizeof(err))) < 0) {
+        fprintf(stderr, "ztmmctl: %s: %s\n", a->input ? a->input : "latest result", err);
+    }
+    zt_history_clear(&h);
+    if (r < 0) {
+        return EXIT_FAILURE;
+    }
+    if ((r = write_report(a->html, html, len)) < 0) {
+        fprintf(stderr, "ztmmctl: cannot write %s: %s\n", a->html, strerror(-r));
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},
-        {"socket", required_argument, NULL, 's'},
-        {"wait", no_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"rules", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
+        {"socket", required_argument, NULL, 's'},  {"wait", no_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'}, {"html", required_argument, NULL, 'H'},
+        {"input", required_argument, NULL, 'i'},   {"history", required_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *rules = ZT_DATADIR "/ztmmd/rules/ztmm-v2.json";
     struct ctl_args a = {.socket = DEFAULT_SOCKET};
@@ -308,6 +421,15 @@ int main(int argc, char **argv)
             }
             a.timeout_usec = ms * 1000u;
             break;
+        case 'H':
+            a.html = optarg;
+            break;
+        case 'i':
+            a.input = optarg;
+            break;
+        case 'y':
+            a.history = optarg;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_SUCCESS;
@@ -331,6 +453,10 @@ int main(int argc, char **argv)
     if (zt_streq(cmd, "catalog") && one) {
         return cmd_catalog(rules, a.format ? a.format : "table");
     }
+    if ((a.html || a.input || a.history) && !zt_streq(cmd, "report")) {
+        fprintf(stderr, "ztmmctl: --html, --input and --history only apply to report\n");
+        return EXIT_USAGE;
+    }
     if (a.wait && !zt_streq(cmd, "scan")) {
         fprintf(stderr, "ztmmctl: --wait only applies to scan\n");
         return EXIT_USAGE;
@@ -340,9 +466,8 @@ int main(int argc, char **argv)
             return cmd_daemon((enum zt_control_cmd)i, &a);
         }
     }
-    if (zt_streq(cmd, "report")) {
-        fprintf(stderr, "ztmmctl: 'report' is not available in this version\n");
-        return EXIT_USAGE;
+    if (zt_streq(cmd, "report") && one) {
+        return cmd_report(&a);
     }
     usage(stderr);
     return EXIT_USAGE;

@@ -1,0 +1,459 @@
+/* model.c - a result document read into typed arrays, and the difference of two of them. */
+#include "model.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *str(struct json_object *o, const char *key)
+{
+    return zt_json_str(o, key);
+}
+
+static double num(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) ||
+        (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))) {
+        return 0;
+    }
+    double d = json_object_get_double(v);
+    return isfinite(d) ? d : 0;
+}
+
+static bool flag(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+           json_object_get_boolean(v);
+}
+
+static int stage_of(struct json_object *o, const char *key)
+{
+    const char *s = str(o, key);
+    return s ? zt_stage_from_string(s) : -EINVAL;
+}
+
+static int outcome_from_string(const char *s)
+{
+    for (int i = 0; s && i < _ZT_OUTCOME_MAX; i++) {
+        if (zt_streq(s, zt_outcome_to_string((enum zt_outcome)i))) {
+            return i;
+        }
+    }
+    return -EINVAL;
+}
+
+static size_t array_len(struct json_object *doc, const char *key, struct json_object **arr)
+{
+    *arr = zt_json_array(doc, key);
+    return *arr ? json_object_array_length(*arr) : 0;
+}
+
+/* Whether id is met for the first time in set (a json-c object: a hash table of the ids read so
+ * far), adding it. A document read back from disk may repeat an entry, and only the first counts
+ * (else a document differs from itself in drift; fuzz_state found it). */
+static bool first_time(struct json_object *set, const char *id)
+{
+    if (json_object_object_get_ex(set, id, NULL)) {
+        return false;
+    }
+    json_object_object_add(set, id, NULL);
+    return true;
+}
+
+static void read_functions(struct zt_model *m)
+{
+    _cleanup_json_ struct json_object *ids = json_object_new_object();
+    struct json_object *arr;
+    size_t n = array_len(m->doc, "functions", &arr);
+
+    m->functions = zt_xcalloc(n ? n : 1, sizeof(*m->functions));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(arr, i);
+        int st = stage_of(e, "stage");
+        if (!str(e, "id") || st < 0 || !first_time(ids, str(e, "id"))) {
+            continue;
+        }
+        m->functions[m->n_functions++] = (struct zt_model_function){
+            .id = str(e, "id"),
+            .pillar = str(e, "pillar"),
+            .name = str(e, "name"),
+            .stage = (enum zt_stage)st,
+            .at_least = zt_streq(str(e, "bound"), "at_least"),
+            .coverage = num(e, "coverage"),
+            .attested = flag(e, "attested"),
+        };
+        int at = stage_of(e, "attested_stage");
+        m->functions[m->n_functions - 1].attested_stage =
+            at < 0 ? ZT_STAGE_UNKNOWN : (enum zt_stage)at;
+    }
+}
+
+static size_t count(struct json_object *o, const char *key)
+{
+    double d = num(o, key);
+    return d > 0 && d < 1e9 ? (size_t)d : 0;
+}
+
+static struct zt_model_rollup rollup_of(struct json_object *o)
+{
+    struct json_object *att = NULL;
+    json_object_object_get_ex(o, "with_attested", &att);
+    int st = stage_of(att, "stage");
+    return (struct zt_model_rollup){
+        .functions_assessed = count(o, "functions_assessed"),
+        .functions = count(o, "functions"),
+        .attested_stage = st < 0 ? ZT_STAGE_UNKNOWN : (enum zt_stage)st,
+        .attested_functions = count(att, "attested_functions"),
+    };
+}
+
+static void read_pillars(struct zt_model *m)
+{
+    _cleanup_json_ struct json_object *ids = json_object_new_object();
+    struct json_object *arr;
+    size_t n = array_len(m->doc, "pillars", &arr);
+
+    m->pillars = zt_xcalloc(n ? n : 1, sizeof(*m->pillars));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(arr, i);
+        int st = stage_of(e, "stage");
+        if (!str(e, "id") || st < 0 || !first_time(ids, str(e, "id"))) {
+            continue;
+        }
+        m->pillars[m->n_pillars++] = (struct zt_model_pillar){
+            .id = str(e, "id"),
+            .name = str(e, "name"),
+            .stage = (enum zt_stage)st,
+            .coverage = num(e, "coverage"),
+            .rollup = rollup_of(e),
+        };
+    }
+}
+
+static void read_findings(struct zt_model *m)
+{
+    _cleanup_json_ struct json_object *ids = json_object_new_object();
+    struct json_object *arr;
+    size_t n = array_len(m->doc, "findings", &arr);
+
+    m->findings = zt_xcalloc(n ? n : 1, sizeof(*m->findings));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(arr, i);
+        int st = stage_of(e, "stage"), o = outcome_from_string(str(e, "status"));
+        if (!str(e, "rule") || o < 0 || !first_time(ids, str(e, "rule"))) {
+            continue;
+        }
+        struct zt_model_finding *f = &m->findings[m->n_findings++];
+        *f = (struct zt_model_finding){
+            .rule = str(e, "rule"),
+            .function = str(e, "function"),
+            .title = str(e, "title"),
+            .remediation = str(e, "remediation"),
+            .stage = st < 0 ? ZT_STAGE_UNKNOWN : (enum zt_stage)st,
+            .status = (enum zt_outcome)o,
+        };
+        struct json_object *keys = zt_json_array(e, "evidence");
+        size_t nk = keys ? json_object_array_length(keys) : 0;
+        const char **v = zt_xcalloc(nk + 1, sizeof(*v));
+        for (size_t k = 0; k < nk; k++) {
+            struct json_object *key = json_object_array_get_idx(keys, k);
+            if (json_object_is_type(key, json_type_string)) {
+                v[f->n_evidence++] = json_object_get_string(key);
+            }
+        }
+        f->evidence = v;
+        m->findings_by_status[o]++;
+    }
+}
+
+static void read_collectors(struct zt_model *m)
+{
+    struct json_object *arr;
+    size_t n = array_len(m->doc, "collectors", &arr);
+
+    m->collectors = zt_xcalloc(n ? n : 1, sizeof(*m->collectors));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(arr, i);
+        if (!str(e, "name") || !str(e, "status")) {
+            continue;
+        }
+        m->collectors[m->n_collectors++] = (struct zt_model_collector){
+            .name = str(e, "name"),
+            .type = str(e, "type"),
+            .status = str(e, "status"),
+            .error = str(e, "error"),
+            .duration_ms = (int64_t)num(e, "duration_ms"),
+            .requests = (int64_t)num(e, "requests"),
+            .evidence = (int64_t)num(e, "evidence"),
+        };
+    }
+}
+
+/* Order by key, then document position: the observations of one key are consecutive. */
+static int evidence_cmp(const void *a, const void *b)
+{
+    const struct zt_model_evidence *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static void read_evidence(struct zt_model *m)
+{
+    struct json_object *arr, *v;
+    size_t n = array_len(m->doc, "evidence", &arr);
+
+    m->evidence = zt_xcalloc(n ? n : 1, sizeof(*m->evidence));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(arr, i);
+        if (!str(e, "key") || !json_object_object_get_ex(e, "value", &v)) {
+            continue;
+        }
+        struct json_object *detail = NULL;
+        json_object_object_get_ex(e, "detail", &detail);
+        m->evidence[m->n_evidence++] = (struct zt_model_evidence){
+            .key = str(e, "key"),
+            .collector = str(e, "collector"),
+            .observed_at = str(e, "observed_at"),
+            .value = v,
+            .detail = detail,
+            .index = i,
+        };
+    }
+    qsort(m->evidence, m->n_evidence, sizeof(*m->evidence), evidence_cmp);
+}
+
+int zt_model_from_result(struct json_object *doc, struct zt_model **ret, char *err, size_t errlen)
+{
+    struct json_object *overall = NULL;
+
+    if (!json_object_is_type(doc, json_type_object)) {
+        snprintf(err, errlen, "a result document must be a JSON object");
+        return -EBADMSG;
+    }
+    _cleanup_(zt_model_freep) struct zt_model *m = zt_xcalloc(1, sizeof(*m));
+    m->doc = json_object_get(doc);
+    m->scan_id = str(doc, "scan_id");
+    m->host = str(doc, "host");
+    m->started_at = str(doc, "started_at");
+    m->finished_at = str(doc, "finished_at");
+    json_object_object_get_ex(doc, "overall", &overall);
+    int st = stage_of(overall, "stage");
+    if (!m->scan_id || !m->finished_at || zt_parse_rfc3339(m->finished_at, &m->finished_usec) < 0 ||
+        st < 0) {
+        snprintf(err, errlen, "the result document lacks %s",
+                 !m->scan_id ? "a scan_id"
+                 : st < 0    ? "an overall stage"
+                             : "an RFC 3339 finished_at time");
+        return -EBADMSG;
+    }
+    if (!m->started_at || zt_parse_rfc3339(m->started_at, &m->started_usec) < 0) {
+        m->started_usec = 0;
+    }
+    m->host = m->host ? m->host : "";
+    m->overall = (enum zt_stage)st;
+    m->overall_coverage = num(overall, "coverage");
+    m->overall_rollup = rollup_of(overall);
+    m->catalog = str(doc, "catalog");
+    struct json_object *model = NULL;
+    json_object_object_get_ex(doc, "model", &model);
+    m->model_name = str(model, "name");
+    m->model_version = str(model, "version");
+    read_functions(m);
+    read_pillars(m);
+    read_findings(m);
+    read_collectors(m);
+    read_evidence(m);
+    *ret = TAKE_PTR(m);
+    return 0;
+}
+
+void zt_model_free(struct zt_model *m)
+{
+    if (!m) {
+        return;
+    }
+    for (size_t i = 0; i < m->n_findings; i++) {
+        free((void *)m->findings[i].evidence);
+    }
+    free(m->functions);
+    free(m->pillars);
+    free(m->findings);
+    free(m->collectors);
+    free(m->evidence);
+    json_object_put(m->doc);
+    free(m);
+}
+
+void zt_model_freep(struct zt_model **m)
+{
+    zt_model_free(*m);
+}
+
+size_t zt_model_evidence_find(const struct zt_model *m, const char *key,
+                              const struct zt_model_evidence **first)
+{
+    size_t lo = 0, hi = m->n_evidence;
+
+    *first = NULL;
+    while (key && lo < hi) { /* the first entry whose key is not below key */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->evidence[mid].key, key) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    size_t n = 0;
+    while (key && lo + n < m->n_evidence && zt_streq(m->evidence[lo + n].key, key)) {
+        n++;
+    }
+    *first = n ? &m->evidence[lo] : NULL;
+    return n;
+}
+
+struct json_object *zt_model_evidence_value(const struct zt_model *m, const char *key)
+{
+    const struct zt_model_evidence *e;
+    return zt_model_evidence_find(m, key, &e) ? e->value : NULL;
+}
+
+const struct zt_model_function *zt_model_function(const struct zt_model *m, const char *id)
+{
+    for (size_t i = 0; id && i < m->n_functions; i++) {
+        if (zt_streq(m->functions[i].id, id)) {
+            return &m->functions[i];
+        }
+    }
+    return NULL;
+}
+
+const char *zt_change_scope_to_string(enum zt_change_scope s)
+{
+    static const char *const names[_ZT_CHANGE_SCOPE_MAX] = {
+        [ZT_CHANGE_FUNCTION] = "function",
+        [ZT_CHANGE_PILLAR] = "pillar",
+        [ZT_CHANGE_OVERALL] = "overall",
+        [ZT_CHANGE_FINDING] = "finding",
+    };
+    return s >= 0 && s < _ZT_CHANGE_SCOPE_MAX ? names[s] : NULL;
+}
+
+const char *zt_direction_to_string(enum zt_direction d)
+{
+    return d == ZT_DIRECTION_REGRESSED  ? "regressed"
+           : d == ZT_DIRECTION_IMPROVED ? "improved"
+                                        : "changed";
+}
+
+static enum zt_direction stage_direction(enum zt_stage from, enum zt_stage to)
+{
+    if (from == ZT_STAGE_UNKNOWN || to == ZT_STAGE_UNKNOWN) {
+        return ZT_DIRECTION_CHANGED;
+    }
+    return to < from ? ZT_DIRECTION_REGRESSED : ZT_DIRECTION_IMPROVED;
+}
+
+static enum zt_direction outcome_direction(enum zt_outcome from, enum zt_outcome to)
+{
+    if (from == ZT_OUTCOME_PASS) {
+        return ZT_DIRECTION_REGRESSED;
+    }
+    return to == ZT_OUTCOME_PASS ? ZT_DIRECTION_IMPROVED : ZT_DIRECTION_CHANGED;
+}
+
+struct diff {
+    struct zt_change *v;
+    size_t n, cap;
+};
+
+static void push(struct diff *d, struct zt_change c)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->v = zt_xrealloc(d->v, d->cap * sizeof(*d->v));
+    }
+    d->v[d->n++] = c;
+}
+
+/* 40 functions and six pillars: a linear lookup per entry is fine. */
+static void diff_stages(struct diff *d, enum zt_change_scope scope, const void *prev, size_t np,
+                        const void *cur, size_t nc, size_t stride)
+{
+    for (size_t i = 0; i < nc; i++) {
+        const char *const *cid = (const char *const *)((const char *)cur + i * stride);
+        for (size_t j = 0; j < np; j++) {
+            const char *const *pid = (const char *const *)((const char *)prev + j * stride);
+            if (!zt_streq(*cid, *pid)) {
+                continue;
+            }
+            enum zt_stage from, to;
+            if (scope == ZT_CHANGE_FUNCTION) {
+                from = ((const struct zt_model_function *)pid)->stage;
+                to = ((const struct zt_model_function *)cid)->stage;
+            } else {
+                from = ((const struct zt_model_pillar *)pid)->stage;
+                to = ((const struct zt_model_pillar *)cid)->stage;
+            }
+            if (from != to) {
+                push(d, (struct zt_change){.scope = scope,
+                                           .subject = *cid,
+                                           .function = scope == ZT_CHANGE_FUNCTION ? *cid : NULL,
+                                           .from = zt_stage_to_string(from),
+                                           .to = zt_stage_to_string(to),
+                                           .direction = stage_direction(from, to)});
+            }
+            break;
+        }
+    }
+}
+
+size_t zt_model_diff(const struct zt_model *prev, const struct zt_model *cur,
+                     struct zt_change **ret)
+{
+    struct diff d = {0};
+
+    *ret = NULL;
+    if (!prev || !cur) {
+        return 0;
+    }
+    diff_stages(&d, ZT_CHANGE_FUNCTION, prev->functions, prev->n_functions, cur->functions,
+                cur->n_functions, sizeof(*cur->functions));
+    diff_stages(&d, ZT_CHANGE_PILLAR, prev->pillars, prev->n_pillars, cur->pillars, cur->n_pillars,
+                sizeof(*cur->pillars));
+    if (prev->overall != cur->overall) {
+        push(&d, (struct zt_change){.scope = ZT_CHANGE_OVERALL,
+                                    .subject = "overall",
+                                    .from = zt_stage_to_string(prev->overall),
+                                    .to = zt_stage_to_string(cur->overall),
+                                    .direction = stage_direction(prev->overall, cur->overall)});
+    }
+    /* Findings are one per rule, so there may be many (a large catalog): look them up by rule
+     * in a hash table (a json-c object) rather than pairwise. */
+    _cleanup_json_ struct json_object *by_rule = json_object_new_object();
+    for (size_t j = 0; j < prev->n_findings; j++) {
+        json_object_object_add(by_rule, prev->findings[j].rule, json_object_new_int64((int64_t)j));
+    }
+    for (size_t i = 0; i < cur->n_findings; i++) {
+        const struct zt_model_finding *c = &cur->findings[i];
+        struct json_object *at = NULL;
+        if (!json_object_object_get_ex(by_rule, c->rule, &at)) {
+            continue;
+        }
+        const struct zt_model_finding *p = &prev->findings[json_object_get_int64(at)];
+        if (c->status != p->status) {
+            push(&d, (struct zt_change){.scope = ZT_CHANGE_FINDING,
+                                        .subject = c->rule,
+                                        .function = c->function,
+                                        .from = zt_outcome_to_string(p->status),
+                                        .to = zt_outcome_to_string(c->status),
+                                        .direction = outcome_direction(p->status, c->status)});
+        }
+    }
+    *ret = d.v;
+    return d.n;
+}

@@ -1,0 +1,126 @@
+/* model.h - one typed view of a result document (ztmmd.result/1) and of its difference to the
+ * previous one. Export events and the drift of the service are built from this, never by
+ * reaching into JSON by position or string key elsewhere. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+
+struct json_object;
+
+struct zt_model_function {
+    const char *id, *pillar, *name;
+    enum zt_stage stage;
+    bool at_least; /* bound "at_least": the next stage could not be judged */
+    double coverage;
+    bool attested;
+    enum zt_stage attested_stage; /* the [attest] claim when attested */
+};
+
+/* What a pillar's or the overall stage rolls up: functions assessed of all, and the stage when
+ * attested stages fill functions nothing observed ("with_attested"). */
+struct zt_model_rollup {
+    size_t functions_assessed, functions;
+    enum zt_stage attested_stage; /* with_attested.stage; unknown when absent */
+    size_t attested_functions;
+};
+
+struct zt_model_pillar {
+    const char *id, *name;
+    enum zt_stage stage;
+    double coverage;
+    struct zt_model_rollup rollup;
+};
+
+/* One observation; value and detail are borrowed from the document (detail may be NULL). */
+struct zt_model_evidence {
+    const char *key, *collector, *observed_at;
+    struct json_object *value, *detail;
+    size_t index; /* position in the document's evidence array */
+};
+
+struct zt_model_finding {
+    const char *rule, *function, *title, *remediation;
+    enum zt_stage stage; /* of the rule */
+    enum zt_outcome status;
+    const char *const *evidence; /* keys the rule read, n_evidence of them */
+    size_t n_evidence;
+};
+
+struct zt_model_collector {
+    const char *name, *type, *status, *error; /* error may be NULL */
+    int64_t duration_ms, requests, evidence;
+};
+
+/* All strings are borrowed from the document, which the model holds a reference to. */
+struct zt_model {
+    struct json_object *doc;
+    const char *scan_id, *host, *started_at, *finished_at;
+    const char *catalog, *model_name, *model_version; /* may be NULL */
+    uint64_t started_usec, finished_usec;             /* started_usec 0: missing or not RFC 3339 */
+    enum zt_stage overall;
+    double overall_coverage;
+    struct zt_model_rollup overall_rollup;
+    struct zt_model_function *functions;
+    size_t n_functions;
+    struct zt_model_pillar *pillars;
+    size_t n_pillars;
+    struct zt_model_finding *findings;
+    size_t n_findings;
+    struct zt_model_collector *collectors;
+    size_t n_collectors;
+    struct zt_model_evidence *evidence; /* sorted by key, document order among equal keys */
+    size_t n_evidence;
+    size_t findings_by_status[_ZT_OUTCOME_MAX];
+};
+
+/* Read doc (a result document, possibly read back from disk) into a model. Entries of the
+ * arrays that lack an id, repeat an earlier entry's id or have a value out of range are skipped; a
+ * document without a scan_id, finished_at time or overall stage is refused with -EBADMSG and a
+ * reason in err. */
+int zt_model_from_result(struct json_object *doc, struct zt_model **ret, char *err, size_t errlen);
+void zt_model_free(struct zt_model *m);
+void zt_model_freep(struct zt_model **m);
+
+/* The value (borrowed) of evidence key in the model's document, or NULL. */
+struct json_object *zt_model_evidence_value(const struct zt_model *m, const char *key);
+/* The observations of key (one per collector instance that made it): their count, and the first
+ * of them through *first (consecutive in m->evidence; NULL when there are none). */
+size_t zt_model_evidence_find(const struct zt_model *m, const char *key,
+                              const struct zt_model_evidence **first);
+/* The function of id in the model, or NULL. */
+const struct zt_model_function *zt_model_function(const struct zt_model *m, const char *id);
+
+enum zt_change_scope {
+    ZT_CHANGE_FUNCTION,
+    ZT_CHANGE_PILLAR,
+    ZT_CHANGE_OVERALL,
+    ZT_CHANGE_FINDING,
+    _ZT_CHANGE_SCOPE_MAX,
+};
+const char *zt_change_scope_to_string(enum zt_change_scope s);
+
+enum zt_direction {
+    ZT_DIRECTION_REGRESSED = -1,
+    ZT_DIRECTION_CHANGED = 0, /* to or from unknown, or between two non-passing outcomes */
+    ZT_DIRECTION_IMPROVED = 1,
+};
+const char *zt_direction_to_string(enum zt_direction d);
+
+/* One change between two scans: a stage (function, pillar, overall) or a finding's status. */
+struct zt_change {
+    enum zt_change_scope scope;
+    const char *subject;   /* function, pillar or rule id; "overall" */
+    const char *function;  /* function of a finding (or the function itself), else NULL */
+    const char *from, *to; /* stage or outcome names */
+    enum zt_direction direction;
+};
+
+/* The changes of cur against prev, in order: functions, pillars, overall, findings, each in
+ * document order. Entries new in cur have no history and are not changes. Returns the count
+ * (0 when prev is NULL: the first result is the baseline) and the array in *ret (free()). */
+size_t zt_model_diff(const struct zt_model *prev, const struct zt_model *cur,
+                     struct zt_change **ret);

@@ -1,0 +1,199 @@
+/* oauth_jwt.c - private_key_jwt client assertions (RFC 7523): an RS256 JWT signed with the
+ * application's key, carrying the certificate thumbprints Microsoft requires when a certificate
+ * is given, or only a key id (Okta service apps register a bare public key). */
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "secret.h"
+#include "util.h"
+
+#define ASSERTION_LIFETIME_SEC 600
+
+static void bio_freep(BIO **b)
+{
+    BIO_free(*b);
+}
+static void x509_freep(X509 **x)
+{
+    X509_free(*x);
+}
+static void pkey_freep(EVP_PKEY **k)
+{
+    EVP_PKEY_free(*k);
+}
+static void md_ctx_freep(EVP_MD_CTX **c)
+{
+    EVP_MD_CTX_free(*c);
+}
+
+/* base64url without padding (RFC 7515 section 2). Returns a new string. */
+static char *b64url(const unsigned char *data, size_t len)
+{
+    char *out = zt_xmalloc(4 * ((len + 2) / 3) + 1);
+    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+
+    while (n > 0 && out[n - 1] == '=') {
+        n--;
+    }
+    out[n] = '\0';
+    for (char *c = out; *c; c++) {
+        *c = *c == '+' ? '-' : *c == '/' ? '_' : *c;
+    }
+    return out;
+}
+
+static int load_cert(const char *path, X509 **ret, char *err, size_t errlen)
+{
+    _cleanup_free_ char *pem = NULL;
+    _cleanup_(bio_freep) BIO *bio = NULL;
+    size_t len = 0;
+
+    int r = zt_read_file(path, ZT_SECRET_MAX, &pem, &len);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot read certificate %s: %s", path, strerror(-r));
+        return r;
+    }
+    bio = BIO_new_mem_buf(pem, (int)len);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    if (!x) {
+        snprintf(err, errlen, "cannot parse certificate %s: no PEM certificate", path);
+        return -EBADMSG;
+    }
+    *ret = x;
+    return 0;
+}
+
+/* The signing key: PEM text given in memory (name only labels messages), else the file path. */
+static int load_key(const char *pem_text, const char *path, EVP_PKEY **ret, char *err,
+                    size_t errlen)
+{
+    _cleanup_(zt_secret_freep) char *pem = NULL;
+    _cleanup_(bio_freep) BIO *bio = NULL;
+
+    if (!pem_text) {
+        int r = zt_secret_read_file(path, ZT_SECRET_MAX, &pem, err, errlen);
+        if (r < 0) {
+            return r;
+        }
+        pem_text = pem;
+    }
+    bio = BIO_new_mem_buf(pem_text, -1);
+    EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    if (!k) {
+        snprintf(err, errlen, "cannot parse private key %s: no unencrypted PEM key", path);
+        return -EBADMSG;
+    }
+    if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
+        EVP_PKEY_free(k);
+        snprintf(err, errlen, "private key %s is not an RSA key (RS256 needs RSA)", path);
+        return -EINVAL;
+    }
+    *ret = k;
+    return 0;
+}
+
+/* The JOSE header: alg, typ, the key id if any, and the certificate's SHA-256 and SHA-1
+ * thumbprints if there is a certificate. */
+static char *jwt_header(X509 *cert, const char *key_id)
+{
+    _cleanup_json_ struct json_object *h = json_object_new_object();
+
+    json_object_object_add(h, "alg", json_object_new_string("RS256"));
+    json_object_object_add(h, "typ", json_object_new_string("JWT"));
+    if (key_id) {
+        json_object_object_add(h, "kid", json_object_new_string(key_id));
+    }
+    if (cert) {
+        unsigned char s256[EVP_MAX_MD_SIZE], s1[EVP_MAX_MD_SIZE];
+        unsigned int n256 = 0, n1 = 0;
+        X509_digest(cert, EVP_sha256(), s256, &n256);
+        X509_digest(cert, EVP_sha1(), s1, &n1);
+        _cleanup_free_ char *t256 = b64url(s256, n256);
+        _cleanup_free_ char *t1 = b64url(s1, n1);
+        json_object_object_add(h, "x5t#S256", json_object_new_string(t256));
+        json_object_object_add(h, "x5t", json_object_new_string(t1));
+    }
+    const char *s =
+        json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return b64url((const unsigned char *)s, strlen(s));
+}
+
+static char *jwt_claims(const struct zt_oauth_config *cfg)
+{
+    _cleanup_json_ struct json_object *c = json_object_new_object();
+    char jti[ZT_UUID_STRING_MAX];
+    int64_t now = (int64_t)time(NULL);
+
+    zt_uuid4(jti);
+    json_object_object_add(c, "aud", json_object_new_string(cfg->token_url));
+    json_object_object_add(c, "iss", json_object_new_string(cfg->client_id));
+    json_object_object_add(c, "sub", json_object_new_string(cfg->client_id));
+    json_object_object_add(c, "jti", json_object_new_string(jti));
+    json_object_object_add(c, "nbf", json_object_new_int64(now));
+    json_object_object_add(c, "iat", json_object_new_int64(now));
+    json_object_object_add(c, "exp", json_object_new_int64(now + ASSERTION_LIFETIME_SEC));
+    const char *s =
+        json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return b64url((const unsigned char *)s, strlen(s));
+}
+
+static int sign_rs256(EVP_PKEY *key, const char *input, char **ret)
+{
+    _cleanup_(md_ctx_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+    size_t len = 0;
+
+    if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+        EVP_DigestSign(md, NULL, &len, (const unsigned char *)input, strlen(input)) != 1) {
+        return -EINVAL;
+    }
+    _cleanup_free_ unsigned char *sig = zt_xmalloc(len);
+    if (EVP_DigestSign(md, sig, &len, (const unsigned char *)input, strlen(input)) != 1) {
+        return -EINVAL;
+    }
+    *ret = b64url(sig, len);
+    return 0;
+}
+
+int zt_oauth_client_assertion(const struct zt_oauth_config *cfg, char **ret, char *err,
+                              size_t errlen)
+{
+    _cleanup_(x509_freep) X509 *cert = NULL;
+    _cleanup_(pkey_freep) EVP_PKEY *key = NULL;
+    _cleanup_free_ char *sig = NULL;
+
+    const char *key_name = cfg->key_file ? cfg->key_file : cfg->cert_file;
+
+    if (!(cfg->cert_file || cfg->key_file || cfg->key_pem) || !cfg->client_id || !cfg->token_url) {
+        snprintf(err, errlen,
+                 "a client assertion needs a certificate or private key, client_id and token_url");
+        return -EINVAL;
+    }
+    if (cfg->key_pem && !key_name) {
+        key_name = "(the private key credential)";
+    }
+    int r = cfg->cert_file ? load_cert(cfg->cert_file, &cert, err, errlen) : 0;
+    if (r < 0) {
+        return r;
+    }
+    r = load_key(cfg->key_pem, key_name, &key, err, errlen);
+    if (r < 0) {
+        return r;
+    }
+    _cleanup_free_ char *header = jwt_header(cert, cfg->key_id);
+    _cleanup_free_ char *claims = jwt_claims(cfg);
+    _cleanup_free_ char *input = zt_xasprintf("%s.%s", header, claims);
+    r = sign_rs256(key, input, &sig);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot sign the client assertion with %s", key_name);
+        return r;
+    }
+    *ret = zt_xasprintf("%s.%s", input, sig);
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* estimate.h - from rule outcomes to a ZTMM stage per function, pillar and overall
+ * (docs/rules.md). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog.h"
+
+/* Per-stage tallies of one function's rule outcomes. */
+struct zt_tally {
+    size_t n[_ZT_OUTCOME_MAX];
+};
+
+struct zt_function_estimate {
+    enum zt_stage stage; /* observed; ZT_STAGE_UNKNOWN when nothing is known */
+    bool at_least;       /* the next stage could not be judged */
+    double coverage;     /* rules with a known outcome / rules */
+    size_t rules, known;
+    struct zt_tally by_stage[_ZT_STAGE_MAX]; /* indexed by the rules' stage */
+    struct zt_tally total;
+    bool attested;                /* an [attest] claim exists ... */
+    enum zt_stage attested_stage; /* ... saying this (never mixed into stage) */
+};
+
+/* A roll-up: the weakest assessed member decides; coverage = assessed / members. */
+struct zt_rollup {
+    enum zt_stage stage;
+    double coverage;
+    size_t assessed, total;
+};
+
+struct zt_pillar_estimate {
+    struct zt_rollup observed;
+    struct zt_rollup with_attested; /* attested stages fill functions nothing observed */
+    size_t attested_functions;      /* how many functions of the pillar that filled */
+};
+
+struct zt_estimate {
+    struct zt_function_estimate *functions; /* catalog->n_functions */
+    struct zt_pillar_estimate *pillars;     /* catalog->n_pillars */
+    struct zt_pillar_estimate overall;      /* over pillars' stages, coverage over functions */
+};
+
+/* One attested claim as the estimator needs it. */
+struct zt_attestation {
+    const char *function;
+    enum zt_stage stage;
+};
+
+/* Estimate from outcomes (one per catalog rule, in catalog order) and attestations (function ids
+ * must exist in the catalog; unknown ones are ignored). Fills *ret, which the caller releases with
+ * zt_estimate_done(). */
+void zt_estimate(const struct zt_catalog *cat, const enum zt_outcome *outcomes,
+                 const struct zt_attestation *attest, size_t n_attest, struct zt_estimate *ret);
+void zt_estimate_done(struct zt_estimate *est);
+
+/* The stage and bound of one function from its tallies (exposed for unit tests). */
+void zt_estimate_function(struct zt_function_estimate *fe);
