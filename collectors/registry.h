@@ -10,3 +10,8 @@ extern const struct zt_collector zt_collector_host;
 extern const struct zt_collector zt_collector_intune;
 extern const struct zt_collector zt_collector_defender;
 extern const struct zt_collector zt_collector_entra;
+extern const struct zt_collector zt_collector_kubernetes;
+extern const struct zt_collector zt_collector_okta;
+extern const struct zt_collector zt_collector_azure;
+extern const struct zt_collector zt_collector_aws;
+extern const struct zt_collector zt_collector_crowdstrike;

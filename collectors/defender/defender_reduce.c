@@ -125,18 +125,6 @@ void zt_defender_machines_page(struct zt_defender_machines *acc, long status,
     }
 }
 
-/* {"Name": n, ...} of the non-zero counters. */
-static struct json_object *counts_of(const char *const *names, const uint64_t *counts, size_t n)
-{
-    struct json_object *o = json_object_new_object();
-    for (size_t i = 0; i < n; i++) {
-        if (counts[i]) {
-            json_object_object_add(o, names[i], json_object_new_int64((int64_t)counts[i]));
-        }
-    }
-    return o;
-}
-
 static int emit_share(struct zt_ctx *ctx, const char *key, uint64_t part, uint64_t whole)
 {
     return whole ? zt_emit_double(ctx, key, zt_ms_share(part, whole)) : 0;
@@ -152,9 +140,10 @@ static struct json_object *count_detail(const struct zt_defender_machines *m)
     }
 
     json_object_object_add(d, "by_platform",
-                           counts_of(platforms, m->platform, _ZT_MS_PLATFORM_MAX));
-    json_object_object_add(d, "by_onboarding_status",
-                           counts_of(onboarding_names, m->onboarding, _ZT_DEFENDER_ONBOARDING_MAX));
+                           zt_json_counts(platforms, m->platform, _ZT_MS_PLATFORM_MAX));
+    json_object_object_add(
+        d, "by_onboarding_status",
+        zt_json_counts(onboarding_names, m->onboarding, _ZT_DEFENDER_ONBOARDING_MAX));
     json_object_object_add(d, "skipped_elements", json_object_new_int64((int64_t)m->skipped));
     if (m->empty_404 && m->total == 0) {
         json_object_object_add(d, "empty_reason", json_object_new_string(m->empty_reason));
@@ -177,18 +166,18 @@ int zt_defender_emit(struct zt_ctx *ctx, const struct zt_defender_machines *m)
     r |= zt_ms_emit_count(ctx, "defender.machines.can_be_onboarded_count",
                           m->onboarding[ZT_DEFENDER_CAN_BE_ONBOARDED], NULL);
     r |= zt_ms_emit_count(ctx, "defender.machines.healthy_count", healthy,
-                          counts_of(health_names, m->health, _ZT_DEFENDER_HEALTH_MAX));
+                          zt_json_counts(health_names, m->health, _ZT_DEFENDER_HEALTH_MAX));
     r |= emit_share(ctx, "defender.machines.healthy_share", healthy, onboarded);
     r |= zt_ms_emit_count(ctx, "defender.machines.recently_seen_count", m->recently_seen, seen);
     r |= emit_share(ctx, "defender.machines.recently_seen_share", m->recently_seen, onboarded);
     r |= zt_ms_emit_count(ctx, "defender.machines.stale_count", onboarded - m->recently_seen, NULL);
     r |= zt_ms_emit_count(ctx, "defender.machines.high_risk_count", m->risk[ZT_DEFENDER_LEVEL_HIGH],
-                          counts_of(level_names, m->risk, _ZT_DEFENDER_LEVEL_MAX));
+                          zt_json_counts(level_names, m->risk, _ZT_DEFENDER_LEVEL_MAX));
     r |= emit_share(ctx, "defender.machines.high_risk_share", m->risk[ZT_DEFENDER_LEVEL_HIGH],
                     onboarded);
     r |= zt_ms_emit_count(ctx, "defender.machines.high_exposure_count",
                           m->exposure[ZT_DEFENDER_LEVEL_HIGH],
-                          counts_of(level_names, m->exposure, _ZT_DEFENDER_LEVEL_MAX));
+                          zt_json_counts(level_names, m->exposure, _ZT_DEFENDER_LEVEL_MAX));
     r |= emit_share(ctx, "defender.machines.high_exposure_share",
                     m->exposure[ZT_DEFENDER_LEVEL_HIGH], onboarded);
     return r < 0 ? -EINVAL : 0;

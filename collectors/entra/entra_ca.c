@@ -5,7 +5,7 @@
 #include "entra_ca.h"
 #include "util.h"
 
-/* The privileged directory roles a "privileged roles" policy must include (design.md §4):
+/* The privileged directory roles a "privileged roles" policy must include:
  * Global, Privileged Role, User, SharePoint, Exchange, Hybrid Identity, Application and Cloud
  * Application Administrator (role template ids, stable across tenants). */
 static const char *const ca_privileged_roles[] = {

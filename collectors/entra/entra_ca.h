@@ -5,7 +5,7 @@
 #include "entra.h"
 
 /* Conditions that narrow a policy below "every sign-in of the scoped users to the scoped apps".
- * Each key tolerates only the ones it is about (design.md §4). */
+ * Each key tolerates only the ones it is about (docs/evidence.md). */
 enum {
     CA_N_USER_RISK = 1u << 0,    /* conditions.userRiskLevels */
     CA_N_SIGNIN_RISK = 1u << 1,  /* conditions.signInRiskLevels */

@@ -1,5 +1,6 @@
-/* entra_ca_keys.c - the entra.ca.* facts: which enabled policy, on its own, enforces a control for
- * all users and all apps with no narrowing condition (design.md §4), and why near misses miss. */
+/* entra_ca_keys.c - the entra.ca.* facts (docs/evidence.md): which enabled policy, on its own,
+ * enforces a control for all users and all apps with no narrowing condition, and why near misses
+ * miss. */
 #include <stdarg.h>
 #include <strings.h>
 

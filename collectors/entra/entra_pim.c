@@ -7,7 +7,7 @@
 #include "entra.h"
 #include "util.h"
 
-/* Privileged directory roles (template ids): the eight of design.md §4 plus Privileged
+/* Privileged directory roles (template ids): the eight of entra_ca.c plus Privileged
  * Authentication, Security, Conditional Access, Authentication and Helpdesk Administrator. */
 static const char *const privileged_roles[] = {
     ENTRA_ROLE_GLOBAL_ADMIN,                /* Global Administrator */

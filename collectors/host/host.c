@@ -24,16 +24,15 @@ static const probe_fn probes[] = {
     zt_host_probe_logging,
 };
 
-static void host_clear(struct zt_host *h)
-{
-    zt_host_procs_clear(&h->procs);
-}
-
 static int host_collect(void *state, struct zt_ctx *ctx)
 {
     struct host_state *s = state;
-    _cleanup_(host_clear) struct zt_host h = {.root = s->root, .ctx = ctx};
+    _cleanup_(zt_host_done) struct zt_host h = {.root_fd = -1};
+    int r = zt_host_init(&h, s->root, ctx);
 
+    if (r < 0) {
+        return r;
+    }
     /* One /proc scan serves every probe that asks whether something runs. */
     (void)zt_host_procs_scan(&h);
     for (size_t i = 0; i < ZT_ELEMENTSOF(probes); i++) {

@@ -33,21 +33,34 @@ struct zt_host_procs {
  * no "running" fact is emitted). */
 struct zt_host {
     const char *root;
+    int root_fd; /* O_PATH descriptor of root: every path resolves inside it (rootfs.h) */
     struct zt_ctx *ctx;
     struct zt_host_procs procs;
     bool procs_known;
 };
 
-/* ---- host_fs.c: reading under root. Paths are host paths ("/etc/ssh/sshd_config"). ---- */
+/* ---- host_fs.c: reading under root. Paths are host paths ("/etc/ssh/sshd_config"). ----
+ * Every file goes through zt_rootfs_read(): links resolve inside root (an absolute target or ".."
+ * cannot leave it, a loop is -ELOOP), a FIFO, socket or device node is refused without being
+ * opened, a file larger than its cap is refused (a truncated configuration could hide the line
+ * that matters), and nothing waits. Each refusal is a problem naming the path. */
+
+/* Set up h for root (opened once, so the tree cannot be swapped mid-collection). Returns 0, or a
+ * negative errno recorded as a problem. zt_host_done() releases what h holds. */
+int zt_host_init(struct zt_host *h, const char *root, struct zt_ctx *ctx);
+void zt_host_done(struct zt_host *h);
 
 /* Read root+path (at most max bytes). Returns 1 and hands the text out through *ret, 0 when the
  * file does not exist (ENOENT, ENOTDIR: a fact), or a negative errno after recording
- * "cannot read PATH: ..." with zt_ctx_error() (EACCES, EISDIR, EIO, EFBIG: a problem). */
+ * "cannot read PATH: ..." with zt_ctx_error() (EACCES, EISDIR, EIO, ELOOP; EFBIG past max;
+ * EBADFD for a FIFO, socket or device; ENOENT for a dangling symbolic link: a problem). */
 int zt_host_read(struct zt_host *h, const char *path, size_t max, char **ret);
 /* The same, also handing out the length (binary files such as efivars). */
 int zt_host_read_len(struct zt_host *h, const char *path, size_t max, char **ret, size_t *len);
 /* Whether root+path exists (any file type). Returns 1, 0, or a negative errno (recorded). */
 int zt_host_exists(struct zt_host *h, const char *path);
+/* The target of symbolic link root+path into buf (see zt_rootfs_readlink()); not recorded. */
+int zt_host_readlink(struct zt_host *h, const char *path, char *buf, size_t len);
 /* Names in directory root+dir, sorted, without "." and "..", at most ZT_HOST_DIR_MAX;
  * subdirectories (and links to them) only if dirs is true. Returns 1 (names appended to *ret),
  * 0 if the directory does not exist, or a negative errno (recorded). */

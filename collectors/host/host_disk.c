@@ -4,6 +4,7 @@
 #include "host.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -84,9 +85,8 @@ static int block_dir(struct zt_host *h, const char *name, char **ret)
 /* The kernel name of a sysfs block directory ("vda" for /sys/dev/block/254:0), for humans. */
 static char *device_name(struct zt_host *h, const char *devdir)
 {
-    _cleanup_free_ char *full = zt_path_join(h->root, devdir);
-    _cleanup_free_ char *real = realpath(full, NULL);
-    const char *p = real ? real : devdir;
+    char target[PATH_MAX];
+    const char *p = zt_host_readlink(h, devdir, target, sizeof(target)) > 0 ? target : devdir;
     return zt_xstrdup(strrchr(p, '/') ? strrchr(p, '/') + 1 : p);
 }
 

@@ -14,6 +14,61 @@ static bool missing(int r)
     return r == -ENOENT || r == -ENOTDIR;
 }
 
+int zt_host_init(struct zt_host *h, const char *root, struct zt_ctx *ctx)
+{
+    *h = (struct zt_host){.root = root, .ctx = ctx, .root_fd = -1};
+    int fd = zt_rootfs_open(root);
+    if (fd < 0) {
+        return zt_ctx_error(ctx, fd, "cannot open the root %s: %s", root, strerror(-fd));
+    }
+    h->root_fd = fd;
+    return 0;
+}
+
+void zt_host_done(struct zt_host *h)
+{
+    zt_host_procs_clear(&h->procs);
+    zt_closep(&h->root_fd);
+    h->root_fd = -1;
+}
+
+/* The problem of a file that could not be read, in words a reader of the result understands. */
+static int read_problem(struct zt_host *h, const char *path, size_t max, int r)
+{
+    struct stat st;
+
+    switch (r) {
+    case -EBADFD:
+        return zt_ctx_error(h->ctx, -EBADFD, "cannot read %s: it is a %s, not a regular file", path,
+                            zt_rootfs_stat(h->root_fd, path, true, &st) == 0
+                                ? zt_rootfs_type_name(st.st_mode)
+                                : "special file");
+    case -EFBIG:
+        return zt_ctx_error(h->ctx, r, "cannot read %s: larger than %zu bytes, the limit per file",
+                            path, max);
+    case -EAGAIN:
+        return zt_ctx_error(h->ctx, r, "cannot read %s: reading it would block", path);
+    default:
+        return zt_ctx_error(h->ctx, r, "cannot read %s: %s", path, strerror(-r));
+    }
+}
+
+/* A missing file is a fact, unless the path is a symbolic link to nothing (or to a path outside
+ * the tree, which resolves inside it): a broken configuration, not an absent one. */
+static int missing_or_dangling(struct zt_host *h, const char *path)
+{
+    char target[256];
+    int n = zt_rootfs_readlink(h->root_fd, path, target, sizeof(target));
+
+    if (n < 0) {
+        return 0;
+    }
+    bool real_root = h->root[strspn(h->root, "/")] == '\0';
+    return zt_ctx_error(h->ctx, -ENOENT, "cannot read %s: dangling symbolic link to %s%s%s%s", path,
+                        target, real_root ? "" : " (links resolve inside ",
+                        real_root ? "" : h->root, real_root ? "" : ")");
+}
+
 int zt_host_read(struct zt_host *h, const char *path, size_t max, char **ret)
 {
     return zt_host_read_len(h, path, max, ret, NULL);
@@ -21,29 +76,33 @@ int zt_host_read(struct zt_host *h, const char *path, size_t max, char **ret)
 
 int zt_host_read_len(struct zt_host *h, const char *path, size_t max, char **ret, size_t *len)
 {
-    int r = zt_read_file_at(h->root, path, max, ret, len);
+    int r = zt_rootfs_read(h->root_fd, path, max, 0, ret, len);
+    if (r >= 0) {
+        return 1;
+    }
+    if (missing(r)) {
+        return missing_or_dangling(h, path);
+    }
+    return read_problem(h, path, max, r);
+}
+
+int zt_host_exists(struct zt_host *h, const char *path)
+{
+    struct stat st;
+    int r = zt_rootfs_stat(h->root_fd, path, false, &st);
+
     if (r >= 0) {
         return 1;
     }
     if (missing(r)) {
         return 0;
     }
-    return zt_ctx_error(h->ctx, r, "cannot read %s: %s", path, strerror(-r));
+    return zt_ctx_error(h->ctx, r, "cannot access %s: %s", path, strerror(-r));
 }
 
-int zt_host_exists(struct zt_host *h, const char *path)
+int zt_host_readlink(struct zt_host *h, const char *path, char *buf, size_t len)
 {
-    _cleanup_free_ char *full = zt_path_join(h->root, path);
-    struct stat st;
-
-    if (lstat(full, &st) >= 0) {
-        return 1;
-    }
-    int r = -errno;
-    if (missing(r)) {
-        return 0;
-    }
-    return zt_ctx_error(h->ctx, r, "cannot access %s: %s", path, strerror(-r));
+    return zt_rootfs_readlink(h->root_fd, path, buf, len);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -58,7 +117,7 @@ void zt_host_strv_sort(struct zt_strv *sv)
     }
 }
 
-static bool is_subdir(const char *dirpath, const struct dirent *de)
+static bool is_subdir(struct zt_host *h, const char *dir, const struct dirent *de)
 {
     if (de->d_type == DT_DIR) {
         return true;
@@ -66,9 +125,9 @@ static bool is_subdir(const char *dirpath, const struct dirent *de)
     if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK) {
         return false;
     }
-    _cleanup_free_ char *p = zt_xasprintf("%s/%s", dirpath, de->d_name);
+    _cleanup_free_ char *p = zt_xasprintf("%s/%s", dir, de->d_name);
     struct stat st;
-    return stat(p, &st) >= 0 && S_ISDIR(st.st_mode);
+    return zt_rootfs_stat(h->root_fd, p, true, &st) >= 0 && S_ISDIR(st.st_mode);
 }
 
 static void closedirp(DIR **d)
@@ -78,23 +137,34 @@ static void closedirp(DIR **d)
     }
 }
 
+/* A directory that cannot be listed: missing (a fact) when nothing is there, else a problem. */
+static int list_problem(struct zt_host *h, const char *dir, int r)
+{
+    struct stat st;
+
+    if (r == -ENOTDIR && zt_rootfs_stat(h->root_fd, dir, true, &st) == 0) {
+        return zt_ctx_error(h->ctx, r, "cannot list %s: it is a %s, not a directory", dir,
+                            zt_rootfs_type_name(st.st_mode));
+    }
+    if (missing(r)) {
+        return 0;
+    }
+    return zt_ctx_error(h->ctx, r, "cannot list %s: %s", dir, strerror(-r));
+}
+
 int zt_host_list_dir(struct zt_host *h, const char *dir, bool dirs, struct zt_strv *ret)
 {
-    _cleanup_free_ char *full = zt_path_join(h->root, dir);
-    _cleanup_(closedirp) DIR *d = opendir(full);
+    _cleanup_(closedirp) DIR *d = NULL;
     struct zt_strv names = {0};
     struct dirent *de;
+    int r = zt_rootfs_opendir(h->root_fd, dir, &d);
 
-    if (!d) {
-        int r = -errno;
-        if (missing(r)) {
-            return 0;
-        }
-        return zt_ctx_error(h->ctx, r, "cannot list %s: %s", dir, strerror(-r));
+    if (r < 0) {
+        return list_problem(h, dir, r);
     }
     while ((de = readdir(d)) && names.n < ZT_HOST_DIR_MAX) {
         if (zt_streq(de->d_name, ".") || zt_streq(de->d_name, "..") ||
-            (!dirs && is_subdir(full, de))) {
+            (!dirs && is_subdir(h, dir, de))) {
             continue;
         }
         zt_strv_push(&names, de->d_name);
@@ -111,8 +181,10 @@ int zt_host_list_dir(struct zt_host *h, const char *dir, bool dirs, struct zt_st
     return 1;
 }
 
-/* glob(3) error callback: a directory that does not exist is no error; others abort. The
- * errno is kept in a thread-local because glob offers no user pointer. */
+/* glob(3) walks the tree through these (GLOB_ALTDIRFUNC), so that a pattern resolves inside the
+ * root as a file does. glob offers no user pointer: the root and the error of the walk are kept
+ * in thread-locals (each collector runs on a thread of its own). */
+static _Thread_local int glob_root_fd = -1;
 static _Thread_local int glob_errno;
 
 static int glob_err(const char *path, int err)
@@ -124,18 +196,45 @@ static int glob_err(const char *path, int err)
     return 1;
 }
 
-/* Escape glob metacharacters of the root part so only the pattern part is a pattern. */
-static char *glob_escape(const char *s)
+static void *glob_opendir(const char *path)
 {
-    char *out = zt_xmalloc(strlen(s) * 2 + 1), *o = out;
-    for (; *s; s++) {
-        if (strchr("*?[]\\", *s)) {
-            *o++ = '\\';
-        }
-        *o++ = *s;
+    DIR *d = NULL;
+    int r = zt_rootfs_opendir(glob_root_fd, path, &d);
+    if (r < 0) {
+        errno = -r;
+        return NULL;
     }
-    *o = '\0';
-    return out;
+    return d;
+}
+
+static struct dirent *glob_readdir(void *d)
+{
+    return readdir(d);
+}
+
+static void glob_closedir(void *d)
+{
+    closedir(d);
+}
+
+static int glob_stat_in_root(const char *path, struct stat *st, bool follow)
+{
+    int r = zt_rootfs_stat(glob_root_fd, path, follow, st);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+
+static int glob_lstat(const char *path, struct stat *st)
+{
+    return glob_stat_in_root(path, st, false);
+}
+
+static int glob_stat(const char *path, struct stat *st)
+{
+    return glob_stat_in_root(path, st, true);
 }
 
 static void globfreep(glob_t *g)
@@ -145,16 +244,21 @@ static void globfreep(glob_t *g)
 
 int zt_host_glob(struct zt_host *h, const char *pattern, struct zt_strv *ret)
 {
-    _cleanup_free_ char *eroot = glob_escape(h->root);
-    _cleanup_free_ char *full = zt_path_join(eroot, pattern);
-    _cleanup_(globfreep) glob_t g = {0};
-    size_t rootlen = strlen(h->root);
+    _cleanup_(globfreep) glob_t g = {
+        .gl_closedir = glob_closedir,
+        .gl_readdir = glob_readdir,
+        .gl_opendir = glob_opendir,
+        .gl_lstat = glob_lstat,
+        .gl_stat = glob_stat,
+    };
 
-    while (rootlen > 0 && h->root[rootlen - 1] == '/') {
-        rootlen--;
+    if (pattern[0] != '/') {
+        return zt_ctx_error(h->ctx, -EINVAL, "cannot expand %s: not an absolute path", pattern);
     }
+    glob_root_fd = h->root_fd;
     glob_errno = 0;
-    int r = glob(full, 0, glob_err, &g);
+    int r = glob(pattern, GLOB_ALTDIRFUNC, glob_err, &g);
+    glob_root_fd = -1;
     if (r == GLOB_NOMATCH) {
         return 0;
     }
@@ -166,7 +270,7 @@ int zt_host_glob(struct zt_host *h, const char *pattern, struct zt_strv *ret)
         return zt_ctx_error(h->ctx, -ENOMEM, "cannot expand %s", pattern);
     }
     for (size_t i = 0; i < g.gl_pathc && i < ZT_HOST_DIR_MAX; i++) {
-        zt_strv_push(ret, g.gl_pathv[i] + rootlen);
+        zt_strv_push(ret, g.gl_pathv[i]);
     }
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "host.h"
 
 #include <ctype.h>
+#include <ini.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <strings.h>
@@ -132,20 +133,35 @@ bool zt_host_syslogng_forwards(const char *text)
     return false;
 }
 
+/* journal-upload.conf is a systemd unit-style INI file: libinih reads it. An empty assignment
+ * resets the value, and the last assignment wins. systemd ignores leading whitespace, where
+ * libinih would read an indented line as a continuation of the key before it: the lines are
+ * unindented first. */
+static int upload_key(void *user, const char *section, const char *name, const char *value)
+{
+    bool *url = user;
+
+    if (zt_streq(section, "Upload") && zt_streq(name, "URL")) {
+        *url = *value != '\0';
+    }
+    return 1;
+}
+
 bool zt_host_journal_upload_url(const char *text)
 {
-    _cleanup_free_ char *copy = zt_xstrdup(text);
-    char *cursor = copy, *line;
-    bool upload = false, url = false;
+    _cleanup_free_ char *flat = zt_xmalloc(strlen(text) + 1);
+    bool url = false, line_start = true;
+    size_t n = 0;
 
-    while ((line = zt_host_next_line(&cursor))) {
-        line = zt_strstrip(line);
-        if (*line == '[') {
-            upload = zt_streq(line, "[Upload]");
-        } else if (upload && zt_startswith(line, "URL=")) {
-            url = *zt_strstrip(line + 4) != '\0'; /* an empty assignment resets */
+    for (const char *p = text; *p; p++) {
+        if (line_start && (*p == ' ' || *p == '\t')) {
+            continue;
         }
+        flat[n++] = *p;
+        line_start = *p == '\n';
     }
+    flat[n] = '\0';
+    (void)ini_parse_string(flat, upload_key, &url); /* a malformed line is skipped, not fatal */
     return url;
 }
 

@@ -11,18 +11,18 @@
 
 #define PROC_HEAD_MAX 4096
 
-/* The first bytes of a file (a process's cmdline can be huge; argv[0] is all we need). */
-static ssize_t read_head(const char *path, char *buf, size_t len)
+/* The first bytes of root/path (a process's cmdline can be huge; argv[0] is all we need), read
+ * like every host file: inside root, regular files only, never blocking. */
+static ssize_t read_head(struct zt_host *h, const char *path, char *buf, size_t len)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        return -errno;
+    _cleanup_free_ char *text = NULL;
+    size_t n = 0;
+    int r = zt_rootfs_read(h->root_fd, path, len, ZT_ROOTFS_HEAD, &text, &n);
+    if (r < 0) {
+        return r;
     }
-    ssize_t n;
-    do {
-        n = read(fd, buf, len);
-    } while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : n;
+    memcpy(buf, text, n);
+    return (ssize_t)n;
 }
 
 static const char *base_name(const char *s)
@@ -87,25 +87,25 @@ static bool all_digits(const char *s)
 }
 
 /* Read one /proc/PID; a process that vanished (or whose comm cannot be read) is skipped. */
-static void scan_one(struct zt_host_procs *p, const char *procdir, const char *pid)
+static void scan_one(struct zt_host *h, const char *pid)
 {
     char comm[64], cmdline[PROC_HEAD_MAX], exe[PATH_MAX];
-    _cleanup_free_ char *pcomm = zt_xasprintf("%s/%s/comm", procdir, pid);
-    _cleanup_free_ char *pcmd = zt_xasprintf("%s/%s/cmdline", procdir, pid);
-    _cleanup_free_ char *pexe = zt_xasprintf("%s/%s/exe", procdir, pid);
+    _cleanup_free_ char *pcomm = zt_xasprintf("/proc/%s/comm", pid);
+    _cleanup_free_ char *pcmd = zt_xasprintf("/proc/%s/cmdline", pid);
+    _cleanup_free_ char *pexe = zt_xasprintf("/proc/%s/exe", pid);
 
-    ssize_t n = read_head(pcomm, comm, sizeof(comm) - 1);
+    ssize_t n = read_head(h, pcomm, comm, sizeof(comm) - 1);
     if (n < 0) {
         return;
     }
     comm[n] = '\0';
-    ssize_t c = read_head(pcmd, cmdline, sizeof(cmdline) - 1);
+    ssize_t c = read_head(h, pcmd, cmdline, sizeof(cmdline) - 1);
     c = c < 0 ? 0 : c;
     cmdline[c] = '\0';
-    ssize_t e = readlink(pexe, exe, sizeof(exe) - 1);
-    e = e < 0 ? 0 : e;
-    exe[e] = '\0';
-    zt_host_procs_add(p, atoi(pid), comm, exe, cmdline, (size_t)c);
+    if (zt_host_readlink(h, pexe, exe, sizeof(exe)) < 0) {
+        exe[0] = '\0';
+    }
+    zt_host_procs_add(&h->procs, atoi(pid), comm, exe, cmdline, (size_t)c);
 }
 
 static void closedirp(DIR **d)
@@ -117,13 +117,12 @@ static void closedirp(DIR **d)
 
 int zt_host_procs_scan(struct zt_host *h)
 {
-    _cleanup_free_ char *procdir = zt_path_join(h->root, "/proc");
-    _cleanup_(closedirp) DIR *d = opendir(procdir);
+    _cleanup_(closedirp) DIR *d = NULL;
     struct dirent *de;
+    int r = zt_rootfs_opendir(h->root_fd, "/proc", &d);
 
-    if (!d) {
+    if (r < 0) {
         /* Unlike a configuration file, a missing /proc is no fact about processes. */
-        int r = -errno;
         return zt_ctx_error(h->ctx, r, "cannot list /proc: %s", strerror(-r));
     }
     while ((de = readdir(d))) {
@@ -135,7 +134,7 @@ int zt_host_procs_scan(struct zt_host *h)
                        ZT_HOST_PROC_MAX);
             break;
         }
-        scan_one(&h->procs, procdir, de->d_name);
+        scan_one(h, de->d_name);
     }
     h->procs_known = true;
     return 0;

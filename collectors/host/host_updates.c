@@ -3,6 +3,7 @@
 #include "host.h"
 
 #include <ctype.h>
+#include <ini.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <strings.h>
@@ -111,29 +112,24 @@ int zt_host_apt_unattended(const char *text, long *value)
     return depth == 0 ? 0 : -EINVAL;
 }
 
+/* automatic.conf is INI (Python's configparser): libinih reads it. Keys are case-insensitive,
+ * the last assignment wins. */
+static int dnf_key(void *user, const char *section, const char *name, const char *value)
+{
+    bool *apply = user, b = false;
+
+    if (zt_streq(section, "commands") && strcasecmp(name, "apply_updates") == 0) {
+        *apply = zt_parse_bool(value, &b) >= 0 && b;
+    }
+    return 1;
+}
+
 bool zt_host_dnf_apply_updates(const char *text)
 {
-    _cleanup_free_ char *copy = zt_xstrdup(text);
-    char *cursor = copy, *line;
-    bool commands = false, apply_updates = false;
+    bool apply = false;
 
-    while ((line = zt_host_next_line(&cursor))) {
-        line = zt_strstrip(line);
-        if (*line == '[') {
-            commands = strncasecmp(line, "[commands]", 10) == 0;
-            continue;
-        }
-        char *eq = strchr(line, '=');
-        if (!commands || *line == '#' || *line == ';' || !eq) {
-            continue;
-        }
-        *eq = '\0';
-        if (strcasecmp(zt_strstrip(line), "apply_updates") == 0) {
-            bool b = false;
-            apply_updates = zt_parse_bool(zt_strstrip(eq + 1), &b) >= 0 && b;
-        }
-    }
-    return apply_updates;
+    (void)ini_parse_string(text, dnf_key, &apply); /* a malformed line is skipped, not fatal */
+    return apply;
 }
 
 /* apt reads apt.conf.d files named [A-Za-z0-9_.-]* with no extension or ".conf". */

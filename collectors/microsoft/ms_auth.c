@@ -2,7 +2,6 @@
  * names and timestamp parsing. */
 #include "ms_auth.h"
 
-#include <ctype.h>
 #include <strings.h>
 #include <time.h>
 
@@ -150,82 +149,14 @@ enum zt_ms_platform zt_ms_platform_from_os(const char *os)
     return ZT_MS_OTHER;
 }
 
-/* n decimal digits at *p into *ret; advances p. */
-static bool digits(const char **p, int n, int *ret)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*p)[i])) {
-            return false;
-        }
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    *ret = v;
-    return true;
-}
-
-/* The zone designator at p: "Z", "+HH:MM", "-HHMM" or nothing (UTC). */
-static bool zone_offset(const char *p, long *ret_sec)
-{
-    int hh = 0, mm = 0;
-    int sign = *p == '-' ? -1 : 1;
-
-    *ret_sec = 0;
-    if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
-        return true;
-    }
-    if (*p != '+' && *p != '-') {
-        return false;
-    }
-    p++;
-    if (!digits(&p, 2, &hh)) {
-        return false;
-    }
-    if (*p == ':') {
-        p++;
-    }
-    if (!digits(&p, 2, &mm) || *p != '\0' || hh > 23 || mm > 59) {
-        return false;
-    }
-    *ret_sec = sign * (hh * 3600L + mm * 60L);
-    return true;
-}
-
 int zt_ms_parse_time(const char *s, int64_t *ret_sec)
 {
-    struct tm tm = {0};
-    int y, mo, d, h, mi, sec;
-    long off;
-    const char *p = s;
+    int64_t usec;
 
-    if (!s || !digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' ')) {
+    if (zt_parse_time(s, ZT_TIME_LENIENT, &usec) < 0) {
         return -EINVAL;
     }
-    p++;
-    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
-        !digits(&p, 2, &sec)) {
-        return -EINVAL;
-    }
-    if (*p == '.') {
-        size_t n = strspn(++p, "0123456789");
-        if (n == 0 || n > 12) {
-            return -EINVAL;
-        }
-        p += n;
-    }
-    if (!zone_offset(p, &off) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        sec > 60) {
-        return -EINVAL;
-    }
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *ret_sec = (int64_t)timegm(&tm) - off;
+    *ret_sec = usec >= 0 ? usec / 1000000 : -((-usec + 999999) / 1000000); /* floor */
     return 0;
 }
 

@@ -128,9 +128,9 @@ const char *zt_ms_platform_to_string(enum zt_ms_platform p);
  * case-insensitive; NULL or anything else is ZT_MS_OTHER. */
 enum zt_ms_platform zt_ms_platform_from_os(const char *os);
 
-/* Parse an ISO 8601 / RFC 3339 timestamp as Graph and MDE send it ("2024-05-01T10:00:00Z",
- * fractions of any length, "+02:00" offsets, no zone = UTC). Returns 0 and Unix seconds, or
- * -EINVAL. */
+/* A timestamp as Graph and MDE send it ("2024-05-01T10:00:00Z", fractions of any length, "+02:00"
+ * offsets, no zone = UTC): zt_parse_time() with ZT_TIME_LENIENT, in Unix seconds (floor).
+ * Returns 0 or -EINVAL. */
 int zt_ms_parse_time(const char *s, int64_t *ret_sec);
 
 /* share = part / whole for evidence; callers never emit it when whole is 0. */

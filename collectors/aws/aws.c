@@ -1,0 +1,184 @@
+/* aws.c - the `aws` collector: one account through Signature V4 signed calls, every configured
+ * region at once (aws_fetch.c), folded into posture facts (aws_sg.c, aws_derive.c). */
+#include "aws.h"
+
+#include <ctype.h>
+
+#define AWS_PAGE_MAX 1000u /* DescribeSecurityGroups MaxResults range 5..1000 */
+#define AWS_PAGE_MIN 5u
+
+static const struct zt_option aws_options[] = {
+    {"access_key_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, access_key_id),
+     ZT_OPT_REQUIRED, "access key id (AKIA... or, with session_token_*, ASIA...)"},
+    {"secret_access_key_file", ZT_OPT_PATH, NULL,
+     offsetof(struct zt_aws_options, secret_access_key_file), 0,
+     "file holding the secret access key (owner root or ztmmd, mode 0600)"},
+    {"secret_access_key_credential", ZT_OPT_STRING, NULL,
+     offsetof(struct zt_aws_options, secret_access_key_credential), 0,
+     "systemd credential (LoadCredential=) holding the secret access key"},
+    {"session_token_file", ZT_OPT_PATH, NULL, offsetof(struct zt_aws_options, session_token_file),
+     0, "file holding the session token of temporary credentials (optional, mode 0600)"},
+    {"session_token_credential", ZT_OPT_STRING, NULL,
+     offsetof(struct zt_aws_options, session_token_credential), 0,
+     "systemd credential holding the session token (optional)"},
+    {"regions", ZT_OPT_STRLIST, "us-east-1", offsetof(struct zt_aws_options, regions), 0,
+     "regions to assess (EC2 security groups, EBS default encryption, GuardDuty); the first "
+     "also answers CloudTrail, STS and S3 Control"},
+    {"endpoint_url", ZT_OPT_URL, NULL, offsetof(struct zt_aws_options, endpoint_url), 0,
+     "one endpoint for every service (LocalStack-style emulators, tests); default: AWS"},
+    {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct zt_aws_options, ca_file), 0,
+     "PEM trust anchor replacing the system store for these requests"},
+    {"page_size", ZT_OPT_UINT, "1000", offsetof(struct zt_aws_options, page_size), 0,
+     "security groups per DescribeSecurityGroups page (5 to 1000)"},
+    {.key = NULL},
+};
+
+/* A region name as AWS spells them: lowercase letters, digits and '-' ("us-gov-west-1"). */
+static bool region_valid(const char *r)
+{
+    size_t n = strlen(r);
+    if (n < 3 || n > 32 || !islower((unsigned char)r[0])) {
+        return false;
+    }
+    return strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    if (!o->access_key_id || strlen(o->access_key_id) < 16 || strlen(o->access_key_id) > 128 ||
+        strspn(o->access_key_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+            strlen(o->access_key_id)) {
+        snprintf(err, errlen,
+                 "'access_key_id' must be an access key id (16-128 capital letters "
+                 "and digits, AKIA... or ASIA...)");
+        return -EINVAL;
+    }
+    if (!!o->secret_access_key_file + !!o->secret_access_key_credential != 1) {
+        snprintf(err, errlen,
+                 "set exactly one of 'secret_access_key_file' or "
+                 "'secret_access_key_credential'");
+        return -EINVAL;
+    }
+    if (o->session_token_file && o->session_token_credential) {
+        snprintf(err, errlen,
+                 "set at most one of 'session_token_file' or "
+                 "'session_token_credential'");
+        return -EINVAL;
+    }
+    if (o->regions.n == 0 || o->regions.n > ZT_AWS_REGIONS_MAX) {
+        snprintf(err, errlen, "'regions' must list 1 to %u regions", ZT_AWS_REGIONS_MAX);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < o->regions.n; i++) {
+        if (!region_valid(o->regions.v[i])) {
+            snprintf(err, errlen, "'regions': '%.40s' is not a region name (like eu-west-1)",
+                     o->regions.v[i]);
+            return -EINVAL;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (zt_streq(o->regions.v[i], o->regions.v[j])) {
+                snprintf(err, errlen, "'regions' lists %s twice", o->regions.v[i]);
+                return -EINVAL;
+            }
+        }
+    }
+    if (o->endpoint_url && strlen(o->endpoint_url) > ZT_AWS_URL_MAX / 2) {
+        snprintf(err, errlen, "'endpoint_url' is too long");
+        return -EINVAL;
+    }
+    if (o->page_size < AWS_PAGE_MIN || o->page_size > AWS_PAGE_MAX) {
+        snprintf(err, errlen, "'page_size' must be between %u and %u", AWS_PAGE_MIN, AWS_PAGE_MAX);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int aws_check(const void *state, char *err, size_t errlen)
+{
+    return zt_aws_check(state, err, errlen);
+}
+
+static void run_close(struct zt_aws_run *run)
+{
+    for (size_t i = 0; i < run->n_regions; i++) {
+        free(run->regions[i].sg);
+    }
+    zt_secret_free(run->secret);
+    zt_secret_free(run->token);
+}
+
+static int load_secrets(struct zt_aws_run *run)
+{
+    const struct zt_aws_options *o = run->opt;
+    char err[512];
+
+    int r = zt_secret_load(o->secret_access_key_file, o->secret_access_key_credential, &run->secret,
+                           err, sizeof(err));
+    if (r < 0) {
+        return zt_ctx_error(run->ctx, r, "secret access key: %s", err);
+    }
+    if (o->session_token_file || o->session_token_credential) {
+        r = zt_secret_load(o->session_token_file, o->session_token_credential, &run->token, err,
+                           sizeof(err));
+        if (r < 0) {
+            return zt_ctx_error(run->ctx, r, "session token: %s", err);
+        }
+    }
+    return 0;
+}
+
+static int aws_collect(void *state, struct zt_ctx *ctx)
+{
+    const struct zt_aws_options *o = state;
+    _cleanup_(run_close) struct zt_aws_run run = {
+        .ctx = ctx,
+        .opt = o,
+        .root_mfa = ZT_AWS_UNKNOWN,
+        .root_keys = ZT_AWS_UNKNOWN,
+        .pab = ZT_AWS_UNKNOWN,
+        .ct_logging = ZT_AWS_UNKNOWN,
+    };
+
+    int r = load_secrets(&run);
+    if (r < 0) {
+        return r;
+    }
+    run.n_regions = o->regions.n;
+    for (size_t i = 0; i < run.n_regions; i++) {
+        run.regions[i] = (struct zt_aws_region){
+            .name = o->regions.v[i],
+            .sg = zt_xmalloc(sizeof(struct zt_aws_sg_scan)),
+            .ebs = ZT_AWS_UNKNOWN,
+        };
+        zt_aws_sg_scan_init(run.regions[i].sg);
+    }
+    r = zt_ctx_http_group_new(ctx, &run.group);
+    if (r < 0) {
+        return r;
+    }
+    r = zt_aws_fetch_start(&run);
+    if (r == 0) {
+        zt_http_group_wait(run.group);
+    }
+    zt_aws_fetch_finish(&run);
+    int emitted = zt_aws_emit(&run);
+    if (r < 0) {
+        return r;
+    }
+    if (emitted == 0 && (run.denied || run.failed)) {
+        return -EACCES; /* nothing could be learnt: the errors say why */
+    }
+    return 0;
+}
+
+const struct zt_collector zt_collector_aws = {
+    .name = "aws",
+    .summary = "AWS account (Signature V4): security groups open to the Internet on admin "
+               "ports, root MFA, CloudTrail multi-region logging, S3 account public access "
+               "block, EBS default encryption and GuardDuty per region",
+    .options = aws_options,
+    .state_size = sizeof(struct zt_aws_options),
+    .flags = ZT_COLLECTOR_USES_HTTP,
+    .check = aws_check,
+    .collect = aws_collect,
+};

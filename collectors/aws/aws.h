@@ -1,0 +1,108 @@
+/* aws.h - internals of the `aws` collector shared by its files and unit tests: options, the state
+ * of one run (every region fetched concurrently in one HTTP group), and the evidence derived. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws_sigv4.h"
+#include "aws_xml.h"
+#include "collector.h"
+
+#define ZT_AWS_REGIONS_MAX   32u
+#define ZT_AWS_DETECTORS_MAX 8u  /* GuardDuty allows one detector per region */
+#define ZT_AWS_TRAILS_MAX    64u /* multi-region trails whose status is asked */
+#define ZT_AWS_URL_MAX       2048u
+#define ZT_AWS_EC2_VERSION   "2016-11-15"
+
+/* Options (bound by the core). */
+struct zt_aws_options {
+    char *access_key_id;
+    char *secret_access_key_file;
+    char *secret_access_key_credential;
+    char *session_token_file;
+    char *session_token_credential;
+    struct zt_strv regions;
+    char *endpoint_url; /* one endpoint for every service (emulators, tests); NULL = AWS */
+    char *ca_file;
+    uint64_t page_size; /* DescribeSecurityGroups MaxResults */
+};
+
+/* A three-valued fact: unknown until an answer says otherwise. */
+enum zt_aws_fact {
+    ZT_AWS_UNKNOWN = -1,
+    ZT_AWS_FALSE = 0,
+    ZT_AWS_TRUE = 1,
+};
+
+enum zt_aws_api {
+    ZT_AWS_STS_IDENTITY,
+    ZT_AWS_IAM_SUMMARY,
+    ZT_AWS_EC2_GROUPS,
+    ZT_AWS_EC2_EBS,
+    ZT_AWS_GD_LIST,
+    ZT_AWS_GD_GET,
+    ZT_AWS_CT_DESCRIBE,
+    ZT_AWS_CT_STATUS,
+    ZT_AWS_S3_PAB,
+    _ZT_AWS_API_MAX,
+};
+/* The operation name ("DescribeSecurityGroups"). */
+const char *zt_aws_api_to_string(enum zt_aws_api a);
+
+/* What was learnt in one region. */
+struct zt_aws_region {
+    const char *name;          /* borrowed from the options */
+    struct zt_aws_sg_scan *sg; /* owned; counters over the region's groups */
+    bool sg_failed, sg_done;
+    enum zt_aws_fact ebs; /* encryption by default */
+    bool gd_listed;       /* ListDetectors answered to its last page */
+    bool gd_enabled;      /* a detector answered status ENABLED */
+    bool gd_failed;       /* a GuardDuty call of the region failed */
+};
+
+struct zt_aws_call; /* one signed call in flight (aws_fetch.c) */
+
+/* One collect(): credentials, the group and everything learnt. */
+struct zt_aws_run {
+    struct zt_ctx *ctx;
+    const struct zt_aws_options *opt;
+    char *secret; /* wiped and freed at the end */
+    char *token;  /* session token or NULL, idem */
+    struct zt_http_group *group;
+    struct zt_aws_call *calls; /* every call made (freed at the end) */
+    struct zt_aws_region regions[ZT_AWS_REGIONS_MAX];
+    size_t n_regions;
+    char account[16];
+    enum zt_aws_fact root_mfa, root_keys, pab, ct_logging; /* ct_logging: TRUE once seen */
+    bool pab_flags[4];
+    char ct_trail[ZT_AWS_ID_MAX * 2]; /* the multi-region trail found logging */
+    bool ct_described, ct_failed;     /* DescribeTrails answered; a CloudTrail call failed */
+    unsigned denied, failed;          /* calls refused (denied) and failed otherwise */
+};
+
+/* Validate the options (config time). Returns 0 or -EINVAL with a message naming the option. */
+int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen);
+
+/* Start the calls of a run (STS, IAM, per region EC2, EBS, GuardDuty; CloudTrail in the first
+ * region); later calls start from the callbacks. Returns 0 or a recorded error. */
+int zt_aws_fetch_start(struct zt_aws_run *run);
+/* Record failures of calls that did not finish (engine errors), free the calls. */
+void zt_aws_fetch_finish(struct zt_aws_run *run);
+
+/* Derivations of JSON answers (aws_derive.c). Each returns 0 or -EBADMSG. */
+/* DescribeTrails: the ARNs (or names) of multi-region trails into arns (cap entries). */
+int zt_aws_ct_multi_region(struct json_object *page, char arns[][ZT_AWS_ID_MAX * 2], size_t cap,
+                           size_t *n);
+/* GetTrailStatus: IsLogging. */
+int zt_aws_ct_is_logging(struct json_object *page, bool *logging);
+/* ListDetectors: detectorIds (cap entries) and nextToken (may be ""). */
+int zt_aws_gd_detectors(struct json_object *page, char ids[][ZT_AWS_ID_MAX], size_t cap, size_t *n,
+                        char *next, size_t next_len);
+/* GetDetector: status == ENABLED. */
+int zt_aws_gd_enabled(struct json_object *page, bool *enabled);
+
+/* Emit every known fact of the run (unknown ones are left out). Returns how many. */
+int zt_aws_emit(struct zt_aws_run *run);
+
+extern const struct zt_collector zt_collector_aws;

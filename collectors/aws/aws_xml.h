@@ -1,0 +1,93 @@
+/* aws_xml.h - the XML answers of the AWS Query and REST-XML APIs (EC2, IAM, STS, S3 Control) read
+ * with libxml2's streaming reader: no tree is built, so a page of security groups costs its text
+ * and a few counters. Pure functions over a body; shared with the unit tests and fuzzers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZT_AWS_XML_DEPTH   24u   /* element nesting accepted */
+#define ZT_AWS_XML_TEXT    8192u /* text of one element (a nextToken is ~1 KiB) */
+#define ZT_AWS_DETAIL_MAX  50u   /* offending groups listed in evidence detail */
+#define ZT_AWS_ID_MAX      96u
+#define ZT_AWS_CODE_MAX    96u
+#define ZT_AWS_MESSAGE_MAX 256u
+
+/* The element path of the current node: local names (namespaces ignored), root first. */
+struct zt_aws_xml_path {
+    const char *names[ZT_AWS_XML_DEPTH];
+    unsigned depth;
+};
+
+/* Called at each element's start (text NULL) and end (text = its own text, trimmed, possibly
+ * ""). Return 0 to go on or a negative errno to stop the walk with it. */
+typedef int (*zt_aws_xml_fn)(void *data, const struct zt_aws_xml_path *p, const char *text);
+
+/* Walk the document body[0..len). Returns 0, the callback's error, or -EBADMSG for a malformed
+ * document (also: a DTD, nesting deeper than ZT_AWS_XML_DEPTH, an element text longer than
+ * ZT_AWS_XML_TEXT) with "line N: reason" in err. */
+int zt_aws_xml_walk(const char *body, size_t len, zt_aws_xml_fn fn, void *data, char *err,
+                    size_t errlen);
+/* Whether the path is exactly the given names (NULL-terminated; "*" matches any one name). */
+bool zt_aws_xml_path_is(const struct zt_aws_xml_path *p, ...);
+
+/* An AWS error answer (EC2 <Response><Errors><Error>, IAM/STS <ErrorResponse><Error>, S3
+ * <Error>, or JSON {"__type"|"code", "message"}). */
+struct zt_aws_error {
+    char code[ZT_AWS_CODE_MAX];
+    char message[ZT_AWS_MESSAGE_MAX];
+};
+/* Fill e from an error body (XML or JSON); returns 0 when a code was found, else -ENOENT. A JSON
+ * "__type" of "prefix#Code" keeps Code. */
+int zt_aws_error_parse(const char *body, size_t len, struct zt_aws_error *e);
+/* Throttling codes (Throttling, ThrottlingException, RequestLimitExceeded, SlowDown, ...). */
+bool zt_aws_error_is_throttling(const char *code);
+/* Codes that mean "this principal may not do that" (UnauthorizedOperation, AccessDenied,
+ * AccessDeniedException, ...): the evidence is unknown, the collector partial. */
+bool zt_aws_error_is_denied(const char *code);
+/* Codes that reject the credentials themselves (ExpiredToken, SignatureDoesNotMatch, AuthFailure,
+ * InvalidClientTokenId, RequestExpired, ...): every call will fail the same way. */
+bool zt_aws_error_is_credentials(const char *code);
+
+/* DescribeSecurityGroups: counters over every group seen, folded page by page. */
+struct zt_aws_sg_scan {
+    uint64_t groups;     /* security groups seen */
+    uint64_t open_admin; /* groups with world ingress on an administrative port */
+    uint64_t open_all;   /* groups with world ingress on every TCP port or protocol */
+    uint64_t pages;
+    unsigned n_offenders; /* entries in offenders (at most ZT_AWS_DETAIL_MAX) */
+    char offenders[ZT_AWS_DETAIL_MAX][ZT_AWS_ID_MAX]; /* "sg-1 tcp/22" */
+    char next_token[ZT_AWS_XML_TEXT];                 /* of the last page, "" at the end */
+    /* the group and permission being read */
+    char group_id[ZT_AWS_ID_MAX];
+    int group_port; /* first administrative port open to the world, -1 none, 0 every port */
+    bool group_all;
+    char proto[16];
+    long from, to;
+    bool has_from, has_to, world;
+};
+/* The administrative TCP ports (SSH, RDP, databases, remote admin, ...), 0-terminated. */
+extern const int zt_aws_admin_ports[];
+/* Reset s before the first page. */
+void zt_aws_sg_scan_init(struct zt_aws_sg_scan *s);
+/* Fold one DescribeSecurityGroupsResponse page into s (next_token updated). Returns 0, or
+ * -EBADMSG with the reason in err (malformed, or another document). */
+int zt_aws_sg_page(struct zt_aws_sg_scan *s, const char *body, size_t len, char *err,
+                   size_t errlen);
+/* Whether a CIDR ("0.0.0.0/0", "::/0") covers every address (prefix length 0). */
+bool zt_aws_cidr_is_world(const char *cidr);
+
+/* Small documents. Each returns 0, -ENOENT when the field is missing, or -EBADMSG (err). */
+/* GetAccountSummary: AccountMFAEnabled (and AccountAccessKeysPresent, -1 when absent). */
+int zt_aws_iam_summary(const char *body, size_t len, bool *mfa, int *root_keys, char *err,
+                       size_t errlen);
+/* GetCallerIdentity: the 12-digit Account into account (at least 16 bytes). */
+int zt_aws_sts_account(const char *body, size_t len, char *account, size_t alen, char *err,
+                       size_t errlen);
+/* GetEbsEncryptionByDefault: ebsEncryptionByDefault. */
+int zt_aws_ebs_default(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+/* GetPublicAccessBlock (S3 Control): the four flags; all[] in the order BlockPublicAcls,
+ * IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets (a missing flag is false). */
+int zt_aws_s3_pab(const char *body, size_t len, bool flags[4], char *err, size_t errlen);
+extern const char *const zt_aws_s3_pab_names[4];
