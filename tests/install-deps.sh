@@ -11,8 +11,12 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
+    libyaml-dev \
     build-essential cmake pkg-config git ca-certificates \
     libcurl4-openssl-dev libjson-c-dev libsystemd-dev libcmocka-dev libinih-dev \
-    libssl-dev libxml2-dev \
-    python3 openssl clang libclang-rt-14-dev systemd util-linux iproute2 procps >/dev/null
+    libssl-dev libxml2-dev zlib1g-dev \
+    prometheus \
+    python3 openssl clang libclang-rt-14-dev systemd util-linux iproute2 procps \
+    rsyslog rsyslog-openssl \
+    chromium chromium-driver >/dev/null
 echo "install-deps.sh: dependencies installed"

@@ -12,6 +12,7 @@ Prints the port on stdout (one line). Routes (all GET need a bearer token the se
   POST /{tenant}/oauth2/v2.0/token                      client_secret (or assertion), as server.py
   /v1.0/reports/authenticationMethods/userRegistrationDetails    --users, 1000 per page, nextLink
   /v1.0/deviceManagement/managedDevices?$select=...              --devices, 1000 per page, nextLink
+      (both as Graph orders the members: @odata.context, @odata.nextLink, value)
   /v1.0|beta/identity/conditionalAccess/policies                 --ca-policies, --ca-page-size
       (100) per page, nextLink; throttled, see below
   /api/machines?$top=T[&$skip=S]                                 --machines, $top/$skip windows as
@@ -20,8 +21,9 @@ Prints the port on stdout (one line). Routes (all GET need a bearer token the se
   and eligibility instances, Intune compliance policies: the small bodies of the entra_typical
   and devices_typical fixture scenarios.
 
-Latency: every request (token endpoint included) sleeps --latency-ms in its handler thread before
-answering, so concurrent requests overlap their latency as they would against a remote server.
+Latency: every request (token endpoint included) starts its answer --latency-ms after it arrived,
+sleeping in its handler thread (the page is built within that time), so concurrent requests
+overlap their latency as they would against a remote server.
 
 Conditional Access throttling (Graph: 1 request/s per tenant, 429 *without* Retry-After), two
 rules, v1.0 and beta sharing one per-tenant bucket:
@@ -230,16 +232,21 @@ class SynthHandler(fx.Handler):
                       "query": url.query, "token": None, "conn": self.client_address[1]}
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        time.sleep(self.server.latency)
         if self.command == "POST" and fx.TOKEN_PATH.match(url.path):
+            time.sleep(self.server.latency)
             self.entry["list"] = "token"
             return self.token_endpoint(body)
         tid, problem = self.server.scenario.check_token(self.headers.get("Authorization"))
         self.entry["token"] = tid
         if problem:
+            time.sleep(self.server.latency)
             return self.reply({"status": 401, "json": {"error": {
                 "code": "InvalidAuthenticationToken", "message": problem}}})
         status, data = self.route(url.path, url.query)
+        # The latency is the time to the first byte, and building the page is part of it (as a
+        # real service's own work is part of its latency): built after the wait, a big page's
+        # few milliseconds of Python were billed to every page of the client's chain.
+        time.sleep(max(0.0, self.t0 + self.server.latency - time.time()))
         self.entry["status"] = status
         self.entry["bytes"] = len(data)
         try:
@@ -300,12 +307,14 @@ class SynthHandler(fx.Handler):
         return 404, b'{"error":{"code":"Request_ResourceNotFound","message":"no such route"}}'
 
     def graph_page(self, path, query, total, cache, ctx, keep=""):
+        """A Graph list page, members in Graph's order: @odata.context, @odata.nextLink (on all
+        but the last page), then value (the paging guide's and Graph Explorer's responses)."""
         k = skip_index(query)
         lo, hi = k * GRAPH_PAGE, min((k + 1) * GRAPH_PAGE, total)
         items = cache.get(hi - lo, "%06x" % k) if hi > lo else ""
         links = page_links(self.server.base, path, keep, k, hi < total)
-        return ('{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#%s",'
-                '"value":[%s]%s}' % (ctx, items, links)).encode()
+        return ('{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#%s"%s,'
+                '"value":[%s]}' % (ctx, links, items)).encode()
 
 
 class SynthScenario(fx.Scenario):
@@ -316,6 +325,7 @@ class SynthScenario(fx.Scenario):
         self.certs = certs
         self.spec = {}
         self.oauth = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+        self.api_token, self.bearer, self.client_certs, self.falcon = None, [], False, None
         self.routes, self.counters = [], []
         self.tokens, self.issued = {}, 0
         self.lock = threading.Lock()

@@ -1,5 +1,6 @@
 /* fuzz_http_headers.c - libFuzzer harness for the HTTP engine's parsers of server input:
- * Retry-After and HTTP-dates, Link headers, and the URL helpers that see server nextLinks. */
+ * header blocks, Retry-After and HTTP-dates, Link headers, and the URL helpers that see server
+ * nextLinks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     char *s = zt_xstrndup((const char *)data, size);
+    const char *v = zt_http_header_value(s, "Retry-After", buf, sizeof(buf));
+    if (v && (v != buf || strlen(buf) >= sizeof(buf))) {
+        abort(); /* the value is always the caller's buffer, terminated */
+    }
     zt_http_parse_retry_after(s, 1445412480, &ms);
     zt_http_parse_date(s, &sec);
     if (zt_http_link_next(s, &next) == 0) {

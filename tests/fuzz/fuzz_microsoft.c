@@ -74,7 +74,7 @@ static void fuzz_devices(uint8_t which, struct json_object *doc)
     struct zt_defender_machines mach = {.now_sec = 1700000000, .stale_sec = 7 * 86400};
     char err[256];
 
-    /* The engine hands list items over one by one (daemon/json_items.c, fuzzed on its own in
+    /* The engine hands list items over one by one (daemon/http/json_items.c, fuzzed on its own in
      * fuzz_json_items.c): feed the reducers the elements of "value" the same way. */
     struct json_object *items = json_object_object_get(doc, "value");
     size_t n = json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;

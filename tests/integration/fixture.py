@@ -3,9 +3,11 @@ holding the fixture server's test PKI and a client secret file, and one fixture 
 (tests/fixtures/server.py) per scenario, stopped when the test ends.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 
 def server_path(src):
@@ -34,3 +36,37 @@ def serve(test, src, scenario, log):
     test.addCleanup(lambda: (p.terminate(), p.wait(), p.stdout.close()))
     port = int(p.stdout.readline())
     return f"https://127.0.0.1:{port}"
+
+
+def run_once(test, ztmmd, config, rules):
+    """Run `ztmmd --once` on config with the catalog rules (JSON output); a crash fails test.
+    Returns the finished process."""
+    p = subprocess.run([ztmmd, "--once", "--config", config, "--rules", rules, "--format", "json"],
+                       capture_output=True, text=True, timeout=120)
+    test.assertNotIn(p.returncode, (-6, -11, 134, 139), p.stderr)  # never a crash
+    return p
+
+
+def wait_for(pred, seconds=60):
+    """Poll pred every 0.1 s until it is true (returns True) or seconds passed (False)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def daemon_tmp(test, prefix):
+    """A temp dir in test.tmp and a list test.procs of started daemons; at the end of test the
+    daemons still running are killed and the dir removed."""
+    test.tmp = tempfile.mkdtemp(prefix=prefix)
+    test.procs = []
+
+    def done():
+        for p in test.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        shutil.rmtree(test.tmp, ignore_errors=True)
+    test.addCleanup(done)

@@ -1,17 +1,25 @@
 #!/bin/bash
 # systemd_test.sh - ztmmd.service under a real systemd in a private PID + mount namespace
-# (design.md §8): start (Type=notify), scan --wait, reload good and broken configs, SIGKILL of
-# a scan worker, host evidence under the unit vs as root, stop.
-# Usage: systemd_test.sh BUILD_DIR SOURCE_DIR. Needs root, util-linux (unshare, nsenter),
-# systemd and python3. Exit 77 (skipped) only when this machine cannot create the namespaces.
+# (a private PID + mount namespace whose /tmp, /run and /var/lib are private tmpfs): start
+# (Type=notify), scan --wait, the result kept in StateDirectory= across a restart, a state
+# directory that cannot be written stops the start, the metrics file through the documented
+# ReadWritePaths= drop-in, reload good and broken configs, SIGKILL of a scan worker, host
+# evidence under the unit vs as root, stop.
+# Usage: systemd_test.sh BUILD_DIR SOURCE_DIR [PREFIX]. With PREFIX (e.g. /usr/local) a second
+# build tree configured with that install prefix is built (BUILD_DIR/prefix-build) and staged
+# instead: the service must still keep its results in /var/lib/ztmmd.
+# Needs root, util-linux (unshare, nsenter), systemd and python3; promtool if present.
+# Exit 77 (skipped) only when this machine cannot create the namespaces.
 set -euo pipefail
 BUILD=$(realpath "$1")
 SRC=$(realpath "$2")
+PREFIX=${3:-}
+WORK_NAME=systemd-work${PREFIX:+-prefix}
 # The namespace puts private tmpfs on /tmp, /var/tmp, /run and /var/lib: a work directory under
 # one of those would vanish inside it, so it then moves to /var/cache.
 case "$BUILD/" in
-/tmp/* | /var/tmp/* | /run/* | /var/lib/*) W=/var/cache/ztmmd-systemd-test ;;
-*) W=$BUILD/tests/integration/systemd-work ;;
+/tmp/* | /var/tmp/* | /run/* | /var/lib/*) W=/var/cache/ztmmd-$WORK_NAME ;;
+*) W=$BUILD/tests/integration/$WORK_NAME ;;
 esac
 STAGE=$W/stage
 SYSTEMD_PID=
@@ -32,7 +40,7 @@ cleanup() {
     # SIGKILL to the namespace's PID 1 ends every process in it; the tmpfs mounts go with it.
     if [ -n "$SYSTEMD_PID" ]; then kill -KILL "$SYSTEMD_PID" 2>/dev/null || true; fi
     if [ -n "$UNSHARE_PID" ]; then wait "$UNSHARE_PID" 2>/dev/null || true; fi
-    if [ "$W" = /var/cache/ztmmd-systemd-test ]; then rm -rf "$W"; fi
+    case $W in /var/cache/ztmmd-*) rm -rf "$W" ;; esac
 }
 trap cleanup EXIT
 
@@ -50,6 +58,13 @@ fi
 # ---- stage an install (DESTDIR: the unit, config and rules have absolute destinations) ----
 rm -rf "$W"
 mkdir -p "$W/etc/conf.d"
+if [ -n "$PREFIX" ]; then
+    # Incremental after the first run; only the programs are needed.
+    PB=$BUILD/prefix-build
+    cmake -S "$SRC" -B "$PB" -DCMAKE_INSTALL_PREFIX="$PREFIX" -DBUILD_TESTING=OFF >/dev/null
+    cmake --build "$PB" --target ztmmd ztmmctl -j2 >/dev/null || die "build with prefix $PREFIX"
+    BUILD=$PB
+fi
 DESTDIR=$STAGE cmake --install "$BUILD" >/dev/null
 ZTMMD=$(find "$STAGE" -path '*/sbin/ztmmd' | head -1)
 CTL=$(find "$STAGE" -path '*/bin/ztmmctl' | head -1)
@@ -57,6 +72,14 @@ RULES=$(find "$STAGE" -path '*/ztmmd/rules/ztmm-v2.json' | head -1)
 UNIT=$(find "$STAGE" -name ztmmd.service | head -1)
 [ -x "$ZTMMD" ] && [ -x "$CTL" ] && [ -f "$RULES" ] && [ -f "$UNIT" ] || die "staged install incomplete"
 chmod -R a+rX "$W"
+# The built-in state_dir of this build (PREFIX/var/lib/ztmmd for a prefix other than /usr): the
+# unit must not depend on it.
+DEFAULT_STATE=$("$CTL" options | awk '$1 == "state_dir" && !d { print $3; d = 1 }')
+log "prefix ${PREFIX:-(default)}: $(grep '^ExecStart=' "$UNIT"), built-in state_dir $DEFAULT_STATE"
+if [ -n "$PREFIX" ]; then
+    [ "$DEFAULT_STATE" = "$PREFIX/var/lib/ztmmd" ] || die "unexpected built-in state_dir $DEFAULT_STATE"
+    grep -qx "ExecStart=$PREFIX/sbin/ztmmd" "$UNIT" || die "the installed unit does not run $PREFIX/sbin/ztmmd"
+fi
 
 # The test config: no scan until asked, no jitter; the host collector when it is built in.
 write_config() {
@@ -67,6 +90,7 @@ scan_on_start = no
 jitter = 0
 rules = $RULES
 log_level = ${1:-info}
+metrics_file = /var/lib/ztmmd-textfile/ztmmd.prom
 CONF
     if [ "$HOST" = yes ]; then printf '[collector:host]\nroot = /\n' >>"$W/etc/ztmmd.conf"; fi
 }
@@ -107,6 +131,13 @@ for _ in $(seq 300); do
 done
 log "systemd pid $SYSTEMD_PID is $state"
 
+# The metrics recipe of docs/metrics.md: a directory the service may write through a drop-in.
+ns mkdir -p /var/lib/ztmmd-textfile /run/systemd/system/ztmmd.service.d
+ns chown ztmmd:ztmmd /var/lib/ztmmd-textfile
+printf '[Service]\nReadWritePaths=/var/lib/ztmmd-textfile\n' |
+    ns sh -c 'cat >/run/systemd/system/ztmmd.service.d/40-metrics.conf'
+ns systemctl daemon-reload
+
 # ---- start: systemctl returns once READY=1 arrived ----
 ns systemctl start ztmmd || die "systemctl start ztmmd"
 [ "$(ns systemctl is-active ztmmd)" = active ] || die "ztmmd is not active"
@@ -122,6 +153,46 @@ grep -q OVERALL "$W/show.txt" || die "ztmmctl show printed no table"
 ns test -s /var/lib/ztmmd/latest.json || die "latest.json not written"
 ns stat -c %U /var/lib/ztmmd/latest.json | grep -qx ztmmd || die "state not owned by ztmmd"
 log "scan --wait: ok ($(ns systemctl show -P StatusText ztmmd))"
+scan_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_id"])'; }
+FIRST_ID=$(scan_id <"$W/unit-result.json")
+[ "$(ns cat /var/lib/ztmmd/latest.json | scan_id)" = "$FIRST_ID" ] || die "latest.json is not scan $FIRST_ID"
+
+# ---- the metrics file, written by the sandboxed service ----
+PROM=/var/lib/ztmmd-textfile/ztmmd.prom
+ns grep -q "^ztmmd_last_scan_info{scan_id=\"$FIRST_ID\"" $PROM || die "metrics file lacks scan $FIRST_ID"
+[ "$(ns stat -c %a $PROM)" = 644 ] || die "metrics file mode $(ns stat -c %a $PROM), not 644"
+if command -v promtool >/dev/null; then
+    ns cat $PROM | promtool check metrics || die "promtool check metrics"
+fi
+log "metrics: $PROM written for scan $FIRST_ID"
+
+# ---- the result survives a restart (it lives in StateDirectory=, not under the prefix) ----
+ns systemctl restart ztmmd || die "systemctl restart ztmmd"
+ctl show --format json >"$W/show.json" || die "ztmmctl show after restart"
+[ "$(scan_id <"$W/show.json")" = "$FIRST_ID" ] || die "after a restart the latest result is not scan $FIRST_ID"
+log "restart: ztmmctl show still has scan $FIRST_ID from /var/lib/ztmmd"
+
+# ---- a state directory the service cannot write stops the start, with its name ----
+RO=$W/readonly-state # under ProtectSystem=strict: read-only for the service, though its own
+mkdir -p "$RO/history"
+ns chown -R ztmmd:ztmmd "$RO"
+printf '[daemon]\nstate_dir = %s\n' "$RO" >"$W/etc/conf.d/50-readonly.conf"
+if ns systemctl restart ztmmd 2>/dev/null; then die "ztmmd started with an unwritable state_dir"; fi
+[ "$(ns systemctl is-active ztmmd || true)" != active ] || die "ztmmd active with an unwritable state_dir"
+WHY=
+for _ in $(seq 50); do
+    WHY=$(ns journalctl --no-pager -u ztmmd -o cat 2>/dev/null |
+        grep "cannot use the state directory $RO (from config" | tail -1) && break
+    sleep 0.2
+done
+case $WHY in *"Read-only file system") ;; *) die "the journal does not name the unusable state directory" ;; esac
+log "journal: $WHY"
+rm "$W/etc/conf.d/50-readonly.conf"
+ns systemctl reset-failed ztmmd
+ns systemctl start ztmmd || die "start after removing the unusable state_dir"
+ctl show --format json | scan_id | grep -qx "$FIRST_ID" || die "scan $FIRST_ID lost"
+MAINPID=$(ns systemctl show -P MainPID ztmmd)
+log "unwritable state_dir $RO: start refused, named in the journal"
 
 # ---- reload with a good config, then with a broken one ----
 write_config debug

@@ -95,6 +95,13 @@ class Once(unittest.TestCase):
         self.assertIn("Authentication", p.stdout)
         self.assertIn("unknown", p.stdout)
         self.assertIn("FAIL", p.stdout)
+        # No function name is cut: each of the 40 appears whole, followed by its stage column.
+        with open(RULES) as f:
+            names = [fn["name"] for fn in json.load(f)["functions"]]
+        self.assertEqual(len(names), 40)
+        rows = p.stdout.splitlines()
+        for name in names:
+            self.assertTrue(any(r.startswith(f"  {name} ") for r in rows), name)
 
     def test_failing_collector_is_recorded_and_others_run(self):
         p = self.run_once(f"[collector:host]\nroot = {os.path.join(TREES, 'hardened')}\n"

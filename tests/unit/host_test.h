@@ -20,12 +20,17 @@ static inline struct zt_ctx *host_probe(const char *root, int (*fn)(struct zt_ho
                                         bool scan_procs, int *ret)
 {
     struct zt_ctx *ctx = zt_ctx_new("host", 0);
-    struct zt_host h = {.root = root, .ctx = ctx};
+    struct zt_host h;
+    *ret = zt_host_init(&h, root, ctx);
+    if (*ret < 0) {
+        zt_host_done(&h);
+        return ctx;
+    }
     if (scan_procs) {
         (void)zt_host_procs_scan(&h);
     }
     *ret = fn(&h);
-    zt_host_procs_clear(&h.procs);
+    zt_host_done(&h);
     return ctx;
 }
 

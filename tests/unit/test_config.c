@@ -215,8 +215,20 @@ static void test_config_errors_name_file_and_line(void **state)
     load_err("[daemon]\nhttp_max_attempts = 101\n", "[daemon] http_max_attempts is too large");
     load_err("[daemon]\nhttp_connect_timeout = soon\n",
              "ztmmd.conf:2: [daemon] 'http_connect_timeout' must be a duration");
-    load_err("[sink:siem]\ntype = syslog\n",
-             "ztmmd.conf:1: [sink:siem] sink type 'syslog': export to SIEMs is not available");
+    /* Sinks: every error names the line of the key at fault. */
+    load_err("[sink:siem]\ntype = carrier-pigeon\n",
+             "ztmmd.conf:1: [sink:siem] unknown sink type 'carrier-pigeon' (known: file");
+    load_err("[sink:f]\ntype = file\npath = /tmp/x.jsonl\ncolour = blue\n",
+             "ztmmd.conf:4: [sink:f] unknown key 'colour' for sink type 'file'");
+    load_err("[sink:f]\ntype = file\npath = /tmp/x.jsonl\nformat = xml\n",
+             "ztmmd.conf:4: [sink:f] format must be json, ocsf or cef, got 'xml'");
+    load_err("[sink:f]\ntype = file\npath = /tmp/x.jsonl\nfindings = some\n",
+             "ztmmd.conf:4: [sink:f] findings must be failing or all, got 'some'");
+    load_err("[sink:f]\ntype = file\n",
+             "ztmmd.conf:1: [sink:f] missing required key 'path' for sink type 'file'");
+    load_err("[sink:f]\ntype = file\npath = relative.jsonl\n", "ztmmd.conf:3: [sink:f]");
+    load_err("[sink:f]\ntype = file\npath = /tmp/x\ntimeout = 0\n",
+             "ztmmd.conf:4: [sink:f] timeout must be more than 0");
 }
 
 static void test_config_long_line_is_an_error(void **state)
@@ -284,6 +296,45 @@ static void test_config_missing_file(void **state)
     assert_non_null(strstr(err, "/nonexistent/ztmmd.conf: cannot read: No such file or directory"));
 }
 
+/* state_dir and runtime_dir: a key in the files wins, then systemd's $STATE_DIRECTORY and
+ * $RUNTIME_DIRECTORY (the first of a ':' list), then the built-in default. */
+static void test_config_systemd_directories(void **state)
+{
+    struct zt_config *cfg = load_ok("");
+    assert_string_equal(cfg->daemon.state_dir_origin, "default");
+    zt_config_free(cfg);
+
+    setenv("STATE_DIRECTORY", "/var/lib/ztmmd-unit:/var/lib/other", 1);
+    setenv("RUNTIME_DIRECTORY", "/run/ztmmd-unit", 1);
+    cfg = load_ok("[daemon]\ninterval = 1h\n");
+    assert_string_equal(cfg->daemon.state_dir, "/var/lib/ztmmd-unit");
+    assert_string_equal(cfg->daemon.state_dir_origin, "$STATE_DIRECTORY");
+    assert_string_equal(cfg->daemon.runtime_dir, "/run/ztmmd-unit");
+    assert_string_equal(cfg->daemon.runtime_dir_origin, "$RUNTIME_DIRECTORY");
+    zt_config_free(cfg);
+
+    cfg = load_ok("[daemon]\nstate_dir = /srv/ztmmd\n");
+    assert_string_equal(cfg->daemon.state_dir, "/srv/ztmmd");
+    assert_string_equal(cfg->daemon.state_dir_origin, "config");
+    assert_string_equal(cfg->daemon.runtime_dir, "/run/ztmmd-unit");
+    zt_config_free(cfg);
+
+    cfg = load_ok("[daemon]\nruntime_dir = /run/mine\n");
+    assert_string_equal(cfg->daemon.state_dir, "/var/lib/ztmmd-unit");
+    assert_string_equal(cfg->daemon.runtime_dir, "/run/mine");
+    assert_string_equal(cfg->daemon.runtime_dir_origin, "config");
+    zt_config_free(cfg);
+
+    /* Not absolute (systemd never sets that): ignored. */
+    setenv("STATE_DIRECTORY", "relative/dir", 1);
+    cfg = load_ok("");
+    assert_string_equal(cfg->daemon.state_dir_origin, "default");
+    assert_string_equal(cfg->daemon.state_dir, ZT_LOCALSTATEDIR "/lib/ztmmd");
+    zt_config_free(cfg);
+    unsetenv("STATE_DIRECTORY");
+    unsetenv("RUNTIME_DIRECTORY");
+}
+
 static void test_options_parsers(void **state)
 {
     uint64_t v;
@@ -315,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_config_long_line_is_an_error),
         cmocka_unit_test(test_config_dropins_in_lexical_order),
         cmocka_unit_test(test_config_missing_file),
+        cmocka_unit_test(test_config_systemd_directories),
         cmocka_unit_test(test_options_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

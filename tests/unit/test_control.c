@@ -1,8 +1,11 @@
 /* test_control.c - control protocol parsing, peer credential checks (a real client forked as
- * nobody is refused), request bounds and parked scan waiters. */
+ * nobody is refused), request bounds, requests ended by EOF, idle and slow clients (timeouts, room
+ * made at the connection cap, "busy" when every connection waits for a scan) and parked scan
+ * waiters. */
 #include "zt_test.h"
 
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -179,7 +182,9 @@ static int client_status(struct server *s)
     bool ok = json_object_object_get_ex(resp, "ok", &v) && json_object_get_boolean(v);
     if (!ok && json_object_object_get_ex(resp, "error", &v)) {
         /* 2: refused with the reason the client can show */
-        return strstr(json_object_get_string(v), "permission denied") ? 2 : 3;
+        const char *e = json_object_get_string(v);
+        return strstr(e, "permission denied") && strstr(e, "uid 65534") && strstr(e, "pid ") ? 2
+                                                                                             : 3;
     }
     return ok ? 0 : 4;
 }
@@ -214,6 +219,184 @@ static int client_oversized(struct server *s)
     return n > 0 && strstr(resp, "longer than") ? 0 : 6;
 }
 
+static int raw_connect(const struct server *s)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct timeval tv = {.tv_sec = 15};
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    strcpy(sa.sun_path, s->path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Read what the daemon says until it closes (at most len - 1 bytes, NUL-terminated). */
+static ssize_t read_all(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    ssize_t n;
+
+    while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0) {
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    return (ssize_t)got;
+}
+
+/* Send req with no newline, shut down the sending side, and look for want in the answer. */
+static int eof_call(struct server *s, const char *req, const char *want)
+{
+    char resp[512];
+    int fd = raw_connect(s);
+
+    if (fd < 0 || send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 || shutdown(fd, SHUT_WR) < 0) {
+        return 1;
+    }
+    read_all(fd, resp, sizeof(resp));
+    close(fd);
+    return strstr(resp, want) ? 0 : 7;
+}
+
+/* A request ended by shutting down the sending side instead of a newline is answered. */
+static int client_eof_request(struct server *s)
+{
+    return eof_call(s, "{\"command\":\"status\"}", "\"echo\":\"status\"");
+}
+
+/* The same for scan --wait: parked, then answered although the client shut down its side. */
+static int client_eof_wait(struct server *s)
+{
+    return eof_call(s, "{\"command\":\"scan\",\"wait\":true}", "\"result\"");
+}
+
+/* A client that never speaks is told so and closed. */
+static int client_silent(struct server *s)
+{
+    char resp[512];
+    int fd = raw_connect(s);
+
+    if (fd < 0) {
+        return 1;
+    }
+    read_all(fd, resp, sizeof(resp));
+    return strstr(resp, "no request within 2 s") ? 0 : 9;
+}
+
+/* One byte every 300 ms: cut off at the request deadline, before the request is complete. */
+static int client_slowloris(struct server *s)
+{
+    static const char req[] = "{\"command\":\"status\"}\n";
+    char resp[512] = "";
+    int fd = raw_connect(s);
+
+    if (fd < 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(req) - 1; i++) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 300) > 0 || send(fd, req + i, 1, MSG_NOSIGNAL) < 0) {
+            break; /* the daemon spoke or hung up */
+        }
+    }
+    read_all(fd, resp, sizeof(resp));
+    return strstr(resp, "request not complete within 5 s") ? 0 : 10;
+}
+
+#define FLOOD 100
+
+/* 100 idle connections, then a real request: it is answered, and every idle one is closed with
+ * a reason (room made for another client, or its idle timeout). */
+static int client_flood(struct server *s)
+{
+    int fds[FLOOD];
+    char resp[512];
+    unsigned room = 0, idle = 0;
+
+    for (size_t i = 0; i < FLOOD; i++) {
+        if ((fds[i] = raw_connect(s)) < 0) {
+            return 1;
+        }
+    }
+    if (client_status(s) != 0) {
+        return 11;
+    }
+    for (size_t i = 0; i < FLOOD; i++) {
+        read_all(fds[i], resp, sizeof(resp));
+        room += strstr(resp, "idle connection, another client needed the room") != NULL;
+        idle += strstr(resp, "no request within") != NULL;
+        close(fds[i]);
+    }
+    return room > 0 && room + idle == FLOOD ? 0 : 12;
+}
+
+/* One idle connection of another process, then a flood of idle connections: room is made by
+ * closing the flooder's own, not the older connection of the other process (it meets its idle
+ * timeout instead). */
+static int client_flood_spares_others(struct server *s)
+{
+    int pipefd[2], fds[FLOOD], status = 0;
+    char resp[512], c;
+
+    if (pipe(pipefd) < 0) {
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = raw_connect(s);
+        if (fd < 0 || write(pipefd[1], "c", 1) != 1) {
+            _exit(1);
+        }
+        read_all(fd, resp, sizeof(resp));
+        _exit(strstr(resp, "no request within 2 s") ? 0 : 15);
+    }
+    if (pid < 0 || read(pipefd[0], &c, 1) != 1) {
+        return 1;
+    }
+    unsigned room = 0;
+    for (size_t i = 0; i < FLOOD; i++) {
+        if ((fds[i] = raw_connect(s)) < 0) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < FLOOD; i++) {
+        read_all(fds[i], resp, sizeof(resp));
+        room += strstr(resp, "another client needed the room") != NULL;
+        close(fds[i]);
+    }
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        return 1;
+    }
+    return WEXITSTATUS(status) ? WEXITSTATUS(status) : room >= FLOOD - ZT_CONTROL_CONN_MAX ? 0 : 16;
+}
+
+/* Every connection parked on a scan: a new client is told the daemon is busy, not reset. */
+static int client_busy(struct server *s)
+{
+    static const char req[] = "{\"command\":\"scan\",\"wait\":true}\n";
+    int fds[ZT_CONTROL_CONN_MAX];
+    struct zt_control_request st = {.cmd = ZT_CONTROL_STATUS};
+    struct json_object *resp = NULL, *v;
+    char err[512];
+
+    for (size_t i = 0; i < ZT_CONTROL_CONN_MAX; i++) {
+        if ((fds[i] = raw_connect(s)) < 0 || send(fds[i], req, sizeof(req) - 1, 0) < 0) {
+            return 1;
+        }
+    }
+    if (zt_control_call(s->path, &st, 5000000, &resp, err, sizeof(err)) < 0) {
+        fprintf(stderr, "client: %s\n", err);
+        return 13;
+    }
+    bool busy =
+        json_object_object_get_ex(resp, "error", &v) && strstr(json_object_get_string(v), "busy");
+    json_object_put(resp);
+    return busy ? 0 : 14;
+}
+
 static void test_control_server_roundtrip(void **state)
 {
     struct server s = {0};
@@ -226,6 +409,71 @@ static void test_control_server_roundtrip(void **state)
     assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_status), 0);
     assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_oversized), 0);
     assert_int_equal(s.requests, 1);
+    server_stop(&s);
+}
+
+static void test_control_request_ended_by_eof(void **state)
+{
+    struct server s = {0};
+    sd_event_source *t = NULL;
+
+    server_start(&s);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_eof_request), 0);
+    assert_int_equal(sd_event_add_time_relative(s.e, &t, CLOCK_MONOTONIC, 300000, 0, on_answer, &s),
+                     0);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_eof_wait), 0);
+    assert_int_equal(s.requests, 2);
+    sd_event_source_unref(t);
+    server_stop(&s);
+}
+
+static void test_control_idle_and_slow_clients_are_cut_off(void **state)
+{
+    struct server s = {0};
+
+    server_start(&s);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_silent), 0);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_slowloris), 0);
+    assert_int_equal(s.requests, 0);
+    assert_int_equal(zt_control_connections(s.ctl), 0);
+    server_stop(&s);
+}
+
+static void test_control_flood_makes_room(void **state)
+{
+    struct server s = {0};
+
+    server_start(&s);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_flood), 0);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(zt_control_connections(s.ctl), 0);
+    server_stop(&s);
+}
+
+static void test_control_flood_evicts_the_flooder(void **state)
+{
+    struct server s = {0};
+
+    server_start(&s);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_flood_spares_others), 0);
+    assert_int_equal(zt_control_connections(s.ctl), 0);
+    server_stop(&s);
+}
+
+static void test_control_busy_when_all_wait(void **state)
+{
+    struct server s = {0};
+
+    server_start(&s);
+    assert_int_equal(run_client(&s, 0, 0, NULL, 0, client_busy), 0);
+    /* The client's exit hung up every parked waiter: none is left behind (one event is
+     * dispatched per run). */
+    uint64_t until = zt_now_mono_usec() + 10000000;
+    while (zt_control_connections(s.ctl) > 0 && zt_now_mono_usec() < until) {
+        assert_true(sd_event_run(s.e, 100000) >= 0);
+    }
+    assert_int_equal(zt_control_connections(s.ctl), 0);
+    assert_int_equal(s.requests, ZT_CONTROL_CONN_MAX); /* the scan waiters, not the status */
     server_stop(&s);
 }
 
@@ -280,6 +528,11 @@ int main(void)
         cmocka_unit_test(test_control_peer_allowed),
         cmocka_unit_test(test_control_server_roundtrip),
         cmocka_unit_test(test_control_scan_wait_parked),
+        cmocka_unit_test(test_control_request_ended_by_eof),
+        cmocka_unit_test(test_control_idle_and_slow_clients_are_cut_off),
+        cmocka_unit_test(test_control_flood_makes_room),
+        cmocka_unit_test(test_control_flood_evicts_the_flooder),
+        cmocka_unit_test(test_control_busy_when_all_wait),
         cmocka_unit_test(test_control_peer_refused),
         cmocka_unit_test(test_control_call_no_daemon),
     };

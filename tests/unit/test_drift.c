@@ -112,6 +112,28 @@ static void test_drift_ignores_new_and_malformed_entries(void **state)
     assert_int_equal(json_object_array_length(ch), 0);
 }
 
+/* A document read back from disk may repeat an entry (a hand edit, a bad merge): the first one
+ * counts, so a document has no drift against itself, and the repeat is not a change. */
+static void test_drift_repeated_entries_count_once(void **state)
+{
+    _cleanup_json_ struct json_object *a = json_tokener_parse(
+        "{\"scan_id\":\"a\",\"finished_at\":\"2025-01-01T00:00:00Z\",\"overall\":{\"stage\":"
+        "\"initial\"},\"functions\":[{\"id\":\"identity.authentication\",\"stage\":\"initial\"},"
+        "{\"id\":\"identity.authentication\",\"stage\":\"optimal\"}],\"pillars\":[{\"id\":"
+        "\"identity\",\"stage\":\"initial\"},{\"id\":\"identity\",\"stage\":\"advanced\"}],"
+        "\"findings\":[{\"rule\":\"id.mfa\",\"status\":\"fail\"},{\"rule\":\"id.mfa\","
+        "\"status\":\"pass\"}]}");
+    _cleanup_json_ struct json_object *b = doc("b", "initial", "initial", "initial", "pass");
+    _cleanup_json_ struct json_object *same = zt_drift_compute(a, a);
+    _cleanup_json_ struct json_object *ch = zt_drift_compute(a, b);
+
+    assert_non_null(a);
+    assert_int_equal(json_object_array_length(same), 0);
+    assert_int_equal(json_object_array_length(ch), 1); /* id.mfa fail -> pass, only */
+    assert_string_equal(field(json_object_array_get_idx(ch, 0), "subject"), "id.mfa");
+    assert_string_equal(field(json_object_array_get_idx(ch, 0), "from"), "fail");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +143,7 @@ int main(void)
         cmocka_unit_test(test_drift_improvement_and_unknown),
         cmocka_unit_test(test_drift_ids_stable_and_distinct),
         cmocka_unit_test(test_drift_ignores_new_and_malformed_entries),
+        cmocka_unit_test(test_drift_repeated_entries_count_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,6 +151,7 @@ static void test_exec_parse_rejects_bad_documents(void **state)
     const struct bad_doc cases[] = {
         {"", 0, "/opt/acme/prog: printed no output"},
         {" \n\t", 0, "printed no output"},
+        {" \n  ", 2, "printed no output"}, /* only len bytes count: the text need not end there */
         {"{\"schema\":\"ztmmd.exec/1\",\"evidence\":[]}\0", 40, "NUL byte at offset 39"},
         {"{\"schema\":\"ztmmd.exec/1\",\"evidence\":[", 0,
          "not valid JSON: unexpected end of output at offset 37"},
@@ -367,6 +368,34 @@ static void test_exec_hang_is_killed(void **state)
     ASSERT_ERROR(ctx, "hang.sh did not finish within 1s; killed");
 }
 
+static void test_exec_whole_document_then_hang_is_kept(void **state)
+{
+    _cleanup_(zt_ctx_freep) struct zt_ctx *ctx = NULL;
+    const char *kv[] = {"program_timeout", "1s", NULL};
+
+    /* Killed at its limit, but what it printed is one whole document: used (status partial). */
+    assert_int_equal(collect_fixture(FIXTURES "print-then-hang.sh", kv, &ctx), -ETIMEDOUT);
+    assert_string_equal(zt_ctx_first_error(ctx),
+                        FIXTURES "print-then-hang.sh did not finish within 1s; killed; the "
+                                 "complete document it printed before is used");
+    assert_int_equal(zt_ctx_error_count(ctx), 1);
+    assert_int_equal(zt_ctx_evidence(ctx)->n, 2);
+    assert_evidence_json(ctx, "acme.vpn.mfa_required", "true");
+    assert_evidence_json(ctx, "acme.vpn.local_users", "3");
+}
+
+static void test_exec_cut_document_then_hang_is_not_kept(void **state)
+{
+    _cleanup_(zt_ctx_freep) struct zt_ctx *ctx = NULL;
+    const char *kv[] = {"program_timeout", "1s", NULL};
+
+    /* Entries of a document cut short are not kept: the missing ones could fail a rule. */
+    assert_int_equal(collect_fixture(FIXTURES "half-then-hang.sh", kv, &ctx), -ETIMEDOUT);
+    assert_string_equal(zt_ctx_first_error(ctx),
+                        FIXTURES "half-then-hang.sh did not finish within 1s; killed");
+    assert_int_equal(zt_ctx_evidence(ctx)->n, 0);
+}
+
 static void test_exec_grandchild_holding_stdout_is_killed(void **state)
 {
     _cleanup_(zt_ctx_freep) struct zt_ctx *ctx = NULL;
@@ -544,6 +573,8 @@ int main(void)
         cmocka_unit_test(test_exec_wrong_schema),
         cmocka_unit_test(test_exec_output_too_big),
         cmocka_unit_test(test_exec_hang_is_killed),
+        cmocka_unit_test(test_exec_whole_document_then_hang_is_kept),
+        cmocka_unit_test(test_exec_cut_document_then_hang_is_not_kept),
         cmocka_unit_test(test_exec_grandchild_holding_stdout_is_killed),
         cmocka_unit_test(test_exec_leftover_background_process_is_killed),
         cmocka_unit_test(test_exec_not_executable),

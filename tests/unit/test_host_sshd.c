@@ -34,8 +34,12 @@ static struct zt_host_sshd_facts facts_of(const char *text)
 static struct zt_ctx *probe(const char *root, int *ret)
 {
     struct zt_ctx *ctx = zt_ctx_new("host", 0);
-    struct zt_host h = {.root = root, .ctx = ctx};
-    *ret = zt_host_probe_sshd(&h);
+    struct zt_host h;
+    *ret = zt_host_init(&h, root, ctx);
+    if (*ret == 0) {
+        *ret = zt_host_probe_sshd(&h);
+    }
+    zt_host_done(&h);
     return ctx;
 }
 

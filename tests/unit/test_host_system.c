@@ -284,6 +284,13 @@ static void test_apt_config_parser(void **state)
         zt_host_dnf_apply_updates("[commands]\nupgrade_type = security\napply_updates = yes\n"));
     assert_false(zt_host_dnf_apply_updates("[commands]\napply_updates = no\n"));
     assert_false(zt_host_dnf_apply_updates("[emitters]\napply_updates = yes\n"));
+    /* INI as configparser reads it (libinih): keys in any case, comments, the last one wins. */
+    assert_true(zt_host_dnf_apply_updates("# c\n[commands]\n; apply_updates = no\n"
+                                          "Apply_Updates = True\n"));
+    assert_false(
+        zt_host_dnf_apply_updates("[commands]\napply_updates = yes\napply_updates = no\n"));
+    assert_false(zt_host_dnf_apply_updates("[commands]\napply_updates = maybe\n"));
+    assert_true(zt_host_dnf_apply_updates("garbage line\n[commands]\napply_updates=1\n"));
 }
 
 static void test_updates_trees(void **state)
@@ -348,6 +355,12 @@ static void test_audit_and_forwarding_parsers(void **state)
     assert_true(zt_host_journal_upload_url("[Upload]\nURL=https://fake.invalid\n"));
     assert_false(zt_host_journal_upload_url("[Upload]\n#URL=https://fake.invalid\n"));
     assert_false(zt_host_journal_upload_url("[Upload]\nURL=https://fake.invalid\nURL=\n"));
+    assert_false(zt_host_journal_upload_url("[Other]\nURL=https://fake.invalid\n"));
+    assert_true(zt_host_journal_upload_url("[Upload]\n; a comment\nURL = https://fake.invalid\n"));
+    /* Indented keys are keys, as for systemd (libinih alone reads them as continuations). */
+    assert_true(
+        zt_host_journal_upload_url("[Upload]\nServerKeyFile=/k\n  URL=https://fake.invalid\n"));
+    assert_false(zt_host_journal_upload_url("[Upload]\nURL=https://fake.invalid\n\tURL=\n"));
 }
 
 static void test_audit_trees(void **state)

@@ -461,15 +461,27 @@ static void test_http_accept_status_and_empty_body(void **state)
     env_stop(v);
 }
 
+/* A deadline hit has one outcome whichever timer fires first (curl's clamped timeout, the
+ * progress callback): -ETIMEDOUT, the deadline named, no retry, and never before the deadline (a
+ * call that gave up just short of it would make its collector look done, not timed out). Several
+ * deadlines, so that the timers land in both orders. */
 static void test_http_deadline(void **state)
 {
     struct env *v = env_start("faults");
-    struct zt_http_request req = {
-        .url = url(v, "/slow"), .ca_file = ca, .deadline_usec = zt_now_mono_usec() + 300 * 1000};
     struct zt_http_result res;
 
-    assert_int_equal(zt_http_do(v->e, &req, &res), -ETIMEDOUT);
-    assert_non_null(strstr(res.message, "/slow"));
+    for (unsigned i = 0; i < 6; i++) {
+        uint64_t deadline = zt_now_mono_usec() + (200 + 37 * i) * 1000;
+        struct zt_http_request req = {
+            .url = url(v, "/slow"), .ca_file = ca, .deadline_usec = deadline};
+        assert_int_equal(zt_http_do(v->e, &req, &res), -ETIMEDOUT);
+        assert_true(zt_now_mono_usec() >= deadline);
+        assert_non_null(strstr(res.message, "/slow"));
+        const char *end = strstr(res.message, ": deadline of the collection reached");
+        assert_non_null(end);
+        assert_string_equal(end, ": deadline of the collection reached"); /* nothing appended */
+        assert_int_equal(res.attempts, 1);
+    }
     env_stop(v);
 }
 
@@ -499,6 +511,24 @@ static void test_http_group_runs_concurrently(void **state)
         first_end = fixture_num(e[i], "end") < first_end ? fixture_num(e[i], "end") : first_end;
     }
     assert_true(last_start < first_end);
+    json_object_put(log);
+    env_stop(v);
+}
+
+/* An interval set after a bucket's request started (pacing learnt from a response) holds back the
+ * bucket's next start, counted from that earlier start. */
+static void test_http_pacing_set_between_requests(void **state)
+{
+    struct env *v = env_start("throttle");
+    struct zt_http_result res;
+    struct zt_http_request req = {.url = url(v, "/paced"), .ca_file = ca, .pace_key = "late"};
+
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    zt_http_engine_set_pacing(v->e, "late", 1000);
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    struct json_object *log = fixture_log(&v->f), *e[3];
+    assert_int_equal(fixture_entries(log, "/paced", e, 3), 2);
+    assert_true(fixture_num(e[1], "t") - fixture_num(e[0], "t") >= 0.9);
     json_object_put(log);
     env_stop(v);
 }
@@ -543,6 +573,128 @@ static void test_http_pacing_and_ctx_counting(void **state)
     env_stop(v);
 }
 
+/* Mutual TLS from PEM in memory (a kubeconfig's client-certificate-data): accepted by a server
+ * asking for a certificate, with the CA given as PEM too; without one the server says 401. */
+static void test_http_client_certificate_pem(void **state)
+{
+    struct env *v = env_start("mtls");
+    char cert_path[PATH_MAX], key_path[PATH_MAX];
+    char *cert = NULL, *key = NULL, *ca_pem = NULL;
+    struct zt_http_result res;
+
+    fixture_join(cert_path, sizeof(cert_path), dir, "/certs/user.pem");
+    fixture_join(key_path, sizeof(key_path), dir, "/certs/user.key");
+    assert_int_equal(zt_read_file(cert_path, 65536, &cert, NULL), 0);
+    assert_int_equal(zt_read_file(key_path, 65536, &key, NULL), 0);
+    assert_int_equal(zt_read_file(ca, 65536, &ca_pem, NULL), 0);
+    struct zt_http_request req = {
+        .url = url(v, "/whoami"), .ca_pem = ca_pem, .client_cert_pem = cert, .client_key_pem = key};
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(res.status, 200);
+    req.client_cert_pem = req.client_key_pem = NULL;
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EACCES);
+    assert_int_equal(res.status, 401);
+    /* A certificate without its key, or two trust anchors, is refused before any transfer. */
+    req.client_cert_pem = cert;
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EINVAL);
+    req.client_key_pem = key;
+    req.ca_file = ca;
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EINVAL);
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    assert_int_equal(fixture_entries(log, "/whoami", e, 4), 2);
+    assert_string_equal(fixture_str(e[0], "token"), "cert:ztmmd-test-user");
+    assert_int_equal((int)fixture_num(e[1], "status"), 401);
+    json_object_put(log);
+    free(cert);
+    free(key);
+    free(ca_pem);
+    env_stop(v);
+}
+
+static bool body_says_throttling(void *userdata, long status, const char *body, size_t len)
+{
+    (*(int *)userdata)++;
+    return status == 400 && strstr(body, "<Code>Throttling</Code>") != NULL;
+}
+
+static void test_http_throttled_hook(void **state)
+{
+    struct env *v = env_start("throttle_body");
+    int calls = 0;
+    struct zt_http_request req = {.url = url(v, "/400-throttled"),
+                                  .ca_file = ca,
+                                  .throttled = body_says_throttling,
+                                  .userdata = &calls};
+    struct zt_http_result res;
+
+    /* 400 Throttling twice (the second with Retry-After), then 200 */
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    assert_int_equal(res.attempts, 3);
+    assert_int_equal(calls, 2);
+    struct json_object *log = fixture_log(&v->f), *e[4];
+    assert_int_equal(fixture_entries(log, "/400-throttled", e, 4), 3);
+    assert_true(fixture_num(e[2], "t") - fixture_num(e[1], "t") >= 0.9); /* Retry-After: 1 */
+    json_object_put(log);
+    /* a 400 the hook does not recognise fails at once */
+    req.url = url(v, "/400-other");
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EINVAL);
+    assert_int_equal(res.attempts, 1);
+    /* throttled to the end: -EBUSY after the last attempt, naming the code */
+    req.url = url(v, "/400-always-throttled");
+    assert_int_equal(zt_http_do(v->e, &req, &res), -EBUSY);
+    assert_int_equal(res.attempts, 4);
+    assert_non_null(strstr(res.message, "Throttling"));
+    assert_non_null(strstr(res.message, "giving up after 4 attempts"));
+    env_stop(v);
+}
+
+struct chain {
+    struct env *v;
+    struct zt_http_group *g;
+    struct zt_http_result next;
+    int pages;
+};
+
+static int on_chain(void *userdata, const struct zt_http_page *p)
+{
+    struct chain *c = userdata;
+    const char *then = zt_json_str(zt_http_page_json(p), "then");
+    c->pages++;
+    if (then) {
+        struct zt_http_request req = {
+            .url = url(c->v, then), .ca_file = ca, .on_page = on_chain, .userdata = c};
+        return zt_http_group_add(c->g, &req, &c->next);
+    }
+    return 0;
+}
+
+/* A call added from on_page starts at once and the wait covers it. */
+static void test_http_group_add_from_page(void **state)
+{
+    struct env *v = env_start("throttle_body");
+    struct chain c = {.v = v};
+    struct zt_http_result res[2];
+    struct zt_http_request first = {.ca_file = ca, .on_page = on_chain, .userdata = &c};
+    struct zt_http_request slow = {.ca_file = ca};
+
+    assert_int_equal(zt_http_group_new(v->e, NULL, NULL, &c.g), 0);
+    first.url = url(v, "/first"); /* url() reuses one buffer; the group copies it */
+    assert_int_equal(zt_http_group_add(c.g, &first, &res[0]), 0);
+    slow.url = url(v, "/slow");
+    assert_int_equal(zt_http_group_add(c.g, &slow, &res[1]), 0);
+    assert_int_equal(zt_http_group_wait(c.g), 0);
+    zt_http_group_free(c.g);
+    assert_int_equal(c.pages, 2);
+    assert_int_equal(c.next.error, 0);
+    assert_int_equal(c.next.pages, 1);
+    struct json_object *log = fixture_log(&v->f), *s[2], *w[2];
+    assert_int_equal(fixture_entries(log, "/second", s, 2), 1);
+    assert_int_equal(fixture_entries(log, "/slow", w, 2), 1);
+    assert_true(fixture_num(s[0], "t") < fixture_num(w[0], "end"));
+    json_object_put(log);
+    env_stop(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +716,10 @@ int main(void)
         cmocka_unit_test(test_http_deadline),
         cmocka_unit_test(test_http_group_runs_concurrently),
         cmocka_unit_test(test_http_pacing_and_ctx_counting),
+        cmocka_unit_test(test_http_client_certificate_pem),
+        cmocka_unit_test(test_http_pacing_set_between_requests),
+        cmocka_unit_test(test_http_throttled_hook),
+        cmocka_unit_test(test_http_group_add_from_page),
     };
     return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
 }

@@ -67,25 +67,18 @@ static inline void fixture_rmrf(const char *dir)
     fixture_run(argv);
 }
 
-/* Start the server on scenario (a directory name under tests/fixtures/scenarios). */
-static inline void fixture_start(struct fixture *f, const char *dir, const char *scenario)
+/* Run argv (a fixture server printing its port on a line of stdout) as f; f->log is set. */
+static inline void fixture_spawn(struct fixture *f, char *const argv[], const char *what)
 {
-    char scen[PATH_MAX], certs[PATH_MAX], line[32] = "";
+    char line[32] = "";
     int fds[2];
 
-    fixture_join(scen, sizeof(scen), FIXTURE_SCENARIOS "/", scenario);
-    fixture_join(certs, sizeof(certs), dir, "/certs");
-    char tail[128];
-    fixture_join(tail, sizeof(tail), "/log-", scenario);
-    fixture_join(f->log, sizeof(f->log), dir, tail);
-    unlink(f->log);
     assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
     f->pid = fork();
     assert_true(f->pid >= 0);
     if (f->pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
-        execlp("python3", "python3", FIXTURE_SERVER, "serve", "--scenario", scen, "--certs", certs,
-               "--log", f->log, "--idle-timeout", "30", (char *)NULL);
+        execvp(argv[0], argv);
         _exit(127);
     }
     close(fds[1]);
@@ -102,9 +95,25 @@ static inline void fixture_start(struct fixture *f, const char *dir, const char 
     line[n] = '\0';
     f->port = atoi(line);
     if (f->port <= 0) {
-        fail_msg("fixture server did not report a port for scenario %s", scenario);
+        fail_msg("fixture server did not report a port for %s", what);
     }
     snprintf(f->base, sizeof(f->base), "https://127.0.0.1:%d", f->port);
+}
+
+/* Start the server on scenario (a directory name under tests/fixtures/scenarios). */
+static inline void fixture_start(struct fixture *f, const char *dir, const char *scenario)
+{
+    char scen[PATH_MAX], certs[PATH_MAX];
+
+    fixture_join(scen, sizeof(scen), FIXTURE_SCENARIOS "/", scenario);
+    fixture_join(certs, sizeof(certs), dir, "/certs");
+    char tail[128];
+    fixture_join(tail, sizeof(tail), "/log-", scenario);
+    fixture_join(f->log, sizeof(f->log), dir, tail);
+    unlink(f->log);
+    char *argv[] = {"python3", FIXTURE_SERVER, "serve", "--scenario",     scen, "--certs",
+                    certs,     "--log",        f->log,  "--idle-timeout", "30", NULL};
+    fixture_spawn(f, argv, scenario);
 }
 
 static inline void fixture_stop(struct fixture *f)

@@ -112,12 +112,34 @@ static void test_http_util_json_path(void **state)
     json_object_put(o);
 }
 
+static void test_http_util_header_value(void **state)
+{
+    const char *block = "HTTP/1.1 429 Too Many Requests\r\n"
+                        "retry-after:  7 \t\r\n"
+                        "X-Rate-Limit-Reset: 1700000000\r\n"
+                        "X-Empty:\r\n"
+                        "Link: <https://n/2>; rel=\"next\"\r\n\r\n";
+    char buf[64], tiny[4];
+
+    assert_string_equal(zt_http_header_value(block, "Retry-After", buf, sizeof(buf)), "7");
+    assert_string_equal(zt_http_header_value(block, "x-rate-limit-reset", buf, sizeof(buf)),
+                        "1700000000");
+    assert_string_equal(zt_http_header_value(block, "Link", buf, sizeof(buf)),
+                        "<https://n/2>; rel=\"next\"");
+    assert_string_equal(zt_http_header_value(block, "X-Empty", buf, sizeof(buf)), "");
+    assert_null(zt_http_header_value(block, "Retry", buf, sizeof(buf))); /* a prefix only */
+    assert_null(zt_http_header_value(block, "Date", buf, sizeof(buf)));
+    assert_null(zt_http_header_value(NULL, "Date", buf, sizeof(buf)));
+    assert_string_equal(zt_http_header_value(block, "X-Rate-Limit-Reset", tiny, sizeof(tiny)),
+                        "170"); /* cut to the buffer, terminated */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_http_util_retry_after), cmocka_unit_test(test_http_util_link_next),
         cmocka_unit_test(test_http_util_redact_url),  cmocka_unit_test(test_http_util_url_edit),
-        cmocka_unit_test(test_http_util_json_path),
+        cmocka_unit_test(test_http_util_json_path),   cmocka_unit_test(test_http_util_header_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

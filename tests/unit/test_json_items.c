@@ -1,6 +1,7 @@
 /* test_json_items.c - splitting a list page into its items: the items and the rest of the page
  * must be what a whole parse gives, and every malformed page must be refused with its offset.
- * Also zt_json_parse(), the whole-document parse every other reader of outside JSON uses. */
+ * Also zt_json_items_head(), the start of a page that is still arriving, and zt_json_parse(), the
+ * whole-document parse every other reader of outside JSON uses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,12 +190,84 @@ static void test_json_parse_whole(void **state)
     }
 }
 
+/* zt_json_items_head() over every prefix of a page: nothing until the items array's '[' has
+ * arrived, then the members before it, the same at every longer prefix; never a refusal. */
+static void head_prefixes(const char *page, const char *items_field, const char *const *keys,
+                          size_t n_keys)
+{
+    size_t len = strlen(page), open = strchr(strstr(page, items_field), '[') - page;
+    struct json_object *first = NULL;
+
+    for (size_t k = 0; k <= len; k++) {
+        struct json_object *env = NULL;
+        int r = zt_json_items_head(page, k, items_field, 32, &env);
+        if (k <= open) {
+            assert_int_equal(r, 0);
+            assert_null(env);
+            continue;
+        }
+        assert_int_equal(r, 1);
+        if (!first) {
+            first = env;
+            continue;
+        }
+        assert_true(json_object_equal(env, first));
+        json_object_put(env);
+    }
+    assert_int_equal(json_object_object_length(first), n_keys);
+    for (size_t i = 0; i < n_keys; i++) {
+        assert_non_null(json_object_object_get(first, keys[i]));
+    }
+    json_object_put(first);
+}
+
+static void test_json_items_head(void **state)
+{
+    /* Graph: context and nextLink before value (a number and a literal split mid-way too). */
+    static const char *const graph[] = {"@odata.context", "@odata.count", "ok", "@odata.nextLink"};
+    head_prefixes(
+        "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#x\", "
+        "\"@odata.count\": 12345, \"ok\": true,\n \"@odata.nextLink\":"
+        "\"https://graph.microsoft.com/v1.0/x?$skiptoken=1\", \"value\" : [ {\"id\":1} ]}",
+        "value", graph, 4);
+    /* Kubernetes: metadata (with the continue token) before items. */
+    static const char *const k8s[] = {"kind", "apiVersion", "metadata"};
+    head_prefixes("{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":{\"continue\":"
+                  "\"eyJ2\",\"resourceVersion\":\"12\"},\"items\":[{\"metadata\":{}}]}",
+                  "items", k8s, 3);
+    /* ARM: nothing before value (nextLink comes after it). */
+    head_prefixes(
+        "{\"value\":[{\"name\":\"nsg\"}],\"nextLink\":\"https://management.azure.com/x\"}", "value",
+        NULL, 0);
+
+    static const char *const bad[] = {
+        "[1,2]",                 /* not an object */
+        "{}",                    /* ended without the array */
+        "{\"a\":1}",             /* the same */
+        "{\"value\":{\"id\":1}", /* not an array */
+        "{\"a\" 1",              /* malformed */
+        "{\"a\":1 \"value\":[",  /* malformed */
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        struct json_object *env = NULL;
+        int r = zt_json_items_head(bad[i], strlen(bad[i]), "value", 32, &env);
+        if (r != -EBADMSG) {
+            fail_msg("%s: %d, not -EBADMSG", bad[i], r);
+        }
+        assert_null(env);
+    }
+    /* The head stops at the first array: what follows (here a second one, which the split
+     * refuses) is the split's to judge. */
+    struct json_object *env = NULL;
+    assert_int_equal(zt_json_items_head("{\"value\":[],\"value\":[]}", 23, "value", 32, &env), 1);
+    json_object_put(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_items_page),
-        cmocka_unit_test(test_json_items_refused),
-        cmocka_unit_test(test_json_items_consumer_error),
+        cmocka_unit_test(test_json_items_page),           cmocka_unit_test(test_json_items_refused),
+        cmocka_unit_test(test_json_items_consumer_error), cmocka_unit_test(test_json_items_head),
         cmocka_unit_test(test_json_parse_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,6 +88,45 @@ static void test_oauth_client_secret_token_cached(void **state)
     env_stop(v);
 }
 
+/* on_token sees each token response (its headers) once per fetch, never for a cached token. */
+struct token_seen {
+    unsigned calls;
+    char server[64];
+    long status;
+};
+
+static void on_token(void *data, const struct zt_http_page *p)
+{
+    struct token_seen *t = data;
+    t->calls++;
+    t->status = zt_http_page_status(p);
+    if (!zt_http_page_header(p, "Server", t->server, sizeof(t->server))) {
+        t->server[0] = '\0';
+    }
+}
+
+static void test_oauth_on_token_sees_the_response(void **state)
+{
+    struct env *v = env_start("auth");
+    struct token_seen seen = {0};
+    struct zt_oauth_config auth = {.token_url = v->token_url,
+                                   .client_id = "11111111-2222-3333-4444-555555555555",
+                                   .scope = "https://graph.microsoft.com/.default",
+                                   .client_secret = "s3cr3t~value+/=",
+                                   .ca_file = ca,
+                                   .on_token = on_token,
+                                   .on_token_data = &seen};
+    struct zt_http_result res;
+
+    assert_int_equal(get(v, &auth, "/v1.0/me", &res), 0);
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.status, 200);
+    assert_true(zt_startswith(seen.server, "ztfixture/1")); /* the token answer's own header */
+    assert_int_equal(get(v, &auth, "/v1.0/policies", &res), 0);
+    assert_int_equal(seen.calls, 1); /* cached: not called again */
+    env_stop(v);
+}
+
 static void test_oauth_wrong_secret_clear_error(void **state)
 {
     struct env *v = env_start("auth");
@@ -191,6 +230,37 @@ static void test_oauth_client_assertion_structure(void **state)
     free(c);
     free(sig);
     zt_secret_free(jwt);
+}
+
+/* Without a certificate (Okta service apps register a bare public key): the key alone, from a file
+ * or in memory, signs; the header names the key by kid and carries no thumbprints. */
+static void test_oauth_client_assertion_key_only(void **state)
+{
+    char err[256] = "", *jwt = NULL, *pem = NULL;
+    size_t hl;
+    struct zt_oauth_config cfg = {
+        .token_url = "https://acme.okta.com/oauth2/v1/token", .client_id = "0oa1", .key_id = "k1"};
+
+    assert_int_equal(zt_oauth_client_assertion(&cfg, &jwt, err, sizeof(err)), -EINVAL);
+    assert_int_equal(zt_secret_read_file(key, ZT_SECRET_MAX, &pem, err, sizeof(err)), 0);
+    for (int from_memory = 0; from_memory < 2; from_memory++) {
+        cfg.key_file = from_memory ? NULL : key;
+        cfg.key_pem = from_memory ? pem : NULL;
+        assert_int_equal(zt_oauth_client_assertion(&cfg, &jwt, err, sizeof(err)), 0);
+        unsigned char *h = b64url_decode(jwt, strcspn(jwt, "."), &hl);
+        struct json_object *hj = json_tokener_parse((char *)h);
+        assert_string_equal(fixture_str(hj, "kid"), "k1");
+        assert_null(fixture_str(hj, "x5t#S256"));
+        assert_null(fixture_str(hj, "x5t"));
+        json_object_put(hj);
+        free(h);
+        zt_secret_free(jwt);
+    }
+    /* A PEM that is no key is refused with a clear message. */
+    cfg.key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    assert_int_equal(zt_oauth_client_assertion(&cfg, &jwt, err, sizeof(err)), -EBADMSG);
+    assert_non_null(strstr(err, "cannot parse private key"));
+    zt_secret_free(pem);
 }
 
 static void test_oauth_key_file_permissions_checked(void **state)
@@ -303,9 +373,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oauth_client_secret_token_cached),
+        cmocka_unit_test(test_oauth_on_token_sees_the_response),
         cmocka_unit_test(test_oauth_wrong_secret_clear_error),
         cmocka_unit_test(test_oauth_client_assertion_accepted),
         cmocka_unit_test(test_oauth_client_assertion_structure),
+        cmocka_unit_test(test_oauth_client_assertion_key_only),
         cmocka_unit_test(test_oauth_key_file_permissions_checked),
         cmocka_unit_test(test_oauth_expired_token_refreshed_once),
         cmocka_unit_test(test_oauth_short_lived_token_refreshed_early),

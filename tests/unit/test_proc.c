@@ -1,4 +1,4 @@
-/* test_proc.c - tests of the bounded process runner (daemon/proc.c) against real programs
+/* test_proc.c - tests of the bounded process runner (daemon/core/proc.c) against real programs
  * (tests/fixtures/exec/ shell scripts and system tools). */
 #include <fcntl.h>
 #include <pthread.h>

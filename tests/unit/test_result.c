@@ -210,6 +210,48 @@ static void test_result_table_readable(void **state)
     json_object_put(bent);
 }
 
+/* Every one of the 40 functions of the shipped catalog appears in the table by its full name,
+ * and the stage column stays aligned (the longest name is 54 characters). */
+static void test_result_table_never_cuts_names(void **state)
+{
+    struct zt_catalog *cat = NULL;
+    struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
+    char err[256], *text = NULL, needle[160];
+    size_t len = 0;
+
+    if (zt_catalog_load(ZT_SOURCE_DIR "/conf/rules/ztmm-v2.json", &cat, err, sizeof(err)) < 0) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(cat->n_functions, 40);
+    snprintf(scan->scan_id, sizeof(scan->scan_id), "00000000-0000-4000-8000-000000000002");
+    scan->host = zt_xstrdup("web1");
+    scan->started_usec = scan->finished_usec = 1700000000000000ULL;
+    zt_evidence_set_init(&scan->evidence);
+    struct json_object *doc = zt_result_build(scan, cat, NULL, 0);
+    FILE *f = open_memstream(&text, &len);
+    zt_result_print_table(doc, f);
+    fclose(f);
+    const char *header = strstr(text, "PILLAR / FUNCTION");
+    assert_non_null(header);
+    size_t stage_col = (size_t)(strstr(header, "STAGE") - header);
+    assert_true(stage_col > strlen("  Secure Application Development and Deployment Workflow"));
+    for (size_t i = 0; i < cat->n_functions; i++) {
+        /* The whole name on its own row, followed by a space, then the stage column. */
+        snprintf(needle, sizeof(needle), "\n  %s ", cat->functions[i].name);
+        const char *row = strstr(text, needle);
+        if (!row) {
+            fail_msg("function name '%s' missing or cut in:\n%s", cat->functions[i].name, text);
+        }
+        row++;
+        assert_true(strncmp(row + stage_col, "unknown", 7) == 0);
+        assert_int_equal(row[stage_col - 1], ' ');
+    }
+    free(text);
+    json_object_put(doc);
+    zt_scan_free(scan);
+    zt_catalog_free(cat);
+}
+
 static void test_result_offline_reevaluation_round_trip(void **state)
 {
     struct zt_catalog *cat = catalog();
@@ -283,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_result_document_fields),
         cmocka_unit_test(test_result_table_readable),
+        cmocka_unit_test(test_result_table_never_cuts_names),
         cmocka_unit_test(test_result_offline_reevaluation_round_trip),
         cmocka_unit_test(test_result_attestations_checked_against_catalog),
     };

@@ -12,6 +12,7 @@ struct fake_state {
 };
 
 static atomic_int running_now, running_max;
+static atomic_bool stuck_release, stuck_done; /* the "stuck" collector's leash */
 
 static void sleep_ms(long ms)
 {
@@ -49,7 +50,29 @@ static int fake_collect(void *state, struct zt_ctx *ctx)
         while (!zt_ctx_cancelled(ctx)) {
             sleep_ms(5);
         }
+        assert_int_equal(zt_emit_bool(ctx, "fake.late", true), -ETIMEDOUT); /* dropped */
         r = zt_ctx_error(ctx, -ETIMEDOUT, "GET https://api.example.org/slow: deadline reached");
+    } else if (zt_streq(mode, "silent-cooperative")) {
+        while (!zt_ctx_cancelled(ctx)) {
+            sleep_ms(5);
+        }
+        r = -ETIMEDOUT;
+    } else if (zt_streq(mode, "stuck")) {
+        /* Ignores its deadline (a read that never returns): abandoned by the scan. */
+        zt_emit_bool(ctx, "fake.stuck", true);
+        while (!atomic_load(&stuck_release)) {
+            sleep_ms(5);
+        }
+        zt_emit_bool(ctx, "fake.stuck_late", true);
+        zt_ctx_error(ctx, -EIO, "woke up after the scan");
+        atomic_store(&stuck_done, true);
+    } else if (zt_streq(mode, "keeps-ref")) {
+        /* Keeps its own reference to what it emitted and changes it afterwards. */
+        struct json_object *a = json_object_new_array();
+        json_object_array_add(a, json_object_new_string("before"));
+        zt_emit(ctx, "fake.list", json_object_get(a), NULL);
+        json_object_array_add(a, json_object_new_string("after"));
+        json_object_put(a);
     } else if (zt_streq(mode, "overlap")) {
         /* Stay until another collector runs too (at most 2 s), then a little longer: with room
          * for two, two always overlap, whatever the scheduler does; a broken bound shows as more.
@@ -187,15 +210,84 @@ static void test_scan_timeout_recorded_others_finish(void **state)
 
     assert_int_equal(zt_scan_run(cfg, &scan), 0);
     const struct zt_run *r = run_named(scan, "slow");
-    assert_int_equal(r->status, ZT_RUN_ERROR);
-    /* The collector's own account of what it was waiting for is kept. */
-    assert_string_equal(r->error, "timed out after 200 ms; its evidence was discarded: "
+    /* What it emitted before the deadline is kept (partial); what came after is dropped, and the
+     * collector's own account of what it was waiting for is kept. */
+    assert_int_equal(r->status, ZT_RUN_PARTIAL);
+    assert_string_equal(r->error, "timed out after 200 ms; kept the 1 evidence emitted before the "
+                                  "deadline, dropping 1 emitted after it: "
                                   "GET https://api.example.org/slow: deadline reached");
-    assert_int_equal(r->evidence, 0);
+    assert_int_equal(r->evidence, 1);
     assert_int_equal(run_named(scan, "good")->status, ZT_RUN_OK);
     const struct zt_evidence *e = NULL;
-    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.slow", &e), 0);
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.slow", &e), 1);
+    assert_string_equal(e->collector, "slow");
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.late", &e), 0);
     assert_int_equal(scan->abandoned, 0); /* it noticed the cancellation */
+    assert_false(zt_scan_complete(scan));
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+static void test_scan_timeout_with_nothing_emitted_is_an_error(void **state)
+{
+    struct zt_config *cfg = config("[collector:slow]\ntype = fake\nmode = silent-cooperative\n"
+                                   "timeout = 100ms\n");
+    struct zt_scan *scan = NULL;
+
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_int_equal(scan->abandoned, 0);
+    const struct zt_run *r = run_named(scan, "slow");
+    assert_int_equal(r->status, ZT_RUN_ERROR);
+    assert_int_equal(r->evidence, 0);
+    assert_string_equal(r->error, "timed out after 100 ms; no evidence was emitted before the "
+                                  "deadline");
+    assert_int_equal(scan->evidence.n, 0);
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+static void test_scan_abandoned_collector_keeps_its_evidence(void **state)
+{
+    struct zt_config *cfg = config("[collector:stuck]\ntype = fake\nmode = stuck\n"
+                                   "timeout = 100ms\n[collector:good]\ntype = fake\n");
+    struct zt_scan *scan = NULL;
+
+    atomic_store(&stuck_release, false);
+    atomic_store(&stuck_done, false);
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_int_equal(scan->abandoned, 1); /* still running after the grace period */
+    const struct zt_run *r = run_named(scan, "stuck");
+    assert_int_equal(r->status, ZT_RUN_PARTIAL);
+    assert_int_equal(r->evidence, 1);
+    assert_string_equal(r->error,
+                        "timed out after 100 ms; kept the 1 evidence emitted before the deadline");
+    const struct zt_evidence *e = NULL;
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.stuck", &e), 1);
+    /* The thread wakes up while the scan's evidence is in use: its late emit and problem touch
+     * only its own context (run under ASan/TSan this is the race check). */
+    atomic_store(&stuck_release, true);
+    for (int i = 0; i < 400 && !atomic_load(&stuck_done); i++) {
+        assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.stuck", &e), 1);
+        sleep_ms(5);
+    }
+    assert_true(atomic_load(&stuck_done));
+    sleep_ms(20); /* let it return and drop its reference to the runner */
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.stuck_late", &e), 0);
+    assert_int_equal(scan->evidence.n, 2); /* fake.stuck and good's fake.ok */
+    zt_scan_free(scan);
+    zt_config_free(cfg);
+}
+
+static void test_scan_evidence_is_a_private_copy(void **state)
+{
+    struct zt_config *cfg = config("[collector:ref]\ntype = fake\nmode = keeps-ref\n");
+    struct zt_scan *scan = NULL;
+    const struct zt_evidence *e = NULL;
+
+    assert_int_equal(zt_scan_run(cfg, &scan), 0);
+    assert_int_equal(zt_evidence_lookup(&scan->evidence, "fake.list", &e), 1);
+    assert_string_equal(json_object_to_json_string_ext(e->value, JSON_C_TO_STRING_PLAIN),
+                        "[\"before\"]");
     zt_scan_free(scan);
     zt_config_free(cfg);
 }
@@ -251,6 +343,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scan_statuses),
         cmocka_unit_test(test_scan_timeout_recorded_others_finish),
+        cmocka_unit_test(test_scan_timeout_with_nothing_emitted_is_an_error),
+        cmocka_unit_test(test_scan_abandoned_collector_keeps_its_evidence),
+        cmocka_unit_test(test_scan_evidence_is_a_private_copy),
         cmocka_unit_test(test_scan_parallel_bound),
         cmocka_unit_test(test_scan_shares_one_http_engine),
         cmocka_unit_test(test_scan_no_instances),

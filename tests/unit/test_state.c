@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "state.h"
 
@@ -152,6 +153,40 @@ static void test_state_open_fails_cleanly(void **state)
     assert_null(st);
 }
 
+/* A directory that exists but cannot be written is refused at open, not at the first save.
+ * Root writes anywhere, so as root the check runs in a child that became nobody. */
+static void test_state_open_refuses_unwritable_dir(void **state)
+{
+    _cleanup_free_ char *dir = make_dir();
+    _cleanup_free_ char *hist = zt_xasprintf("%s/%s", dir, ZT_STATE_HISTORY);
+
+    assert_int_equal(mkdir(hist, 0755), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct zt_state *st = NULL;
+        if (geteuid() == 0 && setresuid(65534, 65534, 65534) < 0) {
+            _exit(2);
+        }
+        int r = zt_state_open(dir, 3, &st);
+        _exit(r == -EACCES && !st ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(count_entries(dir, ".ztmmd-probe"), 0);
+    /* Writable again: it opens, and the probe leaves nothing behind. */
+    assert_int_equal(chmod(dir, 0750), 0);
+    struct zt_state *st = NULL;
+    assert_int_equal(zt_state_open(dir, 3, &st), 0);
+    assert_int_equal(count_entries(dir, ".ztmmd-probe"), 0);
+    assert_int_equal(count_entries(hist, ".ztmmd-probe"), 0);
+    zt_state_free(st);
+    remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_state_save_load_and_history_bound),
         cmocka_unit_test(test_state_corrupt_file_set_aside),
         cmocka_unit_test(test_state_open_fails_cleanly),
+        cmocka_unit_test(test_state_open_refuses_unwritable_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

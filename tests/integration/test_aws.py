@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""test_aws.py - end-to-end: the built `ztmmd --once` with the aws collector against the HTTPS
+fixture server (tests/fixtures/server.py) on the aws_* scenarios. The server checks the
+Signature V4 of every request (tests/fixtures/sigv4.py) and routes by the signed scope, so a
+request signed for the wrong region or service, or not signed right, gets no answer.
+
+Usage: test_aws.py ZTMMD SOURCE_DIR
+Checks evidence and stages for a weak and a strong account over two regions, nextToken paging
+(security groups, GuardDuty detectors), retries of throttled calls (400 Throttling, 503
+RequestLimitExceeded, 400 ThrottlingException), a denied call (partial, that evidence missing),
+expired and wrong credentials (error, a clear message), and that no secret is ever printed.
+"""
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import fixture
+
+ZTMMD, SRC = sys.argv[1:3]
+RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
+AKID = "ASIAZTMMDFIXTURE0001"
+SECRET = "zt/fixture+Secret/Key0123456789abcdefGHIJ"
+TOKEN = "FwoGZXIvYXdzEXAMPLEzt//fixture+session/token=="
+KEYS = ["aws.iam.root_mfa_enabled", "aws.iam.root_access_keys_present",
+        "aws.cloudtrail.multi_region_logging", "aws.s3.account_public_access_block",
+        "aws.ebs.encryption_by_default", "aws.guardduty.enabled",
+        "aws.ec2.no_admin_ports_open_to_world", "aws.ec2.security_groups",
+        "aws.ec2.sg_open_admin_ports", "aws.ec2.sg_open_all_ports"]
+
+
+class Aws(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        fixture.make_pki(cls, SRC, SECRET)
+        cls.token = os.path.join(cls.tmp.name, "token")
+        cls.wrong = os.path.join(cls.tmp.name, "wrong-secret")
+        for path, value in ((cls.token, TOKEN), (cls.wrong, SECRET[:-4] + "XXXX")):
+            with open(path, "w") as f:
+                f.write(value + "\n")
+            os.chmod(path, 0o600)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def scan(self, scenario, secret=None, extra=""):
+        log = os.path.join(self.tmp.name, f"log-{scenario}-{id(self)}.jsonl")
+        base = fixture.serve(self, SRC, scenario, log)
+        conf = (f"[collector:acct]\ntype = aws\naccess_key_id = {AKID}\n"
+                f"secret_access_key_file = {secret or self.secret}\n"
+                f"session_token_file = {self.token}\nregions = us-east-1, eu-west-1\n"
+                f"endpoint_url = {base}/\nca_file = {self.certs}/ca.pem\n{extra}")
+        path = os.path.join(self.tmp.name, f"{scenario}-{id(self)}.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        p = subprocess.run([ZTMMD, "--once", "--config", path, "--rules", RULES, "--format", "json"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertNotIn(p.returncode, (-6, -11, 134, 139), p.stderr)  # never a crash
+        self.assertNotIn("Sanitizer", p.stderr)  # the ASan build: no report, even on errors
+        for secret_text in (SECRET, TOKEN, SECRET[:-4] + "XXXX"):
+            self.assertNotIn(secret_text, p.stdout + p.stderr)
+        doc = json.loads(p.stdout)
+        with open(log) as f:
+            requests = [json.loads(line) for line in f]
+        col = [c for c in doc["collectors"] if c["name"] == "acct"][0]
+        ev = {e["key"]: e for e in doc["evidence"] if e["collector"] == "acct"}
+        fn = {f["id"]: f["stage"] for f in doc["functions"]}
+        findings = {f["rule"]: f["status"] for f in doc["findings"]}
+        return p, col, ev, fn, findings, requests
+
+    def signed_ok(self, requests):
+        """Every request reached the routes with a valid signature for its region/service."""
+        for r in requests:
+            self.assertIsNone(r.get("problem"), r)
+            self.assertIsNotNone(r.get("sigv4"), r)
+            self.assertIsNotNone(r.get("route"), r)
+
+    def test_strong(self):
+        p, col, ev, fn, findings, requests = self.scan("aws_strong")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(col["status"], "ok", col)
+        self.signed_ok(requests)
+        value = {k: e["value"] for k, e in ev.items()}
+        self.assertEqual(value, {
+            "aws.iam.root_mfa_enabled": True, "aws.iam.root_access_keys_present": False,
+            "aws.cloudtrail.multi_region_logging": True, "aws.s3.account_public_access_block": True,
+            "aws.ebs.encryption_by_default": True, "aws.guardduty.enabled": True,
+            "aws.ec2.no_admin_ports_open_to_world": True, "aws.ec2.security_groups": 4,
+            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0})
+        self.assertEqual(ev["aws.cloudtrail.multi_region_logging"]["detail"]["trail"],
+                         "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail")
+        for rule in ("aws.ec2.no_admin_ports_open_to_world", "aws.iam.root_mfa_enabled",
+                     "aws.cloudtrail.multi_region_logging", "aws.ebs.encryption_by_default",
+                     "aws.guardduty.enabled", "aws.s3.account_public_access_block"):
+            self.assertEqual(findings[rule], "pass", rule)
+        self.assertEqual(fn["networks.segmentation"], "initial")
+        # three security-group pages in us-east-1: the tokens went back urlencoded in the body
+        scopes = [r["sigv4"] for r in requests]
+        self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1)  # EBS, 3 pages, one 503 retried
+        # throttled calls were retried, then answered
+        statuses = {}
+        for r in requests:
+            statuses.setdefault(r["sigv4"], []).append(r["status"])
+        self.assertIn(400, statuses["us-east-1/iam"])
+        self.assertEqual(statuses["us-east-1/iam"][-1], 200)
+        self.assertIn(503, statuses["us-east-1/ec2"])
+        self.assertIn(400, statuses["us-east-1/cloudtrail"])
+        # GuardDuty: page 2 of the detector list followed its nextToken
+        gd = [r["query"] for r in requests if r["path"] == "/detector" and r["sigv4"] == "us-east-1/guardduty"]
+        self.assertEqual(gd, ["maxResults=50", "maxResults=50&nextToken=gdp2"])
+        self.assertEqual(col["requests"], len(requests))
+
+    def test_weak(self):
+        p, col, ev, fn, findings, requests = self.scan("aws_weak")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(col["status"], "ok", col)
+        self.signed_ok(requests)
+        value = {k: e["value"] for k, e in ev.items()}
+        self.assertEqual(value, {
+            "aws.iam.root_mfa_enabled": False, "aws.iam.root_access_keys_present": True,
+            "aws.cloudtrail.multi_region_logging": False, "aws.s3.account_public_access_block": False,
+            "aws.ebs.encryption_by_default": False, "aws.guardduty.enabled": False,
+            "aws.ec2.no_admin_ports_open_to_world": False, "aws.ec2.security_groups": 5,
+            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1})
+        self.assertEqual(ev["aws.ec2.no_admin_ports_open_to_world"]["detail"]["open_groups"],
+                         ["us-east-1 sg-ssh tcp/22", "eu-west-1 sg-rdp tcp/3389",
+                          "eu-west-1 sg-any all ports"])
+        self.assertEqual(ev["aws.ebs.encryption_by_default"]["detail"]["regions"],
+                         {"us-east-1": True, "eu-west-1": False})
+        self.assertEqual(ev["aws.guardduty.enabled"]["detail"]["regions"],
+                         {"us-east-1": True, "eu-west-1": False})
+        for rule in ("aws.ec2.no_admin_ports_open_to_world", "aws.iam.root_mfa_enabled",
+                     "aws.iam.no_root_access_keys", "aws.s3.account_public_access_block"):
+            self.assertEqual(findings[rule], "fail", rule)
+        self.assertEqual(fn["networks.segmentation"], "traditional")
+        self.assertEqual(fn["identity.authentication"], "traditional")
+        # No GetTrailStatus: the only trail is not multi-region
+        self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)
+
+    def test_denied_call_is_partial_and_its_evidence_missing(self):
+        p, col, ev, fn, findings, requests = self.scan("aws_denied")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(col["status"], "partial", col)
+        self.assertIn("DescribeSecurityGroups in eu-west-1", col["error"])
+        self.assertIn("UnauthorizedOperation", col["error"])
+        for key in ("aws.ec2.no_admin_ports_open_to_world", "aws.ec2.security_groups",
+                    "aws.ec2.sg_open_admin_ports"):
+            self.assertNotIn(key, ev)
+        self.assertEqual(findings["aws.ec2.no_admin_ports_open_to_world"], "unknown")
+        # everything else is still known
+        for key in ("aws.iam.root_mfa_enabled", "aws.guardduty.enabled",
+                    "aws.ebs.encryption_by_default", "aws.cloudtrail.multi_region_logging"):
+            self.assertTrue(ev[key]["value"], key)
+        self.assertEqual(fn["networks.segmentation"], "unknown")
+
+    def test_expired_token(self):
+        p, col, ev, fn, findings, requests = self.scan("aws_expired")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(col["status"], "error", col)
+        self.assertEqual(ev, {})
+        self.assertRegex(col["error"], r"ExpiredToken|RequestExpired")
+        self.assertIn("credentials rejected", p.stderr)
+        for rule in ("aws.iam.root_mfa_enabled", "aws.ec2.no_admin_ports_open_to_world"):
+            self.assertEqual(findings[rule], "unknown")
+
+    def test_wrong_secret_signature_mismatch(self):
+        p, col, ev, fn, findings, requests = self.scan("aws_strong", secret=self.wrong)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(col["status"], "error", col)
+        self.assertEqual(ev, {})
+        self.assertIn("SignatureDoesNotMatch", col["error"])
+        self.assertTrue(requests)
+        self.assertTrue(all(r.get("problem") == "SignatureDoesNotMatch" for r in requests), requests)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
