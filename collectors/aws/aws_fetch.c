@@ -79,11 +79,7 @@ static void base_url(const struct zt_aws_run *run, const struct zt_aws_spec *s, 
     const char *svc = apis[s->api].service;
 
     if (ep) {
-        size_t n = strlen(ep);
-        while (n > 0 && ep[n - 1] == '/') {
-            n--;
-        }
-        snprintf(buf, len, "%.*s", (int)n, ep);
+        snprintf(buf, len, "%.*s", (int)zt_url_base_len(ep), ep);
     } else if (s->api == ZT_AWS_IAM_SUMMARY) {
         snprintf(buf, len, "https://iam.amazonaws.com");
     } else if (s->api == ZT_AWS_S3_PAB) {

@@ -89,16 +89,6 @@ static int cs_check(const void *state, char *err, size_t errlen)
     return 0;
 }
 
-/* s without trailing slashes, newly allocated. */
-static char *strip_slashes(const char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '/') {
-        n--;
-    }
-    return zt_xstrndup(s, n);
-}
-
 static void on_token(void *data, const struct zt_http_page *p)
 {
     struct cs_run *r = data;
@@ -125,7 +115,7 @@ static int open_session(struct cs_run *r)
     if (e < 0) {
         return zt_ctx_error(r->ctx, e, "%s", err);
     }
-    _cleanup_free_ char *base = strip_slashes(s->base_url);
+    _cleanup_free_ char *base = zt_url_join(s->base_url, "");
     r->token_url = zt_xasprintf("%s/oauth2/token", base);
     r->oauth = (struct zt_oauth_config){
         .token_url = r->token_url,
@@ -149,7 +139,7 @@ static int open_session(struct cs_run *r)
             ? zt_cs_region_target(r->region, base, (const char *const *)s->region_urls.v,
                                   s->region_urls.n)
             : NULL;
-    r->api = strip_slashes(target ? target : base);
+    r->api = zt_url_join(target ? target : base, "");
     if (target && strcasecmp(r->api, base) != 0) {
         zt_ctx_log(r->ctx, LOG_INFO, "the token endpoint names region %s: calling %s", r->region,
                    r->api);

@@ -31,13 +31,8 @@ const char *zt_cs_region_url(const char *region)
 /* Whether a and b are the same URL but for trailing slashes. */
 static bool same_base(const char *a, const char *b)
 {
-    size_t na = strlen(a), nb = strlen(b);
-    while (na && a[na - 1] == '/') {
-        na--;
-    }
-    while (nb && b[nb - 1] == '/') {
-        nb--;
-    }
+    size_t na = zt_url_base_len(a), nb = zt_url_base_len(b);
+
     return na == nb && strncasecmp(a, b, na) == 0;
 }
 

@@ -127,11 +127,7 @@ static int conn_kubeconfig(const struct k8s_state *s, struct zt_k8s_conn *c, cha
 
 static int conn_explicit(const struct k8s_state *s, struct zt_k8s_conn *c, char *err, size_t errlen)
 {
-    size_t n = strlen(s->server);
-    while (n > 8 && s->server[n - 1] == '/') {
-        n--;
-    }
-    c->server = zt_xstrndup(s->server, n);
+    c->server = zt_url_join(s->server, "");
     if (s->token_file || s->credential) {
         return zt_secret_load(s->token_file, s->credential, &c->token, err, errlen);
     }

@@ -176,11 +176,7 @@ static int parse_cluster(struct kc *k, const yaml_node_t *c, const char *name,
     if (!v || strncmp(v, "https://", 8) != 0 || strlen(v) >= ZT_K8S_URL_MAX / 2) {
         return kc_fail(k, -EINVAL, "%s: server must be an https:// URL", where);
     }
-    size_t n = strlen(v);
-    while (n > 8 && v[n - 1] == '/') {
-        n--;
-    }
-    conn->server = zt_xstrndup(v, n);
+    conn->server = zt_url_join(v, "");
     return file_or_data(k, c, "certificate-authority", where, &conn->ca_file, &conn->ca_pem);
 }
 

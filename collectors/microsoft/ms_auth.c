@@ -85,15 +85,10 @@ int zt_ms_session_open(struct zt_ms_session *s, const struct zt_ms_auth *a, cons
 
 char *zt_ms_url(const char *base, const char *path)
 {
-    size_t n = strlen(base);
-
-    while (n > 0 && base[n - 1] == '/') {
-        n--;
-    }
-    if (n + strlen(path) >= ZT_MS_URL_MAX) {
+    if (zt_url_base_len(base) + strlen(path) >= ZT_MS_URL_MAX) {
         return NULL;
     }
-    return zt_xasprintf("%.*s%s", (int)n, base, path);
+    return zt_url_join(base, path);
 }
 
 char *zt_ms_scope_of(const char *url)

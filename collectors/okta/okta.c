@@ -450,11 +450,7 @@ static int open_auth(struct okta_run *r, char *err, size_t errlen)
         return -EINVAL;
     }
     snprintf(r->host, sizeof(r->host), "%s", origin + strlen("https://"));
-    size_t n = strlen(s->org_url);
-    while (n > 0 && s->org_url[n - 1] == '/') {
-        n--;
-    }
-    r->base = zt_xstrndup(s->org_url, n);
+    r->base = zt_url_join(s->org_url, "");
     if (!s->client_id) {
         int e = zt_secret_load(s->api_token_file, s->credential, &r->secret, err, errlen);
         if (e < 0) {

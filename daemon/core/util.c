@@ -237,6 +237,22 @@ bool zt_startswith(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+size_t zt_url_base_len(const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    size_t min = scheme ? (size_t)(scheme - url) + 3 : 0, n = strlen(url);
+
+    while (n > min && url[n - 1] == '/') {
+        n--;
+    }
+    return n;
+}
+
+char *zt_url_join(const char *base, const char *rest)
+{
+    return zt_xasprintf("%.*s%s", (int)zt_url_base_len(base), base, rest);
+}
+
 bool zt_endswith(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

@@ -82,6 +82,10 @@ char *zt_path_join(const char *root, const char *path);
 bool zt_streq(const char *a, const char *b);
 bool zt_startswith(const char *s, const char *prefix);
 bool zt_endswith(const char *s, const char *suffix);
+/* The length of a base URL without its trailing slashes; the "scheme://" is never cut. */
+size_t zt_url_base_len(const char *url);
+/* base without its trailing slashes, then rest: newly allocated. */
+char *zt_url_join(const char *base, const char *rest);
 /* Trim ASCII whitespace in place at both ends; returns s (moved past leading space). */
 char *zt_strstrip(char *s);
 

@@ -97,16 +97,6 @@ static int azmon_check(const void *state, char *err, size_t errlen)
     return 0;
 }
 
-/* base without trailing slashes, then the formatted rest. */
-static char *url_join(const char *base, const char *rest)
-{
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/') {
-        n--;
-    }
-    return zt_xasprintf("%.*s%s", (int)n, base, rest);
-}
-
 static void azmon_close(void *state)
 {
     struct azmon_sink *a = state;
@@ -137,8 +127,8 @@ static int azmon_open(void *state, const struct zt_sink_env *env, char *err, siz
     _cleanup_free_ char *tpath = zt_xasprintf("/%s/oauth2/v2.0/token", a->tenant_id);
     _cleanup_free_ char *ipath = zt_xasprintf(
         "/dataCollectionRules/%s/streams/%s?api-version=" AZMON_API_VERSION, a->dcr_id, a->stream);
-    a->token_url = url_join(a->login_url ? a->login_url : AZMON_LOGIN_URL, tpath);
-    a->ingest_url = url_join(a->url, ipath);
+    a->token_url = zt_url_join(a->login_url ? a->login_url : AZMON_LOGIN_URL, tpath);
+    a->ingest_url = zt_url_join(a->url, ipath);
     snprintf(a->what, sizeof(a->what), "POST %s", zt_http_redact_url(a->ingest_url, u, sizeof(u)));
     a->oauth = (struct zt_oauth_config){
         .token_url = a->token_url,

@@ -125,11 +125,7 @@ static int es_open(void *state, const struct zt_sink_env *env, char *err, size_t
     } else {
         s->auth_header = zt_xasprintf("Authorization: ApiKey %s", secret);
     }
-    size_t n = strlen(s->url);
-    while (n > 0 && s->url[n - 1] == '/') {
-        n--;
-    }
-    s->bulk_url = zt_xasprintf("%.*s/_bulk", (int)n, s->url);
+    s->bulk_url = zt_url_join(s->url, "/_bulk");
     s->what = zt_xasprintf("POST %s", zt_http_redact_url(s->bulk_url, red, sizeof(red)));
     return 0;
 }

@@ -119,13 +119,10 @@ static int hec_open(void *state, const struct zt_sink_env *env, char *err, size_
         return -EINVAL;
     }
     h->auth_header = zt_xasprintf("Authorization: Splunk %s", h->token);
-    size_t n = strlen(h->url);
-    while (n > 0 && h->url[n - 1] == '/') {
-        n--;
-    }
-    h->event_url = zt_xasprintf("%.*s/services/collector/event", (int)n, h->url);
+    int n = (int)zt_url_base_len(h->url);
+    h->event_url = zt_xasprintf("%.*s/services/collector/event", n, h->url);
     hec_channel(h, h->channel);
-    h->ack_url = zt_xasprintf("%.*s/services/collector/ack?channel=%s", (int)n, h->url, h->channel);
+    h->ack_url = zt_xasprintf("%.*s/services/collector/ack?channel=%s", n, h->url, h->channel);
     snprintf(h->channel_header, sizeof(h->channel_header), "X-Splunk-Request-Channel: %s",
              h->channel);
     h->what = zt_xasprintf("POST %s", zt_http_redact_url(h->event_url, red, sizeof(red)));

@@ -90,12 +90,28 @@ static void test_uuid4(void **state)
     assert_non_null(strchr("89ab", a[19])); /* RFC 4122 variant */
 }
 
+static void test_url_join(void **state)
+{
+    (void)state;
+    assert_int_equal(zt_url_base_len("https://h.example/a//"), strlen("https://h.example/a"));
+    assert_int_equal(zt_url_base_len("https://h.example"), strlen("https://h.example"));
+    /* the scheme's own slashes are never taken for trailing ones */
+    assert_int_equal(zt_url_base_len("https:///"), strlen("https://"));
+    assert_int_equal(zt_url_base_len("no-scheme//"), strlen("no-scheme"));
+    assert_int_equal(zt_url_base_len(""), 0);
+    _cleanup_free_ char *j = zt_url_join("https://es.example:9200/", "/_bulk");
+    assert_string_equal(j, "https://es.example:9200/_bulk");
+    _cleanup_free_ char *k = zt_url_join("https://k8s.example:6443", "");
+    assert_string_equal(k, "https://k8s.example:6443");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3339_strict),
         cmocka_unit_test(test_time_lenient),
         cmocka_unit_test(test_uuid4),
+        cmocka_unit_test(test_url_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
