@@ -12,6 +12,9 @@
 
 #include "util.h"
 
+/* openat2() attempts on EAGAIN before the error is reported (see zt_rootfs_openat). */
+#define ZT_ROOTFS_EAGAIN_TRIES 128
+
 int zt_rootfs_open(const char *root)
 {
     int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -28,7 +31,17 @@ int zt_rootfs_openat(int root_fd, const char *path, int flags)
     }
     struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-    int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+    int fd;
+    /* A ".." resolved in a scoped lookup fails with EAGAIN when any rename or mount happened on
+     * the machine meanwhile (openat2(2): "the caller may choose to retry"). A busy machine does
+     * that often enough that one try made a link like sys/dev/block/8:1 -> ../../block/sda/sda1
+     * unreadable now and then. The race is the kernel's, not an attack: retry, bounded. */
+    for (unsigned tries = 0;; tries++) {
+        fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN || tries == ZT_ROOTFS_EAGAIN_TRIES) {
+            break;
+        }
+    }
     if (fd < 0 && errno == ENOSYS) {
         /* Kernels before 5.6: links resolve as the kernel sees them, and may leave the tree. */
         fd = openat(root_fd, path, flags | O_CLOEXEC);

@@ -3,7 +3,9 @@
  * caps checked before reading, /proc files read to EOF. An alarm turns a blocking read into a
  * failure instead of a hang. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -149,6 +151,57 @@ static void test_rootfs_links_stay_inside(void **state)
     assert_int_equal(zt_rootfs_readlink(t->root_fd, "/etc/ok", link, sizeof(link)), -EINVAL);
 }
 
+struct renamer {
+    char a[96], b[96];
+    atomic_bool stop;
+};
+
+static void *rename_loop(void *data)
+{
+    struct renamer *r = data;
+    while (!atomic_load(&r->stop)) {
+        (void)rename(r->a, r->b);
+        (void)rename(r->b, r->a);
+    }
+    return NULL;
+}
+
+/* Renames elsewhere on the machine make a scoped ".." lookup fail with EAGAIN now and then (about
+ * 1 % of lookups here with a rename loop beside): the reader retries, so a ".." link under a
+ * busy machine is still read every time. Without the retry this fails within the first thousand
+ * reads. */
+static void test_rootfs_dotdot_link_under_concurrent_renames(void **state)
+{
+    struct tree *t = *state;
+    _cleanup_free_ char *link = at(t->dir, "sys/dev/block/8:1");
+    struct renamer r = {.stop = false};
+    pthread_t th;
+    unsigned failed = 0;
+    int first = 0;
+
+    put(t->dir, "sys/block/sda/sda1/dm/name", "root\n");
+    put(t->dir, "sys/dev/block/.keep", "");
+    assert_int_equal(symlink("../../block/sda/sda1", link), 0);
+    snprintf(r.a, sizeof(r.a), "%s/x", t->outside);
+    snprintf(r.b, sizeof(r.b), "%s/y", t->outside);
+    put(t->outside, "x", "");
+    assert_int_equal(pthread_create(&th, NULL, rename_loop, &r), 0);
+    for (int i = 0; i < 30000; i++) {
+        _cleanup_free_ char *text = NULL;
+        int e = read_at(t, "/sys/dev/block/8:1/dm/name", 64, 0, &text);
+        if (e < 0) {
+            first = first ? first : e;
+            failed++;
+        }
+    }
+    atomic_store(&r.stop, true);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    if (failed) {
+        fprintf(stderr, "%u of 30000 reads failed, first with %s\n", failed, strerror(-first));
+    }
+    assert_int_equal(failed, 0);
+}
+
 static void test_rootfs_directory_link_stays_inside(void **state)
 {
     struct tree *t = *state;
@@ -239,6 +292,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rootfs_device_node_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rootfs_links_stay_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rootfs_directory_link_stays_inside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rootfs_dotdot_link_under_concurrent_renames, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rootfs_symlink_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rootfs_size_cap_before_reading, setup, teardown),
         cmocka_unit_test(test_rootfs_proc_files_read_to_eof),
