@@ -117,7 +117,9 @@ class Control(unittest.TestCase):
                 except (BrokenPipeError, ConnectionResetError):
                     break
                 sent += 1
-                if sent in (2, 4):  # meanwhile, real clients are served
+                # Meanwhile real clients are served: early (at 1 and 2 of the 5 s the trickler
+                # gets), so a slow machine's status calls still fit before the cut-off.
+                if sent in (1, 2):
                     self.status_ok()
                     served += 1
             s.settimeout(30)

@@ -169,11 +169,12 @@ static void test_proc_run_timeout_kills_the_group(void **state)
     _cleanup_(zt_proc_result_done) struct zt_proc_result res = {0};
     char err[512] = "";
 
-    spec.deadline_usec = zt_now_mono_usec() + 1000 * 1000ULL;
-    spec.timeout_ms = 1000;
+    /* 2 s: time enough on a loaded machine for the script to fork and write its pid. */
+    spec.deadline_usec = zt_now_mono_usec() + 2000 * 1000ULL;
+    spec.timeout_ms = 2000;
     assert_int_equal(zt_proc_run(&spec, &res, err, sizeof(err)), -ETIMEDOUT);
     assert_true(res.timed_out);
-    assert_string_equal(err, FIXTURES "grandchild-hang.sh did not finish within 1s; killed");
+    assert_string_equal(err, FIXTURES "grandchild-hang.sh did not finish within 2s; killed");
     assert_pidfile_process_dead(pidfile);
     unlink(pidfile);
 }
