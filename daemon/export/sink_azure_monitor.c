@@ -58,7 +58,7 @@ static const struct zt_option azmon_options[] = {
      "Microsoft identity platform base URL (sovereign clouds, tests)"},
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct azmon_sink, ca_file), 0,
      "PEM trust anchor replacing the system store for login and ingestion"},
-    {NULL},
+    {.key = NULL},
 };
 
 /* A non-empty name of only the characters in allowed, short enough for a URL path segment. */

@@ -31,7 +31,7 @@ static const struct zt_option webhook_options[] = {
      "systemd credential (LoadCredential=) holding the signing key"},
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct webhook_sink, ca_file), 0,
      "PEM trust anchor replacing the system store"},
-    {NULL},
+    {.key = NULL},
 };
 
 static int webhook_check(const void *state, char *err, size_t errlen)

@@ -316,8 +316,8 @@ static void test_azure_storage_emit(void **state)
         "\"minimumTlsVersion\": \"TLS1_2\", \"allowBlobPublicAccess\": false, "
         "\"allowSharedKeyAccess\": false}}",
         "{\"id\": \"b\", \"properties\": {\"supportsHttpsTrafficOnly\": true}}",
-        "{\"id\": \"c\", \"properties\": {\"allowBlobPublicAccess\": true, "
-        "\"minimumTlsVersion\": \"TLS1_2\"}}",
+        ("{\"id\": \"c\", \"properties\": {\"allowBlobPublicAccess\": true, "
+         "\"minimumTlsVersion\": \"TLS1_2\"}}"),
         "{\"id\": \"d\"}",
     };
     for (size_t i = 0; i < ZT_ELEMENTSOF(docs); i++) {

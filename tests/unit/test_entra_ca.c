@@ -214,8 +214,8 @@ static void test_entra_ca_narrowing_conditions(void **state)
         "\"clientAppTypes\":[\"browser\",\"mobileAppsAndDesktopClients\"]",
         "\"platforms\":{\"includePlatforms\":[\"android\",\"iOS\"],\"excludePlatforms\":[]}",
         "\"locations\":{\"includeLocations\":[\"All\"],\"excludeLocations\":[\"AllTrusted\"]}",
-        "\"devices\":{\"deviceFilter\":{\"mode\":\"exclude\",\"rule\":\"device.isCompliant -eq "
-        "True\"}}",
+        ("\"devices\":{\"deviceFilter\":{\"mode\":\"exclude\",\"rule\":\"device.isCompliant -eq "
+         "True\"}}"),
         "\"authenticationFlows\":{\"transferMethods\":\"deviceCodeFlow\"}",
         "\"userRiskLevels\":[\"high\"]",
         "\"insiderRiskLevels\":\"elevated\"",
