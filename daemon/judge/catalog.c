@@ -43,6 +43,11 @@ const char *zt_outcome_to_string(enum zt_outcome o)
     return o < _ZT_OUTCOME_MAX ? names[o] : "unknown";
 }
 
+const char *zt_quantifier_to_string(enum zt_quantifier q)
+{
+    return q == ZT_QUANTIFIER_ANY ? "any" : "all";
+}
+
 _printf_(4, 5) static int fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
 {
     char msg[512];
@@ -216,6 +221,47 @@ static int load_sources(struct zt_catalog *cat, struct zt_rule *r, struct json_o
     return 0;
 }
 
+/* "quantifier": how the rule's statement ranges over the sources and instances that take part
+ * ("all" when omitted). A rule that reads several sources must say it, and its check must be that
+ * very connective over parts that read one source each: "all" for a universal statement, so
+ * every source must pass its own part, "any" for an existential one. */
+static int load_quantifier(struct zt_catalog *cat, struct zt_rule *r, struct json_object *o,
+                           char *err, size_t errlen)
+{
+    const char *q = get_str(o, "quantifier");
+    struct json_object *parts = NULL;
+
+    if (q && !zt_streq(q, "all") && !zt_streq(q, "any")) {
+        return fail(err, errlen, cat->path, "rule '%s': \"quantifier\" must be \"all\" or \"any\"",
+                    r->id);
+    }
+    r->quantifier = zt_streq(q, "any") ? ZT_QUANTIFIER_ANY : ZT_QUANTIFIER_ALL;
+    if (r->sources_declared || json_object_array_length(r->sources) < 2) {
+        return 0;
+    }
+    if (!q) {
+        return fail(err, errlen, cat->path,
+                    "rule '%s' reads several sources: say whether its statement holds for all of "
+                    "them (\"quantifier\": \"all\") or for any (\"any\")",
+                    r->id);
+    }
+    if (!json_object_object_get_ex(r->check, q, &parts)) {
+        return fail(err, errlen, cat->path,
+                    "rule '%s': a rule of several sources with quantifier \"%s\" needs a check "
+                    "of the form {\"%s\": [one part per source]}",
+                    r->id, q, q);
+    }
+    for (size_t i = 0; i < json_object_array_length(parts); i++) {
+        size_t len;
+        if (!zt_predicate_source(json_object_array_get_idx(parts, i), &len)) {
+            return fail(err, errlen, cat->path,
+                        "rule '%s': check.%s[%zu] reads several sources; each part must read one",
+                        r->id, q, i);
+        }
+    }
+    return 0;
+}
+
 static int load_rule(struct zt_catalog *cat, size_t i, struct json_object *o, char *err,
                      size_t errlen)
 {
@@ -265,7 +311,8 @@ static int load_rule(struct zt_catalog *cat, size_t i, struct json_object *o, ch
     if (r->applies_if) {
         collect_keys(r->applies_if, r->keys);
     }
-    return load_sources(cat, r, o, err, errlen);
+    int e = load_sources(cat, r, o, err, errlen);
+    return e < 0 ? e : load_quantifier(cat, r, o, err, errlen);
 }
 
 static int load_rules(struct zt_catalog *cat, char *err, size_t errlen)

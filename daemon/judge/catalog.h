@@ -40,6 +40,17 @@ struct zt_function {
     size_t pillar; /* index into catalog->pillars */
 };
 
+/* How a rule's statement quantifies over the sources and instances that took part: a universal
+ * statement ("every user", "by default", "in every account") must hold for each of them, an
+ * existential one ("some devices", "at least one EDR") for one of them. */
+enum zt_quantifier {
+    ZT_QUANTIFIER_ALL,
+    ZT_QUANTIFIER_ANY,
+    _ZT_QUANTIFIER_MAX,
+};
+
+const char *zt_quantifier_to_string(enum zt_quantifier q);
+
 struct zt_rule {
     const char *id, *title, *remediation;
     size_t function;                /* index into catalog->functions */
@@ -51,6 +62,7 @@ struct zt_rule {
                                      * prefixes) the rule judges; "sources" in the catalog, or
                                      * derived from keys */
     bool sources_declared;          /* "sources" was given: they are not key prefixes */
+    enum zt_quantifier quantifier;  /* "quantifier" in the catalog; "all" when omitted */
 };
 
 struct zt_catalog {
@@ -81,9 +93,40 @@ int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id);
 /* Check a predicate's syntax (the catalog loader uses it; exposed for tests and fuzzing).
  * Returns 0 or -EINVAL with a message in err. */
 int zt_predicate_validate(struct json_object *pred, char *err, size_t errlen);
+/* The single source (first key segment) every key of a validated predicate shares: returns it
+ * (borrowed, not NUL-terminated) with its length in *len, or NULL when it reads several. */
+const char *zt_predicate_source(struct json_object *pred, size_t *len);
 /* Evaluate a validated predicate over evidence (three-valued, see docs/rules.md). */
 enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_set *ev);
-/* Evaluate one rule: not_applicable when none of its sources took part in the scan (present is
- * the set of source names that did; NULL: all did), else applies_if, then check. */
+
+/* The collector instances that took part in a scan, each with the source it speaks for (its
+ * type, and the first segment of every key it emitted). */
+struct zt_participant {
+    char *source, *instance; /* owned */
+};
+struct zt_participants {
+    struct zt_participant *v;
+    size_t n, cap;
+};
+/* Record that instance took part for source (len bytes of it); duplicates are ignored. */
+void zt_participants_add(struct zt_participants *p, const char *source, size_t len,
+                         const char *instance);
+void zt_participants_clear(struct zt_participants *p);
+/* True when some instance took part for the source named by len bytes of source. */
+bool zt_participants_has(const struct zt_participants *p, const char *source, size_t len);
+
+/* The instances that decided a rule's outcome: those whose part failed, and those whose part
+ * could not be judged. Filled by zt_rule_eval(); names are unique, in evaluation order. */
+struct zt_blame {
+    struct zt_strv failed, unknown;
+};
+void zt_blame_clear(struct zt_blame *b);
+
+/* Evaluate one rule. who lists the instances that took part (NULL: every source did, and
+ * instances are not told apart). A rule none of whose sources took part is not_applicable.
+ * Otherwise every part that reads one source is judged once per instance of that source, with
+ * that instance's observations only (one that took part and emitted nothing is unknown), and
+ * the instances' outcomes are combined by the rule's quantifier. blame (may be NULL) receives
+ * the instances whose part failed or was unknown. */
 enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev,
-                             const struct zt_strv *present);
+                             const struct zt_participants *who, struct zt_blame *blame);

@@ -164,28 +164,133 @@ static bool leaf_holds(const char *op, struct json_object *value, struct json_ob
            strstr(json_object_get_string(value), json_object_get_string(arg)) != NULL;
 }
 
-/* Whether the source of key (its first segment) took part in the scan. */
-static bool source_present(const char *key, const struct zt_strv *present)
+void zt_participants_add(struct zt_participants *p, const char *source, size_t len,
+                         const char *instance)
 {
-    size_t len = strcspn(key, ".");
-    for (size_t i = 0; i < present->n; i++) {
-        if (strncmp(present->v[i], key, len) == 0 && present->v[i][len] == '\0') {
+    for (size_t i = 0; i < p->n; i++) {
+        if (strncmp(p->v[i].source, source, len) == 0 && p->v[i].source[len] == '\0' &&
+            strcmp(p->v[i].instance, instance) == 0) {
+            return;
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 8;
+        p->v = zt_xrealloc(p->v, p->cap * sizeof(*p->v));
+    }
+    p->v[p->n++] = (struct zt_participant){zt_xstrndup(source, len), zt_xstrdup(instance)};
+}
+
+void zt_participants_clear(struct zt_participants *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->v[i].source);
+        free(p->v[i].instance);
+    }
+    free(p->v);
+    *p = (struct zt_participants){0};
+}
+
+bool zt_participants_has(const struct zt_participants *p, const char *source, size_t len)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (strncmp(p->v[i].source, source, len) == 0 && p->v[i].source[len] == '\0') {
             return true;
         }
     }
     return false;
 }
 
-/* Outcomes inside eval(): pass, fail, unknown, and ZT_OUTCOME_NOT_APPLICABLE standing for "this
- * part reads a source the scan did not include". Such a part is neutral: `any` and `all` skip it
- * (it neither satisfies nor blocks), `not` keeps it, and a predicate made only of absent parts is
- * absent itself. So "Intune says compliant, or the host has LUKS" fails when Intune says no and no
- * host was scanned, instead of staying unknown for ever. */
-static enum zt_outcome eval(struct json_object *pred, struct zt_evidence_set *ev,
-                            const struct zt_strv *present);
+void zt_blame_clear(struct zt_blame *b)
+{
+    zt_strv_clear(&b->failed);
+    zt_strv_clear(&b->unknown);
+}
 
-static enum zt_outcome eval_leaf(struct json_object *pred, struct zt_evidence_set *ev,
-                                 const struct zt_strv *present)
+const char *zt_predicate_source(struct json_object *pred, size_t *len)
+{
+    struct json_object *sub;
+
+    if (json_object_object_get_ex(pred, "not", &sub)) {
+        return zt_predicate_source(sub, len);
+    }
+    if (json_object_object_get_ex(pred, "all", &sub) ||
+        json_object_object_get_ex(pred, "any", &sub)) {
+        const char *one = NULL;
+        for (size_t i = 0; i < json_object_array_length(sub); i++) {
+            size_t l = 0;
+            const char *s = zt_predicate_source(json_object_array_get_idx(sub, i), &l);
+            if (!s || (one && (l != *len || strncmp(s, one, l) != 0))) {
+                return NULL;
+            }
+            one = s;
+            *len = l;
+        }
+        return one;
+    }
+    struct json_object *key = NULL;
+    json_object_object_get_ex(pred, "key", &key);
+    const char *k = json_object_get_string(key);
+    *len = strcspn(k, ".");
+    return k;
+}
+
+/* What one evaluation needs besides the predicate. Outcomes inside eval() are pass, fail, unknown,
+ * and ZT_OUTCOME_NOT_APPLICABLE standing for "this part reads a source the scan did not include".
+ * Such a part is neutral: `any` and `all` skip it (it neither satisfies nor blocks), `not` keeps
+ * it, and a predicate made only of absent parts is absent itself. So "Intune says compliant, or
+ * the host has LUKS" fails when Intune says no and no host was scanned, instead of staying
+ * unknown for ever. */
+struct eval_ctx {
+    struct zt_evidence_set *ev;
+    const struct zt_participants *who; /* NULL: every source took part, instances not told apart */
+    enum zt_quantifier quantifier;     /* how instances of one source combine */
+    const char *instance;              /* inside a one-source part: whose observations count */
+    struct zt_blame *blame;            /* may be NULL */
+};
+
+/* Three-valued `all` / `any` over outcomes fed one at a time: all fails on any fail, any passes
+ * on any pass; otherwise unknown if anything was unknown; parts that are not applicable are
+ * skipped, and nothing but them is not applicable. Every part is fed (no early return), so the
+ * blame names every instance that failed, not only the first. */
+struct combine {
+    bool all, decided, unknown, judged;
+};
+
+static void combine_feed(struct combine *c, enum zt_outcome o)
+{
+    c->decided = c->decided || o == (c->all ? ZT_OUTCOME_FAIL : ZT_OUTCOME_PASS);
+    c->unknown = c->unknown || o == ZT_OUTCOME_UNKNOWN;
+    c->judged = c->judged || o != ZT_OUTCOME_NOT_APPLICABLE;
+}
+
+static enum zt_outcome combine_result(const struct combine *c)
+{
+    if (c->decided) {
+        return c->all ? ZT_OUTCOME_FAIL : ZT_OUTCOME_PASS;
+    }
+    if (!c->judged) {
+        return ZT_OUTCOME_NOT_APPLICABLE;
+    }
+    if (c->unknown) {
+        return ZT_OUTCOME_UNKNOWN;
+    }
+    return c->all ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
+}
+
+static void blame(struct eval_ctx *ctx, const char *instance, enum zt_outcome o)
+{
+    struct zt_strv *to = !ctx->blame               ? NULL
+                         : o == ZT_OUTCOME_FAIL    ? &ctx->blame->failed
+                         : o == ZT_OUTCOME_UNKNOWN ? &ctx->blame->unknown
+                                                   : NULL;
+    if (to && !zt_strv_contains(to, instance)) {
+        zt_strv_push(to, instance);
+    }
+}
+
+static enum zt_outcome eval(struct json_object *pred, struct eval_ctx *ctx);
+
+static enum zt_outcome eval_leaf(struct json_object *pred, struct eval_ctx *ctx)
 {
     struct json_object *key = NULL, *arg = NULL;
     const char *op = NULL;
@@ -200,89 +305,104 @@ static enum zt_outcome eval_leaf(struct json_object *pred, struct zt_evidence_se
             arg = v;
         }
     }
-    if (present && !source_present(json_object_get_string(key), present)) {
+    const char *name = json_object_get_string(key);
+    if (ctx->who && !ctx->instance && !zt_participants_has(ctx->who, name, strcspn(name, "."))) {
         return ZT_OUTCOME_NOT_APPLICABLE;
     }
-    size_t n = zt_evidence_lookup(ev, json_object_get_string(key), &first);
-    if (strcmp(op, "exists") == 0) {
-        return (n > 0) == json_object_get_boolean(arg) ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
-    }
-    if (n == 0) {
-        return ZT_OUTCOME_UNKNOWN;
-    }
+    size_t n = zt_evidence_lookup(ctx->ev, name, &first), seen = 0;
+    bool holds = true;
     /* Every observation must hold: the weakest instance decides. */
     for (size_t i = 0; i < n; i++) {
-        if (!leaf_holds(op, first[i].value, arg)) {
-            return ZT_OUTCOME_FAIL;
+        if (ctx->instance && strcmp(first[i].collector, ctx->instance) != 0) {
+            continue;
         }
+        seen++;
+        holds = holds && leaf_holds(op, first[i].value, arg);
     }
-    return ZT_OUTCOME_PASS;
-}
-
-static enum zt_outcome eval_list(struct json_object *sub, bool all, struct zt_evidence_set *ev,
-                                 const struct zt_strv *present)
-{
-    /* all: any fail -> fail; any: any pass -> pass; otherwise unknown if anything is unknown. */
-    enum zt_outcome decisive = all ? ZT_OUTCOME_FAIL : ZT_OUTCOME_PASS;
-    bool unknown = false, judged = false;
-
-    for (size_t i = 0; i < json_object_array_length(sub); i++) {
-        enum zt_outcome o = eval(json_object_array_get_idx(sub, i), ev, present);
-        if (o == decisive) {
-            return decisive;
-        }
-        unknown = unknown || o == ZT_OUTCOME_UNKNOWN;
-        judged = judged || o != ZT_OUTCOME_NOT_APPLICABLE;
+    if (strcmp(op, "exists") == 0) {
+        return (seen > 0) == json_object_get_boolean(arg) ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
     }
-    if (!judged) {
-        return ZT_OUTCOME_NOT_APPLICABLE;
-    }
-    if (unknown) {
+    if (seen == 0) {
         return ZT_OUTCOME_UNKNOWN;
     }
-    return all ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
+    return holds ? ZT_OUTCOME_PASS : ZT_OUTCOME_FAIL;
 }
 
-static enum zt_outcome eval(struct json_object *pred, struct zt_evidence_set *ev,
-                            const struct zt_strv *present)
+static enum zt_outcome eval_node(struct json_object *pred, struct eval_ctx *ctx)
 {
     struct json_object *sub;
     bool all = json_object_object_get_ex(pred, "all", &sub);
 
     if (all || json_object_object_get_ex(pred, "any", &sub)) {
-        return eval_list(sub, all, ev, present);
+        struct combine c = {.all = all};
+        for (size_t i = 0; i < json_object_array_length(sub); i++) {
+            combine_feed(&c, eval(json_object_array_get_idx(sub, i), ctx));
+        }
+        return combine_result(&c);
     }
     if (json_object_object_get_ex(pred, "not", &sub)) {
-        enum zt_outcome o = eval(sub, ev, present);
+        enum zt_outcome o = eval(sub, ctx);
         return o == ZT_OUTCOME_PASS ? ZT_OUTCOME_FAIL : o == ZT_OUTCOME_FAIL ? ZT_OUTCOME_PASS : o;
     }
-    return eval_leaf(pred, ev, present);
+    return eval_leaf(pred, ctx);
+}
+
+/* Judge one part once per instance of its source, each seeing its own observations only, and
+ * combine them by the rule's quantifier. judge() evaluates the part in a given context. */
+static enum zt_outcome per_instance(const char *source, size_t len, struct eval_ctx *ctx,
+                                    enum zt_outcome (*judge)(const void *, struct eval_ctx *),
+                                    const void *part)
+{
+    struct combine c = {.all = ctx->quantifier == ZT_QUANTIFIER_ALL};
+
+    for (size_t i = 0; i < ctx->who->n; i++) {
+        const struct zt_participant *p = &ctx->who->v[i];
+        if (strncmp(p->source, source, len) != 0 || p->source[len] != '\0') {
+            continue;
+        }
+        struct eval_ctx one = *ctx;
+        one.instance = p->instance;
+        enum zt_outcome o = judge(part, &one);
+        blame(ctx, p->instance, o);
+        combine_feed(&c, o);
+    }
+    return combine_result(&c);
+}
+
+static enum zt_outcome judge_pred(const void *pred, struct eval_ctx *ctx)
+{
+    return eval_node((struct json_object *)pred, ctx);
+}
+
+/* A part that reads one source is judged per instance of it (the highest such part: below it
+ * the instance is fixed); a part that reads several is split further down. */
+static enum zt_outcome eval(struct json_object *pred, struct eval_ctx *ctx)
+{
+    size_t len = 0;
+    const char *source = NULL;
+
+    if (ctx->who && !ctx->instance && (source = zt_predicate_source(pred, &len))) {
+        if (!zt_participants_has(ctx->who, source, len)) {
+            return ZT_OUTCOME_NOT_APPLICABLE;
+        }
+        return per_instance(source, len, ctx, judge_pred, pred);
+    }
+    return eval_node(pred, ctx);
 }
 
 enum zt_outcome zt_predicate_eval(struct json_object *pred, struct zt_evidence_set *ev)
 {
-    return eval(pred, ev, NULL);
+    struct eval_ctx ctx = {.ev = ev};
+    return eval(pred, &ctx);
 }
 
-enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev,
-                             const struct zt_strv *present)
+/* applies_if, then check: a rule that does not apply is not applicable. */
+static enum zt_outcome judge_rule(const void *rule, struct eval_ctx *ctx)
 {
-    if (present) {
-        /* A source this deployment does not use cannot be judged: not applicable. A source that
-         * took part but produced no evidence leaves the rule unknown (below). */
-        bool any = false;
-        for (size_t i = 0; !any && i < json_object_array_length(rule->sources); i++) {
-            any = zt_strv_contains(
-                present, json_object_get_string(json_object_array_get_idx(rule->sources, i)));
-        }
-        if (!any) {
-            return ZT_OUTCOME_NOT_APPLICABLE;
-        }
-    }
-    /* Declared sources are not key prefixes (exec programs): then every key counts as present. */
-    const struct zt_strv *by_key = rule->sources_declared ? NULL : present;
-    if (rule->applies_if) {
-        enum zt_outcome a = eval(rule->applies_if, ev, by_key);
+    const struct zt_rule *r = rule;
+
+    if (r->applies_if) {
+        enum zt_outcome a = eval(r->applies_if, ctx);
         if (a == ZT_OUTCOME_FAIL) {
             return ZT_OUTCOME_NOT_APPLICABLE;
         }
@@ -290,5 +410,37 @@ enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set 
             return ZT_OUTCOME_UNKNOWN;
         }
     }
-    return eval(rule->check, ev, by_key);
+    return eval(r->check, ctx);
+}
+
+enum zt_outcome zt_rule_eval(const struct zt_rule *rule, struct zt_evidence_set *ev,
+                             const struct zt_participants *who, struct zt_blame *blame)
+{
+    if (who) {
+        /* A source this deployment does not use cannot be judged: not applicable. A source that
+         * took part but produced no evidence leaves the rule unknown (below). */
+        bool any = false;
+        for (size_t i = 0; !any && i < json_object_array_length(rule->sources); i++) {
+            const char *s = json_object_get_string(json_object_array_get_idx(rule->sources, i));
+            any = zt_participants_has(who, s, strlen(s));
+        }
+        if (!any) {
+            return ZT_OUTCOME_NOT_APPLICABLE;
+        }
+    }
+    /* Declared sources are not key prefixes (exec programs): then every key counts as present
+     * and instances are not told apart. */
+    struct eval_ctx ctx = {
+        .ev = ev,
+        .who = rule->sources_declared ? NULL : who,
+        .quantifier = rule->quantifier,
+        .blame = blame,
+    };
+    /* A rule of one source is judged whole per instance, so one host's applies_if cannot make
+     * the rule not applicable for another host. */
+    if (ctx.who && json_object_array_length(rule->sources) == 1) {
+        const char *s = json_object_get_string(json_object_array_get_idx(rule->sources, 0));
+        return per_instance(s, strlen(s), &ctx, judge_rule, rule);
+    }
+    return judge_rule(rule, &ctx);
 }

@@ -63,25 +63,37 @@ static struct json_object *collectors_json(const struct zt_scan *scan)
     return arr;
 }
 
-static struct json_object *findings_json(const struct zt_catalog *cat,
-                                         const enum zt_outcome *outcomes)
+/* The instances a finding names: those whose part failed, or could not be judged. */
+static struct json_object *names_json(const struct zt_strv *names)
 {
-    struct json_object *arr = json_object_new_array_ext((int)cat->n_rules);
-
-    for (size_t i = 0; i < cat->n_rules; i++) {
-        const struct zt_rule *r = &cat->rules[i];
-        struct json_object *o = json_object_new_object();
-        add(o, "rule", json_object_new_string(r->id));
-        add(o, "function", json_object_new_string(cat->functions[r->function].id));
-        add(o, "stage", json_object_new_string(zt_stage_to_string(r->stage)));
-        add(o, "status", json_object_new_string(zt_outcome_to_string(outcomes[i])));
-        add(o, "title", json_object_new_string(r->title));
-        add(o, "evidence", json_object_get(r->keys));
-        add(o, "sources", json_object_get(r->sources));
-        add(o, "remediation", json_object_new_string(r->remediation));
-        json_object_array_add(arr, o);
+    struct json_object *arr = json_object_new_array_ext((int)names->n);
+    for (size_t i = 0; i < names->n; i++) {
+        json_object_array_add(arr, json_object_new_string(names->v[i]));
     }
     return arr;
+}
+
+static struct json_object *finding_json(const struct zt_catalog *cat, const struct zt_rule *r,
+                                        enum zt_outcome outcome, const struct zt_blame *blame)
+{
+    struct json_object *o = json_object_new_object();
+
+    add(o, "rule", json_object_new_string(r->id));
+    add(o, "function", json_object_new_string(cat->functions[r->function].id));
+    add(o, "stage", json_object_new_string(zt_stage_to_string(r->stage)));
+    add(o, "status", json_object_new_string(zt_outcome_to_string(outcome)));
+    add(o, "title", json_object_new_string(r->title));
+    add(o, "evidence", json_object_get(r->keys));
+    add(o, "sources", json_object_get(r->sources));
+    add(o, "quantifier", json_object_new_string(zt_quantifier_to_string(r->quantifier)));
+    if (outcome == ZT_OUTCOME_FAIL && blame->failed.n > 0) {
+        add(o, "failed_by", names_json(&blame->failed));
+    }
+    if ((outcome == ZT_OUTCOME_FAIL || outcome == ZT_OUTCOME_UNKNOWN) && blame->unknown.n > 0) {
+        add(o, "unknown_in", names_json(&blame->unknown));
+    }
+    add(o, "remediation", json_object_new_string(r->remediation));
+    return o;
 }
 
 static struct json_object *tally_json(const struct zt_tally *t)
@@ -145,22 +157,20 @@ static struct json_object *pillars_json(const struct zt_catalog *cat, const stru
     return arr;
 }
 
-/* The sources that took part in a scan: the type of every instance that ran (whatever its
- * outcome) and the prefix of every observed key (exec programs name their own). */
-static void scan_sources(const struct zt_scan *scan, struct zt_strv *present)
+/* The instances that took part in a scan: every instance that ran (whatever its outcome) for its
+ * type, and every instance for the first segment of each key it emitted (exec programs name
+ * their own). */
+static void scan_participants(const struct zt_scan *scan, struct zt_participants *who)
 {
     for (size_t i = 0; i < scan->n_runs; i++) {
-        if (scan->runs[i].status != ZT_RUN_SKIPPED &&
-            !zt_strv_contains(present, scan->runs[i].type)) {
-            zt_strv_push(present, scan->runs[i].type);
+        const struct zt_run *r = &scan->runs[i];
+        if (r->status != ZT_RUN_SKIPPED) {
+            zt_participants_add(who, r->type, strlen(r->type), r->name);
         }
     }
     for (size_t i = 0; i < scan->evidence.n; i++) {
-        const char *key = scan->evidence.v[i].key;
-        _cleanup_free_ char *prefix = zt_xstrndup(key, strcspn(key, "."));
-        if (!zt_strv_contains(present, prefix)) {
-            zt_strv_push(present, prefix);
-        }
+        const struct zt_evidence *e = &scan->evidence.v[i];
+        zt_participants_add(who, e->key, strcspn(e->key, "."), e->collector);
     }
 }
 
@@ -169,13 +179,16 @@ struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalo
 {
     _cleanup_free_ enum zt_outcome *outcomes =
         zt_xcalloc(cat->n_rules ? cat->n_rules : 1, sizeof(*outcomes));
+    struct json_object *findings = json_object_new_array_ext((int)cat->n_rules);
     struct zt_estimate est;
     char ts[40];
 
-    _cleanup_(zt_strv_clear) struct zt_strv present = {0};
-    scan_sources(scan, &present);
+    _cleanup_(zt_participants_clear) struct zt_participants who = {0};
+    scan_participants(scan, &who);
     for (size_t i = 0; i < cat->n_rules; i++) {
-        outcomes[i] = zt_rule_eval(&cat->rules[i], &scan->evidence, &present);
+        _cleanup_(zt_blame_clear) struct zt_blame blame = {0};
+        outcomes[i] = zt_rule_eval(&cat->rules[i], &scan->evidence, &who, &blame);
+        json_object_array_add(findings, finding_json(cat, &cat->rules[i], outcomes[i], &blame));
     }
     zt_estimate(cat, outcomes, attest, n_attest, &est);
 
@@ -193,7 +206,7 @@ struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalo
     add(doc, "catalog", json_object_new_string(cat->path));
     add(doc, "collectors", collectors_json(scan));
     add(doc, "evidence", zt_evidence_set_to_json(&scan->evidence));
-    add(doc, "findings", findings_json(cat, outcomes));
+    add(doc, "findings", findings);
     add(doc, "functions", functions_json(cat, &est));
     add(doc, "pillars", pillars_json(cat, &est));
     struct json_object *overall = json_object_new_object();

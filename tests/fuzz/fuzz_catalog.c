@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     zt_evidence_add(&ev, "a.c", json_object_new_int(3), "x", 0, NULL);
     zt_evidence_add(&ev, "a.d", json_tokener_parse("[\"x\",1]"), "x", 0, NULL);
     for (size_t i = 0; i < cat->n_rules; i++) {
-        (void)zt_rule_eval(&cat->rules[i], &ev, NULL);
+        (void)zt_rule_eval(&cat->rules[i], &ev, NULL, NULL);
     }
     zt_evidence_set_free(&ev);
     zt_catalog_free(cat);

@@ -274,8 +274,8 @@ static void test_catalog_rules_on_trees(void **state)
         enum zt_outcome want_hard = zt_streq(rule->id, "host.edr.installed_agents_running")
                                         ? ZT_OUTCOME_FAIL
                                         : ZT_OUTCOME_PASS;
-        enum zt_outcome h = zt_rule_eval(rule, zt_ctx_evidence(hard), NULL);
-        enum zt_outcome w = zt_rule_eval(rule, zt_ctx_evidence(weak), NULL);
+        enum zt_outcome h = zt_rule_eval(rule, zt_ctx_evidence(hard), NULL, NULL);
+        enum zt_outcome w = zt_rule_eval(rule, zt_ctx_evidence(weak), NULL, NULL);
         if (h != want_hard || w != ZT_OUTCOME_FAIL) {
             fail_msg("rule %s: hardened %s, weak %s", rule->id, zt_outcome_to_string(h),
                      zt_outcome_to_string(w));

@@ -190,6 +190,231 @@ static void test_evidence_key_syntax(void **state)
     zt_evidence_set_free(&ev);
 }
 
+/* Rules for the quantifier tests: a universal one over two identity providers, an existential one
+ * over two device sources, and a one-source rule with applies_if. */
+static const char *quantifier_catalog =
+    "{\"schema\":\"ztmmd.rules/1\",\"model\":{\"name\":\"CISA ZTMM\",\"version\":\"2.0\"},"
+    "\"pillars\":[{\"id\":\"identity\",\"name\":\"Identity\"}],"
+    "\"functions\":[{\"id\":\"identity.authentication\",\"pillar\":\"identity\",\"name\":\"A\"}],"
+    "\"rules\":["
+    "{\"id\":\"every.user.mfa\",\"function\":\"identity.authentication\",\"stage\":\"initial\","
+    "\"title\":\"Every user must pass MFA, in every identity provider\",\"remediation\":\"r\","
+    "\"quantifier\":\"all\",\"check\":{\"all\":["
+    "{\"any\":[{\"key\":\"entra.ca.mfa_all_users\",\"eq\":true},"
+    "{\"key\":\"entra.security_defaults.enabled\",\"eq\":true}]},"
+    "{\"key\":\"okta.access.mfa_all_users\",\"eq\":true}]}},"
+    "{\"id\":\"some.disk.encrypted\",\"function\":\"identity.authentication\",\"stage\":"
+    "\"initial\","
+    "\"title\":\"Some devices encrypt their disks\",\"remediation\":\"r\","
+    "\"quantifier\":\"any\",\"check\":{\"any\":["
+    "{\"key\":\"intune.devices.encrypted_count\",\"gte\":1},"
+    "{\"key\":\"host.disk.root_encrypted\",\"eq\":true}]}},"
+    "{\"id\":\"ssh.no.password\",\"function\":\"identity.authentication\",\"stage\":\"initial\","
+    "\"title\":\"SSH refuses passwords on every host\",\"remediation\":\"r\","
+    "\"applies_if\":{\"key\":\"host.sshd.installed\",\"eq\":true},"
+    "\"check\":{\"key\":\"host.sshd.password_login\",\"eq\":false}}"
+    "]}";
+
+struct quantifier_fixture {
+    struct zt_catalog *cat;
+    struct zt_evidence_set ev;
+    struct zt_participants who;
+};
+
+static int quantifier_setup(void **state)
+{
+    struct quantifier_fixture *f = calloc(1, sizeof(*f));
+    char err[512];
+    assert_int_equal(
+        zt_catalog_from_json(J(quantifier_catalog), "q.json", &f->cat, err, sizeof(err)), 0);
+    zt_evidence_set_init(&f->ev);
+    *state = f;
+    return 0;
+}
+
+static int quantifier_teardown(void **state)
+{
+    struct quantifier_fixture *f = *state;
+    zt_catalog_free(f->cat);
+    zt_evidence_set_free(&f->ev);
+    zt_participants_clear(&f->who);
+    free(f);
+    return 0;
+}
+
+/* An instance of a source took part; value (JSON text, may be NULL) is what it said of key. */
+static void took_part(struct quantifier_fixture *f, const char *instance, const char *key,
+                      const char *value)
+{
+    zt_participants_add(&f->who, key, strcspn(key, "."), instance);
+    if (value) {
+        assert_int_equal(zt_evidence_add(&f->ev, key, J(value), instance, 0, NULL), 0);
+    }
+}
+
+static enum zt_outcome judge(struct quantifier_fixture *f, const char *rule, struct zt_blame *b)
+{
+    for (size_t i = 0; i < f->cat->n_rules; i++) {
+        if (strcmp(f->cat->rules[i].id, rule) == 0) {
+            return zt_rule_eval(&f->cat->rules[i], &f->ev, &f->who, b);
+        }
+    }
+    fail_msg("no rule %s", rule);
+    return _ZT_OUTCOME_MAX;
+}
+
+static void test_rule_universal_strong_source_never_masks_weak(void **state)
+{
+    struct quantifier_fixture *f = *state;
+    struct zt_blame b = {0};
+
+    took_part(f, "contoso", "entra.ca.mfa_all_users", "true");
+    took_part(f, "acme-okta", "okta.access.mfa_all_users", "false");
+    assert_int_equal(judge(f, "every.user.mfa", &b), ZT_OUTCOME_FAIL);
+    assert_int_equal(b.failed.n, 1);
+    assert_string_equal(b.failed.v[0], "acme-okta");
+    zt_blame_clear(&b);
+}
+
+static void test_rule_universal_all_sources_pass(void **state)
+{
+    struct quantifier_fixture *f = *state;
+
+    took_part(f, "contoso", "entra.ca.mfa_all_users", "false");
+    took_part(f, "contoso", "entra.security_defaults.enabled", "true");
+    took_part(f, "acme-okta", "okta.access.mfa_all_users", "true");
+    assert_int_equal(judge(f, "every.user.mfa", NULL), ZT_OUTCOME_PASS);
+}
+
+static void test_rule_universal_absent_source_not_applicable(void **state)
+{
+    struct quantifier_fixture *f = *state;
+
+    /* Only Entra took part: Okta's part does not apply, Entra's decides. */
+    took_part(f, "contoso", "entra.ca.mfa_all_users", "true");
+    assert_int_equal(judge(f, "every.user.mfa", NULL), ZT_OUTCOME_PASS);
+    zt_participants_clear(&f->who);
+    /* Neither took part: the rule does not apply. */
+    took_part(f, "web1", "host.disk.root_encrypted", "true");
+    assert_int_equal(judge(f, "every.user.mfa", NULL), ZT_OUTCOME_NOT_APPLICABLE);
+}
+
+static void test_rule_universal_silent_source_unknown(void **state)
+{
+    struct quantifier_fixture *f = *state;
+    struct zt_blame b = {0};
+
+    /* Okta took part but could not tell: the rule is unknown, never a pass. */
+    took_part(f, "contoso", "entra.ca.mfa_all_users", "true");
+    took_part(f, "acme-okta", "okta.access.mfa_all_users", NULL);
+    assert_int_equal(judge(f, "every.user.mfa", &b), ZT_OUTCOME_UNKNOWN);
+    assert_int_equal(b.unknown.n, 1);
+    assert_string_equal(b.unknown.v[0], "acme-okta");
+    zt_blame_clear(&b);
+}
+
+static void test_rule_universal_each_instance_of_one_type(void **state)
+{
+    struct quantifier_fixture *f = *state;
+    struct zt_blame b = {0};
+
+    /* Two tenants that each satisfy the Entra part their own way pass... */
+    took_part(f, "tenant-a", "entra.ca.mfa_all_users", "true");
+    took_part(f, "tenant-a", "entra.security_defaults.enabled", "false");
+    took_part(f, "tenant-b", "entra.ca.mfa_all_users", "false");
+    took_part(f, "tenant-b", "entra.security_defaults.enabled", "true");
+    assert_int_equal(judge(f, "every.user.mfa", NULL), ZT_OUTCOME_PASS);
+    /* ...a third with neither fails, and is named. */
+    took_part(f, "tenant-c", "entra.ca.mfa_all_users", "false");
+    took_part(f, "tenant-c", "entra.security_defaults.enabled", "false");
+    assert_int_equal(judge(f, "every.user.mfa", &b), ZT_OUTCOME_FAIL);
+    assert_int_equal(b.failed.n, 1);
+    assert_string_equal(b.failed.v[0], "tenant-c");
+    zt_blame_clear(&b);
+    /* A fourth that took part and said nothing leaves it unknown at best. */
+    zt_evidence_set_free(&f->ev);
+    zt_evidence_set_init(&f->ev);
+    zt_participants_clear(&f->who);
+    took_part(f, "tenant-a", "entra.ca.mfa_all_users", "true");
+    took_part(f, "tenant-d", "entra.ca.mfa_all_users", NULL);
+    assert_int_equal(judge(f, "every.user.mfa", NULL), ZT_OUTCOME_UNKNOWN);
+}
+
+static void test_rule_existential_one_instance_suffices(void **state)
+{
+    struct quantifier_fixture *f = *state;
+    struct zt_blame b = {0};
+
+    took_part(f, "web1", "host.disk.root_encrypted", "false");
+    took_part(f, "contoso", "intune.devices.encrypted_count", "0");
+    assert_int_equal(judge(f, "some.disk.encrypted", &b), ZT_OUTCOME_FAIL);
+    assert_int_equal(b.failed.n, 2);
+    zt_blame_clear(&b);
+    /* A second host that encrypts makes "some devices" true. */
+    took_part(f, "web2", "host.disk.root_encrypted", "true");
+    assert_int_equal(judge(f, "some.disk.encrypted", NULL), ZT_OUTCOME_PASS);
+}
+
+static void test_rule_existential_unknown_when_nothing_passes(void **state)
+{
+    struct quantifier_fixture *f = *state;
+
+    took_part(f, "web1", "host.disk.root_encrypted", "false");
+    took_part(f, "contoso", "intune.devices.encrypted_count", NULL);
+    assert_int_equal(judge(f, "some.disk.encrypted", NULL), ZT_OUTCOME_UNKNOWN);
+}
+
+static void test_rule_applies_if_judged_per_instance(void **state)
+{
+    struct quantifier_fixture *f = *state;
+    struct zt_blame b = {0};
+
+    /* web1 runs sshd with passwords; web2 has no sshd. web2's "does not apply" must not make the
+     * rule not applicable for web1. */
+    took_part(f, "web1", "host.sshd.installed", "true");
+    took_part(f, "web1", "host.sshd.password_login", "true");
+    took_part(f, "web2", "host.sshd.installed", "false");
+    assert_int_equal(judge(f, "ssh.no.password", &b), ZT_OUTCOME_FAIL);
+    assert_int_equal(b.failed.n, 1);
+    assert_string_equal(b.failed.v[0], "web1");
+    zt_blame_clear(&b);
+}
+
+static void test_rule_quantifier_required_and_checked(void **state)
+{
+    (void)state;
+    static const char *head =
+        "{\"schema\":\"ztmmd.rules/1\",\"model\":{\"name\":\"CISA ZTMM\",\"version\":\"2.0\"},"
+        "\"pillars\":[{\"id\":\"identity\",\"name\":\"Identity\"}],"
+        "\"functions\":[{\"id\":\"identity.authentication\",\"pillar\":\"identity\",\"name\":"
+        "\"A\"}],\"rules\":[{\"id\":\"r.one\",\"function\":\"identity.authentication\","
+        "\"stage\":\"initial\",\"title\":\"t\",\"remediation\":\"r\",";
+    static const struct {
+        const char *rest, *message;
+    } bad[] = {
+        {"\"check\":{\"any\":[{\"key\":\"entra.a.b\",\"eq\":true},{\"key\":\"okta.a.b\",\"eq\":"
+         "true}]}}]}",
+         "reads several sources"},
+        {"\"quantifier\":\"all\",\"check\":{\"any\":[{\"key\":\"entra.a.b\",\"eq\":true},"
+         "{\"key\":\"okta.a.b\",\"eq\":true}]}}]}",
+         "needs a check of the form {\"all\""},
+        {"\"quantifier\":\"all\",\"check\":{\"all\":[{\"any\":[{\"key\":\"entra.a.b\",\"eq\":true},"
+         "{\"key\":\"okta.a.b\",\"eq\":true}]}]}}]}",
+         "check.all[0] reads several sources"},
+        {"\"quantifier\":\"most\",\"check\":{\"key\":\"entra.a.b\",\"eq\":true}}]}",
+         "must be \"all\" or \"any\""},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct zt_catalog *cat = NULL;
+        char err[512] = "", text[2048];
+        snprintf(text, sizeof(text), "%s%s", head, bad[i].rest);
+        assert_true(zt_catalog_from_json(J(text), "q.json", &cat, err, sizeof(err)) < 0);
+        if (!strstr(err, bad[i].message)) {
+            fail_msg("case %zu: '%s' does not say '%s'", i, err, bad[i].message);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +424,23 @@ int main(void)
         cmocka_unit_test(test_predicate_combinators_three_valued),
         cmocka_unit_test(test_predicate_validation),
         cmocka_unit_test(test_evidence_key_syntax),
+        cmocka_unit_test_setup_teardown(test_rule_universal_strong_source_never_masks_weak,
+                                        quantifier_setup, quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_universal_all_sources_pass, quantifier_setup,
+                                        quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_universal_absent_source_not_applicable,
+                                        quantifier_setup, quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_universal_silent_source_unknown, quantifier_setup,
+                                        quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_universal_each_instance_of_one_type,
+                                        quantifier_setup, quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_existential_one_instance_suffices,
+                                        quantifier_setup, quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_existential_unknown_when_nothing_passes,
+                                        quantifier_setup, quantifier_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_applies_if_judged_per_instance, quantifier_setup,
+                                        quantifier_teardown),
+        cmocka_unit_test(test_rule_quantifier_required_and_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,7 @@ static const char *catalog_json =
     "\"title\":\"VPN\",\"remediation\":\"r\",\"sources\":[\"exec\"],"
     "\"check\":{\"key\":\"acme.vpn.mfa\",\"eq\":true}},"
     "{\"id\":\"mixed.encryption\",\"function\":\"data.encryption\",\"stage\":\"initial\","
-    "\"title\":\"Encrypted\",\"remediation\":\"r\",\"check\":{\"any\":["
+    "\"title\":\"Encrypted\",\"remediation\":\"r\",\"quantifier\":\"any\",\"check\":{\"any\":["
     "{\"key\":\"intune.devices.encrypted_share\",\"gte\":0.8},"
     "{\"key\":\"host.disk.root_encrypted\",\"eq\":true}]}}"
     "]}";
