@@ -18,14 +18,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!doc || zt_catalog_from_json(doc, "fuzz.json", &cat, err, sizeof(err)) < 0) {
         return 0;
     }
-    /* Evaluate every rule against a small fixed evidence set. */
+    /* Evaluate every rule against a small fixed evidence set: once with every source present,
+     * once with two instances of source "a" (one silent) and one of "b", with blame. */
     zt_evidence_set_init(&ev);
     zt_evidence_add(&ev, "a.b", json_object_new_boolean(1), "x", 0, NULL);
     zt_evidence_add(&ev, "a.c", json_object_new_int(3), "x", 0, NULL);
     zt_evidence_add(&ev, "a.d", json_tokener_parse("[\"x\",1]"), "x", 0, NULL);
+    zt_evidence_add(&ev, "b.c", json_object_new_int(0), "z", 0, NULL);
+    struct zt_participants who = {0};
+    zt_participants_add(&who, "a", 1, "x");
+    zt_participants_add(&who, "a", 1, "y");
+    zt_participants_add(&who, "b", 1, "z");
     for (size_t i = 0; i < cat->n_rules; i++) {
+        struct zt_blame blame = {0};
         (void)zt_rule_eval(&cat->rules[i], &ev, NULL, NULL);
+        (void)zt_rule_eval(&cat->rules[i], &ev, &who, &blame);
+        zt_blame_clear(&blame);
     }
+    zt_participants_clear(&who);
     zt_evidence_set_free(&ev);
     zt_catalog_free(cat);
     return 0;
