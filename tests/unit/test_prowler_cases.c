@@ -7,6 +7,7 @@
  * disagreement fails, and so does a listed case that agrees. */
 #include "prowler_cases.h"
 
+#include "entra/entra.h"
 #include "util.h"
 
 #define FIXTURES ZT_SOURCE_DIR "/tests/fixtures/prowler/"
@@ -271,10 +272,36 @@ static void test_prowler_cases(void **state)
     assert_int_equal(t.failures, 0);
 }
 
+static bool weak_off(const char *email_config)
+{
+    _cleanup_free_ char *text = zt_xasprintf(
+        "{\"authenticationMethodConfigurations\":[{\"id\":\"Sms\",\"state\":\"disabled\"},%s]}",
+        email_config);
+    _cleanup_json_ struct json_object *doc = json_tokener_parse(text);
+    _cleanup_json_ struct json_object *facts = json_object_new_object();
+
+    assert_non_null(doc);
+    assert_int_equal(entra_methods_derive(doc, facts), 0);
+    return json_object_get_boolean(
+        entra_fact_value(facts, "entra.authmethods.weak_methods_disabled"));
+}
+
+/* Found by Prowler's test_email_otp_unknown_state: a weak method is off only when its state says
+ * "disabled" (docs/evidence.md); any other or no state counts as on, never as off. */
+static void test_weak_method_state_not_disabled(void **state)
+{
+    assert_true(weak_off("{\"id\":\"Email\",\"state\":\"disabled\"}"));
+    assert_false(weak_off("{\"id\":\"Email\",\"state\":\"enabled\"}"));
+    assert_false(weak_off("{\"id\":\"Email\",\"state\":\"unknown\"}"));
+    assert_false(weak_off("{\"id\":\"Email\"}"));
+    assert_true(weak_off("{\"id\":\"Fido2\",\"state\":\"enabled\"}"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prowler_cases),
+        cmocka_unit_test(test_weak_method_state_not_disabled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
