@@ -28,6 +28,13 @@ static bool method_enabled(struct json_object *c)
     return state && strcasecmp(state, "enabled") == 0;
 }
 
+/* A weak method is off only when it says "disabled": a missing or unknown state counts as on. */
+static bool method_disabled(struct json_object *c)
+{
+    const char *state = zt_json_str(c, "state");
+    return state && strcasecmp(state, "disabled") == 0;
+}
+
 static void weak_fact(struct json_object *configs, struct json_object *facts)
 {
     struct json_object *d = json_object_new_object(), *on = json_object_new_array();
@@ -38,7 +45,7 @@ static void weak_fact(struct json_object *configs, struct json_object *facts)
         if (c) {
             entra_detail_push(present, weak_methods[i]);
         }
-        if (c && !method_enabled(c)) {
+        if (c && method_disabled(c)) {
             continue;
         }
         if (c) {
