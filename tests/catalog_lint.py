@@ -5,8 +5,8 @@ Checks, each a catalog defect when it fails:
   gaps        a function with a rule at a stage has at least one rule at every lower stage (a
               stage without a rule can never be met, so nothing above it can be either);
   documented  every evidence key a rule reads is documented in docs/evidence.md;
-  duplicates  no two rules of one function decide the same check (same applies_if and check,
-              up to the order of all/any members);
+  duplicates  no two rules of one function decide the same check (same quantifier, applies_if
+              and check, up to the order of all/any members);
   quantifier  every rule that reads two or more sources says which quantifier it is, and its
               check is that connective over parts that read one source each.
 That every key is emitted by a real collector is checked by the estate test, which scans with
@@ -63,8 +63,8 @@ def lint(catalog, documented):
         for key in sorted(read - documented):
             problems.append(f"documented: rule {rid} reads {key}, which docs/evidence.md lacks")
 
-        what = json.dumps([canonical(rule.get("applies_if", {})), canonical(rule["check"])],
-                          sort_keys=True)
+        what = json.dumps([rule.get("quantifier", "all"), canonical(rule.get("applies_if", {})),
+                           canonical(rule["check"])], sort_keys=True)
         if (fn, what) in decided:
             problems.append(f"duplicates: rules {decided[(fn, what)]} and {rid} of {fn} "
                             f"decide the same check")

@@ -18,10 +18,10 @@ static const struct zt_option host_options[] = {
 typedef int (*probe_fn)(struct zt_host *h);
 
 static const probe_fn probes[] = {
-    zt_host_probe_sshd,     zt_host_probe_pam,  zt_host_probe_sudo,   zt_host_probe_edr,
-    zt_host_probe_disk,     zt_host_probe_boot, zt_host_probe_mac,    zt_host_probe_updates,
-    zt_host_probe_firewall, zt_host_probe_net,  zt_host_probe_crypto, zt_host_probe_audit,
-    zt_host_probe_logging,
+    zt_host_probe_sshd,     zt_host_probe_pam,      zt_host_probe_sudo,   zt_host_probe_edr,
+    zt_host_probe_disk,     zt_host_probe_boot,     zt_host_probe_mac,    zt_host_probe_updates,
+    zt_host_probe_firewall, zt_host_probe_net,      zt_host_probe_crypto, zt_host_probe_audit,
+    zt_host_probe_logging,  zt_host_probe_identity, zt_host_probe_fim,    zt_host_probe_backup,
 };
 
 static int host_collect(void *state, struct zt_ctx *ctx)
@@ -47,8 +47,10 @@ static int host_collect(void *state, struct zt_ctx *ctx)
 
 const struct zt_collector zt_collector_host = {
     .name = "host",
-    .summary = "local Linux host: sshd, PAM, sudo, EDR agents, disk encryption, Secure Boot, "
-               "MAC, updates, firewall, listeners, crypto policy, audit and log forwarding",
+    .summary =
+        "local Linux host: sshd, PAM, sudo, EDR agents, disk encryption, Secure Boot, "
+        "MAC, updates, firewall, listeners, crypto policy, audit and log forwarding, identity "
+        "store, file integrity monitoring, backups",
     .options = host_options,
     .state_size = sizeof(struct host_state),
     .collect = host_collect,

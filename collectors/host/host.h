@@ -295,5 +295,32 @@ bool zt_host_journal_upload_url(const char *text);
 int zt_host_probe_audit(struct zt_host *h);
 int zt_host_probe_logging(struct zt_host *h);
 
+/* ---- host_identity.c: the identity store a host trusts. ---- */
+
+/* The sources of database db ("passwd") in nsswitch.conf text, actions skipped, the last line
+ * for db winning; appended to *ret. Returns 0. */
+int zt_host_nsswitch_sources(const char *text, const char *db, struct zt_strv *ret);
+/* The SSSD domains with an enterprise id_provider (ad, ipa, ldap) that SSSD serves (listed in
+ * [sssd] domains, or `enabled = true`), from sssd.conf and its snippets in reading order. */
+void zt_host_sssd_enterprise_domains(const char *const *texts, size_t n, struct zt_strv *ret);
+/* The last numeric value of key in login.defs text, or dflt. */
+long zt_host_login_defs(const char *text, const char *key, long dflt);
+/* Accounts of passwd text with uid_min <= UID <= uid_max and a login shell; their names (up to
+ * 50) are appended to names (may be NULL). Returns the count. */
+int zt_host_passwd_interactive(const char *text, long uid_min, long uid_max, struct zt_strv *names);
+int zt_host_probe_identity(struct zt_host *h);
+
+/* ---- host_resilience.c: file integrity monitoring and backups. ---- */
+
+/* The backup tool a shell or ExecStart= line runs (restic, borg, ...: a word's basename), or
+ * NULL. Text after '#' is ignored. */
+const char *zt_host_backup_command(const char *line);
+/* Whether ossec.conf XML has a <syscheck> block that is not <disabled>yes</disabled>. */
+bool zt_host_wazuh_syscheck(const char *xml);
+/* Whether osquery.conf JSON declares file_paths to watch. */
+bool zt_host_osquery_fim(const char *json);
+int zt_host_probe_fim(struct zt_host *h);
+int zt_host_probe_backup(struct zt_host *h);
+
 /* The collector itself (host.c). */
 extern const struct zt_collector zt_collector_host;

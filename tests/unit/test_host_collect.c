@@ -77,6 +77,13 @@ static const struct {
     {"host.audit.rules_present", json_type_boolean},
     {"host.logging.forwarders", json_type_array},
     {"host.logging.forwarding", json_type_boolean},
+    {"host.identity.enterprise_store", json_type_boolean},
+    {"host.identity.local_interactive_users", json_type_int},
+    {"host.fim.tools", json_type_array},
+    {"host.fim.configured", json_type_boolean},
+    {"host.fim.scheduled", json_type_boolean},
+    {"host.backup.tools", json_type_array},
+    {"host.backup.scheduled", json_type_boolean},
 };
 
 static size_t count_prefix(struct zt_ctx *ctx, const char *prefix)
