@@ -127,7 +127,13 @@ class Browser:
         self._call("POST", self._s(f"/element/{ref}/click"), {})
 
     def set_size(self, width, height):
+        """Resize the window and wait until the page lays out at the new width: the renderer
+        applies a resize asynchronously, and on a loaded machine a script run at once can still
+        see the old width and its media queries."""
         self._call("POST", self._s("/window/rect"), {"width": width, "height": height})
+        deadline = time.monotonic() + 30
+        while self.js("return window.innerWidth") != width and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def screenshot(self):
         return base64.b64decode(self._call("GET", self._s("/screenshot")))
