@@ -81,3 +81,5 @@ struct json_object *zt_plan_to_json(const struct zt_plan *plan, const struct zt_
  * why) when doc is not a result document. */
 int zt_plan_from_result(struct json_object *doc, struct json_object **ret, char *err,
                         size_t errlen);
+/* The "next" section of doc (a new reference), or when it has none, zt_plan_from_result(). */
+int zt_plan_of_result(struct json_object *doc, struct json_object **ret, char *err, size_t errlen);

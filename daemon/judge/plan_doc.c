@@ -139,3 +139,15 @@ int zt_plan_from_result(struct json_object *doc, struct json_object **ret, char 
     zt_evidence_set_free(&ev);
     return 0;
 }
+
+int zt_plan_of_result(struct json_object *doc, struct json_object **ret, char *err, size_t errlen)
+{
+    struct json_object *next;
+
+    if (json_object_object_get_ex(doc, "next", &next) &&
+        json_object_is_type(next, json_type_object)) {
+        *ret = json_object_get(next);
+        return 0;
+    }
+    return zt_plan_from_result(doc, ret, err, errlen);
+}

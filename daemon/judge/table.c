@@ -271,17 +271,12 @@ static void print_plan_parts(struct json_object *next, const char *key, FILE *ou
 
 int zt_result_print_plan(struct json_object *doc, bool detail, FILE *out)
 {
-    _cleanup_json_ struct json_object *made = NULL;
-    struct json_object *next = member(doc, "next");
+    _cleanup_json_ struct json_object *next = NULL;
     char err[256];
 
-    if (!json_object_is_type(next, json_type_object)) {
-        int r = zt_plan_from_result(doc, &made, err, sizeof(err));
-        if (r < 0) {
-            fprintf(out, "\nNext stage: no plan: %s\n", err);
-            return r;
-        }
-        next = made;
+    if (zt_plan_of_result(doc, &next, err, sizeof(err)) < 0) {
+        fprintf(out, "\nNext stage: no plan: %s\n", err);
+        return -EBADMSG;
     }
     print_plan_head(next, out);
     print_plan_steps(next, out);
