@@ -99,13 +99,14 @@ static bool same_predicate(struct json_object *a, struct json_object *b)
 }
 
 /* The step that rule i joins: one of the same action and check, or a new one. Rules of a catalog
- * built from a document have no check and are never grouped. */
+ * built from a document have no check and are never grouped; nor are deploy steps, whose rules
+ * are one function's alternatives. */
 static struct zt_plan_step *step_for(const struct zt_catalog *cat, struct zt_plan *plan, size_t i,
                                      enum zt_plan_action action)
 {
     const struct zt_rule *r = &cat->rules[i];
 
-    for (size_t s = 0; r->check && s < plan->n_steps; s++) {
+    for (size_t s = 0; r->check && action != ZT_PLAN_DEPLOY && s < plan->n_steps; s++) {
         const struct zt_rule *o = &cat->rules[plan->steps[s].rules[0]];
         if (plan->steps[s].action == action && o->check && json_object_equal(o->check, r->check) &&
             same_predicate(o->applies_if, r->applies_if)) {
