@@ -166,6 +166,7 @@ struct sources {
     struct json_object *collectors;
     const struct zt_rule *rules; /* the catalog's, to index in_steps */
     const bool *in_steps;        /* rule index -> one of the estate's steps */
+    struct json_object *present; /* the sources that took part (a set) */
 };
 
 static struct json_object *source_entry(struct sources *s, const char *source)
@@ -233,21 +234,47 @@ static void rule_to_source(struct sources *s, struct json_object *e, const struc
     }
 }
 
-/* An unknown or deploy rule: each key it lacks, under the source that supplies it; a rule that
- * lacks none (its evidence is there but says nothing) is listed under its sources. */
-static void collect_rule(struct sources *s, const struct zt_rule *r, struct zt_evidence_set *ev)
+/* The source of key when no observation of it exists (into buf), else NULL. */
+static const char *lacking(const struct zt_rule *r, const char *key, struct zt_evidence_set *ev,
+                           char *buf, size_t len)
 {
     const struct zt_evidence *first;
-    char buf[160], seen_key[320];
-    bool lacked = false;
 
-    for (size_t k = 0; k < json_object_array_length(r->keys); k++) {
+    if (!key || (ev && zt_evidence_lookup(ev, key, &first) > 0)) {
+        return NULL;
+    }
+    return source_of(r, key, buf, len);
+}
+
+static bool present(const struct sources *s, const char *source)
+{
+    return json_object_object_get_ex(s->present, source, NULL);
+}
+
+/* A rule in a function's way: each key it lacks, under the source that supplies it. An unknown
+ * rule that lacks keys of sources that took part lists only those (a part of a source the scan
+ * did not use is not applicable, not missing); a deploy rule lists them all (its sources are the
+ * ones to add). A rule that lacks none (its evidence is there but says nothing) is listed under
+ * its sources. */
+static void collect_rule(struct sources *s, const struct zt_rule *r, struct zt_evidence_set *ev,
+                         bool unknown)
+{
+    char buf[160], seen_key[320];
+    bool lacked = false, took_part = false;
+    size_t n = json_object_array_length(r->keys);
+
+    for (size_t k = 0; unknown && k < n; k++) {
+        const char *src = lacking(r, json_object_get_string(json_object_array_get_idx(r->keys, k)),
+                                  ev, buf, sizeof(buf));
+        took_part = took_part || (src && present(s, src));
+    }
+    for (size_t k = 0; k < n; k++) {
         const char *key = json_object_get_string(json_object_array_get_idx(r->keys, k));
-        if (!key || (ev && zt_evidence_lookup(ev, key, &first) > 0)) {
+        const char *src = lacking(r, key, ev, buf, sizeof(buf));
+        if (!src || (took_part && !present(s, src))) {
             continue;
         }
         lacked = true;
-        const char *src = source_of(r, key, buf, sizeof(buf));
         struct json_object *e = source_entry(s, src);
         snprintf(seen_key, sizeof(seen_key), "%s %s", src, key);
         if (!json_object_object_get_ex(s->seen, seen_key, NULL)) {
@@ -260,6 +287,29 @@ static void collect_rule(struct sources *s, const struct zt_rule *r, struct zt_e
         const char *src = json_object_get_string(json_object_array_get_idx(r->sources, i));
         rule_to_source(s, source_entry(s, src), r);
     }
+}
+
+/* The sources that took part: every instance's type that was not skipped, and every observed
+ * key's prefix (as the result's evaluation counts them). */
+static struct json_object *present_sources(struct json_object *collectors,
+                                           struct zt_evidence_set *ev)
+{
+    struct json_object *set = json_object_new_object();
+    char buf[160];
+
+    for (size_t i = 0; collectors && i < json_object_array_length(collectors); i++) {
+        struct json_object *c = json_object_array_get_idx(collectors, i);
+        if (zt_json_str(c, "type") && !zt_streq(zt_json_str(c, "status"), "skipped")) {
+            add(set, zt_json_str(c, "type"), json_object_new_boolean(true));
+        }
+    }
+    for (size_t i = 0; ev && i < ev->n; i++) {
+        snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(ev->v[i].key, "."), ev->v[i].key);
+        if (!json_object_object_get_ex(set, buf, NULL)) {
+            add(set, buf, json_object_new_boolean(true));
+        }
+    }
+    return set;
 }
 
 static struct json_object *collect_json(const struct zt_plan *plan, const struct zt_catalog *cat,
@@ -280,18 +330,20 @@ static struct json_object *collect_json(const struct zt_plan *plan, const struct
         }
     }
     s.in_steps = in_steps;
+    s.present = present_sources(s.collectors, ev);
 
     for (size_t f = 0; f < cat->n_functions; f++) {
         const struct zt_plan_function *pf = &plan->functions[f];
         for (size_t j = 0; j < pf->n_collect; j++) {
-            collect_rule(&s, &cat->rules[pf->collect[j]], ev);
+            collect_rule(&s, &cat->rules[pf->collect[j]], ev, true);
         }
         for (size_t j = 0; j < pf->n_deploy; j++) {
-            collect_rule(&s, &cat->rules[pf->deploy[j]], ev);
+            collect_rule(&s, &cat->rules[pf->deploy[j]], ev, false);
         }
     }
     json_object_put(s.index);
     json_object_put(s.seen);
+    json_object_put(s.present);
     return s.arr;
 }
 

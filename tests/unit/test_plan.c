@@ -392,6 +392,47 @@ static void test_plan_from_result_document(void **state)
     assert_non_null(strstr(err, "findings"));
 }
 
+/* An unknown rule over two sources lacks the keys of the one that took part; the part of a source
+ * the scan did not use is not applicable, not evidence to collect. With neither there, both. */
+static void test_plan_collect_names_sources_that_took_part(void **state)
+{
+    (void)state;
+    const char *two =
+        "{\"schema\":\"ztmmd.rules/1\",\"model\":{\"name\":\"T\",\"version\":\"1\"},"
+        "\"pillars\":[{\"id\":\"p\",\"name\":\"P\"}],"
+        "\"functions\":[{\"id\":\"p.f\",\"pillar\":\"p\",\"name\":\"F\"}],"
+        "\"rules\":[" RULE(
+            "r.base", "p.f", "initial",
+            "t.base") "{\"id\":\"r.two\",\"function\":\"p.f\",\"stage\":\"advanced\",\"title\":"
+                      "\"t\",\"remediation\":\"r\",\"check\":{\"all\":[{\"key\":\"okta.a.b\","
+                      "\"eq\":true},{\"key\":\"aws.c.d\",\"eq\":true}]}}]}";
+    _cleanup_(zt_catalog_freep) struct zt_catalog *cat = NULL;
+    enum zt_outcome o[2] = {P, U};
+    struct zt_evidence_set ev;
+    struct zt_plan plan;
+    char err[256];
+
+    if (zt_catalog_from_json(json_tokener_parse(two), "t", &cat, err, sizeof(err)) < 0) {
+        fail_msg("%s", err);
+    }
+    zt_evidence_set_init(&ev);
+    zt_plan_compute(cat, o, NULL, 0, &plan);
+    assert_int_equal(plan.n_steps, 1);
+    _cleanup_json_ struct json_object *cols = json_tokener_parse(
+        "[{\"name\":\"acme\",\"type\":\"okta\",\"status\":\"error\",\"error\":\"401\"},"
+        "{\"name\":\"prod\",\"type\":\"aws\",\"status\":\"skipped\",\"error\":null}]");
+    _cleanup_json_ struct json_object *next = zt_plan_to_json(&plan, cat, &ev, cols);
+    struct json_object *c = zt_json_array(next, "collect");
+    assert_int_equal(json_object_array_length(c), 1);
+    assert_string_equal(zt_json_str(json_object_array_get_idx(c, 0), "source"), "okta");
+    _cleanup_json_ struct json_object *neither = zt_plan_to_json(&plan, cat, &ev, NULL);
+    c = zt_json_array(neither, "collect");
+    assert_int_equal(json_object_array_length(c), 2);
+    assert_string_equal(zt_json_str(json_object_array_get_idx(c, 1), "source"), "aws");
+    zt_plan_done(&plan);
+    zt_evidence_set_free(&ev);
+}
+
 /* Each documented permission is word for word in the file it cites (comment marks and line
  * breaks aside), so the two cannot drift apart. */
 static void test_plan_permissions_match_their_docs(void **state)
@@ -439,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_plan_attested_functions),
         cmocka_unit_test(test_plan_reestimated_raises_and_is_smallest),
         cmocka_unit_test(test_plan_from_result_document),
+        cmocka_unit_test(test_plan_collect_names_sources_that_took_part),
         cmocka_unit_test(test_plan_permissions_match_their_docs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
