@@ -14,6 +14,7 @@
 #include "sinks.h"
 #include "control.h"
 #include "log.h"
+#include "plan.h"
 #include "registry.h"
 #include "result.h"
 #include "scan.h"
@@ -48,6 +49,9 @@ static void usage(FILE *out)
             "  show [--format table|json]\n"
             "                       the latest result\n"
             "  history              the trend summary of the kept results (JSON)\n"
+            "  plan [--input RESULT.json] [--format table|json]\n"
+            "                       the way up: what stands between each function, pillar\n"
+            "                       and the estate and their next stage; --input: offline\n"
             "  report --html FILE [--input RESULT.json] [--history DIR]\n"
             "                       write the HTML report (FILE - is stdout) of the latest\n"
             "                       result and its history; --input: offline, of a saved\n"
@@ -307,21 +311,34 @@ static int cmd_daemon(enum zt_control_cmd cmd, const struct ctl_args *a)
     return EXIT_SUCCESS;
 }
 
-/* The result and its history for the report: offline from files, else from the service. */
-static int report_sources(const struct ctl_args *a, struct json_object **doc, struct zt_history *h)
+/* The result: offline from --input, else the service's latest. */
+static int latest_result(const struct ctl_args *a, struct json_object **doc)
 {
     _cleanup_json_ struct json_object *resp = NULL;
     struct zt_control_request req = {.cmd = ZT_CONTROL_SHOW};
     uint64_t timeout = a->timeout_usec ? a->timeout_usec : CALL_TIMEOUT_USEC;
     struct json_object *v;
-    char err[1024];
 
     if (a->input ? read_json(a->input, doc) < 0 : call(a->socket, &req, timeout, &resp) < 0) {
         return -EIO;
     }
     if (!a->input) {
         *doc = json_object_object_get_ex(resp, "result", &v) ? json_object_get(v) : NULL;
-        json_object_put(TAKE_PTR(resp));
+    }
+    return 0;
+}
+
+/* The result and its history for the report: offline from files, else from the service. */
+static int report_sources(const struct ctl_args *a, struct json_object **doc, struct zt_history *h)
+{
+    _cleanup_json_ struct json_object *resp = NULL;
+    struct zt_control_request req = {.cmd = ZT_CONTROL_HISTORY};
+    uint64_t timeout = a->timeout_usec ? a->timeout_usec : CALL_TIMEOUT_USEC;
+    struct json_object *v;
+    char err[1024];
+
+    if (latest_result(a, doc) < 0) {
+        return -EIO;
     }
     if (a->history && zt_history_refresh(h, a->history, err, sizeof(err)) < 0) {
         fprintf(stderr, "ztmmctl: %s\n", err);
@@ -330,7 +347,6 @@ static int report_sources(const struct ctl_args *a, struct json_object **doc, st
     if (a->history || a->input) {
         return 0;
     }
-    req.cmd = ZT_CONTROL_HISTORY;
     if (call(a->socket, &req, timeout, &resp) < 0) {
         return -EIO;
     }
@@ -383,6 +399,26 @@ static int cmd_report(const struct ctl_args *a)
         fprintf(stderr, "ztmmctl: cannot write %s: %s\n", a->html, strerror(-r));
         return EXIT_FAILURE;
     }
+    return EXIT_SUCCESS;
+}
+
+/* The way up of the latest result, or of --input. */
+static int cmd_plan(const struct ctl_args *a)
+{
+    _cleanup_json_ struct json_object *doc = NULL, *next = NULL;
+    char err[256];
+
+    if (latest_result(a, &doc) < 0) {
+        return EXIT_FAILURE;
+    }
+    if (!zt_streq(a->format, "json")) {
+        return zt_result_print_plan(doc, true, stdout) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    }
+    if (zt_plan_of_result(doc, &next, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ztmmctl: %s: %s\n", a->input ? a->input : "latest result", err);
+        return EXIT_FAILURE;
+    }
+    print_json(next);
     return EXIT_SUCCESS;
 }
 
@@ -453,9 +489,16 @@ int main(int argc, char **argv)
     if (zt_streq(cmd, "catalog") && one) {
         return cmd_catalog(rules, a.format ? a.format : "table");
     }
-    if ((a.html || a.input || a.history) && !zt_streq(cmd, "report")) {
-        fprintf(stderr, "ztmmctl: --html, --input and --history only apply to report\n");
+    if ((a.html || a.history) && !zt_streq(cmd, "report")) {
+        fprintf(stderr, "ztmmctl: --html and --history only apply to report\n");
         return EXIT_USAGE;
+    }
+    if (a.input && !zt_streq(cmd, "report") && !zt_streq(cmd, "plan")) {
+        fprintf(stderr, "ztmmctl: --input only applies to report and plan\n");
+        return EXIT_USAGE;
+    }
+    if (zt_streq(cmd, "plan") && one) {
+        return cmd_plan(&a);
     }
     if (a.wait && !zt_streq(cmd, "scan")) {
         fprintf(stderr, "ztmmctl: --wait only applies to scan\n");

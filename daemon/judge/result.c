@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "plan.h"
 #include "util.h"
 
 struct json_object *zt_result_collector(struct json_object *doc, const char *name)
@@ -213,6 +214,12 @@ struct json_object *zt_result_build(struct zt_scan *scan, const struct zt_catalo
     rollup_fields(overall, &est.overall);
     add(doc, "overall", overall);
     zt_estimate_done(&est);
+    /* The way up from here, computed with the same estimator (docs/result-schema.md, "next"). */
+    struct zt_plan plan;
+    zt_plan_compute(cat, outcomes, attest, n_attest, &plan);
+    add(doc, "next",
+        zt_plan_to_json(&plan, cat, &scan->evidence, zt_json_array(doc, "collectors")));
+    zt_plan_done(&plan);
     return doc;
 }
 

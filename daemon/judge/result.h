@@ -1,6 +1,7 @@
 /* result.h - the result document (ztmmd.result/1) and its terminal table. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "catalog.h"
@@ -24,6 +25,11 @@ int zt_result_attestations(const struct zt_config *cfg, const struct zt_catalog 
 /* Print a result document as a readable table: overall, pillars, functions (stage, bound,
  * coverage), collectors and their errors. Unknowns are shown as such. */
 void zt_result_print_table(struct json_object *doc, FILE *out);
+/* Print the plan of a result document (its "next" section, or one computed from its findings when
+ * it has none): the steps that raise the overall stage, the evidence to collect, each pillar's
+ * next stage and, with detail, each function's. Returns 0, or -EBADMSG when doc is not a result
+ * document (the reason is printed). */
+int zt_result_print_plan(struct json_object *doc, bool detail, FILE *out);
 /* The run record of instance name in a result document's "collectors" (borrowed), or NULL when
  * doc is NULL, has no such array, or no such instance. Safe on any JSON (state files are read
  * back from disk). */

@@ -1,7 +1,7 @@
 /* html.c - the HTML report of a result document: summary, heat map of the functions by pillar
- * and stage, trend, findings (failing first, filterable with CSS alone), collectors. Everything
- * taken from the document is escaped by zt_html_escape(); the page has no script and no style
- * attributes, and its Content-Security-Policy allows only its own style sheet. */
+ * and stage, the way up, trend, findings (failing first, filterable with CSS alone), collectors.
+ * Everything taken from the document is escaped by zt_html_escape(); the page has no script and no
+ * style attributes, and its Content-Security-Policy allows only its own style sheet. */
 #include "html.h"
 
 #include <json-c/json.h>
@@ -120,7 +120,8 @@ static void header(struct zt_buf *b, const struct zt_model *m)
     if (m->catalog) {
         wrap(b, " &middot; catalog <code>", m->catalog, "</code>");
     }
-    put(b, "</p>\n<nav><a href=\"#heatmap\">Functions</a><a href=\"#trend\">Trend</a>"
+    put(b, "</p>\n<nav><a href=\"#heatmap\">Functions</a><a href=\"#plan\">Way up</a>"
+           "<a href=\"#trend\">Trend</a>"
            "<a href=\"#findings\">Findings</a><a href=\"#collectors\">Collectors</a></nav>\n"
            "</header>\n");
 }
@@ -398,6 +399,7 @@ int zt_report_html(const struct zt_model *m, const struct zt_history *h, char **
     header(&b, m);
     summary(&b, m);
     heatmap(&b, m);
+    zt_html_plan(&b, m->doc);
     zt_html_trend(&b, m, h);
     findings(&b, m);
     collectors(&b, m);

@@ -20,3 +20,8 @@ void zt_html_style_source(const char *css, size_t len, char *out, size_t outlen)
 /* html_trend.c: the trend section: one step chart per pillar and overall over the points of h
  * and m (m added at the end when h does not hold it), and the same as a table. */
 void zt_html_trend(struct zt_buf *b, const struct zt_model *m, const struct zt_history *h);
+
+/* html_plan.c: the way-up section of result document doc ("next", or computed from its findings
+ * when it has none). */
+struct json_object;
+void zt_html_plan(struct zt_buf *b, struct json_object *doc);
