@@ -404,7 +404,8 @@ static void test_plan_collect_names_sources_that_took_part(void **state)
         "\"rules\":[" RULE(
             "r.base", "p.f", "initial",
             "t.base") "{\"id\":\"r.two\",\"function\":\"p.f\",\"stage\":\"advanced\",\"title\":"
-                      "\"t\",\"remediation\":\"r\",\"check\":{\"all\":[{\"key\":\"okta.a.b\","
+                      "\"t\",\"remediation\":\"r\",\"quantifier\":\"all\",\"check\":{\"all\":[{"
+                      "\"key\":\"okta.a.b\","
                       "\"eq\":true},{\"key\":\"aws.c.d\",\"eq\":true}]}}]}";
     _cleanup_(zt_catalog_freep) struct zt_catalog *cat = NULL;
     enum zt_outcome o[2] = {P, U};
