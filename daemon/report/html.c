@@ -428,21 +428,13 @@ int zt_report_html_doc(struct json_object *doc, struct zt_history *h, char **ret
     return zt_report_html(m, h, ret, len, err, errlen);
 }
 
-int zt_report_html_print(struct json_object *doc, const char *history_dir, FILE *out, char *err,
+int zt_report_html_print(const struct zt_model *m, const struct zt_history *h, FILE *out, char *err,
                          size_t errlen)
 {
     _cleanup_free_ char *html = NULL;
-    struct zt_history h = {0};
     size_t len = 0;
-    char why[512];
+    int r = zt_report_html(m, h, &html, &len, err, errlen);
 
-    int r = history_dir ? zt_history_refresh(&h, history_dir, why, sizeof(why)) : 0;
-
-    if (r < 0 && r != -ENOENT) {
-        log_warning("%s: the report shows no trend", why);
-    }
-    r = zt_report_html_doc(doc, &h, &html, &len, err, errlen);
-    zt_history_clear(&h);
     if (r < 0) {
         return r;
     }

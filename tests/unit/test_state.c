@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "file.h"
 #include "state.h"
 
 static char *make_dir(void)
@@ -49,8 +50,8 @@ static void test_state_write_atomic_replaces(void **state)
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     _cleanup_free_ char *path = zt_xasprintf("%s/f", dir), *text = NULL;
 
-    assert_int_equal(zt_state_write_atomic(fd, "f", "one", 3), 0);
-    assert_int_equal(zt_state_write_atomic(fd, "f", "two!", 4), 0);
+    assert_int_equal(zt_write_atomic(fd, "f", "one", 3), 0);
+    assert_int_equal(zt_write_atomic(fd, "f", "two!", 4), 0);
     assert_int_equal(zt_read_file(path, 100, &text, NULL), 0);
     assert_string_equal(text, "two!");
     assert_int_equal(count_entries(dir, ".f.tmp"), 0); /* no temporary left behind */
@@ -67,13 +68,13 @@ static void test_state_write_atomic_failure_keeps_old(void **state)
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     _cleanup_free_ char *path = zt_xasprintf("%s/f", dir), *text = NULL;
 
-    assert_int_equal(zt_state_write_atomic(fd, "f", "old", 3), 0);
+    assert_int_equal(zt_write_atomic(fd, "f", "old", 3), 0);
     /* A directory where the target is: rename fails, the temporary is removed. */
     assert_int_equal(mkdirat(fd, "d", 0700), 0);
     assert_int_equal(mkdirat(fd, "d/x", 0700), 0);
-    assert_true(zt_state_write_atomic(fd, "d", "new", 3) < 0);
+    assert_true(zt_write_atomic(fd, "d", "new", 3) < 0);
     assert_int_equal(count_entries(dir, ".d.tmp"), 0);
-    assert_int_equal(zt_state_write_atomic(-1, "f", "x", 1), -EBADF);
+    assert_int_equal(zt_write_atomic(-1, "f", "x", 1), -EBADF);
     assert_int_equal(zt_read_file(path, 100, &text, NULL), 0);
     assert_string_equal(text, "old");
     close(fd);
