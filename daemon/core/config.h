@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector.h"
+#include "collector_type.h"
 #include "options.h"
 
 #define ZT_CONFIG_ERR_MAX 512
