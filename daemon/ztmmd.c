@@ -187,7 +187,7 @@ static int print_html(const struct once *o, const struct zt_model *m)
     struct zt_history h = {0};
     char err[512];
 
-    if (o->prev) {
+    if (o->prev && o->cfg->daemon.history_max >= 2) { /* else saving this one pruned it */
         zt_history_add(&h, o->prev);
     }
     zt_history_add(&h, m);
