@@ -18,7 +18,7 @@
 #include "registry.h"
 #include "result.h"
 #include "scan.h"
-#include "state.h"
+#include "file.h"
 #include "util.h"
 
 #define EVIDENCE_FILE_MAX   (256u * 1024 * 1024)
@@ -372,7 +372,7 @@ static int write_report(const char *path, const char *text, size_t len)
     if (dfd < 0) {
         return -errno;
     }
-    return zt_state_write_atomic(dfd, slash ? slash + 1 : path, text, len);
+    return zt_write_atomic(dfd, slash ? slash + 1 : path, text, len);
 }
 
 static int cmd_report(const struct ctl_args *a)

@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "after_scan.h"
 #include "catalog.h"
 #include "config.h"
-#include "drift.h"
-#include "export.h"
+#include "history.h"
 #include "html.h"
 #include "log.h"
-#include "metrics.h"
 #include "registry.h"
 #include "result.h"
 #include "scan.h"
@@ -112,58 +111,60 @@ static int parse_args(int argc, char **argv, struct args *a)
     return 0;
 }
 
-/* Load config, catalog and attestations; every error names its file (and line). */
+/* Load config (with its sinks), catalog and attestations as the service does; every error names
+ * its file (and line). */
 static int load_all(const struct args *a, struct zt_config **cfg, struct zt_catalog **cat,
                     struct zt_attestation **attest, size_t *n_attest)
 {
+    const struct zt_service_args sa = {.config = a->config,
+                                       .rules = a->rules,
+                                       .log_level = a->log_level,
+                                       .registry = zt_collectors};
     char err[1024];
-    int r = zt_config_load(a->config, zt_collectors, cfg, err, sizeof(err));
+    int r = zt_service_load(&sa, cfg, cat, attest, n_attest, err, sizeof(err));
+
     if (r < 0) {
         fprintf(stderr, "ztmmd: %s\n", err);
         return r;
     }
     zt_log_set_level(
         zt_log_level_from_string(a->log_level ? a->log_level : (*cfg)->daemon.log_level));
-    r = zt_catalog_load(a->rules ? a->rules : (*cfg)->daemon.rules, cat, err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, "ztmmd: %s\n", err);
-        return r;
-    }
-    r = zt_result_attestations(*cfg, *cat, attest, err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, "ztmmd: %s\n", err);
-        return r;
-    }
-    *n_attest = (size_t)r;
     return 0;
 }
 
 /* With sinks configured, --once keeps state like the service: the previous result gives the
  * drift events, the new one is saved, and the events go through the outbox. */
-struct once_export {
+struct once {
+    const struct args *args;
+    const struct zt_config *cfg;
     struct zt_export *x;
     struct zt_state *state;
-    struct json_object *prev;
+    struct zt_model *prev;
+    int printed; /* 0, or -errno when the output could not be written */
 };
 
-static int once_export_open(const struct zt_config *cfg, struct once_export *oe)
+static int once_open(const struct zt_config *cfg, struct once *o)
 {
+    _cleanup_json_ struct json_object *prev = NULL;
     char err[1024];
 
     if (cfg->n_sinks == 0) {
         return 0;
     }
-    int r = zt_state_open(cfg->daemon.state_dir, cfg->daemon.history_max, &oe->state);
+    int r = zt_state_open(cfg->daemon.state_dir, cfg->daemon.history_max, &o->state);
     if (r < 0) {
         fprintf(stderr, "ztmmd: cannot use the state directory %s for export: %s\n",
                 cfg->daemon.state_dir, strerror(-r));
         return r;
     }
-    r = zt_state_load_latest(oe->state, &oe->prev, err, sizeof(err));
+    r = zt_state_load_latest(o->state, &prev, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "ztmmd: %s (no drift events this time)\n", err);
+    } else if (r > 0 && zt_model_from_result(prev, &o->prev, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ztmmd: the previous result cannot be compared (%s): no drift events\n",
+                err);
     }
-    r = zt_export_new(cfg, &oe->x, err, sizeof(err));
+    r = zt_export_new(cfg, &o->x, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "ztmmd: export: %s\n", err);
         return r;
@@ -171,117 +172,81 @@ static int once_export_open(const struct zt_config *cfg, struct once_export *oe)
     return 0;
 }
 
-static void once_export_done(struct once_export *oe)
+static void once_done(struct once *o)
 {
-    zt_export_free(oe->x);
-    zt_state_free(oe->state);
-    json_object_put(oe->prev);
+    zt_export_free(o->x);
+    zt_state_free(o->state);
+    zt_model_free(o->prev);
 }
 
-/* Publish doc's events into the outbox and save doc. Returns the count or -errno. */
-static int once_export_publish(struct once_export *oe, struct json_object *doc)
+/* The HTML report's trend: the results kept in state_dir/history; those at hand (the previous
+ * and this one) are not read again. */
+static int print_html(const struct once *o, const struct zt_model *m)
 {
-    char err[1024];
+    _cleanup_free_ char *dir = zt_xasprintf("%s/%s", o->cfg->daemon.state_dir, ZT_STATE_HISTORY);
+    struct zt_history h = {0};
+    char err[512];
 
-    if (!oe->x) {
-        return 0;
+    if (o->prev && o->cfg->daemon.history_max >= 2) { /* else saving this one pruned it */
+        zt_history_add(&h, o->prev);
     }
-    json_object_object_add(doc, "changes", zt_drift_compute(oe->prev, doc));
-    int n = zt_export_publish(oe->x, oe->prev, doc, err, sizeof(err));
-    if (n < 0) {
-        fprintf(stderr, "ztmmd: export: %s\n", err);
-        return n;
+    zt_history_add(&h, m);
+    int r = zt_history_refresh(&h, dir, err, sizeof(err));
+    if (r < 0 && r != -ENOENT) {
+        log_warning("%s: the report shows no trend", err);
     }
-    int r = zt_state_save(oe->state, doc);
-    if (r < 0) {
-        fprintf(stderr, "ztmmd: cannot save the result in %s: %s\n", oe->state->dir, strerror(-r));
-    }
-    log_info("export: %d event(s) of scan %s published", n, zt_json_str(doc, "scan_id"));
-    return n;
-}
-
-/* Deliver within flush_timeout; say what is left. Returns the events still pending. */
-static uint64_t once_export_flush(const struct zt_config *cfg, struct once_export *oe)
-{
-    if (!oe->x) {
-        return 0;
-    }
-    uint64_t left = zt_export_flush(oe->x, cfg->daemon.flush_timeout_ms);
-    _cleanup_json_ struct json_object *st = zt_export_status(oe->x);
-    for (size_t i = 0; i < json_object_array_length(st); i++) {
-        struct json_object *e = json_object_array_get_idx(st, i), *v;
-        int64_t pending =
-            json_object_object_get_ex(e, "pending", &v) ? json_object_get_int64(v) : 0;
-        int64_t dropped =
-            json_object_object_get_ex(e, "dropped", &v) ? json_object_get_int64(v) : 0;
-        if (pending > 0 || dropped > 0) {
-            fprintf(stderr, "ztmmd: export: sink %s: %lld event(s) pending, %lld dropped%s%s\n",
-                    zt_json_str(e, "name"), (long long)pending, (long long)dropped,
-                    zt_json_str(e, "last_error") ? "; last error: " : "",
-                    zt_json_str(e, "last_error") ? zt_json_str(e, "last_error") : "");
-        }
-    }
-    if (left > 0) {
-        fprintf(stderr,
-                "ztmmd: export: %llu event(s) not delivered within %llu ms are kept in %s/outbox "
-                "for the next run or the service\n",
-                (unsigned long long)left, (unsigned long long)cfg->daemon.flush_timeout_ms,
-                cfg->daemon.state_dir);
-    }
-    return left;
-}
-
-/* [daemon] metrics_file after the run (sinks' pending counts as left by the flush). */
-static int once_metrics(const struct zt_config *cfg, struct json_object *doc,
-                        struct once_export *oe)
-{
-    char err[1024];
-
-    if (!cfg->daemon.metrics_file) {
-        return 0;
-    }
-    int r = zt_metrics_update(cfg->daemon.metrics_file, doc, oe->x, NULL, err, sizeof(err));
+    r = zt_report_html_print(m, &h, stdout, err, sizeof(err));
+    zt_history_clear(&h);
     if (r < 0) {
         fprintf(stderr, "ztmmd: %s\n", err);
     }
     return r;
 }
 
-static int run_once(const struct args *a, struct zt_config *cfg, const struct zt_catalog *cat,
-                    const struct zt_attestation *attest, size_t n_attest)
+/* The after-scan hook of --once: print the saved result in the chosen format. */
+static void once_show(struct json_object *doc, const struct zt_model *m, void *userdata)
 {
-    _cleanup_(zt_scan_freep) struct zt_scan *scan = NULL;
-    struct once_export oe = {0};
+    struct once *o = userdata;
+    const char *format = o->args->format;
 
-    /* Before scanning: an unusable state directory or sink is a clear error, not a lost result. */
-    if (once_export_open(cfg, &oe) < 0) {
-        once_export_done(&oe);
-        return EXIT_FAILURE;
-    }
-    int r = zt_scan_run(cfg, &scan);
-    if (r < 0) {
-        once_export_done(&oe);
-        return zt_log_errno(LOG_ERR, r, "scan failed");
-    }
-    _cleanup_json_ struct json_object *doc = zt_result_build(scan, cat, attest, n_attest);
-    int published = once_export_publish(&oe, doc), printed = 0;
-    if (zt_streq(a->format, "table")) {
+    if (zt_streq(format, "table")) {
         zt_result_print_table(doc, stdout);
-    } else if (zt_streq(a->format, "html")) {
-        _cleanup_free_ char *hist = zt_xasprintf("%s/%s", cfg->daemon.state_dir, ZT_STATE_HISTORY);
-        char err[512];
-        if ((printed = zt_report_html_print(doc, hist, stdout, err, sizeof(err))) < 0) {
-            fprintf(stderr, "ztmmd: %s\n", err);
-        }
+    } else if (zt_streq(format, "html")) {
+        o->printed = m ? print_html(o, m) : -EBADMSG;
     } else {
         puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
                                                      JSON_C_TO_STRING_NOSLASHESCAPE |
                                                      JSON_C_TO_STRING_SPACED));
     }
     fflush(stdout);
-    uint64_t pending = published < 0 ? 0 : once_export_flush(cfg, &oe);
-    int metrics = once_metrics(cfg, doc, &oe);
-    once_export_done(&oe);
+}
+
+static int run_once(const struct args *a, struct zt_config *cfg, const struct zt_catalog *cat,
+                    const struct zt_attestation *attest, size_t n_attest)
+{
+    _cleanup_(zt_scan_freep) struct zt_scan *scan = NULL;
+    struct once o = {.args = a, .cfg = cfg};
+
+    /* Before scanning: an unusable state directory or sink is a clear error, not a lost result. */
+    if (once_open(cfg, &o) < 0) {
+        once_done(&o);
+        return EXIT_FAILURE;
+    }
+    int r = zt_scan_run(cfg, &scan);
+    if (r < 0) {
+        once_done(&o);
+        return zt_log_errno(LOG_ERR, r, "scan failed");
+    }
+    _cleanup_json_ struct json_object *doc = zt_result_build(scan, cat, attest, n_attest);
+    const struct zt_after_scan as = {.state = o.state,
+                                     .export = o.x,
+                                     .metrics_file = cfg->daemon.metrics_file,
+                                     .flush_timeout_ms = cfg->daemon.flush_timeout_ms,
+                                     .show = once_show,
+                                     .userdata = &o};
+    struct zt_after_scan_outcome out;
+    zt_model_free(zt_after_scan(&as, o.prev, doc, &out));
+    once_done(&o);
     for (size_t i = 0; i < scan->n_runs; i++) {
         const struct zt_run *run = &scan->runs[i];
         if (run->status == ZT_RUN_ERROR || run->status == ZT_RUN_PARTIAL) {
@@ -294,16 +259,16 @@ static int run_once(const struct args *a, struct zt_config *cfg, const struct zt
         fflush(stderr);
         _exit(EXIT_INCOMPLETE);
     }
-    if (printed < 0) {
+    if (o.printed < 0) {
         return EXIT_FAILURE;
     }
     if (!zt_scan_complete(scan)) {
         return EXIT_INCOMPLETE;
     }
-    if (metrics < 0) {
+    if (out.metrics < 0) {
         return EXIT_FAILURE;
     }
-    return published < 0 || pending > 0 ? EXIT_PENDING : EXIT_SUCCESS;
+    return out.published < 0 || out.pending > 0 ? EXIT_PENDING : EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)

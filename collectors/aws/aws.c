@@ -1,6 +1,7 @@
 /* aws.c - the `aws` collector: one account through Signature V4 signed calls, every configured
  * region at once (aws_fetch.c), folded into posture facts (aws_sg.c, aws_derive.c). */
 #include "aws.h"
+#include "aws_call.h"
 
 #include <ctype.h>
 
@@ -137,6 +138,7 @@ static int aws_collect(void *state, struct zt_ctx *ctx)
         .root_keys = ZT_AWS_UNKNOWN,
         .pab = ZT_AWS_UNKNOWN,
         .ct_logging = ZT_AWS_UNKNOWN,
+        .on_page = zt_aws_on_page,
     };
 
     int r = load_secrets(&run);

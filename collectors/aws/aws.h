@@ -79,6 +79,9 @@ struct zt_aws_run {
     char ct_trail[ZT_AWS_ID_MAX * 2]; /* the multi-region trail found logging */
     bool ct_described, ct_failed;     /* DescribeTrails answered; a CloudTrail call failed */
     unsigned denied, failed;          /* calls refused (denied) and failed otherwise */
+    /* What every call's pages go to: the answer side, zt_aws_on_page() (aws_answer.c), which
+     * adds the calls an answer leads to. Installed by aws.c so the request side never names it. */
+    int (*on_page)(void *data, const struct zt_http_page *p);
 };
 
 /* Validate the options (config time). Returns 0 or -EINVAL with a message naming the option. */

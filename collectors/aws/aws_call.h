@@ -38,5 +38,6 @@ int zt_aws_add_groups_page(struct zt_aws_run *run, struct zt_aws_region *rg, con
                            unsigned page);
 int zt_aws_add_detectors_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
                               unsigned page);
-/* on_page of every call: errors, answers, and the calls they lead to (aws_answer.c). */
+/* on_page of every call (aws.c installs it as run->on_page): errors, answers, and the calls they
+ * lead to (aws_answer.c). */
 int zt_aws_on_page(void *data, const struct zt_http_page *p);

@@ -208,7 +208,7 @@ int zt_aws_call_add(struct zt_aws_run *run, const struct zt_aws_spec *s)
         .raw = !apis[s->api].json,
         .accept_status = accept,
         .throttled = is_throttled,
-        .on_page = zt_aws_on_page,
+        .on_page = run->on_page,
         .userdata = c,
     };
     r = zt_ctx_http_group_add(run->ctx, run->group, &req, &c->res);

@@ -24,6 +24,15 @@ static const probe_fn probes[] = {
     zt_host_probe_logging,  zt_host_probe_identity, zt_host_probe_fim,    zt_host_probe_backup,
 };
 
+/* Releases what h holds: the root (host_fs.c) and the process list (host_proc.c). Here, above
+ * both, so neither of them names the other's. */
+void zt_host_done(struct zt_host *h)
+{
+    zt_host_procs_clear(&h->procs);
+    zt_closep(&h->root_fd);
+    h->root_fd = -1;
+}
+
 static int host_collect(void *state, struct zt_ctx *ctx)
 {
     struct host_state *s = state;

@@ -46,7 +46,7 @@ struct zt_host {
  * that matters), and nothing waits. Each refusal is a problem naming the path. */
 
 /* Set up h for root (opened once, so the tree cannot be swapped mid-collection). Returns 0, or a
- * negative errno recorded as a problem. zt_host_done() releases what h holds. */
+ * negative errno recorded as a problem. zt_host_done() (host.c) releases what h holds. */
 int zt_host_init(struct zt_host *h, const char *root, struct zt_ctx *ctx);
 void zt_host_done(struct zt_host *h);
 

@@ -25,13 +25,6 @@ int zt_host_init(struct zt_host *h, const char *root, struct zt_ctx *ctx)
     return 0;
 }
 
-void zt_host_done(struct zt_host *h)
-{
-    zt_host_procs_clear(&h->procs);
-    zt_closep(&h->root_fd);
-    h->root_fd = -1;
-}
-
 /* The problem of a file that could not be read, in words a reader of the result understands. */
 static int read_problem(struct zt_host *h, const char *path, size_t max, int r)
 {

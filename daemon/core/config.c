@@ -6,7 +6,6 @@
  * split them. Keys are buffered per section and bound when the section ends, because a
  * collector's options table is only known once its "type" key has been seen. */
 #include "config.h"
-#include "export.h"
 
 #include <dirent.h>
 #include <ini.h>
@@ -651,10 +650,6 @@ static int load(const char *path, const char *text, const struct zt_collector *c
                  "%s: [daemon] log_level must be err, warning, notice, info or debug, got '%s'",
                  path, cfg->daemon.log_level);
         return -EINVAL;
-    }
-    r = zt_export_check_config(cfg, err, errlen);
-    if (r < 0) {
-        return r;
     }
     const struct {
         const char *key;

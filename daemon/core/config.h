@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector.h"
+#include "collector_type.h"
 #include "options.h"
 
 #define ZT_CONFIG_ERR_MAX 512
@@ -97,8 +97,9 @@ extern const struct zt_option zt_daemon_options[];
 extern const struct zt_option zt_instance_options[];
 
 /* Load path and its conf.d drop-ins. On error returns a negative errno and writes
- * "FILE:LINE: message" into err. The result owns everything it points to.
- * state_dir and runtime_dir: a key in the files wins; else the first directory of
+ * "FILE:LINE: message" into err. [sink:NAME] sections are kept as they are: the export room
+ * checks them (zt_export_check_config(); zt_service_load() does both). The result owns everything
+ * it points to. state_dir and runtime_dir: a key in the files wins; else the first directory of
  * $STATE_DIRECTORY / $RUNTIME_DIRECTORY (systemd sets them for StateDirectory= and
  * RuntimeDirectory=); else the built-in default. */
 int zt_config_load(const char *path, const struct zt_collector *const *registry,

@@ -3,10 +3,10 @@
 
 #include <json-c/json.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "drift.h"
 #include "util.h"
 
 const char *zt_event_kind_to_string(enum zt_event_kind k)
@@ -22,16 +22,9 @@ const char *zt_event_kind_to_string(enum zt_event_kind k)
 
 void zt_event_id(const char *scan_id, enum zt_event_kind kind, const char *subject, char *out)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned md_len = 0;
     _cleanup_free_ char *in = zt_xasprintf(ZT_EVENT_SCHEMA "\n%s\n%s\n%s", scan_id,
                                            zt_event_kind_to_string(kind), subject ? subject : "");
-
-    EVP_Digest(in, strlen(in), md, &md_len, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < ZT_EVENT_ID_LEN / 2; i++) {
-        snprintf(out + i * 2, 3, "%02x", md[i]);
-    }
-    out[ZT_EVENT_ID_LEN] = '\0';
+    zt_drift_digest(in, out);
 }
 
 static struct json_object *jstr(const char *s)
@@ -45,13 +38,17 @@ static struct json_object *jcov(double c)
     return json_object_new_double(round(c * 10000.0) / 10000.0);
 }
 
+/* id: the event's id, or NULL to derive it from kind and subject with zt_event_id(). */
 static struct json_object *header(const struct zt_model *m, enum zt_event_kind kind,
-                                  const char *subject)
+                                  const char *subject, const char *id)
 {
-    char id[ZT_EVENT_ID_LEN + 1];
+    char own[ZT_EVENT_ID_LEN + 1];
     struct json_object *o = json_object_new_object();
 
-    zt_event_id(m->scan_id, kind, subject, id);
+    if (!id) {
+        zt_event_id(m->scan_id, kind, subject, own);
+        id = own;
+    }
     json_object_object_add(o, "schema", json_object_new_string(ZT_EVENT_SCHEMA));
     json_object_object_add(o, "id", json_object_new_string(id));
     json_object_object_add(o, "kind", json_object_new_string(zt_event_kind_to_string(kind)));
@@ -63,7 +60,7 @@ static struct json_object *header(const struct zt_model *m, enum zt_event_kind k
 
 static struct json_object *scan_event(const struct zt_model *m)
 {
-    struct json_object *o = header(m, ZT_EVENT_SCAN, NULL);
+    struct json_object *o = header(m, ZT_EVENT_SCAN, NULL, NULL);
     struct json_object *overall = json_object_new_object(), *pillars = json_object_new_array();
     struct json_object *cols = json_object_new_array(), *counts = json_object_new_object();
 
@@ -102,7 +99,7 @@ static struct json_object *scan_event(const struct zt_model *m)
 static struct json_object *function_event(const struct zt_model *m,
                                           const struct zt_model_function *f)
 {
-    struct json_object *o = header(m, ZT_EVENT_FUNCTION, f->id);
+    struct json_object *o = header(m, ZT_EVENT_FUNCTION, f->id, NULL);
 
     json_object_object_add(o, "function", json_object_new_string(f->id));
     json_object_object_add(o, "name", jstr(f->name));
@@ -126,7 +123,8 @@ static const char *pillar_of(const struct zt_model *m, const char *function)
 
 static struct json_object *finding_event(const struct zt_model *m, const struct zt_model_finding *f)
 {
-    struct json_object *o = header(m, ZT_EVENT_FINDING, f->rule), *ev = json_object_new_array();
+    struct json_object *o = header(m, ZT_EVENT_FINDING, f->rule, NULL),
+                       *ev = json_object_new_array();
 
     json_object_object_add(o, "rule", json_object_new_string(f->rule));
     json_object_object_add(o, "function", jstr(f->function));
@@ -146,12 +144,12 @@ static struct json_object *finding_event(const struct zt_model *m, const struct 
     return o;
 }
 
-static struct json_object *drift_event(const struct zt_model *prev, const struct zt_model *m,
-                                       const struct zt_change *c)
+/* A change's event carries the change's own id (zt_change_id()), as the result and the journal do.
+ */
+static struct json_object *drift_event(const struct zt_model *m, const struct zt_change *c)
 {
     const char *scope = zt_change_scope_to_string(c->scope);
-    _cleanup_free_ char *subject = zt_xasprintf("%s:%s", scope, c->subject);
-    struct json_object *o = header(m, ZT_EVENT_DRIFT, subject);
+    struct json_object *o = header(m, ZT_EVENT_DRIFT, NULL, c->id);
 
     json_object_object_add(o, "scope", json_object_new_string(scope));
     json_object_object_add(o, "subject", json_object_new_string(c->subject));
@@ -160,7 +158,7 @@ static struct json_object *drift_event(const struct zt_model *prev, const struct
     json_object_object_add(o, "to", json_object_new_string(c->to));
     json_object_object_add(o, "direction",
                            json_object_new_string(zt_direction_to_string(c->direction)));
-    json_object_object_add(o, "previous_scan_id", json_object_new_string(prev->scan_id));
+    json_object_object_add(o, "previous_scan_id", json_object_new_string(m->previous_scan_id));
     return o;
 }
 
@@ -180,10 +178,9 @@ static void add(struct lines *l, struct json_object *o)
     json_object_put(o);
 }
 
-size_t zt_events_build(const struct zt_model *prev, const struct zt_model *cur, char ***ret)
+size_t zt_events_build(const struct zt_model *cur, char ***ret)
 {
     struct lines l = {0};
-    _cleanup_free_ struct zt_change *changes = NULL;
 
     add(&l, scan_event(cur));
     for (size_t i = 0; i < cur->n_functions; i++) {
@@ -192,9 +189,8 @@ size_t zt_events_build(const struct zt_model *prev, const struct zt_model *cur, 
     for (size_t i = 0; i < cur->n_findings; i++) {
         add(&l, finding_event(cur, &cur->findings[i]));
     }
-    size_t n = zt_model_diff(prev, cur, &changes);
-    for (size_t i = 0; i < n; i++) {
-        add(&l, drift_event(prev, cur, &changes[i]));
+    for (size_t i = 0; i < cur->n_changes; i++) {
+        add(&l, drift_event(cur, &cur->changes[i]));
     }
     *ret = l.v;
     return l.n;

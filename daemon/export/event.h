@@ -12,8 +12,8 @@
 #include "sink.h"
 
 #define ZT_EVENT_SCHEMA "ztmmd.event/1"
-#define ZT_EVENT_ID_LEN 32              /* hex digits */
-#define ZT_EVENT_MAX    (1024u * 1024u) /* bytes of one stored event */
+#define ZT_EVENT_ID_LEN ZT_CHANGE_ID_LEN /* hex digits: one recipe, zt_drift_digest() */
+#define ZT_EVENT_MAX    (1024u * 1024u)  /* bytes of one stored event */
 
 enum zt_event_kind {
     ZT_EVENT_SCAN,
@@ -25,14 +25,16 @@ enum zt_event_kind {
 const char *zt_event_kind_to_string(enum zt_event_kind k);
 
 /* The stable id of an event: the first 128 bits of SHA-256 over the schema, scan_id, kind and
- * subject (rule, function, "scope:subject" of a change; empty for the scan), in hex. out holds
- * ZT_EVENT_ID_LEN + 1 bytes. */
+ * subject (rule, function; empty for the scan), in hex (zt_drift_digest()). A drift event
+ * carries its change's id instead, zt_change_id(), the same recipe with "scope:subject". out
+ * holds ZT_EVENT_ID_LEN + 1 bytes. */
 void zt_event_id(const char *scan_id, enum zt_event_kind kind, const char *subject, char *out);
 
 /* The events of one scan, each as one line of JSON (no newline), in order: the scan summary,
- * the functions, every finding (sinks filter with `findings =`), the changes against prev (may
- * be NULL). Returns the count and the lines in *ret (free each, then the array). */
-size_t zt_events_build(const struct zt_model *prev, const struct zt_model *cur, char ***ret);
+ * the functions, every finding (sinks filter with `findings =`), the changes kept in cur by
+ * zt_drift_compare() (none when it was not compared). Returns the count and the lines in *ret
+ * (free each, then the array). */
+size_t zt_events_build(const struct zt_model *cur, char ***ret);
 
 /* A stored event read back. Strings are borrowed from json; NULL where the kind has none. */
 struct zt_event {

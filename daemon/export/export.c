@@ -594,21 +594,13 @@ void zt_export_freep(struct zt_export **x)
     zt_export_free(*x);
 }
 
-int zt_export_publish(struct zt_export *x, struct json_object *prev, struct json_object *doc,
-                      char *err, size_t errlen)
+int zt_export_publish(struct zt_export *x, const struct zt_model *m, char *err, size_t errlen)
 {
-    _cleanup_(zt_model_freep) struct zt_model *p = NULL, *c = NULL;
     char perr[256];
     char **lines = NULL;
+    int r = 0;
 
-    int r = zt_model_from_result(doc, &c, err, errlen);
-    if (r < 0) {
-        return r;
-    }
-    if (prev && zt_model_from_result(prev, &p, perr, sizeof(perr)) < 0) {
-        log_warning("export: the previous result cannot be compared (%s): no drift events", perr);
-    }
-    size_t n = zt_events_build(p, c, &lines);
+    size_t n = zt_events_build(m, &lines);
     _cleanup_free_ size_t *lens = zt_xcalloc(n ? n : 1, sizeof(*lens));
     _cleanup_free_ unsigned *flags = zt_xcalloc(n ? n : 1, sizeof(*flags));
     for (size_t i = 0; i < n; i++) {

@@ -13,6 +13,7 @@
 
 struct json_object;
 struct zt_export;
+struct zt_model;
 
 /* The keys every [sink:NAME] takes besides its type's (for `ztmmctl options` and the docs). */
 extern const struct zt_option zt_sink_common_options[];
@@ -30,11 +31,10 @@ int zt_export_new(const struct zt_config *cfg, struct zt_export **ret, char *err
 void zt_export_free(struct zt_export *x);
 void zt_export_freep(struct zt_export **x);
 
-/* Build the events of result doc (and its changes against prev, which may be NULL), append them
- * to the outbox, sync, and wake the sinks. Returns the number of events, or -errno with a
+/* Build the events of the result m (and of the changes zt_drift_compare() kept in it), append
+ * them to the outbox, sync, and wake the sinks. Returns the number of events, or -errno with a
  * message in err (nothing was appended: a full disk, outbox_max too small...). */
-int zt_export_publish(struct zt_export *x, struct json_object *prev, struct json_object *doc,
-                      char *err, size_t errlen);
+int zt_export_publish(struct zt_export *x, const struct zt_model *m, char *err, size_t errlen);
 
 /* Wait until every sink has nothing pending, or timeout_ms passed. Returns the number of events
  * still pending over all sinks (0: all delivered). */

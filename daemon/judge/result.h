@@ -7,7 +7,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "estimate.h"
-#include "scan.h"
+#include "record.h"
 
 #define ZT_RESULT_SCHEMA "ztmmd.result/1"
 

@@ -10,7 +10,6 @@
 #include "model.h"
 #include "options.h"
 #include "rootfs.h"
-#include "state.h"
 #include "util.h"
 
 static void point_free(struct zt_history_point *p)
@@ -94,8 +93,8 @@ static bool add_file(struct zt_history *h, int dir_fd, const char *name)
 
     /* The one reader of untrusted files: a FIFO or device named *.json neither blocks nor is
      * opened, and the size is checked before reading. */
-    if (zt_rootfs_read(dir_fd, name, ZT_STATE_FILE_MAX, 0, &text, &len) < 0 ||
-        !(doc = zt_state_parse_doc(text, len)) ||
+    if (zt_rootfs_read(dir_fd, name, ZT_RESULT_FILE_MAX, 0, &text, &len) < 0 ||
+        !(doc = zt_model_parse_doc(text, len)) ||
         zt_model_from_result(doc, &m, err, sizeof(err)) < 0) {
         return false;
     }
@@ -103,6 +102,21 @@ static bool add_file(struct zt_history *h, int dir_fd, const char *name)
     point_from_model(p, m);
     p->file = zt_xstrdup(name);
     return true;
+}
+
+/* The state directory names a result TIME-SCANID.json (the scan id cut at 36 characters): a point
+ * added from a model already at hand takes the file of its scan instead of reading it again. */
+static bool adopt(struct zt_history *h, const char *name)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        _cleanup_free_ char *tail = NULL;
+        if (!h->v[i].file && (tail = zt_xasprintf("-%.36s.json", h->v[i].scan_id)) &&
+            zt_endswith(name, tail)) {
+            h->v[i].file = zt_xstrdup(name);
+            return true;
+        }
+    }
+    return false;
 }
 
 int zt_history_refresh(struct zt_history *h, const char *dir, char *err, size_t errlen)
@@ -139,7 +153,7 @@ int zt_history_refresh(struct zt_history *h, const char *dir, char *err, size_t 
         for (size_t j = 0; j < h->n && !known; j++) {
             known = zt_streq(h->v[j].file, names.v[i]);
         }
-        if (!known && !add_file(h, dirfd(d), names.v[i])) {
+        if (!known && !adopt(h, names.v[i]) && !add_file(h, dirfd(d), names.v[i])) {
             zt_strv_push(&bad, names.v[i]);
         }
     }

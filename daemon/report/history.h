@@ -39,8 +39,9 @@ struct zt_history {
 /* Bring h up to date with the directory dir: points of files no longer there are dropped, files
  * not yet in h (*.json, not hidden) are read and summarized; files that are not readable result
  * documents are counted in h->skipped. Documents are written once and never changed, so a name
- * already in h, or already found unreadable, is not read again. Returns 0, or a negative errno when
- * dir cannot be listed (err names it; h is unchanged then). */
+ * already in h, or already found unreadable, is not read again; nor is a file named
+ * TIME-SCANID.json (as the state directory names them) of a point zt_history_add() added. Returns
+ * 0, or a negative errno when dir cannot be listed (err names it; h is unchanged then). */
 int zt_history_refresh(struct zt_history *h, const char *dir, char *err, size_t errlen);
 /* Add the result m (the latest one) unless a point with its scan id is already there. */
 void zt_history_add(struct zt_history *h, const struct zt_model *m);

@@ -18,55 +18,6 @@
 #define esc  zt_html_escape
 #define putf zt_buf_printf
 
-void zt_html_escape(struct zt_buf *b, const char *s)
-{
-    const char *run = s;
-
-    for (; s && *s; s++) {
-        const char *rep = NULL;
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
-            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
-                rep = "&#xFFFD;";
-            }
-        }
-        if (rep) {
-            zt_buf_put(b, run, (size_t)(s - run));
-            put(b, rep);
-            run = s + 1;
-        }
-    }
-    if (run) {
-        zt_buf_put(b, run, (size_t)(s - run));
-    }
-}
-
-const char *zt_html_stage_name(enum zt_stage s)
-{
-    static const char *const names[_ZT_STAGE_MAX] = {
-        [ZT_STAGE_TRADITIONAL] = "Traditional", [ZT_STAGE_INITIAL] = "Initial",
-        [ZT_STAGE_ADVANCED] = "Advanced",       [ZT_STAGE_OPTIMAL] = "Optimal",
-        [ZT_STAGE_UNKNOWN] = "Unknown",
-    };
-    return s >= 0 && s < _ZT_STAGE_MAX ? names[s] : "Unknown";
-}
-
 /* The stage as text, with the bound: ">= Initial" when the next stage could not be judged. */
 static void stage_text(struct zt_buf *b, enum zt_stage s, bool at_least)
 {
@@ -430,21 +381,13 @@ int zt_report_html_doc(struct json_object *doc, struct zt_history *h, char **ret
     return zt_report_html(m, h, ret, len, err, errlen);
 }
 
-int zt_report_html_print(struct json_object *doc, const char *history_dir, FILE *out, char *err,
+int zt_report_html_print(const struct zt_model *m, const struct zt_history *h, FILE *out, char *err,
                          size_t errlen)
 {
     _cleanup_free_ char *html = NULL;
-    struct zt_history h = {0};
     size_t len = 0;
-    char why[512];
+    int r = zt_report_html(m, h, &html, &len, err, errlen);
 
-    int r = history_dir ? zt_history_refresh(&h, history_dir, why, sizeof(why)) : 0;
-
-    if (r < 0 && r != -ENOENT) {
-        log_warning("%s: the report shows no trend", why);
-    }
-    r = zt_report_html_doc(doc, &h, &html, &len, err, errlen);
-    zt_history_clear(&h);
     if (r < 0) {
         return r;
     }

@@ -30,8 +30,7 @@ int zt_report_html(const struct zt_model *m, const struct zt_history *h, char **
 int zt_report_html_doc(struct json_object *doc, struct zt_history *h, char **ret, size_t *len,
                        char *err, size_t errlen);
 
-/* Render doc with the trend of the results kept in history_dir (NULL, or a directory that does not
- * exist: no history; one that cannot be read is logged and left out) and write the page to out.
- * Returns 0 or a negative errno with the reason in err. */
-int zt_report_html_print(struct json_object *doc, const char *history_dir, FILE *out, char *err,
+/* Render m with the trend of h (may be NULL) and write the page to out. Returns 0 or a negative
+ * errno with the reason in err. */
+int zt_report_html_print(const struct zt_model *m, const struct zt_history *h, FILE *out, char *err,
                          size_t errlen);

@@ -9,7 +9,7 @@
 struct zt_history;
 struct zt_model;
 
-/* "Traditional" ... "Optimal", "Unknown". */
+/* html_text.c (with zt_html_escape() of html.h): "Traditional" ... "Optimal", "Unknown". */
 const char *zt_html_stage_name(enum zt_stage s);
 
 /* html_style.c: the style sheet, with one pair of filter rules per pillar index (0..n_pillars). */

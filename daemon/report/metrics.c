@@ -1,5 +1,5 @@
 /* metrics.c - the latest result in the Prometheus text format, written atomically for the
- * node_exporter textfile collector. Works from the typed model (export/model.h), never from
+ * node_exporter textfile collector. Works from the typed model (judge/model.h), never from
  * JSON paths. */
 #include "metrics.h"
 
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "state.h"
+#include "file.h"
 #include "util.h"
 
 struct label {
@@ -348,7 +348,7 @@ int zt_metrics_write(const char *path, const char *text, char *err, size_t errle
         r = -EISDIR;
     }
     if (r == 0) {
-        r = zt_state_write_atomic_mode(dfd, name, text, strlen(text), 0644);
+        r = zt_write_atomic_mode(dfd, name, text, strlen(text), 0644);
     }
     if (r < 0) {
         snprintf(err, errlen, "cannot write the metrics file %s: %s", path, strerror(-r));
@@ -356,17 +356,11 @@ int zt_metrics_write(const char *path, const char *text, char *err, size_t errle
     return r;
 }
 
-int zt_metrics_update(const char *path, struct json_object *doc, struct zt_export *x,
+int zt_metrics_update(const char *path, const struct zt_model *m, struct zt_export *x,
                       const struct zt_metrics_service *service, char *err, size_t errlen)
 {
-    _cleanup_(zt_model_freep) struct zt_model *m = NULL;
     _cleanup_free_ struct zt_export_figures *sinks = NULL;
-    char why[256];
 
-    if (doc && zt_model_from_result(doc, &m, why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "metrics file %s not written: %s", path, why);
-        return -EBADMSG;
-    }
     struct zt_metrics_input in = {.result = m, .service = service};
     in.n_sinks = zt_export_figures(x, &sinks);
     in.sinks = sinks;

@@ -38,8 +38,8 @@ char *zt_metrics_render(const struct zt_metrics_input *in);
  * "cannot write the metrics file PATH: reason" in err; the old file is then untouched. */
 int zt_metrics_write(const char *path, const char *text, char *err, size_t errlen);
 
-/* Render and write path from doc (a result document; NULL: none yet), the sinks of x (may be
- * NULL) and the service's counters (NULL for --once). Returns 0 or -errno with the reason,
- * naming path, in err. */
-int zt_metrics_update(const char *path, struct json_object *doc, struct zt_export *x,
+/* Render and write path from the result m (NULL: none yet), the sinks of x (may be NULL) and the
+ * service's counters (NULL for --once). Returns 0 or -errno with the reason, naming path, in
+ * err. */
+int zt_metrics_update(const char *path, const struct zt_model *m, struct zt_export *x,
                       const struct zt_metrics_service *service, char *err, size_t errlen);

@@ -6,39 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "evidence.h"
-
-enum zt_run_status {
-    ZT_RUN_OK,
-    ZT_RUN_PARTIAL,
-    ZT_RUN_ERROR,
-    ZT_RUN_SKIPPED,
-    _ZT_RUN_STATUS_MAX,
-};
-
-const char *zt_run_status_to_string(enum zt_run_status s);
-int zt_run_status_from_string(const char *s);
-
-/* What one collector instance did in one scan. */
-struct zt_run {
-    char *name, *type;
-    enum zt_run_status status;
-    char *error; /* NULL when none */
-    uint64_t duration_ms, requests;
-    size_t evidence;
-};
-
-struct zt_scan {
-    char scan_id[37];
-    char *host;
-    uint64_t started_usec, finished_usec; /* wall clock */
-    struct zt_run *runs;
-    size_t n_runs;
-    struct zt_evidence_set evidence; /* every observation of every instance */
-    /* Collectors that ignored cancellation are still running on detached threads that use the
-     * config: the caller must exit the process instead of freeing the config. */
-    size_t abandoned;
-};
+#include "record.h"
 
 /* Run one scan of cfg's instances. Always produces a scan (failures are recorded per instance);
  * returns 0, or a negative errno if the scan itself could not run. */
@@ -46,10 +14,5 @@ int zt_scan_run(const struct zt_config *cfg, struct zt_scan **ret);
 /* Same, for the instances i with selected[i] true (selected has cfg->n_instances entries; NULL
  * selects all); the others are recorded as skipped. The service runs only the due instances. */
 int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret);
-/* True when every instance ended ok or skipped. */
-bool zt_scan_complete(const struct zt_scan *scan);
-void zt_scan_free(struct zt_scan *scan);
-void zt_scan_freep(struct zt_scan **scan);
-
 /* Rebuild a scan record from a result document or bare evidence array (ztmmctl evaluate). */
 int zt_scan_from_json(struct json_object *doc, struct zt_scan **ret, char *err, size_t errlen);

@@ -26,6 +26,9 @@ int zt_service_load(const struct zt_service_args *args, struct zt_config **ret_c
     struct zt_attestation *attest = NULL;
 
     int r = zt_config_load(args->config, args->registry, &cfg, err, errlen);
+    if (r >= 0) {
+        r = zt_export_check_config(cfg, err, errlen); /* [sink:NAME]: config.c keeps them raw */
+    }
     if (r < 0) {
         return r;
     }
@@ -152,6 +155,10 @@ static int load_state(struct zt_service *s)
         log_error("%s", err);
     } else if (r > 0) {
         log_info("loaded the latest result from %s/%s", s->cfg->daemon.state_dir, ZT_STATE_LATEST);
+        if (zt_model_from_result(s->latest, &s->latest_model, err, sizeof(err)) < 0) {
+            log_warning("the latest result cannot be compared (%s): no drift after the next scan",
+                        err);
+        }
     }
     return 0;
 }
@@ -221,6 +228,7 @@ static void service_done(struct zt_service *s)
     sd_event_source_disable_unref(s->timer);
     sd_event_unref(s->event);
     json_object_put(s->latest);
+    zt_model_free(s->latest_model);
     zt_history_clear(&s->history);
     zt_state_free(s->state);
     zt_strv_clear(&s->running);

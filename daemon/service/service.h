@@ -21,8 +21,9 @@ struct zt_service_args {
 int zt_service_run(const struct zt_service_args *args, struct zt_config *cfg,
                    struct zt_catalog *cat, struct zt_attestation *attest, size_t n_attest);
 
-/* Load and validate config, catalog and attestations as a reload does (nothing is kept on
- * error). Returns 0, or a negative errno with "FILE:LINE: ..." in err. */
+/* Load and validate config (with its sinks), catalog and attestations, as the start, a reload
+ * and ztmmd --once do (nothing is kept on error). Returns 0, or a negative errno with "FILE:LINE:
+ * ..." in err. */
 int zt_service_load(const struct zt_service_args *args, struct zt_config **cfg,
                     struct zt_catalog **cat, struct zt_attestation **attest, size_t *n_attest,
                     char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include "control.h"
 #include "export.h"
 #include "history.h"
+#include "model.h"
 #include "util.h"
 #include "options.h"
 #include "schedule.h"
@@ -24,8 +25,9 @@ struct zt_service {
     struct zt_attestation *attest;
     size_t n_attest;
     struct zt_state *state;
-    struct json_object *latest; /* the latest result document, or NULL */
-    struct zt_history history;  /* summary of state_dir/history, brought up to date per request */
+    struct json_object *latest;    /* the latest result document, or NULL */
+    struct zt_model *latest_model; /* its model (built once), or NULL */
+    struct zt_history history; /* summary of state_dir/history, brought up to date per request */
     struct zt_control *control;
     struct zt_export *export; /* NULL without sinks; delivery runs on its own threads */
     /* scheduling: one entry per cfg->instances[i] */

@@ -1,11 +1,12 @@
 /* service_scan.c - the service's scans: schedule timer, worker start, and what happens with a
- * result (drift, state, journal events, waiting clients, next schedule). */
+ * result (the after-scan sequence, journal events, waiting clients, next schedule). */
 #include <json-c/json.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "after_scan.h"
 #include "drift.h"
 #include "log.h"
 #include "messages.h"
@@ -160,39 +161,16 @@ static void record_collectors(struct zt_service *s, struct json_object *doc, uin
     }
 }
 
-/* The scan's events into the outbox (synced) before the result becomes the latest: a crash
- * after this point resends, never loses. */
-static void export_result(struct zt_service *s, struct json_object *doc)
+/* The service's view of a saved result: the journal's change and collector events, the
+ * schedule's record of who failed, the scan's summary. */
+static void show_result(struct json_object *doc, const struct zt_model *m, void *userdata)
 {
-    char err[1024];
+    struct zt_service *s = userdata;
+    struct json_object *changes = zt_json_array(doc, "changes"), *o = NULL, *v;
+    size_t n_changes = changes ? json_object_array_length(changes) : 0;
+    uint64_t start = s->scan_started_usec;
 
-    if (!s->export) {
-        return;
-    }
-    int n = zt_export_publish(s->export, s->latest, doc, err, sizeof(err));
-    if (n < 0) {
-        zt_service_set_error(s, "export: the events of scan %s were not kept: %s",
-                             zt_json_str(doc, "scan_id"), err);
-        log_error("%s", s->last_error);
-        return;
-    }
-    log_info("export: %d event(s) of scan %s queued", n, zt_json_str(doc, "scan_id"));
-}
-
-static void scan_succeeded(struct zt_service *s, struct json_object *doc, uint64_t start)
-{
-    struct json_object *changes = zt_drift_compute(s->latest, doc), *o, *v;
-
-    json_object_object_add(doc, "changes", changes);
-    export_result(s, doc);
-    if (s->state) {
-        int r = zt_state_save(s->state, doc);
-        if (r < 0) {
-            zt_service_set_error(s, "cannot save the result in %s: %s", s->state->dir,
-                                 strerror(-r));
-            log_error("%s", s->last_error);
-        }
-    }
+    (void)m;
     log_changes(changes);
     record_collectors(s, doc, start);
     json_object_object_get_ex(doc, "overall", &o);
@@ -201,15 +179,41 @@ static void scan_succeeded(struct zt_service *s, struct json_object *doc, uint64
     _cleanup_free_ char *f1 = zt_xasprintf("SCAN_ID=%s", zt_json_str(doc, "scan_id"));
     _cleanup_free_ char *f2 = zt_xasprintf("OVERALL_STAGE=%s", zt_json_str(o, "stage"));
     _cleanup_free_ char *f3 = zt_xasprintf("FUNCTIONS_ASSESSED=%lld", (long long)assessed);
-    _cleanup_free_ char *f4 = zt_xasprintf("CHANGES=%zu", json_object_array_length(changes));
+    _cleanup_free_ char *f4 = zt_xasprintf("CHANGES=%zu", n_changes);
     const char *const fields[] = {f1, f2, f3, f4, NULL};
     zt_log_event(LOG_NOTICE, ZT_MSG_SCAN_DONE, fields,
                  "scan %s done in %llu ms: overall %s, %lld functions assessed, %zu change(s)",
                  zt_json_str(doc, "scan_id"),
                  (unsigned long long)((zt_now_mono_usec() - start) / 1000u),
-                 zt_json_str(o, "stage"), (long long)assessed, json_object_array_length(changes));
-    json_object_put(s->latest);
-    s->latest = doc;
+                 zt_json_str(o, "stage"), (long long)assessed, n_changes);
+}
+
+/* A scan's result (doc; NULL when the scan failed) through the one after-scan sequence: drift,
+ * events into the outbox (synced) before the result becomes the latest, so a crash after this
+ * point resends, never loses; the state; the journal; the metrics, failed scans' too (their
+ * counter moves). A failure is kept as last error. */
+static void after_scan(struct zt_service *s, struct json_object *doc)
+{
+    const struct zt_metrics_service counters = {.scans = s->scans,
+                                                .scan_failures = s->scan_failures};
+    const struct zt_after_scan as = {.state = s->state,
+                                     .export = s->export,
+                                     .metrics_file = s->cfg->daemon.metrics_file,
+                                     .counters = &counters,
+                                     .show = show_result,
+                                     .userdata = s};
+    struct zt_after_scan_outcome out;
+    struct zt_model *m = zt_after_scan(&as, s->latest_model, doc, &out);
+
+    if (out.error[0]) {
+        zt_service_set_error(s, "%s", out.error);
+    }
+    if (doc) { /* the worker hands doc over */
+        json_object_put(s->latest);
+        s->latest = doc;
+        zt_model_free(s->latest_model);
+        s->latest_model = m;
+    }
 }
 
 static void scan_failed(struct zt_service *s, const char *error, uint64_t start)
@@ -229,20 +233,6 @@ static void scan_failed(struct zt_service *s, const char *error, uint64_t start)
     }
 }
 
-/* [daemon] metrics_file after every scan, failed ones too (their counter moves). A failure is
- * reported and kept as last error; the result is saved regardless. */
-static void write_metrics(struct zt_service *s)
-{
-    const struct zt_metrics_service svc = {.scans = s->scans, .scan_failures = s->scan_failures};
-    char err[1024];
-
-    if (s->cfg->daemon.metrics_file && zt_metrics_update(s->cfg->daemon.metrics_file, s->latest,
-                                                         s->export, &svc, err, sizeof(err)) < 0) {
-        zt_service_set_error(s, "%s", err);
-        log_error("%s", err);
-    }
-}
-
 static void on_worker_done(struct zt_worker *w, struct json_object *doc, const char *error,
                            void *userdata)
 {
@@ -252,7 +242,6 @@ static void on_worker_done(struct zt_worker *w, struct json_object *doc, const c
 
     s->scans++;
     if (doc) {
-        scan_succeeded(s, doc, start);
         json_object_object_add(resp, "ok", json_object_new_boolean(true));
         json_object_object_add(resp, "result", json_object_get(doc));
     } else {
@@ -260,7 +249,7 @@ static void on_worker_done(struct zt_worker *w, struct json_object *doc, const c
         json_object_object_add(resp, "ok", json_object_new_boolean(false));
         json_object_object_add(resp, "error", json_object_new_string(error));
     }
-    write_metrics(s);
+    after_scan(s, doc);
     zt_control_answer_waiters(s->control, resp);
     zt_worker_free(s->worker);
     s->worker = NULL;

@@ -1,4 +1,4 @@
-/* state.c - latest result and bounded history in the state directory; atomic writes; corrupt
+/* state.c - latest result and bounded history in the state directory, written atomically; corrupt
  * files are set aside rather than stopping the daemon. */
 #include "state.h"
 
@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "file.h"
+#include "model.h"
 #include "result.h"
 #include "util.h"
-
-#define STATE_JSON_DEPTH 64
 
 static int open_dir_at(int at, const char *path, int *ret)
 {
@@ -87,71 +87,6 @@ void zt_state_freep(struct zt_state **st)
     zt_state_free(*st);
 }
 
-static int write_and_sync(int fd, const char *data, size_t len)
-{
-    int r = zt_write_all(fd, data, len);
-    if (r < 0) {
-        return r;
-    }
-    return fsync(fd) < 0 ? -errno : 0;
-}
-
-/* mode < 0: 0640 as the umask leaves it (state files); else exactly mode. */
-static int write_atomic(int dir_fd, const char *name, const char *data, size_t len, int mode)
-{
-    static unsigned counter;
-    char tmp[256];
-
-    if (snprintf(tmp, sizeof(tmp), ".%s.tmp-%d-%u", name, (int)getpid(), counter++) >=
-        (int)sizeof(tmp)) {
-        return -ENAMETOOLONG;
-    }
-    int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        return -errno;
-    }
-    int r = mode >= 0 && fchmod(fd, (mode_t)mode) < 0 ? -errno : 0;
-    if (r == 0) {
-        r = write_and_sync(fd, data, len);
-    }
-    if (close(fd) < 0 && r == 0) {
-        r = -errno;
-    }
-    if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0) {
-        r = -errno;
-    }
-    if (r < 0) {
-        unlinkat(dir_fd, tmp, 0);
-        return r;
-    }
-    /* The rename is durable only once the directory entry is. */
-    return fsync(dir_fd) < 0 ? -errno : 0;
-}
-
-int zt_state_write_atomic(int dir_fd, const char *name, const char *data, size_t len)
-{
-    return write_atomic(dir_fd, name, data, len, -1);
-}
-
-int zt_state_write_atomic_mode(int dir_fd, const char *name, const char *data, size_t len,
-                               mode_t mode)
-{
-    return write_atomic(dir_fd, name, data, len, (int)(mode & 07777));
-}
-
-struct json_object *zt_state_parse_doc(const char *text, size_t len)
-{
-    struct json_object *doc = NULL, *schema;
-    char why[128];
-    bool ok = zt_json_parse(text, len, STATE_JSON_DEPTH, &doc, why, sizeof(why)) == 0;
-    if (ok && json_object_object_get_ex(doc, "schema", &schema) &&
-        zt_streq(json_object_get_string(schema), ZT_RESULT_SCHEMA)) {
-        return doc;
-    }
-    json_object_put(doc);
-    return NULL;
-}
-
 /* Rename a corrupt file aside so the next save does not destroy what an admin may inspect. */
 static int set_aside(struct zt_state *st, const char *name, char *err, size_t errlen)
 {
@@ -179,7 +114,7 @@ int zt_state_load_latest(struct zt_state *st, struct json_object **ret, char *er
     _cleanup_free_ char *path = zt_xasprintf("%s/%s", st->dir, ZT_STATE_LATEST);
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int r = zt_read_file(path, ZT_STATE_FILE_MAX, &text, &len);
+    int r = zt_read_file(path, ZT_RESULT_FILE_MAX, &text, &len);
 
     if (r == -ENOENT) {
         return 0;
@@ -191,7 +126,7 @@ int zt_state_load_latest(struct zt_state *st, struct json_object **ret, char *er
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(-r));
         return r;
     }
-    struct json_object *doc = zt_state_parse_doc(text, len);
+    struct json_object *doc = zt_model_parse_doc(text, len);
     if (!doc) {
         return set_aside(st, ZT_STATE_LATEST, err, errlen);
     }
@@ -268,11 +203,11 @@ int zt_state_save(struct zt_state *st, struct json_object *doc)
                 return -EINVAL; /* a scan id from a document is outside input */
             }
         }
-        r = zt_state_write_atomic(st->history_fd, name, text, len);
+        r = zt_write_atomic(st->history_fd, name, text, len);
         if (r < 0) {
             return r;
         }
         prune_history(st);
     }
-    return zt_state_write_atomic(st->dir_fd, ZT_STATE_LATEST, text, len);
+    return zt_write_atomic(st->dir_fd, ZT_STATE_LATEST, text, len);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "result.h"
+#include "scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -100,6 +100,8 @@ class Export(unittest.TestCase):
         drift = [json.loads(l) for l in lines(f) if json.loads(l)["kind"] == "drift"]
         self.assertEqual(len(drift), len(doc2["changes"]))
         self.assertGreater(len(drift), 0)
+        # One id per change: a journal entry (the result's change) joins its SIEM event.
+        self.assertEqual([d["id"] for d in drift], [c["id"] for c in doc2["changes"]])
         for d in drift:
             self.assertEqual(d["previous_scan_id"], doc["scan_id"])
             self.assertIn(d["direction"], ("improved", "regressed", "changed"))

@@ -119,10 +119,25 @@ class Once(unittest.TestCase):
         self.assertGreater(st["host"]["evidence"], 30)
 
     def test_exec_evidence_reaches_rules(self):
-        p = self.run_once(f"[collector:mine]\ntype = exec\ncommand = {EXEC}/good.sh\n")
+        # The shipped catalog has no rule on the fixture's key: a copy with one that does (and
+        # one that wants the opposite) shows the program's evidence decides findings.
+        with open(RULES) as f:
+            cat = json.load(f)
+        for rid, want in (("acme.vpn.mfa", True), ("acme.vpn.no_mfa", False)):
+            cat["rules"].append({"id": rid, "function": "networks.traffic_encryption",
+                                 "stage": "initial", "title": rid, "sources": ["exec"],
+                                 "check": {"key": "acme.vpn.mfa_required", "eq": want},
+                                 "remediation": "-"})
+        rules = os.path.join(self.tmp.name, "rules.json")
+        with open(rules, "w") as f:
+            json.dump(cat, f)
+        p = self.run_once(f"[collector:mine]\ntype = exec\ncommand = {EXEC}/good.sh\n",
+                          extra=("--rules", rules))
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = json.loads(p.stdout)
         self.assertTrue(any(e["collector"] == "mine" for e in doc["evidence"]))
+        status = {f["rule"]: f["status"] for f in doc["findings"]}
+        self.assertEqual((status["acme.vpn.mfa"], status["acme.vpn.no_mfa"]), ("pass", "fail"))
 
     def test_config_errors_name_file_and_line(self):
         path = self.conf("[collector:host]\nroot = /\nrooot = /x\n")

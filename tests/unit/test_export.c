@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "drift.h"
 #include "export.h"
 #include "registry.h"
 
@@ -34,6 +35,19 @@ static struct zt_config *config(const char *sinks)
         fail_msg("config: %s", err);
     }
     return cfg;
+}
+
+/* Publish doc's events, and its changes against prev (may be NULL), as the after-scan sequence
+ * does: each document read into its model once. */
+static int publish(struct zt_export *x, struct json_object *prev, struct json_object *doc,
+                   char *err, size_t errlen)
+{
+    _cleanup_(zt_model_freep) struct zt_model *p = NULL, *m = NULL;
+
+    assert_int_equal(zt_model_from_result(doc, &m, err, errlen), 0);
+    assert_true(!prev || zt_model_from_result(prev, &p, err, errlen) == 0);
+    zt_drift_compare(m, p);
+    return zt_export_publish(x, m, err, errlen);
 }
 
 /* A result with n findings, every third one passing. */
@@ -95,7 +109,7 @@ static void test_export_file_sinks_get_every_event(void **state)
     assert_int_equal(zt_export_new(cfg, &x, err, sizeof(err)), 0);
     _cleanup_json_ struct json_object *doc = result("scan-a", 30);
     /* scan + 1 function + 30 findings */
-    assert_int_equal(zt_export_publish(x, NULL, doc, err, sizeof(err)), 32);
+    assert_int_equal(publish(x, NULL, doc, err, sizeof(err)), 32);
     assert_int_equal(zt_export_flush(x, 10000), 0);
     _cleanup_free_ char *f = zt_xasprintf("%s/f.jsonl", dir), *a = zt_xasprintf("%s/a.cef", dir);
     assert_int_equal(count_lines(f), 2 + 20); /* the 10 passing findings are skipped */
@@ -131,7 +145,7 @@ static void test_export_rotation(void **state)
 
     assert_int_equal(zt_export_new(cfg, &x, err, sizeof(err)), 0);
     _cleanup_json_ struct json_object *doc = result("scan-r", 100);
-    assert_int_equal(zt_export_publish(x, NULL, doc, err, sizeof(err)), 102);
+    assert_int_equal(publish(x, NULL, doc, err, sizeof(err)), 102);
     assert_int_equal(zt_export_flush(x, 10000), 0);
     zt_export_free(x);
     _cleanup_free_ char *p0 = zt_xasprintf("%s/r.jsonl", dir);
@@ -182,7 +196,7 @@ static void test_export_failing_sink_keeps_events_and_recovers(void **state)
     assert_int_equal(mkdir(inside, 0700), 0);
     assert_int_equal(zt_export_new(cfg, &x, err, sizeof(err)), 0);
     _cleanup_json_ struct json_object *doc = result("scan-f", 20); /* about 6 KiB */
-    assert_int_equal(zt_export_publish(x, NULL, doc, err, sizeof(err)), 22);
+    assert_int_equal(publish(x, NULL, doc, err, sizeof(err)), 22);
     /* Some lines fit before the first rotation; the rest wait. */
     assert_true(zt_export_flush(x, 1500) > 0);
     assert_true(sink_figure(x, 0, "pending") > 0);
@@ -213,10 +227,10 @@ static void test_export_events_survive_a_restart(void **state)
     assert_int_equal(zt_export_new(cfg, &x, err, sizeof(err)), 0);
     _cleanup_json_ struct json_object *d1 = result("scan-1", 3);
     _cleanup_json_ struct json_object *d2 = result("scan-2", 3);
-    assert_int_equal(zt_export_publish(x, NULL, d1, err, sizeof(err)), 5);
+    assert_int_equal(publish(x, NULL, d1, err, sizeof(err)), 5);
     assert_int_equal(zt_export_flush(x, 10000), 0);
     /* stop before the second scan can be delivered: free right after publishing */
-    assert_int_equal(zt_export_publish(x, d1, d2, err, sizeof(err)), 5);
+    assert_int_equal(publish(x, d1, d2, err, sizeof(err)), 5);
     zt_export_free(x);
     assert_int_equal(zt_export_new(cfg, &x, err, sizeof(err)), 0);
     assert_int_equal(zt_export_flush(x, 10000), 0);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "result.h"
+#include "scan.h"
 #include "zt_test.h"
 
 static const char *catalog_json =

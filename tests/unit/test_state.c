@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "file.h"
 #include "state.h"
 
 static char *make_dir(void)
@@ -49,14 +50,37 @@ static void test_state_write_atomic_replaces(void **state)
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     _cleanup_free_ char *path = zt_xasprintf("%s/f", dir), *text = NULL;
 
-    assert_int_equal(zt_state_write_atomic(fd, "f", "one", 3), 0);
-    assert_int_equal(zt_state_write_atomic(fd, "f", "two!", 4), 0);
+    assert_int_equal(zt_write_atomic(fd, "f", "one", 3), 0);
+    assert_int_equal(zt_write_atomic(fd, "f", "two!", 4), 0);
     assert_int_equal(zt_read_file(path, 100, &text, NULL), 0);
     assert_string_equal(text, "two!");
     assert_int_equal(count_entries(dir, ".f.tmp"), 0); /* no temporary left behind */
+    close(fd);
+    remove_tree(dir);
+}
+
+/* State files are 0640 as the umask leaves them (the unit's UMask=0077 makes them 0600), and
+ * zt_write_atomic_mode() sets its mode whatever the umask (the metrics file is read by others).
+ * The umask is set here, so the outcome does not depend on the one the test runs under. */
+static void test_state_write_atomic_modes(void **state)
+{
+    _cleanup_free_ char *dir = make_dir();
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    _cleanup_free_ char *path = zt_xasprintf("%s/f", dir);
+    mode_t old = umask(022);
     struct stat st;
+
+    assert_int_equal(zt_write_atomic(fd, "f", "a", 1), 0);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0640);
+    umask(077);
+    assert_int_equal(zt_write_atomic(fd, "f", "b", 1), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(zt_write_atomic_mode(fd, "f", "c", 1, 0644), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    umask(old);
     close(fd);
     remove_tree(dir);
 }
@@ -67,13 +91,13 @@ static void test_state_write_atomic_failure_keeps_old(void **state)
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     _cleanup_free_ char *path = zt_xasprintf("%s/f", dir), *text = NULL;
 
-    assert_int_equal(zt_state_write_atomic(fd, "f", "old", 3), 0);
+    assert_int_equal(zt_write_atomic(fd, "f", "old", 3), 0);
     /* A directory where the target is: rename fails, the temporary is removed. */
     assert_int_equal(mkdirat(fd, "d", 0700), 0);
     assert_int_equal(mkdirat(fd, "d/x", 0700), 0);
-    assert_true(zt_state_write_atomic(fd, "d", "new", 3) < 0);
+    assert_true(zt_write_atomic(fd, "d", "new", 3) < 0);
     assert_int_equal(count_entries(dir, ".d.tmp"), 0);
-    assert_int_equal(zt_state_write_atomic(-1, "f", "x", 1), -EBADF);
+    assert_int_equal(zt_write_atomic(-1, "f", "x", 1), -EBADF);
     assert_int_equal(zt_read_file(path, 100, &text, NULL), 0);
     assert_string_equal(text, "old");
     close(fd);
@@ -191,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_write_atomic_replaces),
+        cmocka_unit_test(test_state_write_atomic_modes),
         cmocka_unit_test(test_state_write_atomic_failure_keeps_old),
         cmocka_unit_test(test_state_save_load_and_history_bound),
         cmocka_unit_test(test_state_corrupt_file_set_aside),

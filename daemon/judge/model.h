@@ -1,6 +1,6 @@
-/* model.h - one typed view of a result document (ztmmd.result/1) and of its difference to the
- * previous one. Export events and the drift of the service are built from this, never by
- * reaching into JSON by position or string key elsewhere. */
+/* model.h - the judge's one typed view of a result document (ztmmd.result/1) and of its
+ * difference to the previous one. Built once per scan and handed to drift, export events, the
+ * history, the metrics and the report, which never reach into JSON by position or key. */
 #pragma once
 
 #include <stdbool.h>
@@ -55,6 +55,35 @@ struct zt_model_collector {
     int64_t duration_ms, requests, evidence;
 };
 
+enum zt_change_scope {
+    ZT_CHANGE_FUNCTION,
+    ZT_CHANGE_PILLAR,
+    ZT_CHANGE_OVERALL,
+    ZT_CHANGE_FINDING,
+    _ZT_CHANGE_SCOPE_MAX,
+};
+const char *zt_change_scope_to_string(enum zt_change_scope s);
+
+enum zt_direction {
+    ZT_DIRECTION_REGRESSED = -1,
+    ZT_DIRECTION_CHANGED = 0, /* to or from unknown, or between two non-passing outcomes */
+    ZT_DIRECTION_IMPROVED = 1,
+};
+const char *zt_direction_to_string(enum zt_direction d);
+
+#define ZT_CHANGE_ID_LEN 32 /* hex digits */
+
+/* One change between two scans: a stage (function, pillar, overall) or a finding's status.
+ * Strings are borrowed from the model of the later scan (from and to are static names). */
+struct zt_change {
+    char id[ZT_CHANGE_ID_LEN + 1]; /* zt_change_id(): the same in the result, journal and events */
+    enum zt_change_scope scope;
+    const char *subject;   /* function, pillar or rule id; "overall" */
+    const char *function;  /* function of a finding (or the function itself), else NULL */
+    const char *from, *to; /* stage or outcome names */
+    enum zt_direction direction;
+};
+
 /* All strings are borrowed from the document, which the model holds a reference to. */
 struct zt_model {
     struct json_object *doc;
@@ -75,7 +104,17 @@ struct zt_model {
     struct zt_model_evidence *evidence; /* sorted by key, document order among equal keys */
     size_t n_evidence;
     size_t findings_by_status[_ZT_OUTCOME_MAX];
+    /* What changed since the previous scan (zt_drift_compare(); none for the first). */
+    char *previous_scan_id; /* owned; NULL when not compared with a previous scan */
+    struct zt_change *changes;
+    size_t n_changes;
 };
+
+#define ZT_RESULT_FILE_MAX (64u * 1024u * 1024u) /* a result document read back from a file */
+
+/* Parse text[0..len) as a result document (JSON nested at most 64 deep, with the result schema).
+ * Returns the document (new reference), or NULL when it is not one. */
+struct json_object *zt_model_parse_doc(const char *text, size_t len);
 
 /* Read doc (a result document, possibly read back from disk) into a model. Entries of the
  * arrays that lack an id, repeat an earlier entry's id or have a value out of range are skipped; a
@@ -93,34 +132,3 @@ size_t zt_model_evidence_find(const struct zt_model *m, const char *key,
                               const struct zt_model_evidence **first);
 /* The function of id in the model, or NULL. */
 const struct zt_model_function *zt_model_function(const struct zt_model *m, const char *id);
-
-enum zt_change_scope {
-    ZT_CHANGE_FUNCTION,
-    ZT_CHANGE_PILLAR,
-    ZT_CHANGE_OVERALL,
-    ZT_CHANGE_FINDING,
-    _ZT_CHANGE_SCOPE_MAX,
-};
-const char *zt_change_scope_to_string(enum zt_change_scope s);
-
-enum zt_direction {
-    ZT_DIRECTION_REGRESSED = -1,
-    ZT_DIRECTION_CHANGED = 0, /* to or from unknown, or between two non-passing outcomes */
-    ZT_DIRECTION_IMPROVED = 1,
-};
-const char *zt_direction_to_string(enum zt_direction d);
-
-/* One change between two scans: a stage (function, pillar, overall) or a finding's status. */
-struct zt_change {
-    enum zt_change_scope scope;
-    const char *subject;   /* function, pillar or rule id; "overall" */
-    const char *function;  /* function of a finding (or the function itself), else NULL */
-    const char *from, *to; /* stage or outcome names */
-    enum zt_direction direction;
-};
-
-/* The changes of cur against prev, in order: functions, pillars, overall, findings, each in
- * document order. Entries new in cur have no history and are not changes. Returns the count
- * (0 when prev is NULL: the first result is the baseline) and the array in *ret (free()). */
-size_t zt_model_diff(const struct zt_model *prev, const struct zt_model *cur,
-                     struct zt_change **ret);

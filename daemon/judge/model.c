@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "result.h"
 #include "util.h"
+
+#define RESULT_JSON_DEPTH 64
 
 static const char *str(struct json_object *o, const char *key)
 {
@@ -285,6 +288,8 @@ void zt_model_free(struct zt_model *m)
     free(m->findings);
     free(m->collectors);
     free(m->evidence);
+    free(m->changes);
+    free(m->previous_scan_id);
     json_object_put(m->doc);
     free(m);
 }
@@ -332,128 +337,15 @@ const struct zt_model_function *zt_model_function(const struct zt_model *m, cons
     return NULL;
 }
 
-const char *zt_change_scope_to_string(enum zt_change_scope s)
+struct json_object *zt_model_parse_doc(const char *text, size_t len)
 {
-    static const char *const names[_ZT_CHANGE_SCOPE_MAX] = {
-        [ZT_CHANGE_FUNCTION] = "function",
-        [ZT_CHANGE_PILLAR] = "pillar",
-        [ZT_CHANGE_OVERALL] = "overall",
-        [ZT_CHANGE_FINDING] = "finding",
-    };
-    return s >= 0 && s < _ZT_CHANGE_SCOPE_MAX ? names[s] : NULL;
-}
-
-const char *zt_direction_to_string(enum zt_direction d)
-{
-    return d == ZT_DIRECTION_REGRESSED  ? "regressed"
-           : d == ZT_DIRECTION_IMPROVED ? "improved"
-                                        : "changed";
-}
-
-static enum zt_direction stage_direction(enum zt_stage from, enum zt_stage to)
-{
-    if (from == ZT_STAGE_UNKNOWN || to == ZT_STAGE_UNKNOWN) {
-        return ZT_DIRECTION_CHANGED;
+    struct json_object *doc = NULL, *schema;
+    char why[128];
+    bool ok = zt_json_parse(text, len, RESULT_JSON_DEPTH, &doc, why, sizeof(why)) == 0;
+    if (ok && json_object_object_get_ex(doc, "schema", &schema) &&
+        zt_streq(json_object_get_string(schema), ZT_RESULT_SCHEMA)) {
+        return doc;
     }
-    return to < from ? ZT_DIRECTION_REGRESSED : ZT_DIRECTION_IMPROVED;
-}
-
-static enum zt_direction outcome_direction(enum zt_outcome from, enum zt_outcome to)
-{
-    if (from == ZT_OUTCOME_PASS) {
-        return ZT_DIRECTION_REGRESSED;
-    }
-    return to == ZT_OUTCOME_PASS ? ZT_DIRECTION_IMPROVED : ZT_DIRECTION_CHANGED;
-}
-
-struct diff {
-    struct zt_change *v;
-    size_t n, cap;
-};
-
-static void push(struct diff *d, struct zt_change c)
-{
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 16;
-        d->v = zt_xrealloc(d->v, d->cap * sizeof(*d->v));
-    }
-    d->v[d->n++] = c;
-}
-
-/* 40 functions and six pillars: a linear lookup per entry is fine. */
-static void diff_stages(struct diff *d, enum zt_change_scope scope, const void *prev, size_t np,
-                        const void *cur, size_t nc, size_t stride)
-{
-    for (size_t i = 0; i < nc; i++) {
-        const char *const *cid = (const char *const *)((const char *)cur + i * stride);
-        for (size_t j = 0; j < np; j++) {
-            const char *const *pid = (const char *const *)((const char *)prev + j * stride);
-            if (!zt_streq(*cid, *pid)) {
-                continue;
-            }
-            enum zt_stage from, to;
-            if (scope == ZT_CHANGE_FUNCTION) {
-                from = ((const struct zt_model_function *)pid)->stage;
-                to = ((const struct zt_model_function *)cid)->stage;
-            } else {
-                from = ((const struct zt_model_pillar *)pid)->stage;
-                to = ((const struct zt_model_pillar *)cid)->stage;
-            }
-            if (from != to) {
-                push(d, (struct zt_change){.scope = scope,
-                                           .subject = *cid,
-                                           .function = scope == ZT_CHANGE_FUNCTION ? *cid : NULL,
-                                           .from = zt_stage_to_string(from),
-                                           .to = zt_stage_to_string(to),
-                                           .direction = stage_direction(from, to)});
-            }
-            break;
-        }
-    }
-}
-
-size_t zt_model_diff(const struct zt_model *prev, const struct zt_model *cur,
-                     struct zt_change **ret)
-{
-    struct diff d = {0};
-
-    *ret = NULL;
-    if (!prev || !cur) {
-        return 0;
-    }
-    diff_stages(&d, ZT_CHANGE_FUNCTION, prev->functions, prev->n_functions, cur->functions,
-                cur->n_functions, sizeof(*cur->functions));
-    diff_stages(&d, ZT_CHANGE_PILLAR, prev->pillars, prev->n_pillars, cur->pillars, cur->n_pillars,
-                sizeof(*cur->pillars));
-    if (prev->overall != cur->overall) {
-        push(&d, (struct zt_change){.scope = ZT_CHANGE_OVERALL,
-                                    .subject = "overall",
-                                    .from = zt_stage_to_string(prev->overall),
-                                    .to = zt_stage_to_string(cur->overall),
-                                    .direction = stage_direction(prev->overall, cur->overall)});
-    }
-    /* Findings are one per rule, so there may be many (a large catalog): look them up by rule
-     * in a hash table (a json-c object) rather than pairwise. */
-    _cleanup_json_ struct json_object *by_rule = json_object_new_object();
-    for (size_t j = 0; j < prev->n_findings; j++) {
-        json_object_object_add(by_rule, prev->findings[j].rule, json_object_new_int64((int64_t)j));
-    }
-    for (size_t i = 0; i < cur->n_findings; i++) {
-        const struct zt_model_finding *c = &cur->findings[i];
-        struct json_object *at = NULL;
-        if (!json_object_object_get_ex(by_rule, c->rule, &at)) {
-            continue;
-        }
-        const struct zt_model_finding *p = &prev->findings[json_object_get_int64(at)];
-        if (c->status != p->status) {
-            push(&d, (struct zt_change){.scope = ZT_CHANGE_FINDING,
-                                        .subject = c->rule,
-                                        .function = c->function,
-                                        .from = zt_outcome_to_string(p->status),
-                                        .to = zt_outcome_to_string(c->status),
-                                        .direction = outcome_direction(p->status, c->status)});
-        }
-    }
-    *ret = d.v;
-    return d.n;
+    json_object_put(doc);
+    return NULL;
 }

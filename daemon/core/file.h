@@ -1,0 +1,12 @@
+/* file.h - writing a file atomically (the state directory, the metrics file). */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Write data to dir_fd/name atomically: a temporary file is written and fsync()ed, renamed over
+ * name, and the directory fsync()ed. Returns 0 or a negative errno (name is then untouched). */
+int zt_write_atomic(int dir_fd, const char *name, const char *data, size_t len);
+/* The same with the file's mode set to exactly mode, whatever the umask (files other programs
+ * read, such as the metrics file). */
+int zt_write_atomic_mode(int dir_fd, const char *name, const char *data, size_t len, mode_t mode);
