@@ -138,6 +138,24 @@ static void read_pillars(struct zt_model *m)
     }
 }
 
+/* The strings of array member name of e (borrowed from the document; the array is owned, NULL
+ * terminated); entries that are not strings are skipped. */
+static const char *const *strings_of(struct json_object *e, const char *name, size_t *n)
+{
+    struct json_object *arr = zt_json_array(e, name);
+    size_t len = arr ? json_object_array_length(arr) : 0;
+    const char **v = zt_xcalloc(len + 1, sizeof(*v));
+
+    *n = 0;
+    for (size_t k = 0; k < len; k++) {
+        struct json_object *s = json_object_array_get_idx(arr, k);
+        if (json_object_is_type(s, json_type_string)) {
+            v[(*n)++] = json_object_get_string(s);
+        }
+    }
+    return v;
+}
+
 static void read_findings(struct zt_model *m)
 {
     _cleanup_json_ struct json_object *ids = json_object_new_object();
@@ -160,16 +178,9 @@ static void read_findings(struct zt_model *m)
             .stage = st < 0 ? ZT_STAGE_UNKNOWN : (enum zt_stage)st,
             .status = (enum zt_outcome)o,
         };
-        struct json_object *keys = zt_json_array(e, "evidence");
-        size_t nk = keys ? json_object_array_length(keys) : 0;
-        const char **v = zt_xcalloc(nk + 1, sizeof(*v));
-        for (size_t k = 0; k < nk; k++) {
-            struct json_object *key = json_object_array_get_idx(keys, k);
-            if (json_object_is_type(key, json_type_string)) {
-                v[f->n_evidence++] = json_object_get_string(key);
-            }
-        }
-        f->evidence = v;
+        f->evidence = strings_of(e, "evidence", &f->n_evidence);
+        f->failed_by = strings_of(e, "failed_by", &f->n_failed_by);
+        f->unknown_in = strings_of(e, "unknown_in", &f->n_unknown_in);
         m->findings_by_status[o]++;
     }
 }
@@ -282,6 +293,8 @@ void zt_model_free(struct zt_model *m)
     }
     for (size_t i = 0; i < m->n_findings; i++) {
         free((void *)m->findings[i].evidence);
+        free((void *)m->findings[i].failed_by);
+        free((void *)m->findings[i].unknown_in);
     }
     free(m->functions);
     free(m->pillars);

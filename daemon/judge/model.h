@@ -48,6 +48,10 @@ struct zt_model_finding {
     enum zt_outcome status;
     const char *const *evidence; /* keys the rule read, n_evidence of them */
     size_t n_evidence;
+    const char *const *failed_by; /* instances whose part failed, n_failed_by of them */
+    size_t n_failed_by;
+    const char *const *unknown_in; /* instances that could not tell, n_unknown_in of them */
+    size_t n_unknown_in;
 };
 
 struct zt_model_collector {

@@ -232,6 +232,21 @@ static size_t pillar_index(const struct zt_model *m, const char *function)
     return SIZE_MAX;
 }
 
+/* The collector instances a finding names (a universal rule that one of them fails). */
+static void instances(struct zt_buf *b, const char *label, const char *const *names, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    putf(b, "<p class=\"who\"><strong>%s:</strong> ", label);
+    for (size_t i = 0; i < n; i++) {
+        put(b, i ? ", <code>" : "<code>");
+        esc(b, names[i]);
+        put(b, "</code>");
+    }
+    put(b, "</p>\n");
+}
+
 static void finding(struct zt_buf *b, const struct zt_model *m, const struct zt_model_finding *f)
 {
     const char *st = zt_outcome_to_string(f->status);
@@ -251,7 +266,10 @@ static void finding(struct zt_buf *b, const struct zt_model *m, const struct zt_
     esc(b, fn && fn->name ? fn->name : "function");
     put(b, " <code>");
     esc(b, f->function);
-    putf(b, "</code> &middot; %s stage</p>\n<dl>", zt_html_stage_name(f->stage));
+    putf(b, "</code> &middot; %s stage</p>\n", zt_html_stage_name(f->stage));
+    instances(b, "Not met in", f->failed_by, f->n_failed_by);
+    instances(b, "Could not tell", f->unknown_in, f->n_unknown_in);
+    put(b, "<dl>");
     for (size_t i = 0; i < f->n_evidence; i++) {
         evidence_of(b, m, f->evidence[i]);
     }

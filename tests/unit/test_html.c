@@ -144,6 +144,25 @@ static void test_html_hostile_text_stays_text(void **state)
     assert_non_null(strstr(html, "&quot;no \\&quot;quoted\\&quot; &amp; &lt;script&gt;"));
 }
 
+/* A finding names the instances whose part failed or could not tell, as text. */
+static void test_html_finding_names_its_instances(void **state)
+{
+    _cleanup_json_ struct json_object *doc = hostile_result();
+    struct json_object *f = json_object_array_get_idx(zt_json_array(doc, "findings"), 0);
+
+    /* The judge named the host whose sshd accepts passwords. */
+    assert_string_equal(zt_json_str(f, "status"), "fail");
+    assert_string_equal(
+        json_object_get_string(json_object_array_get_idx(zt_json_array(f, "failed_by"), 0)),
+        "host");
+    json_object_object_add(f, "unknown_in", json_tokener_parse("[\"okta-" HOSTILE "\"]"));
+    _cleanup_free_ char *html = render(doc, NULL);
+    assert_non_null(strstr(html, "<strong>Not met in:</strong> <code>host</code>"));
+    assert_non_null(
+        strstr(html, "<strong>Could not tell:</strong> <code>okta-&lt;script&gt;alert(1)"));
+    assert_null(strstr(html, "<script"));
+}
+
 /* The CSP allows exactly the page's one style sheet, by its SHA-256, and nothing else. */
 static void test_html_csp_matches_the_style_sheet(void **state)
 {
@@ -307,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_html_escape_markup_and_quotes),
         cmocka_unit_test(test_html_escape_control_characters_keeps_valid_utf8),
         cmocka_unit_test(test_html_hostile_text_stays_text),
+        cmocka_unit_test(test_html_finding_names_its_instances),
         cmocka_unit_test(test_html_csp_matches_the_style_sheet),
         cmocka_unit_test(test_html_heatmap_has_every_function_with_bound_and_coverage),
         cmocka_unit_test(test_html_bound_shows_at_least),
