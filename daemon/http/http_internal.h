@@ -83,10 +83,12 @@ void zt_http_call_count_attempt(struct zt_http_call *c);
  * source when c needs one (not submitted). Returns 0, or -errno with the reason in err. */
 int zt_http_call_xfer(struct zt_http_call *c, const char *url, unsigned page,
                       struct zt_http_xfer **ret, char *err, size_t errlen);
-/* The next page's URL from a page's JSON (or the members before its items) and headers, per
- * c's paging; NULL at the end. Reads only what the call fixed at its start: any thread. */
-char *zt_http_call_next_url(const struct zt_http_call *c, struct json_object *json,
-                            const char *headers);
+/* The next page's URL from the page at url: its JSON (or the members before its items) and
+ * headers, per c's paging. Returns 0 with *ret NULL at the end, 0 with a new URL in *ret, or
+ * -EBADMSG with the reason in why (a garbled next link). Reads only what the call fixed at its
+ * start: any thread. */
+int zt_http_call_next_url(const struct zt_http_call *c, const char *url, struct json_object *json,
+                          const char *headers, char **ret, char *why, size_t len);
 /* May c move from page number page at url to next (no loop, page limit, same origin)? 0, or
  * -errno with the reason in why. Reads only what the call fixed at its start: any thread. */
 int zt_http_call_follow_check(const struct zt_http_call *c, const char *url, unsigned page,

@@ -1,5 +1,6 @@
 /* http_util.c - pure helpers of the HTTP engine: header parsing (Retry-After, HTTP-date, Link),
- * URL redaction and editing, JSON paths. No I/O, so the fuzzers link this file alone. */
+ * URL redaction, editing and resolution, JSON paths. No I/O, so the fuzzers link this file alone.
+ */
 #include "http.h"
 
 #include <ctype.h>
@@ -82,98 +83,252 @@ int zt_http_parse_retry_after(const char *value, int64_t now_sec, uint64_t *ret_
     return 0;
 }
 
-/* Does the rel parameter value (unquoted, may list several space-separated types) say next? */
-static bool rel_has_next(const char *v, size_t n)
+/* Link header fields (RFC 8288 section 3):
+ *   Link       = #link-value            (comma-separated; a field may repeat)
+ *   link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param )
+ *   link-param = token BWS [ "=" BWS ( token / quoted-string ) ]
+ * rel holds one or more space-separated relation types, compared case-insensitively; only the
+ * first rel of a link-value counts; a link with an anchor is about another resource. A value that
+ * does not parse is an error, not "no next page": what it hid cannot be told. */
+struct link_scan {
+    const char *next; /* the rel=next target found, not terminated */
+    size_t next_len;
+    bool clash; /* two different next targets */
+};
+
+static bool is_ows(char c)
 {
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && v[i] == ' ') {
-            i++;
-        }
-        size_t s = i;
-        while (i < n && v[i] != ' ') {
-            i++;
-        }
-        if (i - s == 4 && strncasecmp(v + s, "next", 4) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n'; /* CR LF: an obs-folded field */
 }
 
-/* Parse "; name=value; name="value"" up to the next top-level comma; sets *next if rel has next.
- * Returns the position after the parameters. */
-static const char *link_params(const char *p, bool *next)
+static bool is_tchar(char c)
 {
-    while (*p && *p != ',') {
-        while (*p == ';' || *p == ' ' || *p == '\t') {
-            p++;
-        }
-        const char *name = p;
-        while (*p && *p != '=' && *p != ';' && *p != ',') {
-            p++;
-        }
-        size_t name_len = (size_t)(p - name);
-        while (name_len && name[name_len - 1] == ' ') {
-            name_len--;
-        }
-        if (*p != '=') {
-            continue;
-        }
+    return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static const char *skip_ows(const char *p, const char *end)
+{
+    while (p < end && is_ows(*p)) {
         p++;
-        while (*p == ' ') {
-            p++;
-        }
-        const char *val = p;
-        if (*p == '"') {
-            val = ++p;
-            while (*p && *p != '"') {
-                p++;
-            }
-        } else {
-            while (*p && *p != ';' && *p != ',' && *p != ' ') {
-                p++;
-            }
-        }
-        if (name_len == 3 && strncasecmp(name, "rel", 3) == 0 &&
-            rel_has_next(val, (size_t)(p - val))) {
-            *next = true;
-        }
-        if (*p == '"') {
-            p++;
-        }
     }
     return p;
 }
 
-int zt_http_link_next(const char *value, char **ret)
+/* Does the rel value [v, end) (backslash escapes of a quoted-string when quoted) list "next"? */
+static bool rel_has_next(const char *v, const char *end, bool quoted)
 {
-    const char *p = value;
-
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',') {
-            p++;
-        }
-        if (*p != '<') {
-            /* Not a link-value: skip to the next comma. */
-            while (*p && *p != ',') {
-                p++;
+    size_t match = 0; /* characters of "next" matched by the current type, SIZE_MAX: mismatch */
+    for (const char *p = v;; p++) {
+        if (p == end || *p == ' ' || *p == '\t') {
+            if (match == 4) {
+                return true;
             }
+            if (p == end) {
+                return false;
+            }
+            match = 0;
             continue;
         }
-        const char *url = ++p;
-        const char *end = strchr(p, '>');
-        if (!end) {
-            return -ENOENT;
+        if (quoted && *p == '\\' && p + 1 < end) {
+            p++;
         }
-        bool next = false;
-        p = link_params(end + 1, &next);
-        if (next && end > url) {
-            *ret = zt_xstrndup(url, (size_t)(end - url));
-            return 0;
+        match = match < 4 && tolower((unsigned char)*p) == "next"[match] ? match + 1 : SIZE_MAX;
+    }
+}
+
+/* One parameter value at p: sets [*v, *vend) and *quoted. Returns the position after it. */
+static const char *link_param_value(const char *p, const char *end, const char **v,
+                                    const char **vend, bool *quoted)
+{
+    *quoted = p < end && *p == '"';
+    if (!*quoted) {
+        for (*v = p; p < end && is_tchar(*p); p++) {
+        }
+        *vend = p;
+        return p;
+    }
+    for (*v = ++p; p < end && *p != '"'; p++) {
+        if (*p == '\\') {
+            p++;
         }
     }
-    return -ENOENT;
+    if (p >= end) {
+        return NULL; /* unterminated quoted-string */
+    }
+    *vend = p;
+    return p + 1;
+}
+
+/* The parameters of one link-value, from after its '>' to its end. Sets *next when rel (the
+ * first one) lists next and no anchor moves the context. Returns the position after them. */
+static const char *link_params(const char *p, const char *end, bool *next)
+{
+    bool rel_seen = false, anchor = false;
+
+    *next = false;
+    for (;;) {
+        p = skip_ows(p, end);
+        if (p == end || *p == ',') {
+            break;
+        }
+        if (*p != ';') {
+            return NULL;
+        }
+        p = skip_ows(p + 1, end);
+        const char *name = p;
+        while (p < end && is_tchar(*p)) {
+            p++;
+        }
+        size_t name_len = (size_t)(p - name);
+        if (name_len == 0) {
+            continue; /* an empty parameter (";;" or a trailing ';'): checked by the loop */
+        }
+        const char *v = p, *vend = p;
+        bool quoted = false;
+        p = skip_ows(p, end);
+        if (p < end && *p == '=') {
+            p = link_param_value(skip_ows(p + 1, end), end, &v, &vend, &quoted);
+            if (!p) {
+                return NULL;
+            }
+        }
+        if (name_len == 3 && strncasecmp(name, "rel", 3) == 0 && !rel_seen) {
+            rel_seen = true;
+            *next = rel_has_next(v, vend, quoted);
+        } else if (name_len == 6 && strncasecmp(name, "anchor", 6) == 0) {
+            anchor = true;
+        }
+    }
+    *next = *next && !anchor;
+    return p;
+}
+
+/* Scan the link-values of [p, end) into s. Returns 0, or -EBADMSG when one does not parse. */
+static int link_scan(const char *p, const char *end, struct link_scan *s)
+{
+    for (;;) {
+        while (p < end && (is_ows(*p) || *p == ',')) {
+            p++; /* empty list elements are allowed */
+        }
+        if (p == end) {
+            return 0;
+        }
+        if (*p != '<') {
+            return -EBADMSG;
+        }
+        const char *uri = p + 1;
+        const char *gt = memchr(uri, '>', (size_t)(end - uri));
+        bool next = false;
+        if (!gt || !(p = link_params(gt + 1, end, &next))) {
+            return -EBADMSG;
+        }
+        size_t n = (size_t)(gt - uri);
+        if (!next) {
+            continue;
+        }
+        if (n == 0) {
+            return -EBADMSG; /* an empty reference is this page: a loop, or a broken server */
+        }
+        if (s->next && (s->next_len != n || memcmp(s->next, uri, n) != 0)) {
+            s->clash = true;
+        }
+        s->next = uri;
+        s->next_len = n;
+    }
+}
+
+static int link_result(const struct link_scan *s, char **ret)
+{
+    if (s->clash) {
+        return -EBADMSG;
+    }
+    if (!s->next) {
+        return -ENOENT;
+    }
+    *ret = zt_xstrndup(s->next, s->next_len);
+    return 0;
+}
+
+int zt_http_link_next(const char *value, char **ret)
+{
+    struct link_scan s = {0};
+    int r = link_scan(value, value + strlen(value), &s);
+    return r < 0 ? r : link_result(&s, ret);
+}
+
+/* Length of the line break at p (CRLF, CR or LF), 0 when there is none. */
+static size_t eol_len(const char *p)
+{
+    return p[0] == '\r' && p[1] == '\n' ? 2 : p[0] == '\r' || p[0] == '\n' ? 1 : 0;
+}
+
+int zt_http_headers_link_next(const char *block, char **ret)
+{
+    struct link_scan s = {0};
+
+    for (const char *p = block; p && *p;) {
+        const char *end = p + strcspn(p, "\r\n");
+        bool link = end - p >= 5 && strncasecmp(p, "Link:", 5) == 0;
+        /* obs-fold: a line that begins with a space or tab continues the field */
+        while (*end && (end[eol_len(end)] == ' ' || end[eol_len(end)] == '\t')) {
+            end += eol_len(end);
+            end += strcspn(end, "\r\n");
+        }
+        if (link) {
+            int r = link_scan(p + 5, end, &s);
+            if (r < 0) {
+                return r;
+            }
+        }
+        p = *end ? end + eol_len(end) : NULL;
+    }
+    return link_result(&s, ret);
+}
+
+/* Length of the scheme of an absolute URI ("https" of https://...), 0 when ref has none. */
+static size_t scheme_len(const char *ref)
+{
+    size_t n = 0;
+    if (!isalpha((unsigned char)ref[0])) {
+        return 0;
+    }
+    while (isalnum((unsigned char)ref[n]) || ref[n] == '+' || ref[n] == '-' || ref[n] == '.') {
+        n++;
+    }
+    return ref[n] == ':' ? n : 0;
+}
+
+char *zt_http_url_resolve(const char *base, const char *ref)
+{
+    size_t s = scheme_len(base);
+    if (scheme_len(ref)) {
+        return zt_xstrdup(ref);
+    }
+    if (!s || strncmp(base + s, "://", 3) != 0) {
+        return NULL;
+    }
+    const char *path = base + s + 3 + strcspn(base + s + 3, "/?#");
+    size_t keep;
+    if (ref[0] == '/' && ref[1] == '/') {
+        keep = s + 1; /* network-path reference: the base's scheme only */
+    } else if (ref[0] == '/') {
+        keep = (size_t)(path - base);
+    } else if (ref[0] == '?') {
+        keep = (size_t)(path - base) + strcspn(path, "?#");
+    } else if (ref[0] == '#' || ref[0] == '\0') {
+        keep = strcspn(base, "#");
+        ref = "";
+    } else { /* a relative path: merged with the base's directory (RFC 3986 5.2.3) */
+        size_t path_len = strcspn(path, "?#");
+        while (path_len && path[path_len - 1] != '/') {
+            path_len--;
+        }
+        keep = (size_t)(path - base) + path_len;
+        if (!path_len) {
+            return zt_xasprintf("%.*s/%s", (int)keep, base, ref);
+        }
+    }
+    return zt_xasprintf("%.*s%s", (int)keep, base, ref);
 }
 
 char *zt_http_urlencode(const char *s)
