@@ -236,6 +236,16 @@ class Devices(unittest.TestCase):
         self.assertIn("collector defender (defender): error:", p.stderr)
         self.check_tokens(log)
 
+    def test_next_page_gone_is_an_error(self):
+        # 404 means "no machines" on a list's first page; on a page a nextLink named, the rest of
+        # a list already begun is missing: an error, not a two-machine estate.
+        p, doc, log = self.scan("devices_gone")
+        st = {c["name"]: c for c in doc["collectors"]}
+        self.assertEqual(st["defender"]["status"], "error")
+        self.assertIn("/api/machines?$top=2500&$skip=6", st["defender"]["error"])
+        self.assertIn("the machine list is incomplete", st["defender"]["error"])
+        self.assertFalse(any(k.startswith("defender.") for k in self.evidence(doc)))
+
     def test_truncated_page_and_slow_window_are_recovered(self):
         p, doc, log = self.scan("devices_body_faults")
         self.check_collectors_ok(p, doc)
