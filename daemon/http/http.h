@@ -148,7 +148,8 @@ unsigned zt_http_page_index(const struct zt_http_page *p);
 size_t zt_http_page_items(const struct zt_http_page *p);
 /* The URL this page came from (may carry query secrets: never log it as is). */
 const char *zt_http_page_url(const struct zt_http_page *p);
-/* The value of response header name (case-insensitive), copied into buf; NULL if absent. */
+/* The value of response header name (case-insensitive), copied into buf; NULL if absent. The
+ * first field of that name only: paging reads every Link field itself. */
 const char *zt_http_page_header(const struct zt_http_page *p, const char *name, char *buf,
                                 size_t len);
 
@@ -222,8 +223,9 @@ char *zt_http_redact_url(const char *url, char *buf, size_t len);
 int zt_http_parse_retry_after(const char *value, int64_t now_sec, uint64_t *ret_ms);
 /* Parse an HTTP-date (IMF-fixdate, RFC 850 or asctime). Returns 0 and epoch seconds or -EINVAL. */
 int zt_http_parse_date(const char *value, int64_t *ret_sec);
-/* Find header name in a raw header block (the last response's) and copy its value, trimmed,
- * into buf. Returns buf, or NULL when the header is absent. */
+/* Find header name in a raw header block (the last response's) and copy the value of its first
+ * field, trimmed, into buf (cut to len). Returns buf, or NULL when the header is absent. For a
+ * header that may repeat (Link), see zt_http_headers_link_next(). */
 const char *zt_http_header_value(const char *block, const char *name, char *buf, size_t len);
 /* The rel="next" target of a Link field value (RFC 8288: comma-separated link-values, rel
  * unquoted or quoted with several space-separated types, parameters in any order, commas inside

@@ -1,7 +1,7 @@
 /* http_internal.h - calls and groups, the layers of the HTTP room above the engine, shared by
  * its files only. The files call downwards only, in this order (each names only the ones before
  * it):
- *   http_util.c json_items.c curl_load.c  pure helpers; loading libcurl
+ *   http_util.c http_url.c json_items.c curl_load.c  pure helpers; loading libcurl
  *   http_engine.c    transfers and the engine thread (http_engine.h)
  *   http_call.c      a call's transfers, links and pages; the group's completion queue
  *   http_prefetch.c  reading the next page ahead
