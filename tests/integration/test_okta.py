@@ -183,6 +183,21 @@ class Okta(unittest.TestCase):
         self.assertEqual([(a["policy"], a["rule"], a["why"]) for a in weak],
                          [("App policy 5", "Catch-all Rule", "factorMode is 1FA")])
 
+    def test_garbled_next_link_is_an_error(self):
+        # Page 2 of the authentication policies has a next Link field that does not parse: what
+        # it hid cannot be told, so the list is an error naming the page, not a shorter list.
+        p, doc, ev, findings, requests = self.scan("okta_garbled_link")
+        self.assertNotEqual(p.returncode, 0)
+        c = self.collector(doc)
+        self.assertEqual(c["status"], "partial")
+        self.assertRegex(c["error"], r"GET https://127\.0\.0\.1:\d+/api/v1/policies\?"
+                         r"type=ACCESS_POLICY&after=pg1 \(page 2, attempt 1/\d+\): "
+                         r"unparsable Link header")
+        self.assertNotIn(("/api/v1/policies", "type=ACCESS_POLICY&after=pg2"),
+                         [(r["path"], r["query"]) for r in requests])
+        self.assertNotIn("okta.access.mfa_all_users", ev)
+        self.assertIs(ev["okta.signon.mfa_all_users"], True)  # the other lists were read
+
     def test_wrong_api_token(self):
         wrong = os.path.join(self.tmp.name, "wrong-token")
         with open(wrong, "w") as f:
