@@ -99,7 +99,8 @@ int zt_aws_ct_multi_region(struct json_object *page, char arns[][ZT_AWS_ID_MAX *
                            size_t *n);
 /* GetTrailStatus: IsLogging. */
 int zt_aws_ct_is_logging(struct json_object *page, bool *logging);
-/* ListDetectors: detectorIds (cap entries) and nextToken (may be ""). */
+/* ListDetectors: detectorIds (at most cap entries) and nextToken ("" on the last page).
+ * -EBADMSG for more ids than cap, or a nextToken that is no string or does not fit next. */
 int zt_aws_gd_detectors(struct json_object *page, char ids[][ZT_AWS_ID_MAX], size_t cap, size_t *n,
                         char *next, size_t next_len);
 /* GetDetector: status == ENABLED. */

@@ -54,8 +54,11 @@ static int on_groups(struct zt_aws_call *c, const struct zt_http_page *p, const 
         rg->sg_done = true;
         return 0;
     }
-    if (zt_streq(rg->sg->next_token, c->arg) || c->page + 1 >= ZT_AWS_PAGES_MAX) {
+    if (zt_streq(rg->sg->next_token, c->arg)) {
         return malformed(c, p, "nextToken repeats the previous page (paging loop)");
+    }
+    if (c->page + 1 >= ZT_AWS_PAGES_MAX) {
+        return malformed(c, p, "more than " ZT_AWS_PAGES_MAX_TEXT " pages: stopping");
     }
     return zt_aws_add_groups_page(c->run, rg, rg->sg->next_token, c->page + 1);
 }
@@ -67,7 +70,9 @@ static int on_detectors(struct zt_aws_call *c, const struct zt_http_page *p)
 
     if (zt_aws_gd_detectors(zt_http_page_json(p), ids, ZT_AWS_DETECTORS_MAX, &n, next,
                             sizeof(next)) < 0) {
-        return malformed(c, p, "expected {\"detectorIds\": [...]}");
+        return malformed(c, p,
+                         "expected {\"detectorIds\": [...], \"nextToken\": \"...\"} "
+                         "(one detector per region, a string token)");
     }
     for (size_t i = 0; i < n; i++) {
         _cleanup_free_ char *enc = zt_http_urlencode(ids[i]);
@@ -79,8 +84,11 @@ static int on_detectors(struct zt_aws_call *c, const struct zt_http_page *p)
                                 .arg = ids[i]};
         zt_aws_call_add(c->run, &s);
     }
-    if (next[0] && (zt_streq(next, c->arg) || c->page + 1 >= ZT_AWS_PAGES_MAX)) {
+    if (next[0] && zt_streq(next, c->arg)) {
         return malformed(c, p, "nextToken repeats the previous page (paging loop)");
+    }
+    if (next[0] && c->page + 1 >= ZT_AWS_PAGES_MAX) {
+        return malformed(c, p, "more than " ZT_AWS_PAGES_MAX_TEXT " pages: stopping");
     }
     if (next[0]) {
         return zt_aws_add_detectors_page(c->run, c->region, next, c->page + 1);

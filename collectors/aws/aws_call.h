@@ -4,7 +4,8 @@
 
 #include "aws.h"
 
-#define ZT_AWS_PAGES_MAX 10000u /* pages of one list (DescribeSecurityGroups, ListDetectors) */
+#define ZT_AWS_PAGES_MAX      10000u /* pages of one list (DescribeSecurityGroups, ListDetectors) */
+#define ZT_AWS_PAGES_MAX_TEXT "10000" /* the same, in messages */
 
 struct zt_aws_call {
     struct zt_aws_call *next;

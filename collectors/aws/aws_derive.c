@@ -39,15 +39,14 @@ int zt_aws_ct_is_logging(struct json_object *page, bool *logging)
 int zt_aws_gd_detectors(struct json_object *page, char ids[][ZT_AWS_ID_MAX], size_t cap, size_t *n,
                         char *next, size_t next_len)
 {
-    struct json_object *list = zt_json_array(page, "detectorIds");
-    const char *token = zt_json_str(page, "nextToken");
+    struct json_object *list = zt_json_array(page, "detectorIds"), *token = NULL;
 
     *n = 0;
     next[0] = '\0';
-    if (!list) {
-        return -EBADMSG;
+    if (!list || json_object_array_length(list) > cap) {
+        return -EBADMSG; /* more than one detector per region cannot be: not a list to cut */
     }
-    for (size_t i = 0; i < json_object_array_length(list) && *n < cap; i++) {
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
         struct json_object *id = json_object_array_get_idx(list, i);
         if (!json_object_is_type(id, json_type_string) || !json_object_get_string_len(id) ||
             (size_t)json_object_get_string_len(id) >= ZT_AWS_ID_MAX) {
@@ -55,9 +54,17 @@ int zt_aws_gd_detectors(struct json_object *page, char ids[][ZT_AWS_ID_MAX], siz
         }
         snprintf(ids[(*n)++], ZT_AWS_ID_MAX, "%s", json_object_get_string(id));
     }
-    if (token && strlen(token) < next_len) {
-        snprintf(next, next_len, "%s", token);
+    /* Absent, null or "": the last page. A token that is no string, or one too long to send
+     * back whole, would end the list early: the page is malformed instead. */
+    if (!json_object_object_get_ex(page, "nextToken", &token) ||
+        json_object_is_type(token, json_type_null)) {
+        return 0;
     }
+    if (!json_object_is_type(token, json_type_string) ||
+        (size_t)json_object_get_string_len(token) >= next_len) {
+        return -EBADMSG;
+    }
+    snprintf(next, next_len, "%s", json_object_get_string(token));
     return 0;
 }
 

@@ -84,9 +84,12 @@ bool zt_cs_id_valid(const char *id);
 void zt_cs_details_page(struct zt_cs_hosts *h, struct json_object *envelope);
 
 /* The scroll's next step after a page (its envelope without resources, items ids in it): the
- * offset token for the next page in *token (borrowed from envelope; NULL at the end). The
- * scroll ends on an empty page, once total ids were listed, or without a token. */
-const char *zt_cs_scroll_next(struct zt_cs_hosts *h, struct json_object *envelope, size_t items);
+ * offset token for the next page in *token (borrowed from envelope; NULL at the end). The scroll
+ * ends once meta.pagination.total ids were listed (the token comes on every page, the last one
+ * too). Before that, a page without a string token, an empty page or one without a total cuts
+ * the list short: -EBADMSG with the reason in why, never an end. */
+int zt_cs_scroll_next(struct zt_cs_hosts *h, struct json_object *envelope, size_t items,
+                      const char **token, char *why, size_t len);
 
 /* Emit the crowdstrike.hosts.* keys (shares only with a non-zero denominator). detail_extra (may
  * be NULL, stolen) is merged into the detail of crowdstrike.hosts.count (region, API URL). */

@@ -156,8 +156,14 @@ static void add_scroll(struct cs_run *r)
  * next page unless a batch is waiting, which holds the scroll back (bounded memory). */
 static int on_scroll(void *data, const struct zt_http_page *p)
 {
-    struct cs_run *r = ((struct cs_call *)data)->run;
-    const char *next = zt_cs_scroll_next(&r->hosts, zt_http_page_json(p), zt_http_page_items(p));
+    struct cs_call *c = data;
+    struct cs_run *r = c->run;
+    const char *next = NULL;
+    int k = zt_cs_scroll_next(&r->hosts, zt_http_page_json(p), zt_http_page_items(p), &next, c->why,
+                              sizeof(c->why));
+    if (k < 0) {
+        return k; /* a list cut short: the call fails, naming this page and why */
+    }
     char *body = ids_take(&r->ids);
 
     pace_from_headers(r, p);

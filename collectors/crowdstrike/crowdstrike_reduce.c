@@ -172,20 +172,36 @@ void zt_cs_details_page(struct zt_cs_hosts *h, struct json_object *envelope)
     h->api_errors += errors ? json_object_array_length(errors) : 0;
 }
 
-const char *zt_cs_scroll_next(struct zt_cs_hosts *h, struct json_object *envelope, size_t items)
+int zt_cs_scroll_next(struct zt_cs_hosts *h, struct json_object *envelope, size_t items,
+                      const char **token, char *why, size_t len)
 {
     struct json_object *offset = zt_http_json_path(envelope, "meta.pagination.offset");
     int64_t total = int_at(envelope, "meta.pagination.total", -1);
 
+    *token = NULL;
     h->listed += items;
-    if (total >= 0) {
-        h->total_reported = total;
+    if (total < 0) {
+        snprintf(why, len, "no meta.pagination.total: cannot tell where the host list ends");
+        return -EBADMSG;
     }
-    if (items == 0 || (total >= 0 && h->listed >= (uint64_t)total) ||
-        !json_object_is_type(offset, json_type_string) || !json_object_get_string_len(offset)) {
-        return NULL;
+    h->total_reported = total;
+    if (h->listed >= (uint64_t)total) {
+        return 0;
     }
-    return json_object_get_string(offset);
+    if (items == 0) {
+        snprintf(why, len, "an empty page after %" PRIu64 " of the %" PRId64 " hosts reported",
+                 h->listed, total);
+        return -EBADMSG;
+    }
+    if (!json_object_is_type(offset, json_type_string) || !json_object_get_string_len(offset)) {
+        snprintf(why, len,
+                 "no offset token (meta.pagination.offset) after %" PRIu64 " of the %" PRId64
+                 " hosts reported",
+                 h->listed, total);
+        return -EBADMSG;
+    }
+    *token = json_object_get_string(offset);
+    return 0;
 }
 
 static int emit_count(struct zt_ctx *ctx, const char *key, uint64_t n, struct json_object *detail)

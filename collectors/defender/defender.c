@@ -1,6 +1,7 @@
 /* defender.c - the `defender` collector: Microsoft Defender for Endpoint machines
  * (GET /api/machines), paged with $top/$skip or @odata.nextLink and reduced machine by machine
- * (defender_reduce.c). An empty tenant answers 404: that is an empty list, not an error. */
+ * (defender_reduce.c). An empty tenant answers 404: that is an empty list, not an error; a 404
+ * on a page a nextLink named is a list cut short, and an error. */
 #include "defender.h"
 
 #include <inttypes.h>
@@ -57,6 +58,7 @@ static int defender_check(const void *state, char *err, size_t errlen)
 
 struct defender_fetch {
     struct zt_defender_machines machines;
+    bool next_gone; /* a page the API linked to answered 404 */
 };
 
 static int on_machine(void *data, struct json_object *machine)
@@ -69,6 +71,10 @@ static int on_machine(void *data, struct json_object *machine)
 static int on_machines(void *data, const struct zt_http_page *p)
 {
     struct defender_fetch *f = data;
+    if (zt_http_page_status(p) == 404 && zt_http_page_index(p) > 0) {
+        f->next_gone = true; /* not "no machines": the rest of a list already begun is missing */
+        return -ENOENT;
+    }
     zt_defender_machines_page(&f->machines, zt_http_page_status(p), zt_http_page_json(p),
                               zt_http_page_items(p));
     return 0;
@@ -109,7 +115,14 @@ static int fetch_window(struct zt_ctx *ctx, const struct defender_state *s,
     };
     f->machines.saw_next_link = false;
     f->machines.last_page_items = 0;
-    if (zt_ctx_http(ctx, &req, &res) < 0) {
+    int r = zt_ctx_http(ctx, &req, &res);
+    if (r < 0 && f->next_gone) {
+        return zt_ctx_error(ctx, res.error,
+                            "%s: HTTP 404 on a next page the API linked to: the machine list is "
+                            "incomplete",
+                            res.message);
+    }
+    if (r < 0) {
         return zt_ctx_error(ctx, res.error, "%s", res.message);
     }
     return 0;

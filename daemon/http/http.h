@@ -44,13 +44,16 @@ const char *zt_http_method_to_string(enum zt_http_method m);
 enum zt_http_paging {
     ZT_PAGING_NONE,
     ZT_PAGING_ODATA,      /* body "@odata.nextLink": absolute URL, followed verbatim (Graph) */
-    ZT_PAGING_LINK,       /* header Link: <url>; rel="next" (Okta, GitHub) */
+    ZT_PAGING_LINK,       /* every Link header field: <url>; rel="next" (Okta, GitHub) */
     ZT_PAGING_JSON_URL,   /* body field next_field holds the next URL (ARM "nextLink") */
-    ZT_PAGING_JSON_TOKEN, /* body field next_field holds a token, sent as query parameter
-                           * token_param of the first URL (k8s metadata.continue -> continue,
-                           * Falcon meta.pagination.offset -> offset, AWS NextToken) */
+    ZT_PAGING_JSON_TOKEN, /* body field next_field holds a string token, sent as query
+                           * parameter token_param of the first URL (k8s metadata.continue ->
+                           * continue). Not for lists that end at a count (Falcon offsets) */
     _ZT_PAGING_MAX,
 };
+/* A body field that is absent, null or "" ends the list; a value of another type fails the call
+ * (-EBADMSG), as does a Link field that does not parse: a list cut short is an error, never a
+ * shorter list. So do a next link off the first URL's origin (-EPERM) and max_pages (-ELOOP). */
 
 struct zt_http_page; /* one received page, borrowed by the on_page callback */
 
@@ -145,7 +148,8 @@ unsigned zt_http_page_index(const struct zt_http_page *p);
 size_t zt_http_page_items(const struct zt_http_page *p);
 /* The URL this page came from (may carry query secrets: never log it as is). */
 const char *zt_http_page_url(const struct zt_http_page *p);
-/* The value of response header name (case-insensitive), copied into buf; NULL if absent. */
+/* The value of response header name (case-insensitive), copied into buf; NULL if absent. The
+ * first field of that name only: paging reads every Link field itself. */
 const char *zt_http_page_header(const struct zt_http_page *p, const char *name, char *buf,
                                 size_t len);
 
@@ -219,11 +223,24 @@ char *zt_http_redact_url(const char *url, char *buf, size_t len);
 int zt_http_parse_retry_after(const char *value, int64_t now_sec, uint64_t *ret_ms);
 /* Parse an HTTP-date (IMF-fixdate, RFC 850 or asctime). Returns 0 and epoch seconds or -EINVAL. */
 int zt_http_parse_date(const char *value, int64_t *ret_sec);
-/* Find header name in a raw header block (the last response's) and copy its value, trimmed,
- * into buf. Returns buf, or NULL when the header is absent. */
+/* Find header name in a raw header block (the last response's) and copy the value of its first
+ * field, trimmed, into buf (cut to len). Returns buf, or NULL when the header is absent. For a
+ * header that may repeat (Link), see zt_http_headers_link_next(). */
 const char *zt_http_header_value(const char *block, const char *name, char *buf, size_t len);
-/* Find the rel="next" target of a Link header value. Returns 0 and a new string, -ENOENT. */
+/* The rel="next" target of a Link field value (RFC 8288: comma-separated link-values, rel
+ * unquoted or quoted with several space-separated types, parameters in any order, commas inside
+ * <...> part of the URI; a link with an anchor parameter is not about this page), as written (a
+ * URI-Reference: see zt_http_url_resolve()). Returns 0 and a new string, -ENOENT when no link is
+ * rel=next, -EBADMSG when a link-value does not parse or two next links differ: what a garbled
+ * value hid cannot be told, so it is no "last page". */
 int zt_http_link_next(const char *value, char **ret);
+/* The same over every Link field of a raw header block (Okta sends rel="self" and rel="next"
+ * as two fields, GitHub one field of comma-joined values; RFC 9110 makes both one list). */
+int zt_http_headers_link_next(const char *block, char **ret);
+/* The absolute URL of reference ref relative to base (RFC 3986 5.2, without removing dot
+ * segments): ref itself when it has a scheme. Returns a new string, NULL when base is not an
+ * absolute URL. */
+char *zt_http_url_resolve(const char *base, const char *ref);
 /* Percent-encode s (RFC 3986 unreserved kept). Returns a new string. */
 char *zt_http_urlencode(const char *s);
 /* Return a new URL: url with query parameter name set to value (encoded), replacing any. */

@@ -151,7 +151,11 @@ static int call_deliver(struct zt_http_call *c, struct zt_http_xfer *x)
     if (r < 0) {
         return call_fail(c, r, "processing the response failed: %s", strerror(-r));
     }
-    char *next = r == 0 ? zt_http_call_next_url(c, p.json, x->headers) : NULL;
+    char *next = NULL, why[160];
+    if (r == 0 &&
+        zt_http_call_next_url(c, c->url, p.json, x->headers, &next, why, sizeof(why)) < 0) {
+        return call_fail(c, -EBADMSG, "%s", why);
+    }
     if (!next) {
         call_done(c);
         return 0;

@@ -149,18 +149,39 @@ int zt_http_call_xfer(struct zt_http_call *c, const char *url, unsigned page,
     return 0;
 }
 
-char *zt_http_call_next_url(const struct zt_http_call *c, struct json_object *json,
-                            const char *headers)
+/* The next page's URL from a Link header block, resolved against the page's URL. */
+static int next_from_link(const char *url, const char *headers, char **ret, char *why, size_t len)
 {
-    char buf[8192];
-    char *ret = NULL;
-    struct json_object *v = NULL;
+    _cleanup_free_ char *ref = NULL;
+    int r = zt_http_headers_link_next(headers, &ref);
 
+    if (r == -ENOENT) {
+        return 0;
+    }
+    if (r < 0) {
+        snprintf(why, len, "unparsable Link header: cannot tell whether a next page follows");
+        return r;
+    }
+    *ret = zt_http_url_resolve(url, ref);
+    if (!*ret) {
+        snprintf(why, len, "cannot resolve the next-page link against the page URL");
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+int zt_http_call_next_url(const struct zt_http_call *c, const char *url, struct json_object *json,
+                          const char *headers, char **ret, char *why, size_t len)
+{
+    struct json_object *v = NULL;
+    const char *field = c->next_field;
+
+    *ret = NULL;
     switch (c->req.paging) {
     case ZT_PAGING_ODATA: /* the key holds a dot: not a path */
-        if (!json_object_is_type(json, json_type_object) ||
-            !json_object_object_get_ex(json, "@odata.nextLink", &v)) {
-            return NULL;
+        field = "@odata.nextLink";
+        if (json_object_is_type(json, json_type_object)) {
+            json_object_object_get_ex(json, field, &v);
         }
         break;
     case ZT_PAGING_JSON_URL:
@@ -168,26 +189,26 @@ char *zt_http_call_next_url(const struct zt_http_call *c, struct json_object *js
         v = zt_http_json_path(json, c->next_field);
         break;
     case ZT_PAGING_LINK:
-        if (zt_http_header_value(headers, "Link", buf, sizeof(buf)) &&
-            zt_http_link_next(buf, &ret) == 0) {
-            return ret;
-        }
-        return NULL;
+        return next_from_link(url, headers, ret, why, len);
     default:
-        return NULL;
+        return 0;
     }
-    if (!v || json_object_is_type(v, json_type_null) ||
-        (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int))) {
-        return NULL;
+    if (!v || json_object_is_type(v, json_type_null)) {
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_string)) {
+        snprintf(why, len, "the next-page field \"%s\" is not a string (JSON %s)", field,
+                 json_type_to_name(json_object_get_type(v)));
+        return -EBADMSG;
     }
     const char *s = json_object_get_string(v);
     if (!s[0]) {
-        return NULL;
+        return 0;
     }
-    if (c->req.paging == ZT_PAGING_JSON_TOKEN) {
-        return zt_http_url_set_param(c->first_url, c->token_param, s);
-    }
-    return zt_xstrdup(s);
+    *ret = c->req.paging == ZT_PAGING_JSON_TOKEN
+               ? zt_http_url_set_param(c->first_url, c->token_param, s)
+               : zt_xstrdup(s);
+    return 0;
 }
 
 int zt_http_call_follow_check(const struct zt_http_call *c, const char *url, unsigned page,

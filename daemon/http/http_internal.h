@@ -1,7 +1,7 @@
 /* http_internal.h - calls and groups, the layers of the HTTP room above the engine, shared by
  * its files only. The files call downwards only, in this order (each names only the ones before
  * it):
- *   http_util.c json_items.c curl_load.c  pure helpers; loading libcurl
+ *   http_util.c http_url.c json_items.c curl_load.c  pure helpers; loading libcurl
  *   http_engine.c    transfers and the engine thread (http_engine.h)
  *   http_call.c      a call's transfers, links and pages; the group's completion queue
  *   http_prefetch.c  reading the next page ahead
@@ -83,10 +83,12 @@ void zt_http_call_count_attempt(struct zt_http_call *c);
  * source when c needs one (not submitted). Returns 0, or -errno with the reason in err. */
 int zt_http_call_xfer(struct zt_http_call *c, const char *url, unsigned page,
                       struct zt_http_xfer **ret, char *err, size_t errlen);
-/* The next page's URL from a page's JSON (or the members before its items) and headers, per
- * c's paging; NULL at the end. Reads only what the call fixed at its start: any thread. */
-char *zt_http_call_next_url(const struct zt_http_call *c, struct json_object *json,
-                            const char *headers);
+/* The next page's URL from the page at url: its JSON (or the members before its items) and
+ * headers, per c's paging. Returns 0 with *ret NULL at the end, 0 with a new URL in *ret, or
+ * -EBADMSG with the reason in why (a garbled next link). Reads only what the call fixed at its
+ * start: any thread. */
+int zt_http_call_next_url(const struct zt_http_call *c, const char *url, struct json_object *json,
+                          const char *headers, char **ret, char *why, size_t len);
 /* May c move from page number page at url to next (no loop, page limit, same origin)? 0, or
  * -errno with the reason in why. Reads only what the call fixed at its start: any thread. */
 int zt_http_call_follow_check(const struct zt_http_call *c, const char *url, unsigned page,

@@ -64,7 +64,10 @@ void zt_http_xfer_head(struct zt_http_xfer *x, long status)
         }
     }
     x->want_head = false;
-    x->early_next = zt_http_call_next_url(c, env, x->headers);
+    char why[160];
+    if (zt_http_call_next_url(c, x->url, env, x->headers, &x->early_next, why, sizeof(why)) < 0) {
+        x->early_next = NULL; /* the whole page fails the call when it is handed over */
+    }
     json_object_put(env);
     if (x->early_next) {
         head_start(x);

@@ -1,5 +1,6 @@
 /* http_util.c - pure helpers of the HTTP engine: header parsing (Retry-After, HTTP-date, Link),
- * URL redaction and editing, JSON paths. No I/O, so the fuzzers link this file alone. */
+ * URL redaction, editing and resolution, JSON paths. No I/O, so the fuzzers link this file alone.
+ */
 #include "http.h"
 
 #include <ctype.h>
@@ -82,256 +83,206 @@ int zt_http_parse_retry_after(const char *value, int64_t now_sec, uint64_t *ret_
     return 0;
 }
 
-/* Does the rel parameter value (unquoted, may list several space-separated types) say next? */
-static bool rel_has_next(const char *v, size_t n)
+/* Link header fields (RFC 8288 section 3):
+ *   Link       = #link-value            (comma-separated; a field may repeat)
+ *   link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param )
+ *   link-param = token BWS [ "=" BWS ( token / quoted-string ) ]
+ * rel holds one or more space-separated relation types, compared case-insensitively; only the
+ * first rel of a link-value counts; a link with an anchor is about another resource. A value that
+ * does not parse is an error, not "no next page": what it hid cannot be told. */
+struct link_scan {
+    const char *next; /* the rel=next target found, not terminated */
+    size_t next_len;
+    bool clash; /* two different next targets */
+};
+
+static bool is_ows(char c)
 {
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && v[i] == ' ') {
-            i++;
-        }
-        size_t s = i;
-        while (i < n && v[i] != ' ') {
-            i++;
-        }
-        if (i - s == 4 && strncasecmp(v + s, "next", 4) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n'; /* CR LF: an obs-folded field */
 }
 
-/* Parse "; name=value; name="value"" up to the next top-level comma; sets *next if rel has next.
- * Returns the position after the parameters. */
-static const char *link_params(const char *p, bool *next)
+static bool is_tchar(char c)
 {
-    while (*p && *p != ',') {
-        while (*p == ';' || *p == ' ' || *p == '\t') {
-            p++;
-        }
-        const char *name = p;
-        while (*p && *p != '=' && *p != ';' && *p != ',') {
-            p++;
-        }
-        size_t name_len = (size_t)(p - name);
-        while (name_len && name[name_len - 1] == ' ') {
-            name_len--;
-        }
-        if (*p != '=') {
-            continue;
-        }
+    return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static const char *skip_ows(const char *p, const char *end)
+{
+    while (p < end && is_ows(*p)) {
         p++;
-        while (*p == ' ') {
-            p++;
-        }
-        const char *val = p;
-        if (*p == '"') {
-            val = ++p;
-            while (*p && *p != '"') {
-                p++;
-            }
-        } else {
-            while (*p && *p != ';' && *p != ',' && *p != ' ') {
-                p++;
-            }
-        }
-        if (name_len == 3 && strncasecmp(name, "rel", 3) == 0 &&
-            rel_has_next(val, (size_t)(p - val))) {
-            *next = true;
-        }
-        if (*p == '"') {
-            p++;
-        }
     }
     return p;
 }
 
-int zt_http_link_next(const char *value, char **ret)
+/* Does the rel value [v, end) (backslash escapes of a quoted-string when quoted) list "next"? */
+static bool rel_has_next(const char *v, const char *end, bool quoted)
 {
-    const char *p = value;
-
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',') {
-            p++;
-        }
-        if (*p != '<') {
-            /* Not a link-value: skip to the next comma. */
-            while (*p && *p != ',') {
-                p++;
+    size_t match = 0; /* characters of "next" matched by the current type, SIZE_MAX: mismatch */
+    for (const char *p = v;; p++) {
+        if (p == end || *p == ' ' || *p == '\t') {
+            if (match == 4) {
+                return true;
             }
+            if (p == end) {
+                return false;
+            }
+            match = 0;
             continue;
         }
-        const char *url = ++p;
-        const char *end = strchr(p, '>');
-        if (!end) {
-            return -ENOENT;
+        if (quoted && *p == '\\' && p + 1 < end) {
+            p++;
         }
-        bool next = false;
-        p = link_params(end + 1, &next);
-        if (next && end > url) {
-            *ret = zt_xstrndup(url, (size_t)(end - url));
-            return 0;
+        match = match < 4 && tolower((unsigned char)*p) == "next"[match] ? match + 1 : SIZE_MAX;
+    }
+}
+
+/* One parameter value at p: sets [*v, *vend) and *quoted. Returns the position after it. */
+static const char *link_param_value(const char *p, const char *end, const char **v,
+                                    const char **vend, bool *quoted)
+{
+    *quoted = p < end && *p == '"';
+    if (!*quoted) {
+        for (*v = p; p < end && is_tchar(*p); p++) {
         }
+        *vend = p;
+        return p;
     }
-    return -ENOENT;
-}
-
-char *zt_http_urlencode(const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    char *out = zt_xmalloc(n * 3 + 1), *o = out;
-
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            *o++ = (char)c;
-        } else {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-static bool param_is(const char *p, size_t n, const char *name)
-{
-    size_t k = strcspn(p, "=&");
-    return k <= n && k == strlen(name) && strncmp(p, name, k) == 0;
-}
-
-char *zt_http_url_set_param(const char *url, const char *name, const char *value)
-{
-    size_t base_len = strcspn(url, "?#");
-    const char *q = url[base_len] == '?' ? url + base_len + 1 : "";
-    size_t q_len = strcspn(q, "#");
-    _cleanup_free_ char *enc = zt_http_urlencode(value);
-    char *out = zt_xmalloc(strlen(url) + strlen(name) + strlen(enc) + 3);
-    size_t o = base_len;
-    char sep = '?';
-
-    memcpy(out, url, base_len);
-    for (size_t i = 0; i < q_len;) {
-        size_t n = strcspn(q + i, "&#");
-        if (n > 0 && !param_is(q + i, n, name)) {
-            out[o++] = sep;
-            memcpy(out + o, q + i, n);
-            o += n;
-            sep = '&';
-        }
-        i += n + 1; /* past the '&' (or past the end: the loop stops) */
-    }
-    o += (size_t)sprintf(out + o, "%c%s=%s", sep, name, enc);
-    out[o] = '\0';
-    return out;
-}
-
-char *zt_http_url_origin(const char *url, char *buf, size_t len)
-{
-    const char *sep = strstr(url, "://");
-    if (!sep || sep == url || len == 0) {
-        return NULL;
-    }
-    const char *auth = sep + 3;
-    size_t auth_len = strcspn(auth, "/?#");
-    const char *at = memchr(auth, '@', auth_len);
-    if (at) {
-        auth_len -= (size_t)(at + 1 - auth);
-        auth = at + 1;
-    }
-    if (auth_len >= 4 && strncmp(auth + auth_len - 4, ":443", 4) == 0) {
-        auth_len -= 4;
-    }
-    if (auth_len == 0) {
-        return NULL;
-    }
-    int n = snprintf(buf, len, "%.*s://%.*s", (int)(sep - url), url, (int)auth_len, auth);
-    if (n < 0 || (size_t)n >= len) {
-        return NULL;
-    }
-    for (char *c = buf; *c; c++) {
-        *c = (char)tolower((unsigned char)*c);
-    }
-    return buf;
-}
-
-static bool name_is_secret(const char *name, size_t n)
-{
-    static const char *const words[] = {"token",    "secret",     "key",    "sig",
-                                        "password", "passwd",     "code",   "assertion",
-                                        "auth",     "credential", "session"};
-    char low[64];
-    if (n >= sizeof(low)) {
-        return true;
-    }
-    for (size_t i = 0; i < n; i++) {
-        low[i] = (char)tolower((unsigned char)name[i]);
-    }
-    low[n] = '\0';
-    for (size_t i = 0; i < ZT_ELEMENTSOF(words); i++) {
-        if (strstr(low, words[i])) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Append n bytes of s to buf (length len, used *o), truncating. */
-static void put(char *buf, size_t len, size_t *o, const char *s, size_t n)
-{
-    if (*o + 1 >= len) {
-        return;
-    }
-    if (n > len - 1 - *o) {
-        n = len - 1 - *o;
-    }
-    memcpy(buf + *o, s, n);
-    *o += n;
-    buf[*o] = '\0';
-}
-
-char *zt_http_redact_url(const char *url, char *buf, size_t len)
-{
-    size_t o = 0;
-    const char *sep = strstr(url, "://");
-    const char *p = sep ? sep + 3 : url;
-    size_t auth_len = strcspn(p, "/?#");
-    const char *at = memchr(p, '@', auth_len);
-
-    if (len == 0) {
-        return buf;
-    }
-    buf[0] = '\0';
-    put(buf, len, &o, url, (size_t)(p - url));
-    if (at) {
-        p = at + 1;
-    }
-    size_t path_len = strcspn(p, "?#");
-    put(buf, len, &o, p, path_len);
-    p += path_len;
-    if (*p != '?') {
-        return buf;
-    }
-    bool first = true;
-    for (p++; *p && *p != '#';) {
-        size_t n = strcspn(p, "&#");
-        size_t name_len = strcspn(p, "=&#");
-        put(buf, len, &o, first ? "?" : "&", 1);
-        first = false;
-        if (name_len < n && name_is_secret(p, name_len)) {
-            put(buf, len, &o, p, name_len);
-            put(buf, len, &o, "=REDACTED", 9);
-        } else {
-            put(buf, len, &o, p, n);
-        }
-        p += n;
-        if (*p == '&') {
+    for (*v = ++p; p < end && *p != '"'; p++) {
+        if (*p == '\\') {
             p++;
         }
     }
-    return buf;
+    if (p >= end) {
+        return NULL; /* unterminated quoted-string */
+    }
+    *vend = p;
+    return p + 1;
+}
+
+/* The parameters of one link-value, from after its '>' to its end. Sets *next when rel (the
+ * first one) lists next and no anchor moves the context. Returns the position after them. */
+static const char *link_params(const char *p, const char *end, bool *next)
+{
+    bool rel_seen = false, anchor = false;
+
+    *next = false;
+    for (;;) {
+        p = skip_ows(p, end);
+        if (p == end || *p == ',') {
+            break;
+        }
+        if (*p != ';') {
+            return NULL;
+        }
+        p = skip_ows(p + 1, end);
+        const char *name = p;
+        while (p < end && is_tchar(*p)) {
+            p++;
+        }
+        size_t name_len = (size_t)(p - name);
+        if (name_len == 0) {
+            continue; /* an empty parameter (";;" or a trailing ';'): checked by the loop */
+        }
+        const char *v = p, *vend = p;
+        bool quoted = false;
+        p = skip_ows(p, end);
+        if (p < end && *p == '=') {
+            p = link_param_value(skip_ows(p + 1, end), end, &v, &vend, &quoted);
+            if (!p) {
+                return NULL;
+            }
+        }
+        if (name_len == 3 && strncasecmp(name, "rel", 3) == 0 && !rel_seen) {
+            rel_seen = true;
+            *next = rel_has_next(v, vend, quoted);
+        } else if (name_len == 6 && strncasecmp(name, "anchor", 6) == 0) {
+            anchor = true;
+        }
+    }
+    *next = *next && !anchor;
+    return p;
+}
+
+/* Scan the link-values of [p, end) into s. Returns 0, or -EBADMSG when one does not parse. */
+static int link_scan(const char *p, const char *end, struct link_scan *s)
+{
+    for (;;) {
+        while (p < end && (is_ows(*p) || *p == ',')) {
+            p++; /* empty list elements are allowed */
+        }
+        if (p == end) {
+            return 0;
+        }
+        if (*p != '<') {
+            return -EBADMSG;
+        }
+        const char *uri = p + 1;
+        const char *gt = memchr(uri, '>', (size_t)(end - uri));
+        bool next = false;
+        if (!gt || !(p = link_params(gt + 1, end, &next))) {
+            return -EBADMSG;
+        }
+        size_t n = (size_t)(gt - uri);
+        if (!next) {
+            continue;
+        }
+        if (n == 0) {
+            return -EBADMSG; /* an empty reference is this page: a loop, or a broken server */
+        }
+        if (s->next && (s->next_len != n || memcmp(s->next, uri, n) != 0)) {
+            s->clash = true;
+        }
+        s->next = uri;
+        s->next_len = n;
+    }
+}
+
+static int link_result(const struct link_scan *s, char **ret)
+{
+    if (s->clash) {
+        return -EBADMSG;
+    }
+    if (!s->next) {
+        return -ENOENT;
+    }
+    *ret = zt_xstrndup(s->next, s->next_len);
+    return 0;
+}
+
+int zt_http_link_next(const char *value, char **ret)
+{
+    struct link_scan s = {0};
+    int r = link_scan(value, value + strlen(value), &s);
+    return r < 0 ? r : link_result(&s, ret);
+}
+
+/* Length of the line break at p (CRLF, CR or LF), 0 when there is none. */
+static size_t eol_len(const char *p)
+{
+    return p[0] == '\r' && p[1] == '\n' ? 2 : p[0] == '\r' || p[0] == '\n' ? 1 : 0;
+}
+
+int zt_http_headers_link_next(const char *block, char **ret)
+{
+    struct link_scan s = {0};
+
+    for (const char *p = block; p && *p;) {
+        const char *end = p + strcspn(p, "\r\n");
+        bool link = end - p >= 5 && strncasecmp(p, "Link:", 5) == 0;
+        /* obs-fold: a line that begins with a space or tab continues the field */
+        while (*end && (end[eol_len(end)] == ' ' || end[eol_len(end)] == '\t')) {
+            end += eol_len(end);
+            end += strcspn(end, "\r\n");
+        }
+        if (link) {
+            int r = link_scan(p + 5, end, &s);
+            if (r < 0) {
+                return r;
+            }
+        }
+        p = *end ? end + eol_len(end) : NULL;
+    }
+    return link_result(&s, ret);
 }
 
 struct json_object *zt_http_json_path(struct json_object *o, const char *path)

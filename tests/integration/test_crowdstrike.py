@@ -259,6 +259,19 @@ class CrowdStrike(unittest.TestCase):
         self.assertNotIn("crowdstrike.hosts.count", ev)
         self.assertEqual(ev["crowdstrike.zta.assessed_count"], 300)
 
+    def test_scroll_cut_short(self):
+        # The second scroll page has ids but no offset token, 101 of 300 hosts in: the list is
+        # cut short, an error naming the page, never a smaller estate.
+        p, doc, ev, details, findings, requests, c = self.scan("crowdstrike_scroll_cut",
+                                                               "page_size = 100\n")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(c["status"], ("partial", "error"))
+        self.assertRegex(c["error"], r"GET https://127\.0\.0\.1:\d+" + SCROLL + r"\?limit=100&offset=")
+        self.assertIn("no offset token (meta.pagination.offset) after 101 of the 300 hosts",
+                      c["error"])
+        self.assertNotIn("crowdstrike.hosts.count", ev)
+        self.assertEqual(len([r for r in requests if r["path"] == SCROLL]), 2)
+
     def test_zta_filter_ignored(self):
         # An API (or proxy) that drops the score filter would make every host "meet" the
         # minimum: the lowest score it returns shows it, and no ZTA figure is trusted.

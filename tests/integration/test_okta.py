@@ -5,7 +5,8 @@ fixture server (tests/fixtures/server.py) on the okta_* scenarios.
 Usage: test_okta.py ZTMMD SOURCE_DIR
 Checks evidence and findings of a strong and a weak org with an SSWS API token and with an OAuth
 service app (private_key_jwt with a bare key and kid, the first token expired on the server),
-that Link paging reached every page, that a 429 waited for X-Rate-Limit-Reset and that a page with
+that Link paging reached every page (Okta's self and next links as two header fields; a 1FA
+catch-all policy on page 3 of three is seen), that a 429 waited for X-Rate-Limit-Reset and that a page with
 no request left in its window paced the next one, and that a wrong token (401) and a missing
 scope (403) end in a clear error naming the URL, never in a pass.
 """
@@ -161,6 +162,41 @@ class Okta(unittest.TestCase):
         self.assertEqual(sorted(w["key"] for w in weak), ["okta_email", "okta_sms", "phone_number"])
         for rule in OKTA_RULES:
             self.assertEqual(findings[rule], "fail", rule)
+
+    def test_1fa_catch_all_on_last_page(self):
+        # Okta sends rel="self" and rel="next" as two Link fields. The one authentication policy
+        # whose catch-all rule lets a password alone through is on page 3 of the policies list:
+        # an engine that reads only the first Link field stops at page 1 and calls the org strong.
+        p, doc, ev, findings, requests = self.scan("okta_last_page")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.collector(doc)["status"], "ok")
+        queries = [(r["path"], r["query"]) for r in requests]
+        for q in ("type=ACCESS_POLICY", "type=ACCESS_POLICY&after=pg1",
+                  "type=ACCESS_POLICY&after=pg2"):
+            self.assertEqual(queries.count(("/api/v1/policies", q)), 1, q)
+        self.assertIn(("/api/v1/policies/rst005/rules", ""), queries)
+        self.assertEqual(ev["okta.access.policies_active"], 6)
+        self.assertIs(ev["okta.access.mfa_all_users"], False)
+        self.assertIs(ev["okta.access.phishing_resistant_all_users"], False)
+        detail = {e["key"]: e.get("detail") for e in doc["evidence"]}["okta.access.mfa_all_users"]
+        weak = [a for a in detail["allow_rules"] if not a["mfa"]]
+        self.assertEqual([(a["policy"], a["rule"], a["why"]) for a in weak],
+                         [("App policy 5", "Catch-all Rule", "factorMode is 1FA")])
+
+    def test_garbled_next_link_is_an_error(self):
+        # Page 2 of the authentication policies has a next Link field that does not parse: what
+        # it hid cannot be told, so the list is an error naming the page, not a shorter list.
+        p, doc, ev, findings, requests = self.scan("okta_garbled_link")
+        self.assertNotEqual(p.returncode, 0)
+        c = self.collector(doc)
+        self.assertEqual(c["status"], "partial")
+        self.assertRegex(c["error"], r"GET https://127\.0\.0\.1:\d+/api/v1/policies\?"
+                         r"type=ACCESS_POLICY&after=pg1 \(page 2, attempt 1/\d+\): "
+                         r"unparsable Link header")
+        self.assertNotIn(("/api/v1/policies", "type=ACCESS_POLICY&after=pg2"),
+                         [(r["path"], r["query"]) for r in requests])
+        self.assertNotIn("okta.access.mfa_all_users", ev)
+        self.assertIs(ev["okta.signon.mfa_all_users"], True)  # the other lists were read
 
     def test_wrong_api_token(self):
         wrong = os.path.join(self.tmp.name, "wrong-token")

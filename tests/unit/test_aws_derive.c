@@ -126,13 +126,35 @@ static void test_aws_guardduty(void **state)
     char ids[2][ZT_AWS_ID_MAX], next[64];
     size_t n = 0;
     bool b = true;
-    struct json_object *o = parse("{\"detectorIds\":[\"d1\",\"d2\",\"d3\"],\"nextToken\":\"p2\"}");
+    struct json_object *o = parse("{\"detectorIds\":[\"d1\",\"d2\"],\"nextToken\":\"p2\"}");
 
     assert_int_equal(zt_aws_gd_detectors(o, ids, 2, &n, next, sizeof(next)), 0);
     assert_int_equal(n, 2);
     assert_string_equal(ids[1], "d2");
     assert_string_equal(next, "p2");
     json_object_put(o);
+    /* The last page: no token, null or "". */
+    static const char *const last[] = {"{\"detectorIds\":[\"d1\"]}",
+                                       "{\"detectorIds\":[],\"nextToken\":null}",
+                                       "{\"detectorIds\":[\"d1\"],\"nextToken\":\"\"}"};
+    for (size_t i = 0; i < ZT_ELEMENTSOF(last); i++) {
+        o = parse(last[i]);
+        assert_int_equal(zt_aws_gd_detectors(o, ids, 2, &n, next, sizeof(next)), 0);
+        assert_string_equal(next, "");
+        json_object_put(o);
+    }
+    /* A list cut short is malformed, not the end: more ids than can be, a token that is no
+     * string, or one too long to send back whole. */
+    char big[128];
+    snprintf(big, sizeof(big), "{\"detectorIds\":[\"d1\"],\"nextToken\":\"%070d\"}", 7);
+    const char *const cut[] = {"{\"detectorIds\":[\"d1\",\"d2\",\"d3\"]}",
+                               "{\"detectorIds\":[\"d1\"],\"nextToken\":7}",
+                               "{\"detectorIds\":[\"d1\"],\"nextToken\":{}}", big};
+    for (size_t i = 0; i < ZT_ELEMENTSOF(cut); i++) {
+        o = parse(cut[i]);
+        assert_int_equal(zt_aws_gd_detectors(o, ids, 2, &n, next, sizeof(next)), -EBADMSG);
+        json_object_put(o);
+    }
     o = parse("{\"detectorIds\":[7]}");
     assert_int_equal(zt_aws_gd_detectors(o, ids, 2, &n, next, sizeof(next)), -EBADMSG);
     json_object_put(o);

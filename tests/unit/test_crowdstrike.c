@@ -190,12 +190,28 @@ static int id_item(void *data, struct json_object *item, size_t index)
     return 0;
 }
 
-/* The scroll goes on while a token comes back and the total is not reached. */
+/* zt_cs_scroll_next() on envelope json with items ids: its result, the token in *token. */
+static int scroll_step(struct zt_cs_hosts *h, const char *json, size_t items, const char **token,
+                       char *why)
+{
+    struct json_object *env = parse(json);
+    int r = zt_cs_scroll_next(h, env, items, token, why, 192);
+    if (*token) {
+        *token = strcmp(*token, "FQLdef") == 0 ? "FQLdef" : "?"; /* env is freed below */
+    }
+    json_object_put(env);
+    return r;
+}
+
+/* The scroll goes on while the total is not reached, and ends only there: a page that cannot
+ * lead further before it is a list cut short, an error, never a smaller estate. */
 static void test_crowdstrike_scroll_next(void **state)
 {
     struct zt_cs_hosts h;
     unsigned valid = 0;
     size_t n = 0;
+    const char *token = NULL;
+    char why[192] = "";
 
     zt_cs_hosts_init(&h, NOW, DAY);
     struct json_object *env =
@@ -203,26 +219,46 @@ static void test_crowdstrike_scroll_next(void **state)
               "\"expires_at\": 1717243320000000000}}, \"resources\": [\"5eed00aa\", \"x y\"]}",
               id_item, &valid, &n);
     assert_int_equal(valid, 1);
-    assert_string_equal(zt_cs_scroll_next(&h, env, n), "FQLabc");
+    assert_int_equal(zt_cs_scroll_next(&h, env, n, &token, why, sizeof(why)), 0);
+    assert_string_equal(token, "FQLabc");
     assert_int_equal(h.listed, 2);
     assert_int_equal(h.total_reported, 3);
     json_object_put(env);
-    /* total reached: the end, even with a token */
-    env = parse("{\"meta\": {\"pagination\": {\"offset\": \"FQLdef\", \"total\": 3}}}");
-    assert_null(zt_cs_scroll_next(&h, env, 1));
-    json_object_put(env);
-    /* an empty page, or no token, ends it too */
+    /* total reached: the end, even with a token (the last page carries one too) */
+    assert_int_equal(
+        scroll_step(&h, "{\"meta\": {\"pagination\": {\"offset\": \"FQLdef\", \"total\": 3}}}", 1,
+                    &token, why),
+        0);
+    assert_null(token);
+
+    /* short of the total: an empty page, no token, an empty or integer one, no total */
+    static const struct {
+        const char *json;
+        size_t items;
+        const char *why;
+    } cut[] = {
+        {"{\"meta\": {\"pagination\": {\"offset\": \"FQLdef\", \"total\": 99}}}", 0,
+         "an empty page after 0 of the 99 hosts"},
+        {"{\"meta\": {\"pagination\": {\"total\": 99}}}", 5, "no offset token"},
+        {"{\"meta\": {\"pagination\": {\"offset\": \"\", \"total\": 99}}}", 5,
+         "no offset token (meta.pagination.offset) after 5 of the 99 hosts"},
+        {"{\"meta\": {\"pagination\": {\"offset\": 5000, \"total\": 99}}}", 5, "no offset token"},
+        {"{\"meta\": {\"pagination\": {\"offset\": \"FQLdef\"}}}", 5, "no meta.pagination.total"},
+        {"{\"meta\": {}}", 5, "no meta.pagination.total"},
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(cut); i++) {
+        zt_cs_hosts_init(&h, NOW, DAY);
+        why[0] = '\0';
+        assert_int_equal(scroll_step(&h, cut[i].json, cut[i].items, &token, why), -EBADMSG);
+        assert_null(token);
+        assert_non_null(strstr(why, cut[i].why));
+    }
     zt_cs_hosts_init(&h, NOW, DAY);
-    env = parse("{\"meta\": {\"pagination\": {\"offset\": \"FQLdef\"}}}");
-    assert_null(zt_cs_scroll_next(&h, env, 0));
-    assert_non_null(zt_cs_scroll_next(&h, env, 5));
-    json_object_put(env);
-    env = parse("{\"meta\": {\"pagination\": {\"offset\": \"\", \"total\": 99}}}");
-    assert_null(zt_cs_scroll_next(&h, env, 5));
-    json_object_put(env);
-    env = parse("{\"meta\": {\"pagination\": {\"offset\": 5000, \"total\": 99}}}");
-    assert_null(zt_cs_scroll_next(&h, env, 5)); /* an integer offset is the other API's */
-    json_object_put(env);
+    assert_int_equal(
+        scroll_step(&h, "{\"meta\": {\"pagination\": {\"offset\": \"FQLdef\", \"total\": 99}}}", 5,
+                    &token, why),
+        0);
+    assert_string_equal(token, "FQLdef");
 }
 
 static void test_crowdstrike_id_valid(void **state)

@@ -98,6 +98,13 @@ static int on_one_item(void *userdata, struct json_object *item)
     return 0;
 }
 
+static int on_one_item_any(void *userdata, struct json_object *item)
+{
+    (void)userdata;
+    (void)item;
+    return 0;
+}
+
 static int on_envelope(void *userdata, const struct zt_http_page *p)
 {
     struct items *it = userdata;
@@ -174,18 +181,26 @@ static void test_http_401_without_token_is_error(void **state)
     env_stop(v);
 }
 
+/* The paging scenario's client credentials, its token URL written into token_url. */
+static struct zt_oauth_config paging_auth(struct env *v, char *token_url, size_t len)
+{
+    snprintf(token_url, len, "%s/t/oauth2/v2.0/token", v->f.base);
+    return (struct zt_oauth_config){.token_url = token_url,
+                                    .client_id = "app-paging",
+                                    .scope = "s",
+                                    .client_secret = "paging-secret",
+                                    .ca_file = ca};
+}
+
 static void test_http_paging_styles(void **state)
 {
     struct env *v = env_start("paging");
     char token_url[256];
-    snprintf(token_url, sizeof(token_url), "%s/t/oauth2/v2.0/token", v->f.base);
-    struct zt_oauth_config auth = {.token_url = token_url,
-                                   .client_id = "app-paging",
-                                   .scope = "s",
-                                   .client_secret = "paging-secret",
-                                   .ca_file = ca};
+    struct zt_oauth_config auth = paging_auth(v, token_url, sizeof(token_url));
     struct zt_http_result res;
 
+    /* Okta: rel="self" and rel="next" in two Link fields; the decisive item on the last page,
+     * which has a self link only. */
     struct items okta = {.array = "", .key = "id"};
     struct zt_http_request req = {.url = url(v, "/api/v1/users?limit=2"),
                                   .ca_file = ca,
@@ -194,8 +209,26 @@ static void test_http_paging_styles(void **state)
                                   .on_page = on_items,
                                   .userdata = &okta};
     assert_int_equal(zt_http_do(v->e, &req, &res), 0);
-    static const char *const o[] = {"o1", "o2", "o3"};
-    assert_items(&okta, o, 3);
+    static const char *const o[] = {"o1", "o2", "o3", "o4", "o5-decisive"};
+    assert_items(&okta, o, 5);
+    assert_int_equal(res.pages, 3);
+
+    /* GitHub: one Link field of comma-joined prev/next/last/first links. */
+    struct items github = {.array = "", .key = "number"};
+    req.url = url(v, "/repositories/1300192/issues?per_page=2");
+    req.userdata = &github;
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    static const char *const gh[] = {"1", "2", "3", "4", "5"};
+    assert_items(&github, gh, 5);
+    assert_int_equal(res.pages, 3);
+
+    /* Relative references are resolved against the page's URL. */
+    struct items rel = {.array = "", .key = "id"};
+    req.url = url(v, "/api/v1/relative?limit=1");
+    req.userdata = &rel;
+    assert_int_equal(zt_http_do(v->e, &req, &res), 0);
+    static const char *const r2[] = {"r1", "r2"};
+    assert_items(&rel, r2, 2);
 
     struct items k8s = {.array = "items", .key = "metadata.name"};
     req = (struct zt_http_request){.url = url(v, "/api/v1/namespaces?limit=2"),
@@ -230,12 +263,7 @@ static void test_http_paging_loop_guards(void **state)
 {
     struct env *v = env_start("paging");
     char token_url[256];
-    snprintf(token_url, sizeof(token_url), "%s/t/oauth2/v2.0/token", v->f.base);
-    struct zt_oauth_config auth = {.token_url = token_url,
-                                   .client_id = "app-paging",
-                                   .scope = "s",
-                                   .client_secret = "paging-secret",
-                                   .ca_file = ca};
+    struct zt_oauth_config auth = paging_auth(v, token_url, sizeof(token_url));
     struct zt_http_request req = {
         .url = url(v, "/v1.0/loop"), .ca_file = ca, .auth = &auth, .paging = ZT_PAGING_ODATA};
     struct zt_http_result res;
@@ -253,6 +281,57 @@ static void test_http_paging_loop_guards(void **state)
     req.url = url(v, "/v1.0/elsewhere");
     assert_int_equal(zt_http_do(v->e, &req, &res), -EPERM);
     assert_non_null(strstr(res.message, "leaves"));
+    env_stop(v);
+}
+
+/* A call of path whose paging must fail with err, naming the failing page's URL (path when
+ * named is NULL) and why. */
+static void assert_cut_short(struct env *v, struct zt_http_request *req, const char *path,
+                             const char *named, int err, const char *why)
+{
+    struct zt_http_result res;
+
+    req->url = url(v, path);
+    assert_int_equal(zt_http_do(v->e, req, &res), err);
+    assert_non_null(strstr(res.message, named ? named : path));
+    assert_non_null(strstr(res.message, why));
+}
+
+/* A list cut short is an error naming the URL, never a shorter list: a garbled, ambiguous or
+ * off-host next link, a next page that is not there, a page bound hit, in every paging style. */
+static void test_http_paging_cut_short_is_error(void **state)
+{
+    struct env *v = env_start("paging");
+    char token_url[256];
+    struct zt_oauth_config auth = paging_auth(v, token_url, sizeof(token_url));
+    struct zt_http_request req = {.ca_file = ca, .auth = &auth, .paging = ZT_PAGING_LINK};
+
+    assert_cut_short(v, &req, "/api/v1/garbled", NULL, -EBADMSG, "unparsable Link header");
+    assert_cut_short(v, &req, "/api/v1/twonext", NULL, -EBADMSG, "unparsable Link header");
+    assert_cut_short(v, &req, "/api/v1/offhost", NULL, -EPERM, "leaves");
+    assert_cut_short(v, &req, "/api/v1/gone?limit=1", "/api/v1/gone?after=m1&limit=1", -ENOENT,
+                     "HTTP 404");
+    req.max_pages = 3;
+    assert_cut_short(v, &req, "/api/v1/endless?after=", "/api/v1/endless?after=2", -ELOOP,
+                     "more than 3 pages");
+
+    req = (struct zt_http_request){.ca_file = ca, .auth = &auth, .paging = ZT_PAGING_ODATA};
+    assert_cut_short(v, &req, "/v1.0/badnext", NULL, -EBADMSG,
+                     "\"@odata.nextLink\" is not a string (JSON int)");
+    req.paging = ZT_PAGING_JSON_URL;
+    req.next_field = "nextLink";
+    assert_cut_short(v, &req,
+                     "/subscriptions/bad/providers/Microsoft.Network/networkSecurityGroups", NULL,
+                     -EBADMSG, "\"nextLink\" is not a string (JSON object)");
+    req.paging = ZT_PAGING_JSON_TOKEN;
+    req.next_field = "metadata.continue";
+    req.token_param = "continue";
+    assert_cut_short(v, &req, "/api/v1/badcontinue", NULL, -EBADMSG,
+                     "\"metadata.continue\" is not a string (JSON int)");
+    req.items_field = "items"; /* the same with the token read before the items */
+    req.on_item = on_one_item_any;
+    assert_cut_short(v, &req, "/api/v1/badcontinue", NULL, -EBADMSG,
+                     "\"metadata.continue\" is not a string (JSON int)");
     env_stop(v);
 }
 
@@ -702,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_http_401_without_token_is_error),
         cmocka_unit_test(test_http_paging_styles),
         cmocka_unit_test(test_http_paging_loop_guards),
+        cmocka_unit_test(test_http_paging_cut_short_is_error),
         cmocka_unit_test(test_http_refuses_plain_http),
         cmocka_unit_test(test_http_wrong_ca_fails_verification),
         cmocka_unit_test(test_http_retry_after_honoured),

@@ -1,5 +1,5 @@
 /* test_http_util.c - the engine's pure helpers: Retry-After and HTTP-date parsing, Link headers,
- * URL redaction and editing, JSON paths. */
+ * URL redaction, editing and resolution, JSON paths. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,29 +40,146 @@ static void test_http_util_retry_after(void **state)
     assert_int_equal(zt_http_parse_retry_after("", 0, &ms), -EINVAL);
 }
 
+/* zt_http_link_next() returns 0 with the target, which must be want. */
+static void assert_next(const char *value, const char *want)
+{
+    char *next = NULL;
+    assert_int_equal(zt_http_link_next(value, &next), 0);
+    assert_string_equal(next, want);
+    free(next);
+}
+
 static void test_http_util_link_next(void **state)
 {
     char *next = NULL;
 
-    assert_int_equal(zt_http_link_next("<https://o.example/api/v1/users?after=00ub,x>; "
-                                       "rel=\"next\", <https://o.example/self>; rel=\"self\"",
-                                       &next),
-                     0);
-    assert_string_equal(next, "https://o.example/api/v1/users?after=00ub,x");
-    free(next);
-    assert_int_equal(zt_http_link_next("<https://a/self>; rel=\"self\", <https://a/n>; "
-                                       "title=\"a;b,c\"; REL=\"prev next\"",
-                                       &next),
-                     0);
-    assert_string_equal(next, "https://a/n");
-    free(next);
-    assert_int_equal(zt_http_link_next("<https://a/n>; rel=next", &next), 0);
-    assert_string_equal(next, "https://a/n");
-    free(next);
+    /* Commas inside <...> are part of the URI; parameters in any order. */
+    assert_next("<https://o.example/api/v1/users?after=00ub,x>; rel=\"next\", "
+                "<https://o.example/self>; rel=\"self\"",
+                "https://o.example/api/v1/users?after=00ub,x");
+    /* Quoted parameters hold ';' and ','; the name is case-insensitive; several types. */
+    assert_next("<https://a/self>; rel=\"self\", <https://a/n>; title=\"a;b,c\"; REL=\"prev next\"",
+                "https://a/n");
+    assert_next("<https://a/n>; rel=next", "https://a/n");
+    assert_next("<https://a/n>;rel=NEXT;type=\"application/json\"", "https://a/n");
+    assert_next("<https://a/n> ; type=x ; rel = \"next\" ", "https://a/n");
+    assert_next("<https://a/n>; rel=\"\\next\"; title=\"say \\\"hi\\\", x\"", "https://a/n");
+    assert_next(" , <https://a/n>; rel=\"next\",, ", "https://a/n"); /* empty list elements */
+    assert_next("<https://a/n>;; rel=next;", "https://a/n");
+    /* GitHub: one field, four comma-joined links. */
+    assert_next("<https://api.github.com/repositories/1300192/issues?page=2>; rel=\"prev\", "
+                "<https://api.github.com/repositories/1300192/issues?page=4>; rel=\"next\", "
+                "<https://api.github.com/repositories/1300192/issues?page=515>; rel=\"last\", "
+                "<https://api.github.com/repositories/1300192/issues?page=1>; rel=\"first\"",
+                "https://api.github.com/repositories/1300192/issues?page=4");
+    /* The same next link twice is one link. */
+    assert_next("<https://a/n>; rel=next, <https://a/n>; rel=\"next prev\"", "https://a/n");
+
+    /* No next: only other relations, a type that merely contains "next", a second rel (which
+     * RFC 8288 says to ignore), a next link about another resource (anchor), an empty value. */
     assert_int_equal(zt_http_link_next("<https://a/self>; rel=\"self\"", &next), -ENOENT);
-    assert_int_equal(zt_http_link_next("<https://a/n; rel=\"next\"", &next), -ENOENT);
-    assert_int_equal(zt_http_link_next("garbage, ;;; <", &next), -ENOENT);
-    assert_int_equal(zt_http_link_next("<>; rel=next", &next), -ENOENT);
+    assert_int_equal(zt_http_link_next("<https://a/n>; rel=\"nextpage next-x\"", &next), -ENOENT);
+    assert_int_equal(zt_http_link_next("<https://a/n>; rel=nex", &next), -ENOENT);
+    assert_int_equal(zt_http_link_next("<https://a/n>; rel=self; rel=next", &next), -ENOENT);
+    assert_int_equal(zt_http_link_next("<https://a/n>; anchor=\"#x\"; rel=next", &next), -ENOENT);
+    assert_int_equal(zt_http_link_next("", &next), -ENOENT);
+    assert_int_equal(zt_http_link_next(" ,\t, ", &next), -ENOENT);
+
+    /* Garbled: no "last page" can be concluded from them. */
+    assert_int_equal(zt_http_link_next("<https://a/n; rel=\"next\"", &next), -EBADMSG);
+    assert_int_equal(zt_http_link_next("garbage, ;;; <", &next), -EBADMSG);
+    assert_int_equal(zt_http_link_next("<>; rel=next", &next), -EBADMSG);
+    assert_int_equal(zt_http_link_next("https://a/n; rel=next", &next), -EBADMSG);
+    assert_int_equal(zt_http_link_next("<https://a/n>; rel=\"next", &next), -EBADMSG);
+    assert_int_equal(zt_http_link_next("<https://a/n>; rel=next junk", &next), -EBADMSG);
+    assert_int_equal(zt_http_link_next("<https://a/s>; rel=self <https://a/n>; rel=next", &next),
+                     -EBADMSG);
+    assert_int_equal(zt_http_link_next("<https://a/n>; =x; rel=next", &next), -EBADMSG);
+    /* Two different next pages: which one is the list? */
+    assert_int_equal(zt_http_link_next("<https://a/1>; rel=next, <https://a/2>; rel=next", &next),
+                     -EBADMSG);
+    /* A garbled link after the next one still spoils the field. */
+    assert_int_equal(zt_http_link_next("<https://a/n>; rel=next, <https://a/x", &next), -EBADMSG);
+}
+
+/* Okta's two fields, GitHub's one: the same next link from every Link field of a block. */
+static void test_http_util_headers_link_next(void **state)
+{
+    char *next = NULL;
+    const char *okta = "HTTP/1.1 200 OK\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Link: <https://acme.okta.com/api/v1/policies?type=ACCESS_POLICY>; "
+                       "rel=\"self\"\r\n"
+                       "X-Rate-Limit-Remaining: 598\r\n"
+                       "link: <https://acme.okta.com/api/v1/policies?after=pg2&type=ACCESS_POLICY>;"
+                       " rel=\"next\"\r\n\r\n";
+    assert_int_equal(zt_http_headers_link_next(okta, &next), 0);
+    assert_string_equal(next, "https://acme.okta.com/api/v1/policies?after=pg2&type=ACCESS_POLICY");
+    free(next);
+
+    const char *github = "HTTP/2 200\r\n"
+                         "link: <https://api.github.com/user/repos?page=1>; rel=\"prev\", "
+                         "<https://api.github.com/user/repos?page=3>; rel=\"next\"\r\n\r\n";
+    assert_int_equal(zt_http_headers_link_next(github, &next), 0);
+    assert_string_equal(next, "https://api.github.com/user/repos?page=3");
+    free(next);
+
+    /* The last page: a self link only (Okta), or no Link field at all (GitHub). */
+    assert_int_equal(zt_http_headers_link_next("HTTP/1.1 200 OK\r\nLink: <https://o/s>; "
+                                               "rel=\"self\"\r\n\r\n",
+                                               &next),
+                     -ENOENT);
+    assert_int_equal(zt_http_headers_link_next("HTTP/1.1 200 OK\r\nLink-Template: "
+                                               "<https://o/{x}>; rel=next\r\nX-Link: <https://o/n>;"
+                                               " rel=next\r\n\r\n",
+                                               &next),
+                     -ENOENT);
+    assert_int_equal(zt_http_headers_link_next("", &next), -ENOENT);
+    assert_int_equal(zt_http_headers_link_next(NULL, &next), -ENOENT);
+
+    /* A field folded over two lines (obs-fold), LF-only line ends. */
+    assert_int_equal(zt_http_headers_link_next("HTTP/1.1 200 OK\nLink: <https://o/s>; rel=self,\n"
+                                               "\t<https://o/n>; rel=next\nDate: x\n\n",
+                                               &next),
+                     0);
+    assert_string_equal(next, "https://o/n");
+    free(next);
+
+    /* One garbled field spoils the answer, wherever the next link is. */
+    assert_int_equal(zt_http_headers_link_next("HTTP/1.1 200 OK\r\nLink: <https://o/n>; rel=next"
+                                               "\r\nLink: <https://o/s; rel=self\r\n\r\n",
+                                               &next),
+                     -EBADMSG);
+    /* Two fields naming different next pages. */
+    assert_int_equal(zt_http_headers_link_next("HTTP/1.1 200 OK\r\nLink: <https://o/1>; rel=next"
+                                               "\r\nLink: <https://o/2>; rel=next\r\n\r\n",
+                                               &next),
+                     -EBADMSG);
+}
+
+static void test_http_util_url_resolve(void **state)
+{
+    static const struct {
+        const char *base, *ref, *want;
+    } cases[] = {
+        {"https://h:8443/a/b?q=1#f", "https://o/x?y", "https://o/x?y"},
+        {"https://h:8443/a/b?q=1#f", "/api/v1/users?after=x",
+         "https://h:8443/api/v1/users?after=x"},
+        {"https://h:8443/a/b?q=1#f", "?after=x", "https://h:8443/a/b?after=x"},
+        {"https://h:8443/a/b?q=1#f", "c?after=x", "https://h:8443/a/c?after=x"},
+        {"https://h:8443/a/b?q=1#f", "//o.example/p", "https://o.example/p"},
+        {"https://h:8443/a/b?q=1#f", "#frag", "https://h:8443/a/b?q=1"},
+        {"https://h", "c", "https://h/c"},
+        {"https://h?q", "/c", "https://h/c"},
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(cases); i++) {
+        char *u = zt_http_url_resolve(cases[i].base, cases[i].ref);
+        assert_non_null(u);
+        assert_string_equal(u, cases[i].want);
+        free(u);
+    }
+    assert_null(zt_http_url_resolve("no-scheme/x", "/c"));
+    assert_null(zt_http_url_resolve("mailto:x", "/c"));
 }
 
 static void test_http_util_redact_url(void **state)
@@ -137,9 +254,14 @@ static void test_http_util_header_value(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_http_util_retry_after), cmocka_unit_test(test_http_util_link_next),
-        cmocka_unit_test(test_http_util_redact_url),  cmocka_unit_test(test_http_util_url_edit),
-        cmocka_unit_test(test_http_util_json_path),   cmocka_unit_test(test_http_util_header_value),
+        cmocka_unit_test(test_http_util_retry_after),
+        cmocka_unit_test(test_http_util_link_next),
+        cmocka_unit_test(test_http_util_headers_link_next),
+        cmocka_unit_test(test_http_util_url_resolve),
+        cmocka_unit_test(test_http_util_redact_url),
+        cmocka_unit_test(test_http_util_url_edit),
+        cmocka_unit_test(test_http_util_json_path),
+        cmocka_unit_test(test_http_util_header_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
