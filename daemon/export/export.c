@@ -509,9 +509,10 @@ int zt_export_new(const struct zt_config *cfg, struct zt_export **ret, char *err
     zt_http_limits_default(&lim);
     lim.max_attempts = 1; /* the export core retries, with the receivers' hints */
     lim.max_body = 4u * 1024u * 1024u;
-    r = zt_http_engine_new(&lim, &x->http);
+    char why[256] = "";
+    r = zt_http_engine_new(&lim, &x->http, why, sizeof(why));
     if (r < 0) {
-        snprintf(err, errlen, "cannot start the HTTP engine of the export: %s", strerror(-r));
+        snprintf(err, errlen, "cannot start the HTTP engine of the export: %s", why);
         return r;
     }
     for (size_t i = 0; i < x->n_sinks; i++) {

@@ -153,9 +153,11 @@ const char *zt_http_page_url(const struct zt_http_page *p);
 const char *zt_http_page_header(const struct zt_http_page *p, const char *name, char *buf,
                                 size_t len);
 
-/* Create an engine with limits (NULL = defaults) and start its thread. Returns 0 or -errno and
- * hands the engine out through *ret. */
-int zt_http_engine_new(const struct zt_http_limits *limits, struct zt_http_engine **ret);
+/* Create an engine with limits (NULL = defaults) and start its thread. Returns 0 and hands the
+ * engine out through *ret, or -errno with the reason (libcurl cannot be loaded) in err (may be
+ * NULL); nothing is logged: the caller reports it. */
+int zt_http_engine_new(const struct zt_http_limits *limits, struct zt_http_engine **ret, char *err,
+                       size_t errlen);
 /* Stop the thread and free everything (token cache wiped). Calls must have finished. */
 void zt_http_engine_free(struct zt_http_engine *e);
 void zt_http_engine_freep(struct zt_http_engine **e);

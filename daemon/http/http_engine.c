@@ -375,6 +375,9 @@ static struct pace *pace_get(struct zt_http_engine *e, const char *key)
 
 void zt_http_engine_set_pacing(struct zt_http_engine *e, const char *key, uint64_t interval_ms)
 {
+    if (!e) {
+        return; /* no engine could be started: the calls that need it fail with the reason */
+    }
     pthread_mutex_lock(&e->lock);
     pace_get(e, key)->interval_usec = interval_ms * 1000;
     pthread_mutex_unlock(&e->lock);
@@ -552,12 +555,17 @@ static void *engine_main(void *arg)
     }
 }
 
-int zt_http_engine_create(const struct zt_http_limits *limits, struct zt_http_engine **ret)
+int zt_http_engine_create(const struct zt_http_limits *limits, struct zt_http_engine **ret,
+                          char *err, size_t errlen)
 {
-    char err[256];
-    int r = zt_curl_load(err, sizeof(err));
+    char why[256] = "";
+    int r = zt_curl_load(why, sizeof(why));
     if (r < 0) {
-        return zt_log_errno(LOG_ERR, r, "HTTP engine: %s", err);
+        /* The caller reports it, once, where the failure is handled. */
+        if (err && errlen) {
+            snprintf(err, errlen, "%s", why);
+        }
+        return r;
     }
     struct zt_http_engine *e = zt_xcalloc(1, sizeof(*e));
 

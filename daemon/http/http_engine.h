@@ -73,7 +73,8 @@ struct zt_http_auth_ops {
 };
 
 /* An engine without a token source (zt_http_engine_new() installs OAuth). Same contract. */
-int zt_http_engine_create(const struct zt_http_limits *limits, struct zt_http_engine **ret);
+int zt_http_engine_create(const struct zt_http_limits *limits, struct zt_http_engine **ret,
+                          char *err, size_t errlen);
 /* Install the token source (once, before any call is made). */
 void zt_http_engine_set_auth(struct zt_http_engine *e, const struct zt_http_auth_ops *ops,
                              void *state);

@@ -49,6 +49,10 @@ void zt_ctx_count_request(struct zt_ctx *ctx);
  * private engine with default limits is started on first use and freed with the context;
  * returns NULL only if that fails. */
 struct zt_http_engine *zt_ctx_http_engine(struct zt_ctx *ctx);
+/* The same, telling why there is none: returns 0 and the engine through *ret, or the error of
+ * starting it (libcurl cannot be loaded) with its reason in why; nothing is recorded. */
+int zt_ctx_http_engine_get(struct zt_ctx *ctx, struct zt_http_engine **ret, char *why,
+                           size_t whylen);
 /* Run one call (every page of it) with the collection's deadline and cancellation; each HTTP
  * attempt counts in the result's "requests". Returns 0 or res->error; on failure res->message
  * names method, URL and reason: `return zt_ctx_error(ctx, r, "%s", res.message);`. */

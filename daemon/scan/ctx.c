@@ -28,6 +28,8 @@ struct zt_ctx {
     atomic_uint_fast64_t requests;
     struct zt_http_engine *http;       /* borrowed from the scan, or http_owned */
     struct zt_http_engine *http_owned; /* started on first use when the scan set none */
+    int http_error;                    /* why it could not be started (then http_why) */
+    char http_why[256];
 };
 
 struct zt_ctx *zt_ctx_new(const char *name, uint64_t deadline_usec)
@@ -212,10 +214,26 @@ void zt_ctx_set_http(struct zt_ctx *ctx, struct zt_http_engine *e)
     ctx->http = e;
 }
 
+int zt_ctx_http_engine_get(struct zt_ctx *ctx, struct zt_http_engine **ret, char *why,
+                           size_t whylen)
+{
+    /* Tried once: a library that cannot be loaded will not load on the next call either. */
+    if (!ctx->http && !ctx->http_error) {
+        ctx->http_error =
+            zt_http_engine_new(NULL, &ctx->http_owned, ctx->http_why, sizeof(ctx->http_why));
+        ctx->http = ctx->http_error < 0 ? NULL : ctx->http_owned;
+    }
+    if (!ctx->http) {
+        snprintf(why, whylen, "cannot start the HTTP engine: %s", ctx->http_why);
+        return ctx->http_error;
+    }
+    *ret = ctx->http;
+    return 0;
+}
+
 struct zt_http_engine *zt_ctx_http_engine(struct zt_ctx *ctx)
 {
-    if (!ctx->http && zt_http_engine_new(NULL, &ctx->http_owned) == 0) {
-        ctx->http = ctx->http_owned;
-    }
-    return ctx->http;
+    struct zt_http_engine *e = NULL;
+    char why[320];
+    return zt_ctx_http_engine_get(ctx, &e, why, sizeof(why)) < 0 ? NULL : e;
 }

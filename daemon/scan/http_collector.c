@@ -15,9 +15,11 @@ static bool ctx_cancelled(void *data)
 
 int zt_ctx_http_group_new(struct zt_ctx *ctx, struct zt_http_group **ret)
 {
-    struct zt_http_engine *e = zt_ctx_http_engine(ctx);
-    if (!e) {
-        return zt_ctx_error(ctx, -ENOMEM, "cannot start the HTTP engine");
+    struct zt_http_engine *e = NULL;
+    char why[320];
+    int r = zt_ctx_http_engine_get(ctx, &e, why, sizeof(why));
+    if (r < 0) {
+        return zt_ctx_error(ctx, r, "%s", why);
     }
     return zt_http_group_new(e, count_attempt, ctx, ret);
 }
@@ -40,7 +42,7 @@ int zt_ctx_http_group_add(struct zt_ctx *ctx, struct zt_http_group *g,
 int zt_ctx_oauth_token(struct zt_ctx *ctx, const struct zt_oauth_config *cfg, char **ret, char *err,
                        size_t errlen)
 {
-    struct zt_http_engine *e = zt_ctx_http_engine(ctx);
+    struct zt_http_engine *e = NULL;
     const struct zt_oauth_wait w = {
         .on_attempt = count_attempt,
         .data = ctx,
@@ -49,9 +51,9 @@ int zt_ctx_oauth_token(struct zt_ctx *ctx, const struct zt_oauth_config *cfg, ch
         .cancel_data = ctx,
     };
 
-    if (!e) {
-        snprintf(err, errlen, "cannot start the HTTP engine");
-        return -ENOMEM;
+    int r = zt_ctx_http_engine_get(ctx, &e, err, errlen);
+    if (r < 0) {
+        return r; /* the caller reports err */
     }
     return zt_oauth_token(e, cfg, &w, ret, NULL, err, errlen);
 }
@@ -63,7 +65,8 @@ int zt_ctx_http(struct zt_ctx *ctx, const struct zt_http_request *req, struct zt
     int r = zt_ctx_http_group_new(ctx, &g);
     if (r < 0) {
         *res = (struct zt_http_result){.error = r};
-        snprintf(res->message, sizeof(res->message), "cannot start the HTTP engine");
+        snprintf(res->message, sizeof(res->message), "cannot start the HTTP engine: %s",
+                 strerror(-r));
         return r;
     }
     r = zt_ctx_http_group_add(ctx, g, req, res);

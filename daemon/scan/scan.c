@@ -198,9 +198,10 @@ static struct runner *runner_new(const struct zt_config *cfg, const bool *select
         limits.total_timeout_ms = cfg->daemon.http_timeout_ms;
         limits.max_body = cfg->daemon.http_max_body;
         limits.max_attempts = (unsigned)cfg->daemon.http_max_attempts;
-        int r = zt_http_engine_new(&limits, &rn->http);
+        char why[256] = "";
+        int r = zt_http_engine_new(&limits, &rn->http, why, sizeof(why));
         if (r < 0) {
-            zt_log_errno(LOG_WARNING, r, "cannot start the shared HTTP engine");
+            zt_log_errno(LOG_WARNING, r, "cannot start the shared HTTP engine: %s", why);
         }
     }
     return rn;

@@ -92,7 +92,7 @@ static inline int sink_bind(struct sink_under_test *s, const struct zt_sink *typ
     }
     zt_http_limits_default(&l);
     l.max_attempts = 1;
-    assert_int_equal(zt_http_engine_new(&l, &s->http), 0);
+    assert_int_equal(zt_http_engine_new(&l, &s->http, NULL, 0), 0);
     s->env = (struct zt_sink_env){
         .name = "test",
         .type = type->name,

@@ -86,7 +86,7 @@ static inline int sink_test_open(struct sink_test *t, const struct zt_sink *sink
     assert_int_equal(sink_test_bind(t, sink, kv, err, errlen), 0);
     zt_http_limits_default(&l);
     l.max_attempts = 1;
-    assert_int_equal(zt_http_engine_new(&l, &t->http), 0);
+    assert_int_equal(zt_http_engine_new(&l, &t->http, NULL, 0), 0);
     t->env = (struct zt_sink_env){
         .name = name,
         .type = sink->name,

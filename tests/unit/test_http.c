@@ -44,7 +44,7 @@ static struct env *env_start(const char *scenario)
     l.max_body = 1024 * 1024;
     l.total_timeout_ms = 10000;
     fixture_start(&v->f, dir, scenario);
-    assert_int_equal(zt_http_engine_new(&l, &v->e), 0);
+    assert_int_equal(zt_http_engine_new(&l, &v->e, NULL, 0), 0);
     return v;
 }
 
@@ -341,7 +341,7 @@ static void test_http_refuses_plain_http(void **state)
     struct zt_http_request req = {.url = "http://127.0.0.1:1/x?client_secret=hunter2"};
     struct zt_http_result res;
 
-    assert_int_equal(zt_http_engine_new(NULL, &e), 0);
+    assert_int_equal(zt_http_engine_new(NULL, &e, NULL, 0), 0);
     assert_int_equal(zt_http_do(e, &req, &res), -EPROTONOSUPPORT);
     assert_non_null(strstr(res.message, "non-HTTPS"));
     assert_null(strstr(res.message, "hunter2"));

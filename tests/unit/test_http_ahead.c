@@ -56,7 +56,7 @@ static struct ahead *ahead_start(void)
     l.max_attempts = 4;
     l.total_timeout_ms = 20000;
     fixture_start(&a->f, dir, "read_ahead");
-    assert_int_equal(zt_http_engine_new(&l, &a->e), 0);
+    assert_int_equal(zt_http_engine_new(&l, &a->e, NULL, 0), 0);
     snprintf(a->token_url, sizeof(a->token_url), "%s/contoso/oauth2/v2.0/token", a->f.base);
     a->auth = (struct zt_oauth_config){.token_url = a->token_url,
                                        .client_id = "app-ahead",

@@ -45,7 +45,7 @@ static struct env *env_start(const char *scenario)
 {
     struct env *v = calloc(1, sizeof(*v));
     fixture_start(&v->f, dir, scenario);
-    assert_int_equal(zt_http_engine_new(NULL, &v->e), 0);
+    assert_int_equal(zt_http_engine_new(NULL, &v->e, NULL, 0), 0);
     snprintf(v->token_url, sizeof(v->token_url), "%s/contoso/oauth2/v2.0/token", v->f.base);
     return v;
 }
