@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "proc.h"
+#include "utf8.h"
 #include "util.h"
 
 #define PROC_SLICE_MS 100 /* poll slice for cancellation / no pidfd */
@@ -22,25 +23,6 @@ static const char *errno_str(int e)
     return s ? s : "Unknown error";
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not valid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    size_t len = s[0] < 0x80                    ? 1
-                 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-                 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-                 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-                                                : 0;
-    if (len == 0 || len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-    }
-    return len;
-}
-
 char *zt_proc_snippet(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
     const unsigned char *s = (const unsigned char *)src;
@@ -50,7 +32,7 @@ char *zt_proc_snippet(char *dst, size_t dstlen, const char *src, size_t srclen)
         i++;
     }
     while (i < srclen && s[i] != '\n' && s[i] != '\r') {
-        size_t len = utf8_seq_len(s + i, srclen - i);
+        size_t len = zt_utf8_seq((const char *)s + i, srclen - i);
         if (o + (len ? len : 1) > max) {
             memcpy(dst + o, "...", 3);
             o += 3;

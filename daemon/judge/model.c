@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "result.h"
+#include "utf8.h"
 #include "util.h"
 
 #define RESULT_JSON_DEPTH 64
@@ -249,6 +250,9 @@ int zt_model_from_result(struct json_object *doc, struct zt_model **ret, char *e
         snprintf(err, errlen, "a result document must be a JSON object");
         return -EBADMSG;
     }
+    /* Documents are read back from disk or given by a user: this is where their text enters, so
+     * it is made valid UTF-8 here, once, for every renderer of the model. */
+    zt_utf8_repair_json(doc);
     _cleanup_(zt_model_freep) struct zt_model *m = zt_xcalloc(1, sizeof(*m));
     m->doc = json_object_get(doc);
     m->scan_id = str(doc, "scan_id");

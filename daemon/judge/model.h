@@ -120,7 +120,8 @@ struct zt_model {
  * Returns the document (new reference), or NULL when it is not one. */
 struct json_object *zt_model_parse_doc(const char *text, size_t len);
 
-/* Read doc (a result document, possibly read back from disk) into a model. Entries of the
+/* Read doc (a result document, possibly read back from disk) into a model. Text of doc that is
+ * not valid UTF-8 is repaired in place first (invalid bytes become U+FFFD). Entries of the
  * arrays that lack an id, repeat an earlier entry's id or have a value out of range are skipped; a
  * document without a scan_id, finished_at time or overall stage is refused with -EBADMSG and a
  * reason in err. */

@@ -35,60 +35,18 @@ int zt_metrics_stage_value(enum zt_stage s)
     }
 }
 
-/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 for an invalid byte. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    unsigned char lo = 0x80, hi = 0xbf;
-    size_t n;
-
-    if (p[0] < 0x80) {
-        return 1;
-    }
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        n = 3;
-        lo = p[0] == 0xe0 ? 0xa0 : lo; /* no overlong forms */
-        hi = p[0] == 0xed ? 0x9f : hi; /* no surrogates */
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        lo = p[0] == 0xf0 ? 0x90 : lo;
-        hi = p[0] == 0xf4 ? 0x8f : hi; /* nothing above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if (p[i] < 0x80 || p[i] > 0xbf) {
-            return 0;
-        }
-    }
-    return n;
-}
-
-/* A label value as the text format wants it: backslash, double quote and line feed escaped,
- * and valid UTF-8 (an invalid byte becomes U+FFFD). Values come from documents read back from
- * disk and from the catalog, so they are outside input here. */
+/* A label value as the text format wants it: backslash, double quote and line feed escaped.
+ * The text is valid UTF-8: the model repaired the document it comes from. */
 static void put_escaped(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-    while (*p) {
-        size_t n = utf8_seq(p);
-        if (n == 0) {
-            fputs("\xef\xbf\xbd", f);
-            p++;
-        } else if (*p == '\\' || *p == '"') {
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '\\' || *p == '"') {
             fputc('\\', f);
-            fputc(*p++, f);
+            fputc(*p, f);
         } else if (*p == '\n') {
             fputs("\\n", f);
-            p++;
         } else {
-            fwrite(p, 1, n, f);
-            p += n;
+            fputc(*p, f);
         }
     }
 }

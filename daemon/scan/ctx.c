@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "utf8.h"
 
 struct zt_ctx {
     char *name;
@@ -81,6 +82,9 @@ int zt_emit(struct zt_ctx *ctx, const char *key, struct json_object *value,
 {
     value = private_copy(value);
     detail = private_copy(detail);
+    /* The edge: what a collector read from outside is valid UTF-8 from here on. */
+    zt_utf8_repair_json(value);
+    zt_utf8_repair_json(detail);
     pthread_mutex_lock(&ctx->lock);
     if (zt_ctx_cancelled(ctx)) {
         ctx->n_late++;
@@ -127,10 +131,12 @@ int zt_ctx_error(struct zt_ctx *ctx, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    zt_log(LOG_WARNING, "collector %s: %s", ctx->name, msg);
+    /* Problems quote what was read (a file, a vendor's message): valid UTF-8 from here on. */
+    _cleanup_free_ char *text = zt_utf8_repair(msg, strlen(msg));
+    zt_log(LOG_WARNING, "collector %s: %s", ctx->name, text);
     pthread_mutex_lock(&ctx->lock);
     if (!ctx->first_error) {
-        ctx->first_error = zt_xstrdup(msg);
+        ctx->first_error = TAKE_PTR(text);
     }
     ctx->n_errors++;
     pthread_mutex_unlock(&ctx->lock);
@@ -145,7 +151,8 @@ void zt_ctx_log(struct zt_ctx *ctx, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    zt_log(level, "collector %s: %s", ctx->name, msg);
+    _cleanup_free_ char *text = zt_utf8_repair(msg, strlen(msg));
+    zt_log(level, "collector %s: %s", ctx->name, text);
 }
 
 const char *zt_ctx_name(const struct zt_ctx *ctx)

@@ -144,6 +144,19 @@ static void test_html_hostile_text_stays_text(void **state)
     assert_non_null(strstr(html, "&quot;no \\&quot;quoted\\&quot; &amp; &lt;script&gt;"));
 }
 
+/* Invalid UTF-8 in a document read back (a 0xFF byte) reaches the page as U+FFFD, never raw:
+ * the model repairs it where the document enters. */
+static void test_html_invalid_utf8_never_reaches_the_page(void **state)
+{
+    _cleanup_json_ struct json_object *doc = hostile_result();
+    struct json_object *f = json_object_array_get_idx(zt_json_array(doc, "findings"), 0);
+    json_object_object_add(f, "title", json_object_new_string("Policy \xff\xfe name"));
+    _cleanup_free_ char *html = render(doc, NULL);
+    assert_null(strchr(html, '\xff'));
+    assert_null(strchr(html, '\xfe'));
+    assert_non_null(strstr(html, "Policy \xef\xbf\xbd\xef\xbf\xbd name"));
+}
+
 /* A finding names the instances whose part failed or could not tell, as text. */
 static void test_html_finding_names_its_instances(void **state)
 {
@@ -327,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_html_escape_control_characters_keeps_valid_utf8),
         cmocka_unit_test(test_html_hostile_text_stays_text),
         cmocka_unit_test(test_html_finding_names_its_instances),
+        cmocka_unit_test(test_html_invalid_utf8_never_reaches_the_page),
         cmocka_unit_test(test_html_csp_matches_the_style_sheet),
         cmocka_unit_test(test_html_heatmap_has_every_function_with_bound_and_coverage),
         cmocka_unit_test(test_html_bound_shows_at_least),
