@@ -258,7 +258,7 @@ static int run_once(const struct args *a, struct zt_config *cfg, const struct zt
         once_export_done(&oe);
         return EXIT_FAILURE;
     }
-    int r = zt_scan_run(cfg, &scan);
+    int r = zt_scan_run_split(cfg, NULL, &scan);
     if (r < 0) {
         once_export_done(&oe);
         return zt_log_errno(LOG_ERR, r, "scan failed");

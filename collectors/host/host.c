@@ -51,5 +51,6 @@ const struct zt_collector zt_collector_host = {
                "MAC, updates, firewall, listeners, crypto policy, audit and log forwarding",
     .options = host_options,
     .state_size = sizeof(struct host_state),
+    .flags = ZT_COLLECTOR_READS_HOST,
     .collect = host_collect,
 };
