@@ -93,6 +93,9 @@ log_level = ${1:-info}
 metrics_file = /var/lib/ztmmd-textfile/ztmmd.prom
 CONF
     if [ "$HOST" = yes ]; then printf '[collector:host]\nroot = /\n' >>"$W/etc/ztmmd.conf"; fi
+    # Runs in the scan's network half: it reports the capabilities that half left it.
+    printf '[collector:privsep]\ntype = exec\ncommand = %s\n' \
+        "$SRC/tests/fixtures/exec/caps.sh" >>"$W/etc/ztmmd.conf"
 }
 HOST=yes
 write_config
@@ -156,6 +159,21 @@ log "scan --wait: ok ($(ns systemctl show -P StatusText ztmmd))"
 scan_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_id"])'; }
 FIRST_ID=$(scan_id <"$W/unit-result.json")
 [ "$(ns cat /var/lib/ztmmd/latest.json | scan_id)" = "$FIRST_ID" ] || die "latest.json is not scan $FIRST_ID"
+
+# ---- privilege separation under the unit: the network half dropped CAP_DAC_READ_SEARCH ----
+# (capset must be allowed by the unit's system call filter; else that half runs nothing).
+python3 - "$W/unit-result.json" <<'PY' || die "the network half kept its capabilities (above)"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+run = next(c for c in doc["collectors"] if c["name"] == "privsep")
+ev = {e["key"]: e["value"] for e in doc["evidence"] if e["collector"] == "privsep"}
+print(f"privsep collector: {run['status']} {run.get('error') or ''} {ev}")
+sys.exit(0 if run["status"] == "ok" and ev.get("privsep_test.half_cap_eff") == "0000000000000000"
+         and ev.get("privsep_test.worker_cap_eff") != "0000000000000000"
+         and ev.get("privsep_test.cap_eff") == "0000000000000000"
+         and ev.get("privsep_test.shadow_readable") is False else 1)
+PY
+log "privilege separation: the network half and its exec program hold no capability"
 
 # ---- the metrics file, written by the sandboxed service ----
 PROM=/var/lib/ztmmd-textfile/ztmmd.prom
