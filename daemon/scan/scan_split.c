@@ -115,7 +115,7 @@ static int half_drop(const struct zt_config *cfg, enum half_kind which, const bo
 /* The child: a clean descriptor table, its privilege drop, its scan, its document; it exits
  * without returning (collector threads it abandoned may still use the config). */
 _Noreturn static void half_main(const struct zt_config *cfg, enum half_kind which,
-                                const struct half *h, int fd)
+                                const struct half *h, pid_t parent, int fd)
 {
     static const int reset[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE, SIGALRM};
     _cleanup_(zt_scan_freep) struct zt_scan *scan = NULL;
@@ -134,6 +134,9 @@ _Noreturn static void half_main(const struct zt_config *cfg, enum half_kind whic
     }
     close_range(4, ~0u, 0); /* nothing of the parent's (a sink's connection) stays reachable */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+        _exit(1); /* the parent died before the line above could take effect */
+    }
     prctl(PR_SET_NAME, which == HALF_HOST ? "ztmmd-host" : "ztmmd-net");
     alarm(half_backstop_sec(cfg, h));
     if (half_drop(cfg, which, h->mask, err, sizeof(err)) < 0) {
@@ -161,10 +164,11 @@ static void half_start(const struct zt_config *cfg, enum half_kind which, struct
         return;
     }
     fflush(NULL); /* nothing buffered is written twice */
+    pid_t parent = getpid();
     h->pid = fork();
     if (h->pid == 0) {
         close(p[0]);
-        half_main(cfg, which, h, p[1]);
+        half_main(cfg, which, h, parent, p[1]);
     }
     close(p[1]);
     if (h->pid < 0) {
