@@ -47,37 +47,48 @@ static int caps_get(struct __user_cap_data_struct data[2])
     return syscall(SYS_capget, &hdr, data) < 0 ? -errno : 0;
 }
 
-bool zt_privsep_caps_held(void)
+/* The capabilities of d as one mask per set. */
+static uint64_t caps_mask(const struct __user_cap_data_struct d[2], size_t set)
+{
+    uint32_t lo = set == 0 ? d[0].effective : set == 1 ? d[0].permitted : d[0].inheritable;
+    uint32_t hi = set == 0 ? d[1].effective : set == 1 ? d[1].permitted : d[1].inheritable;
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* True when the calling thread holds a capability outside keep (in any set). */
+static bool caps_beyond(uint64_t keep)
 {
     struct __user_cap_data_struct d[2];
 
     if (caps_get(d) < 0) {
         return true; /* unknown: assume the worst */
     }
-    for (size_t i = 0; i < 2; i++) {
-        if (d[i].effective || d[i].permitted || d[i].inheritable) {
-            return true;
-        }
-    }
-    return false;
+    return (caps_mask(d, 0) | caps_mask(d, 1)) & ~keep || caps_mask(d, 2);
+}
+
+bool zt_privsep_caps_held(void)
+{
+    return caps_beyond(0);
 }
 
 static bool cap_effective(unsigned cap)
 {
     struct __user_cap_data_struct d[2];
 
-    return caps_get(d) == 0 && (d[cap / 32].effective & (1u << (cap % 32)));
+    return caps_get(d) == 0 && (caps_mask(d, 0) & (1ull << cap));
 }
 
-/* With CAP_SETPCAP (root): empty the bounding set and lock root's and setuid's special cases
- * off, so no later execve() (of a setuid or file-capability program) can give any back. */
-static int drop_bounding(char *err, size_t errlen)
+/* With CAP_SETPCAP (root): empty the bounding set but for keep and lock root's and setuid's
+ * special cases off, so no later execve() (of a setuid or file-capability program) can give
+ * any back. */
+static int drop_bounding(uint64_t keep, char *err, size_t errlen)
 {
     if (!cap_effective(CAP_SETPCAP)) {
         return 0; /* a non-root service user: no_new_privs already stops execve() gains */
     }
     for (unsigned long cap = 0; cap < 64; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+        if (!(keep & (1ull << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+            errno != EINVAL) {
             int r = -errno;
             snprintf(err, errlen, "cannot drop capability %lu from the bounding set: %s", cap,
                      strerror(errno));
@@ -96,17 +107,44 @@ static int drop_bounding(char *err, size_t errlen)
     return 0;
 }
 
-int zt_privsep_drop_caps(char *err, size_t errlen)
+/* Effective and permitted become what they hold of keep; inheritable empties. */
+static int caps_set(uint64_t keep, char *err, size_t errlen)
 {
     struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-    struct __user_cap_data_struct none[2] = {{0}};
+    struct __user_cap_data_struct d[2];
 
+    if (!caps_beyond(keep)) {
+        return 0; /* nothing to give up: no capset (a unit's filter may refuse it) */
+    }
+    int r = caps_get(d);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot read the capabilities: %s", strerror(-r));
+        return r;
+    }
+    uint64_t p = caps_mask(d, 1) & keep;
+    for (size_t i = 0; i < 2; i++) {
+        d[i].effective = d[i].permitted = (uint32_t)(p >> (32 * i));
+        d[i].inheritable = 0;
+    }
+    if (syscall(SYS_capset, &hdr, d) < 0) {
+        r = -errno;
+        snprintf(err, errlen,
+                 "cannot drop capabilities: capset: %s (a unit's SystemCallFilter= must allow "
+                 "capset)",
+                 strerror(errno));
+        return r;
+    }
+    return 0;
+}
+
+int zt_privsep_keep_caps(uint64_t keep, char *err, size_t errlen)
+{
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         int r = -errno;
         snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
         return r;
     }
-    int r = drop_bounding(err, errlen);
+    int r = drop_bounding(keep, err, errlen);
     if (r < 0) {
         return r;
     }
@@ -115,19 +153,20 @@ int zt_privsep_drop_caps(char *err, size_t errlen)
         snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(errno));
         return r;
     }
-    if (zt_privsep_caps_held() && syscall(SYS_capset, &hdr, none) < 0) {
-        r = -errno;
-        snprintf(err, errlen,
-                 "cannot drop capabilities: capset: %s (a unit's SystemCallFilter= must allow "
-                 "capset)",
-                 strerror(errno));
+    r = caps_set(keep, err, errlen);
+    if (r < 0) {
         return r;
     }
-    if (zt_privsep_caps_held()) {
+    if (caps_beyond(keep)) {
         snprintf(err, errlen, "capabilities are still held after dropping them");
         return -EPERM;
     }
     return 0;
+}
+
+int zt_privsep_drop_caps(char *err, size_t errlen)
+{
+    return zt_privsep_keep_caps(0, err, errlen);
 }
 
 #define STMT(code, k)    BPF_STMT(BPF_##code, k)
@@ -150,16 +189,21 @@ int zt_privsep_deny_sockets(char *err, size_t errlen)
         STMT(RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 #endif
 #ifdef __NR_socketcall
-        JEQ(__NR_socketcall, 4),
+        JEQ(__NR_socketcall, 8),
 #else
-        JEQ(__NR_socket, 4),
+        JEQ(__NR_socket, 8),
 #endif
-        JEQ(__NR_socket, 3),
-        JEQ(__NR_io_uring_setup, 3),
-        JEQ(__NR_io_uring_enter, 2),
+        JEQ(__NR_socket, 7),
+        JEQ(__NR_io_uring_setup, 7),
+        JEQ(__NR_io_uring_enter, 6),
+        JEQ(__NR_ptrace, 6), /* another process's sockets, reached through that process: */
+        JEQ(__NR_process_vm_writev, 5),
+        JEQ(__NR_process_vm_readv, 4),
+        JEQ(__NR_pidfd_getfd, 3),
         STMT(RET | BPF_K, SECCOMP_RET_ALLOW),
         RET_ERRNO(EAFNOSUPPORT),
         RET_ERRNO(ENOSYS),
+        RET_ERRNO(EPERM),
     };
     struct sock_fprog prog = {.len = ZT_ELEMENTSOF(insns), .filter = insns};
 

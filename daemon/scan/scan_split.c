@@ -8,6 +8,7 @@
  * or sends garbage is an error of its own instances, never a silent loss of the whole scan. */
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,7 +107,8 @@ static int half_drop(const struct zt_config *cfg, enum half_kind which, const bo
 {
     if (which == HALF_HOST) {
         unsetenv("CREDENTIALS_DIRECTORY"); /* the host half loads no secret */
-        return zt_privsep_deny_sockets(err, errlen);
+        int r = zt_privsep_keep_caps(1ull << CAP_DAC_READ_SEARCH, err, errlen);
+        return r < 0 ? r : zt_privsep_deny_sockets(err, errlen);
     }
     preopen_secrets(cfg, mask);
     return zt_privsep_drop_caps(err, errlen);

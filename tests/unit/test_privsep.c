@@ -1,6 +1,7 @@
 /* test_privsep.c - the scan split by privilege (scan_split.c, privsep.c): the network half holds
- * no capability and cannot read another uid's 0600 file, the host half cannot open a socket but
- * still reads what it needs, secrets are opened before the drop, and a scan split in two gives
+ * no capability and cannot read another uid's 0600 file, the host half holds only
+ * CAP_DAC_READ_SEARCH and cannot open a socket or reach into another process but still reads
+ * what it needs, secrets are opened before the drop, and a scan split in two gives
  * the same evidence as one run in a single process. */
 #include "zt_test.h"
 
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +32,17 @@ static int probe_collect(void *state, struct zt_ctx *ctx)
 {
     const struct probe_state *s = state;
 
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct caps[2] = {{0}};
+    char byte = 'x', copy = 0;
+    struct iovec local = {&copy, 1}, remote = {&byte, 1};
+
     zt_emit_bool(ctx, "probe.caps_held", zt_privsep_caps_held());
+    syscall(SYS_capget, &hdr, caps);
+    zt_emit_int(ctx, "probe.cap_eff", (int64_t)caps[1].effective << 32 | caps[0].effective);
+    /* Into a process by its memory (here its own): what the host half must not do to another. */
+    zt_emit_int(ctx, "probe.vm_read_errno",
+                process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1 ? 0 : errno);
     if (s->path) {
         int fd = open(s->path, O_RDONLY | O_CLOEXEC);
         zt_emit_int(ctx, "probe.read_errno", fd < 0 ? errno : 0);
@@ -142,8 +154,10 @@ static void test_network_half_cannot_read_other_uids_0600_file(void **state)
     assert_int_equal(scan->runs[0].status, ZT_RUN_OK);
     assert_false(json_object_get_boolean(observed(scan, "api", "probe.caps_held")));
     assert_int_equal(observed_int(scan, "api", "probe.read_errno"), EACCES);
-    /* The host half keeps its capabilities and reads it. */
-    assert_true(json_object_get_boolean(observed(scan, "host", "probe.caps_held")));
+    assert_int_equal(json_object_get_int64(observed(scan, "api", "probe.cap_eff")), 0);
+    /* The host half keeps CAP_DAC_READ_SEARCH, and only it, and reads the file. */
+    assert_int_equal(json_object_get_int64(observed(scan, "host", "probe.cap_eff")),
+                     1ll << CAP_DAC_READ_SEARCH);
     assert_int_equal(observed_int(scan, "host", "probe.read_errno"), 0);
     unlink(path);
     rmdir(dir);
@@ -174,6 +188,9 @@ static void test_host_half_cannot_connect(void **state)
     _cleanup_(zt_scan_freep) struct zt_scan *scan = split_scan(conf, registry);
 
     assert_int_equal(observed_int(scan, "host", "probe.connect_errno"), EAFNOSUPPORT);
+    /* Nor reach into another process that could (the test reads its own memory). */
+    assert_int_equal(observed_int(scan, "host", "probe.vm_read_errno"), EPERM);
+    assert_int_equal(observed_int(scan, "api", "probe.vm_read_errno"), 0);
     /* The listener was there: the network half reaches it. */
     assert_int_equal(observed_int(scan, "api", "probe.connect_errno"), 0);
     /* The listening socket was not inherited by the halves (a clean descriptor table). */
