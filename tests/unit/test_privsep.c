@@ -25,6 +25,7 @@
 struct probe_state {
     char *path, *secret;
     uint64_t port;
+    bool hang;
 };
 
 /* Emit what this process may do: read path, read the secret, connect to 127.0.0.1:port. */
@@ -56,6 +57,9 @@ static int probe_collect(void *state, struct zt_ctx *ctx)
         zt_emit_int(ctx, "probe.secret_errno", -r);
         zt_secret_free(text);
     }
+    while (s->hang) {
+        pause(); /* ignores its cancellation: the scan abandons this thread */
+    }
     if (s->port) {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -73,6 +77,7 @@ static const struct zt_option probe_options[] = {
     {"path", ZT_OPT_PATH, NULL, offsetof(struct probe_state, path), 0, "file to open"},
     {"secret", ZT_OPT_PATH, NULL, offsetof(struct probe_state, secret), ZT_OPT_SECRET, "secret"},
     {"port", ZT_OPT_UINT, "0", offsetof(struct probe_state, port), 0, "loopback port"},
+    {"hang", ZT_OPT_BOOL, "no", offsetof(struct probe_state, hang), 0, "never return"},
     {.key = NULL},
 };
 
@@ -255,6 +260,21 @@ static void test_secret_opened_before_the_drop(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A collector that ignores its time limit is abandoned inside its half: the half still sends
+ * its record (the thread dies with it), the caller's process has no thread to carry. */
+static void test_abandoned_collector_stays_in_its_half(void **state)
+{
+    _cleanup_(zt_scan_freep) struct zt_scan *scan =
+        split_scan("[collector:stuck]\ntype = probe\nhang = yes\ntimeout = 1s\n"
+                   "[collector:host]\ntype = probe_host\n",
+                   registry);
+
+    assert_int_equal(scan->runs[0].status, ZT_RUN_PARTIAL); /* caps_held came before the hang */
+    assert_non_null(strstr(scan->runs[0].error, "timed out after 1000 ms"));
+    assert_int_equal(scan->runs[1].status, ZT_RUN_OK);
+    assert_int_equal(scan->abandoned, 0);
+}
+
 /* Evidence without its observation time, as text: key, value, collector and detail. */
 static char *evidence_text(struct zt_scan *scan)
 {
@@ -301,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_host_half_cannot_connect),
         cmocka_unit_test(test_secret_opened_before_the_drop),
         cmocka_unit_test(test_split_scan_gives_the_same_evidence),
+        cmocka_unit_test(test_abandoned_collector_stays_in_its_half),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
