@@ -200,7 +200,8 @@ if ns systemctl restart ztmmd 2>/dev/null; then die "ztmmd started with an unwri
 WHY=
 for _ in $(seq 50); do
     WHY=$(ns journalctl --no-pager -u ztmmd -o cat 2>/dev/null |
-        grep "cannot use the state directory $RO (from config" | tail -1) && break
+        grep "cannot use the state directory $RO (from config" | tail -1)
+    [ -n "$WHY" ] && break # (the pipeline's status is tail's: test what it found)
     sleep 0.2
 done
 case $WHY in *"Read-only file system") ;; *) die "the journal does not name the unusable state directory" ;; esac
