@@ -232,7 +232,7 @@ static int run_once(const struct args *a, struct zt_config *cfg, const struct zt
         once_done(&o);
         return EXIT_FAILURE;
     }
-    int r = zt_scan_run(cfg, &scan);
+    int r = zt_scan_run_split(cfg, NULL, &scan);
     if (r < 0) {
         once_done(&o);
         return zt_log_errno(LOG_ERR, r, "scan failed");

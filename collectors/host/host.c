@@ -62,5 +62,6 @@ const struct zt_collector zt_collector_host = {
         "store, file integrity monitoring, backups",
     .options = host_options,
     .state_size = sizeof(struct host_state),
+    .flags = ZT_COLLECTOR_READS_HOST,
     .collect = host_collect,
 };

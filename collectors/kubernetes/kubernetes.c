@@ -28,19 +28,19 @@ struct k8s_state {
 };
 
 static const struct zt_option k8s_options[] = {
-    {"kubeconfig", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, kubeconfig), 0,
+    {"kubeconfig", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, kubeconfig), ZT_OPT_SECRET,
      "kubeconfig file (mode 0600) to connect with"},
     {"context", ZT_OPT_STRING, NULL, offsetof(struct k8s_state, context), 0,
      "kubeconfig context to use (default: its current-context)"},
     {"server", ZT_OPT_URL, NULL, offsetof(struct k8s_state, server), 0,
      "API server URL, with token_file, credential or cert_file + key_file"},
-    {"token_file", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, token_file), 0,
+    {"token_file", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, token_file), ZT_OPT_SECRET,
      "file holding a bearer token for server (owner root or ztmmd, mode 0600)"},
     {"credential", ZT_OPT_STRING, NULL, offsetof(struct k8s_state, credential), 0,
      "systemd credential (LoadCredential=) holding the bearer token for server"},
     {"cert_file", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, cert_file), 0,
      "PEM client certificate for server"},
-    {"key_file", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, key_file), 0,
+    {"key_file", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, key_file), ZT_OPT_SECRET,
      "PEM private key of cert_file (mode 0600)"},
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct k8s_state, ca_file), 0,
      "PEM trust anchor of the API server (replaces the kubeconfig's or service account's CA)"},

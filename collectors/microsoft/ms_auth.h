@@ -47,7 +47,7 @@ struct zt_ms_auth {
          ZT_OPT_PATH,                                                                              \
          NULL,                                                                                     \
          offsetof(type, member.client_secret_file),                                                \
-         0,                                                                                        \
+         ZT_OPT_SECRET,                                                                            \
          "file holding the client secret (owner root or ztmmd, mode 0600)"},                       \
         {"credential",                                                                             \
          ZT_OPT_STRING,                                                                            \
@@ -59,13 +59,13 @@ struct zt_ms_auth {
          ZT_OPT_PATH,                                                                              \
          NULL,                                                                                     \
          offsetof(type, member.certificate_file),                                                  \
-         0,                                                                                        \
+         ZT_OPT_SECRET,                                                                            \
          "PEM certificate of the app: authenticate with a signed client assertion"},               \
         {"private_key_file",                                                                       \
          ZT_OPT_PATH,                                                                              \
          NULL,                                                                                     \
          offsetof(type, member.private_key_file),                                                  \
-         0,                                                                                        \
+         ZT_OPT_SECRET,                                                                            \
          "RSA private key of certificate_file (default: in certificate_file)"},                    \
         {"login_url",                                                                              \
          ZT_OPT_URL,                                                                               \

@@ -26,19 +26,20 @@ struct okta_state {
     char *ca_file;
 };
 
-#define OPT(k, t, f, doc)                                                                          \
+#define OPTF(k, t, f, flags, doc)                                                                  \
     {                                                                                              \
-        k, t, NULL, offsetof(struct okta_state, f), 0, doc                                         \
+        k, t, NULL, offsetof(struct okta_state, f), flags, doc                                     \
     }
+#define OPT(k, t, f, doc) OPTF(k, t, f, 0, doc)
 static const struct zt_option okta_options[] = {
     {"org_url", ZT_OPT_URL, NULL, offsetof(struct okta_state, org_url), ZT_OPT_REQUIRED,
      "the Okta org, https://acme.okta.com (API under /api/v1, token under /oauth2/v1/token)"},
-    OPT("api_token_file", ZT_OPT_PATH, api_token_file,
-        "file holding an Okta API token (SSWS; owner root or ztmmd, mode 0600)"),
+    OPTF("api_token_file", ZT_OPT_PATH, api_token_file, ZT_OPT_SECRET,
+         "file holding an Okta API token (SSWS; owner root or ztmmd, mode 0600)"),
     OPT("client_id", ZT_OPT_STRING, client_id,
         "client id of an OAuth 2.0 service app (private_key_jwt) instead of an API token"),
-    OPT("private_key_file", ZT_OPT_PATH, private_key_file,
-        "PEM RSA private key of the service app (its public key registered on the app)"),
+    OPTF("private_key_file", ZT_OPT_PATH, private_key_file, ZT_OPT_SECRET,
+         "PEM RSA private key of the service app (its public key registered on the app)"),
     OPT("credential", ZT_OPT_STRING, credential,
         "systemd credential (LoadCredential=) holding the API token, or with client_id the key"),
     OPT("key_id", ZT_OPT_STRING, key_id,

@@ -14,6 +14,11 @@ enum {
     /* The collector calls HTTPS APIs: the scan starts one shared HTTP engine for all such
      * instances (bounded by [daemon] http_max_concurrency, connections reused). */
     ZT_COLLECTOR_USES_HTTP = 1u << 0,
+    /* The collector reads the host's files and /proc (through rootfs.h) and needs no network:
+     * it runs in the scan's host half, which keeps CAP_DAC_READ_SEARCH and cannot open a socket.
+     * Every other collector runs in the network half, which holds no capability at all
+     * (docs/ARCHITECTURE.md, privilege separation). */
+    ZT_COLLECTOR_READS_HOST = 1u << 1,
 };
 
 /* A collector type: one `const struct zt_collector zt_collector_NAME` listed in the registry

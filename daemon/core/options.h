@@ -19,6 +19,9 @@ enum zt_opt_type {
 
 enum {
     ZT_OPT_REQUIRED = 1u << 0, /* must be set in the config                         */
+    /* A path option naming a secret file: the scan's network half opens it before it drops its
+     * capabilities (zt_secret_preopen()), so a root-owned 0600 file stays readable. */
+    ZT_OPT_SECRET = 1u << 1,
 };
 
 /* A list of strings; the binder owns it, zt_options_free() releases it. */

@@ -52,7 +52,8 @@ static int read_fd(int fd, const char *path, size_t max_bytes, char *buf, size_t
     size_t n = 0;
 
     for (;;) {
-        ssize_t k = read(fd, buf + n, max_bytes + 1 - n);
+        /* pread: a preopened descriptor is read again from its start by every load. */
+        ssize_t k = pread(fd, buf + n, max_bytes + 1 - n, (off_t)n);
         if (k < 0 && errno == EINTR) {
             continue;
         }
@@ -74,6 +75,38 @@ static int read_fd(int fd, const char *path, size_t max_bytes, char *buf, size_t
     return 0;
 }
 
+/* Paths opened before a privilege drop, and their descriptors (never closed: the process that
+ * preopens is a scan half that exits after the scan). */
+static struct {
+    char *path;
+    int fd;
+} preopened[ZT_SECRET_PREOPEN_MAX];
+static size_t n_preopened;
+
+static int open_secret(const char *path)
+{
+    return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+}
+
+int zt_secret_preopen(const char *path)
+{
+    if (n_preopened == ZT_SECRET_PREOPEN_MAX) {
+        return -ENOSPC;
+    }
+    for (size_t i = 0; i < n_preopened; i++) {
+        if (zt_streq(preopened[i].path, path)) {
+            return 0;
+        }
+    }
+    int fd = open_secret(path);
+    if (fd < 0) {
+        return -errno;
+    }
+    preopened[n_preopened].path = zt_xstrdup(path);
+    preopened[n_preopened++].fd = fd;
+    return 0;
+}
+
 int zt_secret_read_file(const char *path, size_t max_bytes, char **ret, char *err, size_t errlen)
 {
     _cleanup_close_ int fd = -1;
@@ -83,7 +116,14 @@ int zt_secret_read_file(const char *path, size_t max_bytes, char **ret, char *er
     if (max_bytes == 0 || max_bytes > ZT_SECRET_MAX) {
         max_bytes = ZT_SECRET_MAX;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+    for (size_t i = 0; i < n_preopened && fd < 0; i++) {
+        if (zt_streq(preopened[i].path, path)) {
+            fd = fcntl(preopened[i].fd, F_DUPFD_CLOEXEC, 3);
+        }
+    }
+    if (fd < 0) {
+        fd = open_secret(path);
+    }
     if (fd < 0) {
         int r = -errno;
         snprintf(err, errlen, "cannot open secret file %s: %s", path, strerror(errno));

@@ -15,6 +15,14 @@ int zt_secret_read_credential(const char *name, size_t max_bytes, char **ret, ch
                               size_t errlen);
 /* Load from file if set, else from credential: the usual `*_file = ` / `credential = ` pair. */
 int zt_secret_load(const char *file, const char *credential, char **ret, char *err, size_t errlen);
+/* Open path now, while the process may still hold the capabilities to (a root-owned 0600 file
+ * read by the service user), for a zt_secret_read_file() of the same path after they are
+ * dropped: that call checks and reads the descriptor opened here. Only the first
+ * ZT_SECRET_PREOPEN_MAX paths are kept. Returns 0 or a negative errno (nothing kept; the later
+ * read then opens the path itself and reports the error). Not thread safe: call it before the
+ * collector threads start. */
+#define ZT_SECRET_PREOPEN_MAX 64
+int zt_secret_preopen(const char *path);
 /* Wipe and free a secret string. NULL is fine. */
 void zt_secret_free(char *s);
 void zt_secret_freep(char **s);

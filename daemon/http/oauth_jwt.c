@@ -49,17 +49,23 @@ static char *b64url(const unsigned char *data, size_t len)
     return out;
 }
 
-static int load_cert(const char *path, X509 **ret, char *err, size_t errlen)
+/* with_key: the file holds the private key too, so it is read as a secret (checked like one,
+ * and through the descriptor opened before a privilege drop, secret.h). */
+static int load_cert(const char *path, bool with_key, X509 **ret, char *err, size_t errlen)
 {
-    _cleanup_free_ char *pem = NULL;
+    _cleanup_(zt_secret_freep) char *pem = NULL;
     _cleanup_(bio_freep) BIO *bio = NULL;
     size_t len = 0;
 
-    int r = zt_read_file(path, ZT_SECRET_MAX, &pem, &len);
+    int r = with_key ? zt_secret_read_file(path, ZT_SECRET_MAX, &pem, err, errlen)
+                     : zt_read_file(path, ZT_SECRET_MAX, &pem, &len);
     if (r < 0) {
-        snprintf(err, errlen, "cannot read certificate %s: %s", path, strerror(-r));
+        if (!with_key) {
+            snprintf(err, errlen, "cannot read certificate %s: %s", path, strerror(-r));
+        }
         return r;
     }
+    len = with_key ? strlen(pem) : len;
     bio = BIO_new_mem_buf(pem, (int)len);
     X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
     if (!x) {
@@ -178,7 +184,9 @@ int zt_oauth_client_assertion(const struct zt_oauth_config *cfg, char **ret, cha
     if (cfg->key_pem && !key_name) {
         key_name = "(the private key credential)";
     }
-    int r = cfg->cert_file ? load_cert(cfg->cert_file, &cert, err, errlen) : 0;
+    int r = cfg->cert_file
+                ? load_cert(cfg->cert_file, !cfg->key_file && !cfg->key_pem, &cert, err, errlen)
+                : 0;
     if (r < 0) {
         return r;
     }

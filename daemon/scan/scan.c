@@ -183,7 +183,7 @@ static struct runner *runner_new(const struct zt_config *cfg, const bool *select
     rn->jobs = zt_xcalloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*rn->jobs));
     bool http = false;
     for (size_t i = 0; i < cfg->n_instances; i++) {
-        if (cfg->instances[i]->enabled && (!selected || selected[i])) {
+        if (zt_scan_selected(cfg, selected, i)) {
             rn->jobs[rn->n_jobs++] = (struct job){.inst = cfg->instances[i], .rn = rn};
             http = http || (cfg->instances[i]->collector->flags & ZT_COLLECTOR_USES_HTTP);
         }
@@ -273,32 +273,43 @@ static void reap_threads(struct runner *rn)
     }
 }
 
-int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret)
+bool zt_scan_selected(const struct zt_config *cfg, const bool *selected, size_t i)
+{
+    return cfg->instances[i]->enabled && (!selected || selected[i]);
+}
+
+struct zt_scan *zt_scan_begin(const struct zt_config *cfg, const bool *selected)
 {
     struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
     char host[256] = "";
-    struct runner *rn = runner_new(cfg, selected);
 
     zt_uuid4(scan->scan_id);
     gethostname(host, sizeof(host) - 1);
     scan->host = zt_xstrdup(host);
     zt_evidence_set_init(&scan->evidence);
     scan->started_usec = zt_now_real_usec();
-    run_jobs(rn, cfg->daemon.max_parallel_collectors, cfg->daemon.collector_timeout_ms);
-
     scan->runs = zt_xcalloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*scan->runs));
+    for (size_t i = 0; i < cfg->n_instances; i++) {
+        struct zt_run *run = &scan->runs[scan->n_runs++];
+        run->name = zt_xstrdup(cfg->instances[i]->name);
+        run->type = zt_xstrdup(cfg->instances[i]->collector->name);
+        run->status = zt_scan_selected(cfg, selected, i) ? ZT_RUN_ERROR : ZT_RUN_SKIPPED;
+    }
+    return scan;
+}
+
+int zt_scan_run_subset(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret)
+{
+    struct zt_scan *scan = zt_scan_begin(cfg, selected);
+    struct runner *rn = runner_new(cfg, selected);
+
+    run_jobs(rn, cfg->daemon.max_parallel_collectors, cfg->daemon.collector_timeout_ms);
     size_t j = 0;
     pthread_mutex_lock(&rn->lock);
     for (size_t i = 0; i < cfg->n_instances; i++) {
-        const struct zt_instance *inst = cfg->instances[i];
-        struct zt_run *run = &scan->runs[scan->n_runs++];
-        run->name = zt_xstrdup(inst->name);
-        run->type = zt_xstrdup(inst->collector->name);
-        if (!inst->enabled || (selected && !selected[i])) {
-            run->status = ZT_RUN_SKIPPED;
-            continue;
+        if (zt_scan_selected(cfg, selected, i)) {
+            record_job(scan, &scan->runs[i], &rn->jobs[j++]);
         }
-        record_job(scan, run, &rn->jobs[j++]);
     }
     pthread_mutex_unlock(&rn->lock);
     reap_threads(rn);

@@ -77,7 +77,7 @@ struct json_object *zt_worker_produce(const struct zt_worker_job *job, bool *aba
     const struct zt_config *cfg = job->cfg;
     _cleanup_free_ bool *carried = zt_xcalloc(cfg->n_instances, sizeof(bool));
 
-    if (zt_scan_run_subset(cfg, job->selected, &scan) < 0) {
+    if (zt_scan_run_split(cfg, job->selected, &scan) < 0) {
         return NULL;
     }
     for (size_t i = 0; job->selected && i < scan->n_runs && i < cfg->n_instances; i++) {

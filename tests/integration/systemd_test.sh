@@ -93,6 +93,9 @@ log_level = ${1:-info}
 metrics_file = /var/lib/ztmmd-textfile/ztmmd.prom
 CONF
     if [ "$HOST" = yes ]; then printf '[collector:host]\nroot = /\n' >>"$W/etc/ztmmd.conf"; fi
+    # Runs in the scan's network half: it reports the capabilities that half left it.
+    printf '[collector:privsep]\ntype = exec\ncommand = %s\n' \
+        "$SRC/tests/fixtures/exec/caps.sh" >>"$W/etc/ztmmd.conf"
 }
 HOST=yes
 write_config
@@ -157,6 +160,21 @@ scan_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_id"])'
 FIRST_ID=$(scan_id <"$W/unit-result.json")
 [ "$(ns cat /var/lib/ztmmd/latest.json | scan_id)" = "$FIRST_ID" ] || die "latest.json is not scan $FIRST_ID"
 
+# ---- privilege separation under the unit: the network half dropped CAP_DAC_READ_SEARCH ----
+# (capset must be allowed by the unit's system call filter; else that half runs nothing).
+python3 - "$W/unit-result.json" <<'PY' || die "the network half kept its capabilities (above)"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+run = next(c for c in doc["collectors"] if c["name"] == "privsep")
+ev = {e["key"]: e["value"] for e in doc["evidence"] if e["collector"] == "privsep"}
+print(f"privsep collector: {run['status']} {run.get('error') or ''} {ev}")
+sys.exit(0 if run["status"] == "ok" and ev.get("privsep_test.half_cap_eff") == "0000000000000000"
+         and ev.get("privsep_test.worker_cap_eff") != "0000000000000000"
+         and ev.get("privsep_test.cap_eff") == "0000000000000000"
+         and ev.get("privsep_test.shadow_readable") is False else 1)
+PY
+log "privilege separation: the network half and its exec program hold no capability"
+
 # ---- the metrics file, written by the sandboxed service ----
 PROM=/var/lib/ztmmd-textfile/ztmmd.prom
 ns grep -q "^ztmmd_last_scan_info{scan_id=\"$FIRST_ID\"" $PROM || die "metrics file lacks scan $FIRST_ID"
@@ -182,7 +200,8 @@ if ns systemctl restart ztmmd 2>/dev/null; then die "ztmmd started with an unwri
 WHY=
 for _ in $(seq 50); do
     WHY=$(ns journalctl --no-pager -u ztmmd -o cat 2>/dev/null |
-        grep "cannot use the state directory $RO (from config" | tail -1) && break
+        grep "cannot use the state directory $RO (from config" | tail -1)
+    [ -n "$WHY" ] && break # (the pipeline's status is tail's: test what it found)
     sleep 0.2
 done
 case $WHY in *"Read-only file system") ;; *) die "the journal does not name the unusable state directory" ;; esac

@@ -44,7 +44,14 @@ static const struct zt_collector fake = {.name = "fake",
                                          .options = fake_options,
                                          .state_size = sizeof(struct fake_state),
                                          .collect = fake_collect};
-static const struct zt_collector *const registry[] = {&fake, NULL};
+/* The same behaviours in the scan's host half (scan_split.c). */
+static const struct zt_collector fake_host = {.name = "fake_host",
+                                              .summary = "test",
+                                              .options = fake_options,
+                                              .state_size = sizeof(struct fake_state),
+                                              .flags = ZT_COLLECTOR_READS_HOST,
+                                              .collect = fake_collect};
+static const struct zt_collector *const registry[] = {&fake, &fake_host, NULL};
 
 struct fixture {
     struct zt_config *cfg;
@@ -126,16 +133,37 @@ static void test_worker_result_over_pipe(void **state)
     unload(&f);
 }
 
+/* A collector that crashes ends its half of the scan: that half's instances are errors with
+ * the reason, the other half's evidence is kept. */
 static void test_worker_crash_reported(void **state)
 {
     struct fixture f = {0};
+    struct json_object *ev;
 
-    load(&f, "[collector:a]\ntype = fake\nmode = crash\n");
+    load(&f, "[collector:a]\ntype = fake\nmode = crash\n[collector:h]\ntype = fake_host\n");
     run(&f, 30000000, 0);
-    assert_null(f.doc);
-    if (!strstr(f.error, "killed by signal SEGV (crash)")) {
-        fail_msg("error: %s", f.error);
+    assert_string_equal(f.error, "");
+    assert_non_null(f.doc);
+    assert_string_equal(collector_field(f.doc, 0, "status"), "error");
+    const char *why = collector_field(f.doc, 0, "error");
+    if (!strstr(why, "network half of the scan") || !strstr(why, "killed by signal SEGV (crash)")) {
+        fail_msg("error: %s", why);
     }
+    assert_string_equal(collector_field(f.doc, 1, "status"), "ok");
+    assert_true(json_object_object_get_ex(f.doc, "evidence", &ev));
+    assert_int_equal(json_object_array_length(ev), 1);
+    assert_string_equal(zt_json_str(json_object_array_get_idx(ev, 0), "collector"), "h");
+    json_object_put(TAKE_PTR(f.doc));
+    unload(&f);
+
+    /* And the other way round: the host half crashes, the network half's evidence stays. */
+    f = (struct fixture){0};
+    load(&f, "[collector:a]\ntype = fake\n[collector:h]\ntype = fake_host\nmode = crash\n");
+    run(&f, 30000000, 0);
+    assert_non_null(f.doc);
+    assert_string_equal(collector_field(f.doc, 0, "status"), "ok");
+    assert_string_equal(collector_field(f.doc, 1, "status"), "error");
+    assert_non_null(strstr(collector_field(f.doc, 1, "error"), "host half of the scan"));
     unload(&f);
 }
 
@@ -161,8 +189,10 @@ static void test_worker_memory_limit(void **state)
 
     load(&f, "[collector:a]\ntype = fake\nmode = hog\n");
     run(&f, 30000000, 128u << 20);
-    assert_null(f.doc);
-    assert_non_null(strstr(f.error, "killed by signal ABRT"));
+    /* The limit is inherited by the half that runs the collector: that half ends. */
+    assert_non_null(f.doc);
+    assert_string_equal(collector_field(f.doc, 0, "status"), "error");
+    assert_non_null(strstr(collector_field(f.doc, 0, "error"), "killed by signal ABRT"));
     unload(&f);
 #endif
 }
