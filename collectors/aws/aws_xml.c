@@ -6,13 +6,13 @@
 #include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "aws_xml_load.h"
 #include "util.h"
 
 struct walk {
@@ -27,13 +27,6 @@ struct walk {
     char why[256];   /* its reason */
     char error[256]; /* libxml2's first error */
 };
-
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-static void xml_init(void)
-{
-    xmlInitParser();
-}
 
 /* Stop the parse with error r (first one wins). */
 _printf_(3, 4) static void walk_stop(struct walk *w, int r, const char *fmt, ...)
@@ -145,7 +138,10 @@ int zt_aws_xml_walk(const char *body, size_t len, zt_aws_xml_fn fn, void *data, 
     _cleanup_free_ struct walk *w = zt_xcalloc(1, sizeof(*w));
     xmlSAXHandler sax;
 
-    pthread_once(&xml_once, xml_init);
+    int r = zt_aws_xml_load(err, errlen);
+    if (r < 0) {
+        return r;
+    }
     if (len > INT32_MAX) {
         snprintf(err, errlen, "document too large");
         return -EBADMSG;

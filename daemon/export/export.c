@@ -505,12 +505,17 @@ int zt_export_new(const struct zt_config *cfg, struct zt_export **ret, char *err
     if (r < 0) {
         return r;
     }
+    /* libcurl is loaded only for sinks that speak HTTP: a file or syslog sink never maps it. */
+    bool http = false;
+    for (size_t i = 0; i < x->n_sinks; i++) {
+        http = http || (x->sinks[i].type->flags & ZT_SINK_USES_HTTP);
+    }
     struct zt_http_limits lim;
     zt_http_limits_default(&lim);
     lim.max_attempts = 1; /* the export core retries, with the receivers' hints */
     lim.max_body = 4u * 1024u * 1024u;
     char why[256] = "";
-    r = zt_http_engine_new(&lim, &x->http, why, sizeof(why));
+    r = http ? zt_http_engine_new(&lim, &x->http, why, sizeof(why)) : 0;
     if (r < 0) {
         snprintf(err, errlen, "cannot start the HTTP engine of the export: %s", why);
         return r;
@@ -526,7 +531,7 @@ int zt_export_new(const struct zt_config *cfg, struct zt_export **ret, char *err
                                       .batch = s->cur_batch,
                                       .timeout_ms = s->common.timeout_ms,
                                       .hostname = x->hostname,
-                                      .http = x->http,
+                                      .http = (s->type->flags & ZT_SINK_USES_HTTP) ? x->http : NULL,
                                       .cancelled = stopping,
                                       .cancel_data = x};
         s->recs = zt_xcalloc(s->cur_batch, sizeof(*s->recs));

@@ -82,7 +82,8 @@ struct zt_sink_env {
     size_t batch;         /* events per deliver() at most (`batch =`) */
     uint64_t timeout_ms;  /* bound of one deliver() call (`timeout =`) */
     const char *hostname; /* this machine */
-    /* The export's HTTP engine: one attempt per call (the core retries, not the engine). */
+    /* The export's HTTP engine: one attempt per call (the core retries, not the engine); NULL
+     * unless the sink type has ZT_SINK_USES_HTTP. */
     struct zt_http_engine *http;
     /* Polled during long waits: true when the export is stopping (reload, shutdown). */
     bool (*cancelled)(void *data);
@@ -100,11 +101,18 @@ struct zt_sink_env {
  *             instance; must return within env->timeout_ms (plus a small margin);
  *   close()   when the export stops: free what open() and deliver() kept (optional).
  * Options bound through the table are freed by the core. */
+enum {
+    /* The sink talks HTTPS through env->http: the export starts its HTTP engine (and so loads
+     * libcurl) only when some configured sink has this flag; without it env->http is NULL. */
+    ZT_SINK_USES_HTTP = 1u << 0,
+};
+
 struct zt_sink {
     const char *name;    /* type name: `type = NAME` */
     const char *summary; /* one line for `ztmmctl options` and the docs */
     const struct zt_option *options;
     size_t state_size;
+    unsigned flags;   /* ZT_SINK_* */
     unsigned formats; /* ZT_FORMAT_BIT()s this sink can carry */
     enum zt_format default_format;
     size_t default_batch; /* 0: the core's default */

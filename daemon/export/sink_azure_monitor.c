@@ -391,6 +391,7 @@ static enum zt_sink_status azmon_deliver(void *state, const struct zt_sink_batch
 
 const struct zt_sink zt_sink_azure_monitor = {
     .name = "azure_monitor",
+    .flags = ZT_SINK_USES_HTTP,
     .summary = "Azure Monitor / Microsoft Sentinel through the Logs Ingestion API (DCR stream)",
     .options = azmon_options,
     .state_size = sizeof(struct azmon_sink),

@@ -259,6 +259,7 @@ static void es_close(void *state)
 
 const struct zt_sink zt_sink_elasticsearch = {
     .name = "elasticsearch",
+    .flags = ZT_SINK_USES_HTTP,
     .summary = "Elasticsearch _bulk API (create actions, per-item results)",
     .options = es_options,
     .state_size = sizeof(struct es_sink),

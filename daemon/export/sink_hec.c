@@ -383,6 +383,7 @@ static void hec_close(void *state)
 
 const struct zt_sink zt_sink_splunk_hec = {
     .name = "splunk_hec",
+    .flags = ZT_SINK_USES_HTTP,
     .summary = "Splunk HTTP Event Collector, with optional indexer acknowledgement",
     .options = hec_options,
     .state_size = sizeof(struct hec_sink),

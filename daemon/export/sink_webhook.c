@@ -160,6 +160,7 @@ static enum zt_sink_status webhook_deliver(void *state, const struct zt_sink_bat
 
 const struct zt_sink zt_sink_webhook = {
     .name = "webhook",
+    .flags = ZT_SINK_USES_HTTP,
     .summary = "POST batches to an HTTPS endpoint, signed with HMAC-SHA256",
     .options = webhook_options,
     .state_size = sizeof(struct webhook_sink),

@@ -41,6 +41,29 @@ class Once(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         return json.loads(p.stdout)
 
+    def loaded_libraries(self, conf_text):
+        """The shared objects a --once run maps, as the dynamic loader reports them."""
+        cmd = [ZTMMD, "--once", "--config", self.conf(conf_text), "--rules", RULES,
+               "--format", "table"]
+        env = dict(os.environ, LD_DEBUG="files")
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        return {line.split("file=")[1].split()[0] for line in p.stderr.splitlines()
+                if "file=" in line}
+
+    def test_no_http_no_xml_libraries_without_a_source_that_needs_them(self):
+        # A host scan with a file sink speaks no HTTP and reads no XML: neither libcurl nor
+        # libxml2 (and ICU, which it drags in) is mapped.
+        state = os.path.join(self.tmp.name, "state")
+        os.makedirs(state)
+        libs = self.loaded_libraries(
+            f"[daemon]\nstate_dir = {state}\n"
+            f"[collector:host]\nroot = {os.path.join(TREES, 'hardened')}\n"
+            f"[sink:events]\ntype = file\npath = {state}/events.jsonl\n")
+        self.assertTrue(any(lib.startswith("libjson-c") for lib in libs), libs)
+        self.assertEqual([lib for lib in libs if "curl" in lib or "xml2" in lib or "icu" in lib],
+                         [])
+
     def test_result_document_contract(self):
         doc = self.scan_tree("hardened")
         self.assertEqual(doc["schema"], "ztmmd.result/1")
