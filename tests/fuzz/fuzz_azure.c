@@ -1,11 +1,14 @@
 /* fuzz_azure.c - libFuzzer harness for the azure collector's ARM response parsers: the NSG
  * evaluator (per item of a networkSecurityGroups page, and on the whole document), storage account
- * derivations, Defender for Cloud pricings and subscription diagnostic settings, with the evidence
- * emitted from each. The first byte picks the parser; the rest is the JSON body as ARM sent it. */
+ * derivations, Defender for Cloud pricings and subscription diagnostic settings, and Resource
+ * Graph answers (paging fields, every query's row fold), with the evidence emitted from each.
+ * The first byte picks the parser (0x80 pricings/diagnostics, 0x40 Resource Graph, else the
+ * lists); the rest is the JSON body as ARM or Resource Graph sent it. */
 #include <json-c/json.h>
 #include <stdint.h>
 
 #include "azure/azure.h"
+#include "azure/azure_graph.h"
 #include "ctx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +38,26 @@ static void fuzz_lists(uint8_t which, struct json_object *doc, struct zt_ctx *ct
     zt_azure_storage_clear(&st);
 }
 
+/* A Resource Graph page: its paging fields, then each row of "data" through every query's fold
+ * (a row of one query may well reach another's: the folds check the type themselves). */
+static void fuzz_graph(uint8_t which, struct json_object *doc, struct zt_ctx *ctx)
+{
+    struct zt_azure_graph acc = {.automation.subscriptions = which & 3, .done = which};
+    struct json_object *rows = zt_json_array(doc, "data");
+    const char *token = NULL;
+
+    (void)zt_azure_graph_next(doc, &token);
+    for (size_t i = 0; rows && i < json_object_array_length(rows); i++) {
+        for (size_t q = 0; q < zt_azure_queries_count(); q++) {
+            zt_azure_queries[q].row(&acc, json_object_array_get_idx(rows, i));
+        }
+    }
+    for (size_t q = 0; q < zt_azure_queries_count(); q++) {
+        (void)zt_azure_queries[q].emit(ctx, &acc);
+    }
+    zt_azure_graph_clear(&acc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) {
@@ -56,6 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         zt_azure_activity_add(&act, "s", zt_azure_diagnostics_exported(doc) == 1);
         (void)zt_azure_activity_emit(ctx, &act);
         zt_azure_activity_clear(&act);
+    } else if (data[0] & 0x40) {
+        fuzz_graph(data[0], doc, ctx);
     } else {
         fuzz_lists(data[0], doc, ctx);
     }
