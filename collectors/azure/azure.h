@@ -16,6 +16,8 @@
 #define ZT_AZURE_API_PRICINGS      "2024-01-01"
 #define ZT_AZURE_API_DIAGNOSTICS   "2021-05-01-preview"
 #define ZT_AZURE_API_GRAPH         "2022-10-01" /* Microsoft.ResourceGraph/resources (GA) */
+#define ZT_AZURE_API_SENTINEL      "2024-09-01" /* Microsoft.SecurityInsights (GA) */
+#define ZT_AZURE_WORKSPACES_MAX    200u         /* Sentinel workspaces whose rules are read */
 
 #define ZT_AZURE_NSG_RULES_MAX 1000u /* Azure's limit of rules per NSG (plus the defaults) */
 #define ZT_AZURE_PLANS_MAX     64u   /* Defender plan names tracked */
@@ -191,6 +193,8 @@ struct zt_azure_automation {
     uint64_t security_automations, security_automations_enabled;
     struct zt_strv automated_subs; /* subscriptions with an enabled workflow automation */
     uint64_t sentinel_workspaces, playbooks, sentinel_playbooks;
+    struct zt_strv sentinel_ws; /* resource ids of the Sentinel workspaces (for their rules) */
+    uint64_t sentinel_rules, sentinel_rules_enabled, sentinel_playbook_rules;
     uint64_t autoscale_enabled, scalable, config_stores;
     uint64_t subscriptions; /* the run's subscriptions (for the share) */
     uint64_t malformed;
@@ -212,6 +216,14 @@ struct zt_azure_query {
     const char *kql;
     void (*row)(struct zt_azure_graph *acc, struct json_object *row);
     int (*emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+    /* Optional: what Resource Graph does not hold, read from the resource provider once every
+     * row is in: an ARM list at each resource id the rows named (follow_ids) + follow_path,
+     * its items folded with follow_item; follow_emit runs only if every one of them succeeded. */
+    const struct zt_strv *(*follow_ids)(const struct zt_azure_graph *acc);
+    const char *follow_path;
+    const char *follow_what;
+    void (*follow_item)(struct zt_azure_graph *acc, struct json_object *item);
+    int (*follow_emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
 };
 extern const struct zt_azure_query zt_azure_queries[];
 size_t zt_azure_queries_count(void);
@@ -236,6 +248,10 @@ int zt_azure_graph_next(struct json_object *rest, const char **ret);
 
 /* The queries of one run, each a chain of pages added to group g as the previous page arrives. */
 struct zt_azure_arg;
+/* Whether s is an ARM resource id that can be appended to arm_url ("/subscriptions/..." of
+ * URL-safe characters, no "..", shorter than 512). */
+bool zt_azure_resource_id_valid(const char *s);
+
 int zt_azure_arg_start(struct zt_ctx *ctx, struct zt_http_group *g, const char *arm_url,
                        const char *ca_file, const struct zt_oauth_config *auth,
                        const struct zt_strv *subs, struct zt_azure_graph *acc,

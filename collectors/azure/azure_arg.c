@@ -24,12 +24,14 @@ struct arg_call {
     size_t rows;
     int error;                /* a paging problem found in on_page (also fails that page's call) */
     struct arg_page *results; /* one per page, newest first */
+    struct arg_page *follows; /* one per follow-up ARM list */
 };
 
 struct zt_azure_arg {
     struct zt_ctx *ctx;
     struct zt_http_group *g;
     char *url;
+    const char *arm_url;
     const char *ca_file;
     const struct zt_oauth_config *auth;
     struct json_object *subs;
@@ -131,6 +133,59 @@ static void pace_from_headers(struct zt_azure_arg *a, const struct zt_http_page 
 
 static int add_page(struct arg_call *c, const char *token);
 
+bool zt_azure_resource_id_valid(const char *s)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "-_.()/";
+    return s && zt_startswith(s, "/subscriptions/") && strlen(s) < 512 &&
+           strspn(s, ok) == strlen(s) && !strstr(s, "..") && !strstr(s, "//");
+}
+
+static int on_follow_item(void *data, struct json_object *item)
+{
+    struct arg_call *c = data;
+
+    c->q->follow_item(c->arg->acc, item);
+    return 0;
+}
+
+/* Every row is in: read the resource provider's lists at the ids the rows named. */
+static int add_follows(struct arg_call *c)
+{
+    struct zt_azure_arg *a = c->arg;
+    const struct zt_strv *ids = c->q->follow_ids(a->acc);
+
+    for (size_t i = 0; i < ids->n; i++) {
+        _cleanup_free_ char *path = zt_xasprintf("%s%s", ids->v[i], c->q->follow_path);
+        _cleanup_free_ char *url = zt_ms_url(a->arm_url, path);
+        struct arg_page *pg = zt_xcalloc(1, sizeof(*pg));
+        pg->next = c->follows;
+        c->follows = pg;
+        if (!url) {
+            pg->res.error = -EINVAL;
+            snprintf(pg->res.message, sizeof(pg->res.message), "'arm_url' is too long");
+            return -EINVAL;
+        }
+        struct zt_http_request req = {
+            .method = ZT_HTTP_GET,
+            .url = url,
+            .ca_file = a->ca_file,
+            .auth = a->auth,
+            .paging = ZT_PAGING_JSON_URL,
+            .next_field = "nextLink",
+            .max_pages = ZT_AZURE_GRAPH_PAGES,
+            .items_field = "value",
+            .on_item = on_follow_item,
+            .userdata = c,
+        };
+        int r = zt_ctx_http_group_add(a->ctx, a->g, &req, &pg->res);
+        if (r < 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
 static int on_row(void *data, struct json_object *row)
 {
     struct arg_call *c = data;
@@ -148,6 +203,9 @@ static int on_page(void *data, const struct zt_http_page *p)
     pace_from_headers(c->arg, p);
     c->pages++;
     int r = zt_azure_graph_next(zt_http_page_json(p), &token);
+    if (r == 0 && c->q->follow_path) {
+        r = add_follows(c);
+    }
     if (r <= 0) {
         return c->error = r;
     }
@@ -194,7 +252,8 @@ int zt_azure_arg_start(struct zt_ctx *ctx, struct zt_http_group *g, const char *
     struct zt_azure_arg *a = zt_xcalloc(1, sizeof(*a));
     char origin[80];
 
-    *a = (struct zt_azure_arg){.ctx = ctx, .g = g, .ca_file = ca_file, .auth = auth, .acc = acc};
+    *a = (struct zt_azure_arg){
+        .ctx = ctx, .g = g, .arm_url = arm_url, .ca_file = ca_file, .auth = auth, .acc = acc};
     *ret = a;
     a->url = zt_ms_url(
         arm_url, "/providers/Microsoft.ResourceGraph/resources?api-version=" ZT_AZURE_API_GRAPH);
@@ -219,17 +278,40 @@ int zt_azure_arg_start(struct zt_ctx *ctx, struct zt_http_group *g, const char *
     return 0;
 }
 
-/* The first failed page of a query (pages are kept newest first). */
-static const struct zt_http_result *call_failure(const struct arg_call *c)
+/* The first failed call of a list (kept newest first). */
+static const struct zt_http_result *first_failure(const struct arg_page *list)
 {
     const struct zt_http_result *first = NULL;
 
-    for (const struct arg_page *p = c->results; p; p = p->next) {
+    for (const struct arg_page *p = list; p; p = p->next) {
         if (p->res.error) {
             first = &p->res;
         }
     }
     return first;
+}
+
+static const struct zt_http_result *call_failure(const struct arg_call *c)
+{
+    return first_failure(c->results);
+}
+
+/* The follow-up lists of a completed query: their evidence, or an error leaving it out. */
+static int finish_follows(struct zt_ctx *ctx, const struct arg_call *c)
+{
+    const struct zt_http_result *f = first_failure(c->follows);
+
+    if (!c->q->follow_path) {
+        return 0;
+    }
+    if (f) {
+        return zt_ctx_error(ctx, f->error, "%s: %s%s", c->q->follow_what, f->message,
+                            f->status == 403 ? " (the app needs the Reader role there)" : "");
+    }
+    if (c->q->follow_emit(ctx, c->arg->acc) < 0) {
+        return zt_ctx_error(ctx, -EINVAL, "cannot emit the evidence of %s", c->q->follow_what);
+    }
+    return 0;
 }
 
 int zt_azure_arg_finish(struct zt_ctx *ctx, struct zt_azure_arg *a)
@@ -256,10 +338,20 @@ int zt_azure_arg_finish(struct zt_ctx *ctx, struct zt_azure_arg *a)
         } else {
             zt_ctx_log(ctx, LOG_DEBUG, "Resource Graph query '%s': %zu rows in %u pages",
                        c->q->name, c->rows, c->pages);
+            r = finish_follows(ctx, c);
         }
         ret = ret ? ret : r;
     }
     return ret;
+}
+
+static void pages_free(struct arg_page *p)
+{
+    while (p) {
+        struct arg_page *next = p->next;
+        free(p);
+        p = next;
+    }
 }
 
 void zt_azure_arg_free(struct zt_azure_arg *a)
@@ -268,12 +360,8 @@ void zt_azure_arg_free(struct zt_azure_arg *a)
         return;
     }
     for (size_t i = 0; i < a->n; i++) {
-        struct arg_page *p = a->calls[i].results;
-        while (p) {
-            struct arg_page *next = p->next;
-            free(p);
-            p = next;
-        }
+        pages_free(a->calls[i].results);
+        pages_free(a->calls[i].follows);
         free(a->calls[i].token);
     }
     free(a->calls);

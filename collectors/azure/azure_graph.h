@@ -30,6 +30,9 @@ void zt_azure_protected_row(struct zt_azure_graph *acc, struct json_object *row)
 int zt_azure_protected_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
 void zt_azure_automation_row(struct zt_azure_graph *acc, struct json_object *row);
 int zt_azure_automation_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+const struct zt_strv *zt_azure_sentinel_workspaces(const struct zt_azure_graph *acc);
+void zt_azure_sentinel_rule_item(struct zt_azure_graph *acc, struct json_object *rule);
+int zt_azure_sentinel_rules_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
 
 /* Indexes into zt_azure_queries. */
 enum {

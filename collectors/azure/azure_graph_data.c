@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "azure_graph.h"
 
@@ -46,20 +47,23 @@ const struct zt_azure_query zt_azure_queries[] = {
          "'/providers/microsoft.management/managementgroups/' "
          "| summarize n = count() by state, action, mg",
          zt_azure_policy_row, zt_azure_policy_emit},
-    [ZT_AZURE_Q_AUTOMATION] = {"automation",
-                               "Resources | where type in~ ('microsoft.security/automations', "
-                               "'microsoft.logic/workflows', "
-                               "'microsoft.operationsmanagement/solutions', "
-                               "'microsoft.insights/autoscalesettings', "
-                               "'microsoft.compute/virtualmachinescalesets', "
-                               "'microsoft.web/serverfarms', "
-                               "'microsoft.appconfiguration/configurationstores') "
-                               "| project id, type, subscriptionId, name, properties = iff(type "
-                               "in~ ('microsoft.compute/virtualmachinescalesets', "
-                               "'microsoft.web/serverfarms', "
-                               "'microsoft.appconfiguration/configurationstores'), dynamic({}), "
-                               "properties)",
-                               zt_azure_automation_row, zt_azure_automation_emit},
+    [ZT_AZURE_Q_AUTOMATION] =
+        {"automation",
+         "Resources | where type in~ ('microsoft.security/automations', "
+         "'microsoft.logic/workflows', "
+         "'microsoft.operationsmanagement/solutions', "
+         "'microsoft.insights/autoscalesettings', "
+         "'microsoft.compute/virtualmachinescalesets', "
+         "'microsoft.web/serverfarms', "
+         "'microsoft.appconfiguration/configurationstores') "
+         "| project id, type, subscriptionId, name, properties = iff(type "
+         "in~ ('microsoft.compute/virtualmachinescalesets', "
+         "'microsoft.web/serverfarms', "
+         "'microsoft.appconfiguration/configurationstores'), dynamic({}), "
+         "properties)",
+         zt_azure_automation_row, zt_azure_automation_emit, zt_azure_sentinel_workspaces,
+         "/providers/Microsoft.SecurityInsights/automationRules?api-version=" ZT_AZURE_API_SENTINEL,
+         "Sentinel automation rules", zt_azure_sentinel_rule_item, zt_azure_sentinel_rules_emit},
 };
 
 size_t zt_azure_queries_count(void)
@@ -70,6 +74,20 @@ size_t zt_azure_queries_count(void)
 void zt_azure_graph_clear(struct zt_azure_graph *acc)
 {
     zt_strv_clear(&acc->automation.automated_subs);
+    zt_strv_clear(&acc->automation.sentinel_ws);
+}
+
+/* Add s to a list of ids unless it is there already (ids compare without case). */
+static void ids_add(struct zt_strv *ids, const char *s, size_t max)
+{
+    for (size_t i = 0; i < ids->n; i++) {
+        if (strcasecmp(ids->v[i], s) == 0) {
+            return;
+        }
+    }
+    if (ids->n < max) {
+        zt_strv_push(ids, s);
+    }
 }
 
 /* ---- vaults --------------------------------------------------------------------------------- */
@@ -227,13 +245,8 @@ static void automation_security(struct zt_azure_automation *a, struct json_objec
         return;
     }
     a->security_automations_enabled++;
-    if (sub && a->automated_subs.n < 1000) {
-        for (size_t i = 0; i < a->automated_subs.n; i++) {
-            if (strcasecmp(a->automated_subs.v[i], sub) == 0) {
-                return;
-            }
-        }
-        zt_strv_push(&a->automated_subs, sub);
+    if (sub) {
+        ids_add(&a->automated_subs, sub, 1000);
     }
 }
 
@@ -253,7 +266,13 @@ void zt_azure_automation_row(struct zt_azure_graph *acc, struct json_object *row
         a->sentinel_playbooks += on && sentinel_playbook(p);
     } else if (strcasecmp(t, "microsoft.operationsmanagement/solutions") == 0) {
         const char *name = zt_json_str(row, "name");
-        a->sentinel_workspaces += name && strncasecmp(name, "SecurityInsights(", 17) == 0;
+        const char *ws = zt_azure_str_at(p, "workspaceResourceId");
+        if (name && strncasecmp(name, "SecurityInsights(", 17) == 0) {
+            a->sentinel_workspaces++;
+            if (zt_azure_resource_id_valid(ws)) {
+                ids_add(&a->sentinel_ws, ws, ZT_AZURE_WORKSPACES_MAX);
+            }
+        }
     } else if (strcasecmp(t, "microsoft.insights/autoscalesettings") == 0) {
         a->autoscale_enabled += zt_azure_bool_at(p, "enabled") == 1;
     } else if (strcasecmp(t, "microsoft.compute/virtualmachinescalesets") == 0 ||
@@ -286,5 +305,52 @@ int zt_azure_automation_emit(struct zt_ctx *ctx, const struct zt_azure_graph *ac
     r |= zt_ms_emit_count(ctx, "azure.autoscale.enabled_count", a->autoscale_enabled, NULL);
     r |= zt_azure_emit_share(ctx, "azure.autoscale.share", a->autoscale_enabled, a->scalable);
     r |= zt_ms_emit_count(ctx, "azure.appconfig.store_count", a->config_stores, NULL);
+    return r < 0 ? -EINVAL : 0;
+}
+
+/* ---- Sentinel automation rules (ARM, per workspace) ----------------------------------------- */
+
+const struct zt_strv *zt_azure_sentinel_workspaces(const struct zt_azure_graph *acc)
+{
+    return &acc->automation.sentinel_ws;
+}
+
+/* An automation rule: enabled unless triggeringLogic.isEnabled is false or it has expired;
+ * a playbook rule runs a Logic App (actionType RunPlaybook). */
+void zt_azure_sentinel_rule_item(struct zt_azure_graph *acc, struct json_object *rule)
+{
+    struct zt_azure_automation *a = &acc->automation;
+    struct json_object *actions = zt_http_json_path(rule, "properties.actions");
+    const char *expires = zt_azure_str_at(rule, "properties.triggeringLogic.expirationTimeUtc");
+    int64_t until = 0;
+    bool playbook = false;
+
+    a->sentinel_rules++;
+    if (zt_azure_bool_at(rule, "properties.triggeringLogic.isEnabled") != 1 ||
+        (expires && zt_ms_parse_time(expires, &until) == 0 && until < (int64_t)time(NULL))) {
+        return;
+    }
+    for (size_t i = 0;
+         json_object_is_type(actions, json_type_array) && i < json_object_array_length(actions);
+         i++) {
+        playbook |=
+            zt_azure_str_is(json_object_array_get_idx(actions, i), "actionType", "RunPlaybook");
+    }
+    a->sentinel_rules_enabled++;
+    a->sentinel_playbook_rules += playbook;
+}
+
+int zt_azure_sentinel_rules_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
+{
+    const struct zt_azure_automation *a = &acc->automation;
+    struct json_object *d = json_object_new_object();
+    int r = 0;
+
+    json_object_object_add(d, "defined", json_object_new_int64((int64_t)a->sentinel_rules));
+    json_object_object_add(d, "workspaces", json_object_new_int64((int64_t)a->sentinel_ws.n));
+    r |=
+        zt_ms_emit_count(ctx, "azure.sentinel.automation_rule_count", a->sentinel_rules_enabled, d);
+    r |= zt_ms_emit_count(ctx, "azure.sentinel.playbook_rule_count", a->sentinel_playbook_rules,
+                          NULL);
     return r < 0 ? -EINVAL : 0;
 }

@@ -200,6 +200,7 @@ class Azure(unittest.TestCase):
         self.assertEqual(ev["azure.security.workflow_automation_count"], 0)  # the one is disabled
         self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 0)
         self.assertEqual(ev["azure.sentinel.playbook_count"], 0)
+        self.assertEqual(ev["azure.sentinel.automation_rule_count"], 0)  # no workspace to read
         self.assertEqual(ev["azure.defender.sensitive_data_discovery_count"], 0)
         # Policy evaluates resources (data governance's machine part at Initial), nothing more.
         self.assertEqual(self.stages(doc, GRAPH_FUNCS),
@@ -260,6 +261,13 @@ class Azure(unittest.TestCase):
         self.assertEqual(ev["azure.policy.remediating_compliant_share"], 1)
         self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 1)
         self.assertEqual(ev["azure.sentinel.playbook_count"], 1)
+        # The workspace's automation rules, from Microsoft.SecurityInsights: two enabled (one
+        # runs the playbook), one expired.
+        self.assertIn(("/subscriptions/%s/resourceGroups/soc/providers/Microsoft.OperationalInsights/"
+                       "workspaces/soc-ws/providers/Microsoft.SecurityInsights/automationRules" % A,
+                       "api-version=2024-09-01"), {(r["path"], r["query"]) for r in arm})
+        self.assertEqual(ev["azure.sentinel.automation_rule_count"], 2)
+        self.assertEqual(ev["azure.sentinel.playbook_rule_count"], 1)
         self.assertEqual(ev["azure.autoscale.share"], 1)
         self.assertTrue(ev["azure.defender.sensitive_data_discovery_all"])
         self.assertEqual(self.stages(doc, GRAPH_FUNCS), STRONG_GRAPH_STAGES)
@@ -272,9 +280,10 @@ class Azure(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn(B, c["error"])
         self.assertIn("AuthorizationFailed", c["error"])
-        # Two problems: B's NSGs and the denied network query; B's unregistered Microsoft.Insights
-        # (409 MissingSubscriptionRegistration) is an answer, not one of them.
-        self.assertTrue(c["error"].endswith("(and 1 more problems)"), c["error"])
+        # Three problems: B's NSGs, the denied network query and the denied Sentinel rules; B's
+        # unregistered Microsoft.Insights (409 MissingSubscriptionRegistration) is an answer, not
+        # one of them.
+        self.assertTrue(c["error"].endswith("(and 2 more problems)"), c["error"])
         self.assertIn(f"/subscriptions/{B}{NSG}", c["error"])
         self.assertIn("Reader", c["error"])
         ev = self.evidence(doc)
@@ -299,6 +308,11 @@ class Azure(unittest.TestCase):
         self.assertEqual(pol, [429, 200])
         self.assertEqual(ev["azure.policy.management_group_enforcing_count"], 3)
         self.assertEqual([g["status"] for g in graph if g["kind"] == "network"], [403])  # not retried
+        # The Sentinel rules were denied: their keys are left out, the automation query's stay,
+        # and "automated response begins" cannot pass on the rest (it is unknown, not a fail).
+        self.assertEqual(ev["azure.sentinel.workspace_count"], 1)
+        self.assertNotIn("azure.sentinel.automation_rule_count", ev)
+        self.assertEqual(self.findings(doc)["azure.response.automation_some"], "unknown")
         # 401 expired: the first token was refused, a second one fetched, the call retried.
         tokens = [r for r in requests if r["path"].endswith("/oauth2/v2.0/token")]
         self.assertEqual(len(tokens), 2)
