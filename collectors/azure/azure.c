@@ -403,9 +403,9 @@ static int azure_collect(void *state, struct zt_ctx *ctx)
 
 const struct zt_collector zt_collector_azure = {
     .name = "azure",
-    .summary = "Azure Resource Manager: NSG rules open to the Internet on administrative ports, "
-               "storage public access / TLS / HTTPS-only, Defender for Cloud plans, activity log "
-               "export",
+    .summary = "Azure Resource Manager and Resource Graph: NSG exposure, storage settings, "
+               "Defender for Cloud plans, activity log export, zone redundancy, WAF and firewall "
+               "policies, backup, Key Vault, Azure Policy compliance, response automation",
     .options = azure_options,
     .state_size = sizeof(struct azure_state),
     .flags = ZT_COLLECTOR_USES_HTTP,
