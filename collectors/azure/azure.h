@@ -18,6 +18,7 @@
 #define ZT_AZURE_API_GRAPH         "2022-10-01" /* Microsoft.ResourceGraph/resources (GA) */
 #define ZT_AZURE_API_SENTINEL      "2024-09-01" /* Microsoft.SecurityInsights (GA) */
 #define ZT_AZURE_WORKSPACES_MAX    200u         /* Sentinel workspaces whose rules are read */
+#define ZT_AZURE_IDS_MAX           50000u       /* virtual networks / flow log targets kept */
 
 #define ZT_AZURE_NSG_RULES_MAX 1000u /* Azure's limit of rules per NSG (plus the defaults) */
 #define ZT_AZURE_PLANS_MAX     64u   /* Defender plan names tracked */
@@ -172,6 +173,10 @@ struct zt_azure_net {
     uint64_t waf_policies, waf_prevention, waf_managed, waf_rate_limit;
     uint64_t firewalls, firewall_policies, fwp_rules, fwp_ti_deny, fwp_idps_deny, fwp_child;
     uint64_t flow_logs, flow_logs_enabled, flow_logs_analytics;
+    /* Lowercased ids, to tell which virtual networks an enabled flow log covers (rows come in
+     * any order); beyond ZT_AZURE_IDS_MAX the coverage is not emitted. */
+    struct zt_strv vnet_ids, flow_targets, flow_ta_targets;
+    bool ids_overflow;
     uint64_t malformed;
 };
 struct zt_azure_vaults {

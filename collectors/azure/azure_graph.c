@@ -3,7 +3,10 @@
  * protection, WAF and firewall policies, private endpoints, flow logs (one query over Resources),
  * and the Azure Policy compliance states summarised by state, effect and assignment scope
  * (PolicyResources). Vaults, protected items and automation are in azure_graph_data.c. */
+#include <ctype.h>
 #include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "azure_graph.h"
@@ -114,6 +117,43 @@ static void net_waf(struct zt_azure_net *n, struct json_object *p, bool front_do
     n->waf_rate_limit += rate;
 }
 
+/* Keep a lowercased copy of id (ARM ids compare without case). */
+static void id_keep(struct zt_azure_net *n, struct zt_strv *ids, const char *id)
+{
+    char buf[512];
+    size_t len = id ? strlen(id) : 0;
+
+    if (len == 0 || len >= sizeof(buf)) {
+        return;
+    }
+    if (ids->n >= ZT_AZURE_IDS_MAX) {
+        n->ids_overflow = true;
+        return;
+    }
+    for (size_t i = 0; i <= len; i++) {
+        buf[i] = (char)tolower((unsigned char)id[i]);
+    }
+    zt_strv_push(ids, buf);
+}
+
+static void net_flow_log(struct zt_azure_net *n, struct json_object *p)
+{
+    bool on = zt_azure_bool_at(p, "enabled") == 1;
+    bool ta = on && zt_azure_bool_at(p, "flowAnalyticsConfiguration."
+                                        "networkWatcherFlowAnalyticsConfiguration.enabled") == 1;
+    const char *target = zt_azure_str_at(p, "targetResourceId");
+
+    n->flow_logs++;
+    n->flow_logs_enabled += on;
+    n->flow_logs_analytics += ta;
+    if (on) {
+        id_keep(n, &n->flow_targets, target);
+    }
+    if (ta) {
+        id_keep(n, &n->flow_ta_targets, target);
+    }
+}
+
 void zt_azure_net_row(struct zt_azure_graph *acc, struct json_object *row)
 {
     struct zt_azure_net *n = &acc->net;
@@ -149,19 +189,35 @@ void zt_azure_net_row(struct zt_azure_graph *acc, struct json_object *row)
     } else if (strcasecmp(t, "microsoft.network/virtualnetworks") == 0) {
         n->vnets++;
         n->vnets_ddos += zt_azure_bool_at(p, "enableDdosProtection") == 1;
+        id_keep(n, &n->vnet_ids, zt_json_str(row, "id"));
     } else if (strcasecmp(t, "microsoft.network/ddosprotectionplans") == 0) {
         n->ddos_plans++;
     } else if (strcasecmp(t, "microsoft.network/privateendpoints") == 0) {
         n->private_endpoints++;
     } else if (strcasecmp(t, "microsoft.network/networkwatchers/flowlogs") == 0) {
-        n->flow_logs++;
-        n->flow_logs_enabled += zt_azure_bool_at(p, "enabled") == 1;
-        n->flow_logs_analytics += zt_azure_bool_at(p, "flowAnalyticsConfiguration."
-                                                      "networkWatcherFlowAnalyticsConfiguration."
-                                                      "enabled") == 1;
+        net_flow_log(n, p);
     } else {
         n->malformed++; /* a type the query did not ask for */
     }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* How many of the virtual networks are the target of one of the flow logs. */
+static uint64_t vnets_covered(const struct zt_azure_net *n, const struct zt_strv *targets)
+{
+    _cleanup_free_ char **sorted = zt_xcalloc(targets->n + 1, sizeof(char *));
+    uint64_t covered = 0;
+
+    memcpy(sorted, targets->v, targets->n * sizeof(char *));
+    qsort(sorted, targets->n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < n->vnet_ids.n; i++) {
+        covered += bsearch(&n->vnet_ids.v[i], sorted, targets->n, sizeof(char *), cmp_str) != NULL;
+    }
+    return covered;
 }
 
 static int net_emit_edge(struct zt_ctx *ctx, const struct zt_azure_net *n)
@@ -210,6 +266,12 @@ int zt_azure_net_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
     r |= zt_ms_emit_count(ctx, "azure.flow_log.enabled_count", n->flow_logs_enabled, NULL);
     r |= zt_ms_emit_count(ctx, "azure.flow_log.traffic_analytics_count", n->flow_logs_analytics,
                           NULL);
+    if (!n->ids_overflow && n->vnet_ids.n == n->vnets) {
+        r |= zt_azure_emit_share(ctx, "azure.vnet.flow_log_share",
+                                 vnets_covered(n, &n->flow_targets), n->vnets);
+        r |= zt_azure_emit_share(ctx, "azure.vnet.traffic_analytics_share",
+                                 vnets_covered(n, &n->flow_ta_targets), n->vnets);
+    }
     r |= net_emit_edge(ctx, n);
     return r < 0 ? -EINVAL : 0;
 }

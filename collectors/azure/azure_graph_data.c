@@ -75,6 +75,9 @@ void zt_azure_graph_clear(struct zt_azure_graph *acc)
 {
     zt_strv_clear(&acc->automation.automated_subs);
     zt_strv_clear(&acc->automation.sentinel_ws);
+    zt_strv_clear(&acc->net.vnet_ids);
+    zt_strv_clear(&acc->net.flow_targets);
+    zt_strv_clear(&acc->net.flow_ta_targets);
 }
 
 /* Add s to a list of ids unless it is there already (ids compare without case). */

@@ -36,7 +36,8 @@ FUNCS = ["networks.segmentation", "data.access", "data.encryption",
 # Functions the Resource Graph rules feed (stages checked apart: see test_graph_stages).
 GRAPH_FUNCS = ["data.availability", "networks.resilience", "networks.traffic_management",
                "data.inventory_management", "data.automation_orchestration", "data.governance",
-               "crosscutting.automation_orchestration", "applications.automation_orchestration"]
+               "crosscutting.automation_orchestration", "applications.automation_orchestration",
+               "networks.visibility_analytics"]
 ARG = "/providers/Microsoft.ResourceGraph/resources"
 STRONG_GRAPH_STAGES = {
     "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
@@ -46,7 +47,8 @@ STRONG_GRAPH_STAGES = {
     "data.automation_orchestration": ("advanced", "at_least"),
     "data.governance": ("advanced", "at_least"),
     "crosscutting.automation_orchestration": ("advanced", "at_least"),
-    "applications.automation_orchestration": ("advanced", "at_least")}
+    "applications.automation_orchestration": ("advanced", "at_least"),
+    "networks.visibility_analytics": ("advanced", "at_least")}
 NSG = "/providers/Microsoft.Network/networkSecurityGroups"
 STORAGE = "/providers/Microsoft.Storage/storageAccounts"
 
@@ -188,6 +190,7 @@ class Azure(unittest.TestCase):
         self.assertEqual(ev["azure.firewall.threat_intel_deny_share"], 0)
         self.assertEqual(ev["azure.firewall.policies_with_rules_count"], 0)
         self.assertEqual((ev["azure.flow_log.count"], ev["azure.flow_log.enabled_count"]), (1, 0))
+        self.assertEqual(ev["azure.vnet.flow_log_share"], 0)
         self.assertEqual(ev["azure.backup.protected_items_count"], 0)  # protection stopped
         self.assertEqual(ev["azure.backup.vm_protected_share"], 0)
         self.assertEqual(ev["azure.backup.soft_delete_share"], 0)
@@ -251,7 +254,9 @@ class Azure(unittest.TestCase):
                           ev["azure.waf.rate_limit_policy_count"]), (2, 1, 2))
         self.assertEqual((ev["azure.firewall.policy_count"], ev["azure.firewall.child_policy_count"],
                           ev["azure.firewall.idps_deny_share"]), (2, 1, 1))
-        self.assertEqual(ev["azure.flow_log.traffic_analytics_count"], 1)
+        self.assertEqual(ev["azure.flow_log.traffic_analytics_count"], 2)
+        self.assertEqual(ev["azure.vnet.flow_log_share"], 1)  # vnet-b's id cased otherwise
+        self.assertEqual(ev["azure.vnet.traffic_analytics_share"], 1)
         self.assertEqual(ev["azure.private_endpoint.count"], 1)
         self.assertEqual(ev["azure.backup.protected_items_count"], 3)
         self.assertEqual(ev["azure.backup.vm_protected_share"], 1)

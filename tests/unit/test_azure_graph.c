@@ -167,6 +167,7 @@ static void test_net_zones_and_probes(void **state)
     assert_evidence_absent(ctx, "azure.waf.prevention_share");
     assert_evidence_absent(ctx, "azure.firewall.threat_intel_deny_share");
     zt_ctx_free(ctx);
+    zt_azure_graph_clear(&acc);
 }
 
 static void test_net_policies(void **state)
@@ -217,6 +218,39 @@ static void test_net_policies(void **state)
     assert_evidence_int(ctx, "azure.flow_log.traffic_analytics_count", 1);
     assert_int_equal(acc.net.malformed, 1); /* a type not asked for */
     zt_ctx_free(ctx);
+    zt_azure_graph_clear(&acc);
+}
+
+/* Flow log coverage: the virtual networks an enabled flow log targets, ids compared without
+ * case; a disabled one covers nothing, traffic analytics counts only where it is on. */
+static void test_net_flow_log_coverage(void **state)
+{
+    struct zt_azure_graph acc = {0};
+    struct zt_ctx *ctx = zt_ctx_new("azure", 0);
+
+    fold(
+        &acc, zt_azure_net_row,
+        "[{\"id\": \"/subscriptions/s/rg/v1\", \"type\": \"microsoft.network/virtualnetworks\", "
+        "\"properties\": {}}, {\"id\": \"/subscriptions/s/rg/V2\", \"type\": "
+        "\"microsoft.network/virtualnetworks\", \"properties\": {}}, {\"id\": "
+        "\"/subscriptions/s/rg/v3\", \"type\": \"microsoft.network/virtualnetworks\", "
+        "\"properties\": {}}," ROW(
+            "microsoft.network/networkwatchers/flowlogs", "",
+            "{\"enabled\": true, \"targetResourceId\": \"/SUBSCRIPTIONS/s/rg/v1\", "
+            "\"flowAnalyticsConfiguration\": {\"networkWatcherFlowAnalytics"
+            "Configuration\": {\"enabled\": true}}}") "," ROW("microsoft.network/networkwatchers/"
+                                                              "flowlogs",
+                                                              "",
+                                                              "{\"enabled\": true, "
+                                                              "\"targetResourceId\": "
+                                                              "\"/subscriptions/s/rg/v2\"}") "," ROW("microsoft.network/networkwatchers/flowlogs",
+                                                                                                     "",
+                                                                                                     "{\"enabled\": false, \"targetResourceId\": \"/subscriptions/s/rg/v3\"}") "]");
+    assert_int_equal(zt_azure_net_emit(ctx, &acc), 0);
+    assert_share(ctx, "azure.vnet.flow_log_share", 2.0 / 3);
+    assert_share(ctx, "azure.vnet.traffic_analytics_share", 1.0 / 3);
+    zt_ctx_free(ctx);
+    zt_azure_graph_clear(&acc);
 }
 
 /* ---- vaults and protected items ------------------------------------------------------------- */
@@ -478,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_quota),
         cmocka_unit_test(test_net_zones_and_probes),
         cmocka_unit_test(test_net_policies),
+        cmocka_unit_test(test_net_flow_log_coverage),
         cmocka_unit_test(test_vaults),
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_automation),
