@@ -189,9 +189,13 @@ struct zt_azure_protected {
     uint64_t items, active, vm_items;
     uint64_t malformed;
 };
-struct zt_azure_policy {
+struct zt_azure_policy_tally {
     uint64_t states, compliant, noncompliant;
     uint64_t enforcing, remediating, remediating_compliant, remediating_evaluated, mg_enforcing;
+};
+struct zt_azure_policy {
+    struct zt_azure_policy_tally all;
+    struct zt_azure_policy_tally data; /* states of data stores (storage, databases, vaults) */
     uint64_t malformed;
 };
 struct zt_azure_automation {

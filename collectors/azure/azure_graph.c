@@ -288,47 +288,58 @@ static bool action_in(const char *action, const char *const *set)
     return false;
 }
 
-void zt_azure_policy_row(struct zt_azure_graph *acc, struct json_object *row)
+static void tally_add(struct zt_azure_policy_tally *t, const char *state, const char *action,
+                      bool mg, uint64_t n)
 {
     static const char *const enforcing[] = {"deny",   "denyaction", "deployifnotexists",
                                             "modify", "append",     NULL};
     static const char *const remediating[] = {"deployifnotexists", "modify", NULL};
+    bool compliant = strcasecmp(state, "compliant") == 0;
+    bool noncompliant = strcasecmp(state, "noncompliant") == 0;
+
+    t->states += n;
+    t->compliant += compliant ? n : 0;
+    t->noncompliant += noncompliant ? n : 0;
+    if (action_in(action, enforcing)) {
+        t->enforcing += n;
+        t->mg_enforcing += mg ? n : 0;
+    }
+    if (action_in(action, remediating)) {
+        t->remediating += n;
+        t->remediating_compliant += compliant ? n : 0;
+        t->remediating_evaluated += compliant || noncompliant ? n : 0;
+    }
+}
+
+void zt_azure_policy_row(struct zt_azure_graph *acc, struct json_object *row)
+{
     struct zt_azure_policy *p = &acc->policy;
     struct json_object *nv = zt_http_json_path(row, "n");
     const char *state = zt_json_str(row, "state"), *action = zt_json_str(row, "action");
-    int mg = zt_azure_bool_at(row, "mg");
+    bool mg = zt_azure_bool_at(row, "mg") == 1;
 
     if (!json_object_is_type(nv, json_type_int) || json_object_get_int64(nv) < 0 || !state) {
         p->malformed++;
         return;
     }
     uint64_t n = (uint64_t)json_object_get_int64(nv);
-    bool compliant = strcasecmp(state, "compliant") == 0;
-    bool noncompliant = strcasecmp(state, "noncompliant") == 0;
-    p->states += n;
-    p->compliant += compliant ? n : 0;
-    p->noncompliant += noncompliant ? n : 0;
-    if (action_in(action, enforcing)) {
-        p->enforcing += n;
-        p->mg_enforcing += mg == 1 ? n : 0;
-    }
-    if (action_in(action, remediating)) {
-        p->remediating += n;
-        p->remediating_compliant += compliant ? n : 0;
-        p->remediating_evaluated += compliant || noncompliant ? n : 0;
+    tally_add(&p->all, state, action, mg, n);
+    if (zt_azure_bool_at(row, "data") == 1) {
+        tally_add(&p->data, state, action, mg, n);
     }
 }
 
 int zt_azure_policy_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
 {
-    const struct zt_azure_policy *p = &acc->policy;
-    struct json_object *d = json_object_new_object();
+    const struct zt_azure_policy_tally *p = &acc->policy.all, *d = &acc->policy.data;
+    struct json_object *det = json_object_new_object();
     int r = 0;
 
-    json_object_object_add(d, "compliant", json_object_new_int64((int64_t)p->compliant));
-    json_object_object_add(d, "noncompliant", json_object_new_int64((int64_t)p->noncompliant));
-    json_object_object_add(d, "malformed_rows", json_object_new_int64((int64_t)p->malformed));
-    r |= zt_ms_emit_count(ctx, "azure.policy.state_count", p->states, d);
+    json_object_object_add(det, "compliant", json_object_new_int64((int64_t)p->compliant));
+    json_object_object_add(det, "noncompliant", json_object_new_int64((int64_t)p->noncompliant));
+    json_object_object_add(det, "malformed_rows",
+                           json_object_new_int64((int64_t)acc->policy.malformed));
+    r |= zt_ms_emit_count(ctx, "azure.policy.state_count", p->states, det);
     r |= zt_azure_emit_share(ctx, "azure.policy.compliant_share", p->compliant,
                              p->compliant + p->noncompliant);
     r |= zt_ms_emit_count(ctx, "azure.policy.enforcing_state_count", p->enforcing, NULL);
@@ -337,5 +348,13 @@ int zt_azure_policy_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
                              p->remediating_compliant, p->remediating_evaluated);
     r |= zt_ms_emit_count(ctx, "azure.policy.management_group_enforcing_count", p->mg_enforcing,
                           NULL);
+    r |= zt_ms_emit_count(ctx, "azure.policy.data_state_count", d->states, NULL);
+    r |= zt_azure_emit_share(ctx, "azure.policy.data_compliant_share", d->compliant,
+                             d->compliant + d->noncompliant);
+    r |= zt_ms_emit_count(ctx, "azure.policy.data_remediating_state_count", d->remediating, NULL);
+    r |= zt_azure_emit_share(ctx, "azure.policy.data_remediating_compliant_share",
+                             d->remediating_compliant, d->remediating_evaluated);
+    r |= zt_ms_emit_count(ctx, "azure.policy.data_management_group_enforcing_count",
+                          d->mg_enforcing, NULL);
     return r < 0 ? -EINVAL : 0;
 }

@@ -19,6 +19,17 @@
     "'microsoft.network/ddosprotectionplans', 'microsoft.network/privateendpoints', "              \
     "'microsoft.network/networkwatchers/flowlogs'"
 
+/* The resource types whose policy states speak for data (stores, databases, key and backup
+ * vaults). */
+#define DATA_TYPES                                                                                 \
+    "'microsoft.storage/storageaccounts', 'microsoft.sql/servers', "                               \
+    "'microsoft.sql/servers/databases', 'microsoft.sql/managedinstances', "                        \
+    "'microsoft.documentdb/databaseaccounts', 'microsoft.dbforpostgresql/flexibleservers', "       \
+    "'microsoft.dbformysql/flexibleservers', 'microsoft.cache/redis', "                            \
+    "'microsoft.keyvault/vaults', 'microsoft.recoveryservices/vaults', "                           \
+    "'microsoft.dataprotection/backupvaults', 'microsoft.synapse/workspaces', "                    \
+    "'microsoft.datafactory/factories'"
+
 const struct zt_azure_query zt_azure_queries[] = {
     [ZT_AZURE_Q_NETWORK] = {"network",
                             "Resources | where type in~ (" NETWORK_TYPES ") "
@@ -44,8 +55,9 @@ const struct zt_azure_query zt_azure_queries[] = {
          "| extend state = tolower(tostring(properties.complianceState)), "
          "action = tolower(tostring(properties.policyDefinitionAction)), "
          "mg = tolower(tostring(properties.policyAssignmentScope)) startswith "
-         "'/providers/microsoft.management/managementgroups/' "
-         "| summarize n = count() by state, action, mg",
+         "'/providers/microsoft.management/managementgroups/', "
+         "data = tolower(tostring(properties.resourceType)) in (" DATA_TYPES ") "
+         "| summarize n = count() by state, action, mg, data",
          zt_azure_policy_row, zt_azure_policy_emit},
     [ZT_AZURE_Q_AUTOMATION] =
         {"automation",

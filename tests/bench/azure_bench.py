@@ -145,11 +145,11 @@ class Estate:
             token = f"p{k + 1}" if k + 1 < len(chunks) else None
             self.graph_pages[("loadbalancers", k)] = graph_page(chunk, len(rows), token)
         s = self.subs[0]
-        small = {"keyvault": [{"id": f"/subscriptions/{s}/x/kv", "type": "microsoft.keyvault/vaults",
+        small = {"virtualmachines'": [{"id": f"/subscriptions/{s}/x/kv", "type": "microsoft.keyvault/vaults",
                                "subscriptionId": s, "properties": {"enablePurgeProtection": True,
                                                                    "enableRbacAuthorization": True}}],
                  "RecoveryServices": [],
-                 "PolicyResources": [{"state": "compliant", "action": "deny", "mg": True, "n": 9}],
+                 "PolicyResources": [{"state": "compliant", "action": "deny", "mg": True, "data": False, "n": 9}],
                  "automations": [{"id": f"/subscriptions/{s}/x/a", "type":
                                   "microsoft.security/automations", "subscriptionId": s,
                                   "properties": {"isEnabled": True, "actions": [{}]}}]}

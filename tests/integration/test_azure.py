@@ -106,7 +106,7 @@ class Azure(unittest.TestCase):
         with open(os.path.join(SRC, "tests", "fixtures", "scenarios", scenario,
                                "scenario.json")) as f:
             routes = json.load(f)["routes"]
-        kinds = {"loadbalancers": "network", "keyvault": "vaults", "RecoveryServices": "protected",
+        kinds = {"loadbalancers": "network", "virtualmachines'": "vaults", "RecoveryServices": "protected",
                  "PolicyResources": "policy", "automations": "automation"}
         out = []
         for r in sorted((r for r in requests if r["path"] == ARG), key=lambda r: r["t"]):
@@ -200,12 +200,15 @@ class Azure(unittest.TestCase):
                           ev["azure.keyvault.public_network_count"]), (1, 1, 1))
         self.assertAlmostEqual(ev["azure.policy.compliant_share"], 2 / 12)
         self.assertEqual(ev["azure.policy.enforcing_state_count"], 0)
+        self.assertEqual((ev["azure.policy.data_state_count"], ev["azure.policy.data_compliant_share"]),
+                         (10, 0))
+        self.assertEqual(self.findings(doc)["azure.policy.management_group_guardrails"], "fail")
         self.assertEqual(ev["azure.security.workflow_automation_count"], 0)  # the one is disabled
         self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 0)
         self.assertEqual(ev["azure.sentinel.playbook_count"], 0)
         self.assertEqual(ev["azure.sentinel.automation_rule_count"], 0)  # no workspace to read
         self.assertEqual(ev["azure.defender.sensitive_data_discovery_count"], 0)
-        # Policy evaluates resources (data governance's machine part at Initial), nothing more.
+        # Policy evaluates data stores (data governance's machine part at Initial), nothing more.
         self.assertEqual(self.stages(doc, GRAPH_FUNCS),
                          {f: ("initial" if f == "data.governance" else "traditional", "exact")
                           for f in GRAPH_FUNCS})
@@ -265,6 +268,12 @@ class Azure(unittest.TestCase):
         self.assertAlmostEqual(ev["azure.policy.compliant_share"], 75 / 77)
         self.assertEqual(ev["azure.policy.management_group_enforcing_count"], 70)
         self.assertEqual(ev["azure.policy.remediating_compliant_share"], 1)
+        self.assertEqual((ev["azure.policy.data_state_count"],
+                          ev["azure.policy.data_management_group_enforcing_count"],
+                          ev["azure.policy.data_remediating_compliant_share"]), (35, 30, 1))
+        fd = self.findings(doc)
+        self.assertEqual((fd["azure.policy.management_group_guardrails"],
+                          fd["azure.policy.continuous_compliance"]), ("pass", "pass"))
         self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 1)
         self.assertEqual(ev["azure.sentinel.playbook_count"], 1)
         # The workspace's automation rules, from Microsoft.SecurityInsights: two enabled (one

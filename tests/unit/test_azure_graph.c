@@ -351,10 +351,12 @@ static void test_policy(void **state)
 
     fold(&acc, zt_azure_policy_row,
          "[{\"state\": \"compliant\", \"action\": \"deny\", \"mg\": true, \"n\": 40},"
-         "{\"state\": \"noncompliant\", \"action\": \"deployifnotexists\", \"mg\": false, \"n\": "
-         "10},"
-         "{\"state\": \"compliant\", \"action\": \"modify\", \"mg\": \"true\", \"n\": 30},"
-         "{\"state\": \"noncompliant\", \"action\": \"audit\", \"mg\": true, \"n\": 20},"
+         "{\"state\": \"noncompliant\", \"action\": \"deployifnotexists\", \"mg\": false, "
+         "\"data\": true, \"n\": 10},"
+         "{\"state\": \"compliant\", \"action\": \"modify\", \"mg\": \"true\", \"data\": true, "
+         "\"n\": 30},"
+         "{\"state\": \"noncompliant\", \"action\": \"audit\", \"mg\": true, \"data\": false, "
+         "\"n\": 20},"
          "{\"state\": \"exempt\", \"action\": \"deny\", \"mg\": true, \"n\": 5},"
          "{\"state\": \"compliant\", \"action\": \"deny\", \"n\": -1},"
          "{\"state\": \"compliant\", \"action\": \"deny\", \"n\": \"3\"}]");
@@ -366,6 +368,12 @@ static void test_policy(void **state)
     assert_evidence_int(ctx, "azure.policy.remediating_state_count", 40);
     assert_share(ctx, "azure.policy.remediating_compliant_share", 30.0 / 40);
     assert_evidence_int(ctx, "azure.policy.management_group_enforcing_count", 75);
+    /* Data stores only: the DeployIfNotExists and Modify rows. */
+    assert_evidence_int(ctx, "azure.policy.data_state_count", 40);
+    assert_share(ctx, "azure.policy.data_compliant_share", 30.0 / 40);
+    assert_evidence_int(ctx, "azure.policy.data_remediating_state_count", 40);
+    assert_share(ctx, "azure.policy.data_remediating_compliant_share", 30.0 / 40);
+    assert_evidence_int(ctx, "azure.policy.data_management_group_enforcing_count", 30);
     zt_ctx_free(ctx);
 }
 
