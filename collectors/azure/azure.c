@@ -143,6 +143,7 @@ enum azure_area {
     A_STORAGE,
     A_PRICINGS,
     A_DIAGNOSTICS,
+    A_REMEDIATIONS,
     _A_MAX,
 };
 
@@ -162,6 +163,7 @@ struct azure_run {
     struct zt_azure_storage storage;
     struct zt_azure_defender defender;
     struct zt_azure_activity activity;
+    struct zt_azure_remediations remediations;
 };
 
 static const struct {
@@ -178,6 +180,9 @@ static const struct {
     [A_DIAGNOSTICS] =
         {"/providers/Microsoft.Insights/diagnosticSettings?api-version=" ZT_AZURE_API_DIAGNOSTICS,
          "activity log diagnostic settings", false},
+    [A_REMEDIATIONS] =
+        {"/providers/Microsoft.PolicyInsights/remediations?api-version=" ZT_AZURE_API_REMEDIATIONS,
+         "Azure Policy remediation tasks", true},
 };
 
 static int on_item(void *data, struct json_object *item)
@@ -186,6 +191,8 @@ static int on_item(void *data, struct json_object *item)
 
     if (c->area == A_NSG) {
         zt_azure_nsgs_item(&c->run->nsgs, item);
+    } else if (c->area == A_REMEDIATIONS) {
+        zt_azure_remediation_item(&c->run->remediations, item);
     } else {
         zt_azure_storage_item(&c->run->storage, item);
     }
@@ -304,6 +311,8 @@ static int emit_area(struct zt_ctx *ctx, struct azure_run *run, struct azure_cal
         return zt_azure_storage_emit(ctx, &run->storage);
     case A_PRICINGS:
         return zt_azure_defender_emit(ctx, &run->defender);
+    case A_REMEDIATIONS:
+        return zt_azure_remediations_emit(ctx, &run->remediations);
     default:
         for (size_t i = a; i < n; i += _A_MAX) {
             zt_azure_activity_add(&run->activity, calls[i].sub, calls[i].exported == 1);

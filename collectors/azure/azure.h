@@ -17,6 +17,7 @@
 #define ZT_AZURE_API_DIAGNOSTICS   "2021-05-01-preview"
 #define ZT_AZURE_API_GRAPH         "2022-10-01" /* Microsoft.ResourceGraph/resources (GA) */
 #define ZT_AZURE_API_SENTINEL      "2024-09-01" /* Microsoft.SecurityInsights (GA) */
+#define ZT_AZURE_API_REMEDIATIONS  "2021-10-01" /* Microsoft.PolicyInsights/remediations */
 #define ZT_AZURE_WORKSPACES_MAX    200u         /* Sentinel workspaces whose rules are read */
 #define ZT_AZURE_IDS_MAX           50000u       /* virtual networks / flow log targets kept */
 
@@ -157,6 +158,19 @@ struct zt_azure_activity {
 void zt_azure_activity_add(struct zt_azure_activity *acc, const char *subscription, bool exported);
 void zt_azure_activity_clear(struct zt_azure_activity *acc);
 int zt_azure_activity_emit(struct zt_ctx *ctx, const struct zt_azure_activity *acc);
+
+/* ---- Azure Policy remediation tasks, per subscription --------------------------------------- */
+
+struct zt_azure_remediations {
+    uint64_t total;
+    uint64_t failed;  /* provisioningState Failed, or failed deployments */
+    uint64_t running; /* Evaluating, Accepted, Cancelling: not finished */
+    uint64_t malformed;
+};
+/* Fold one remediation ({"properties": {"provisioningState", "deploymentStatus":
+ * {"totalDeployments", "successfulDeployments", "failedDeployments"}}}). */
+void zt_azure_remediation_item(struct zt_azure_remediations *acc, struct json_object *item);
+int zt_azure_remediations_emit(struct zt_ctx *ctx, const struct zt_azure_remediations *acc);
 
 /* ---- Azure Resource Graph (azure_arg.c) ----------------------------------------------------- */
 

@@ -30,52 +30,57 @@
     "'microsoft.dataprotection/backupvaults', 'microsoft.synapse/workspaces', "                    \
     "'microsoft.datafactory/factories'"
 
+#define QUERY(n, text, fold, out) .name = (n), .kql = (text), .row = (fold), .emit = (out)
+
 const struct zt_azure_query zt_azure_queries[] = {
-    [ZT_AZURE_Q_NETWORK] = {"network",
-                            "Resources | where type in~ (" NETWORK_TYPES ") "
-                            "| project id, type, subscriptionId, sku, zones, properties",
-                            zt_azure_net_row, zt_azure_net_emit},
-    [ZT_AZURE_Q_VAULTS] = {"vaults",
-                           "Resources | where type in~ ('microsoft.recoveryservices/vaults', "
-                           "'microsoft.dataprotection/backupvaults', 'microsoft.keyvault/vaults', "
-                           "'microsoft.compute/virtualmachines') "
-                           "| project id, type, subscriptionId, properties = iff(type =~ "
-                           "'microsoft.compute/virtualmachines', dynamic({}), properties)",
-                           zt_azure_vaults_row, zt_azure_vaults_emit},
-    [ZT_AZURE_Q_PROTECTED] = {"protected items",
-                              "RecoveryServicesResources | where type in~ ("
-                              "'microsoft.recoveryservices/vaults/backupfabrics/"
-                              "protectioncontainers/protecteditems', "
-                              "'microsoft.dataprotection/backupvaults/backupinstances') "
-                              "| project id, type, subscriptionId, properties",
-                              zt_azure_protected_row, zt_azure_protected_emit},
-    [ZT_AZURE_Q_POLICY] =
-        {"policy states",
-         "PolicyResources | where type =~ 'microsoft.policyinsights/policystates' "
-         "| extend state = tolower(tostring(properties.complianceState)), "
-         "action = tolower(tostring(properties.policyDefinitionAction)), "
-         "mg = tolower(tostring(properties.policyAssignmentScope)) startswith "
-         "'/providers/microsoft.management/managementgroups/', "
-         "data = tolower(tostring(properties.resourceType)) in (" DATA_TYPES ") "
-         "| summarize n = count() by state, action, mg, data",
-         zt_azure_policy_row, zt_azure_policy_emit},
+    [ZT_AZURE_Q_NETWORK] = {QUERY("network",
+                                  "Resources | where type in~ (" NETWORK_TYPES ") "
+                                  "| project id, type, subscriptionId, sku, zones, properties",
+                                  zt_azure_net_row, zt_azure_net_emit)},
+    [ZT_AZURE_Q_VAULTS] = {QUERY(
+        "vaults",
+        "Resources | where type in~ ('microsoft.recoveryservices/vaults', "
+        "'microsoft.dataprotection/backupvaults', "
+        "'microsoft.keyvault/vaults', 'microsoft.compute/virtualmachines') "
+        "| project id, type, subscriptionId, properties = iff(type =~ "
+        "'microsoft.compute/virtualmachines', dynamic({}), properties)",
+        zt_azure_vaults_row, zt_azure_vaults_emit)},
+    [ZT_AZURE_Q_PROTECTED] = {QUERY("protected items",
+                                    "RecoveryServicesResources | where type in~ ("
+                                    "'microsoft.recoveryservices/vaults/backupfabrics/"
+                                    "protectioncontainers/protecteditems', "
+                                    "'microsoft.dataprotection/backupvaults/backupinstances') "
+                                    "| project id, type, subscriptionId, properties",
+                                    zt_azure_protected_row, zt_azure_protected_emit)},
+    [ZT_AZURE_Q_POLICY] = {QUERY("policy states",
+                                 "PolicyResources | where type =~ "
+                                 "'microsoft.policyinsights/policystates' "
+                                 "| extend state = tolower(tostring(properties.complianceState)), "
+                                 "action = tolower(tostring(properties.policyDefinitionAction)), "
+                                 "mg = tolower(tostring(properties.policyAssignmentScope)) "
+                                 "startswith '/providers/microsoft.management/managementgroups/', "
+                                 "data = tolower(tostring(properties.resourceType)) in (" DATA_TYPES
+                                 ") | summarize n = count() by state, action, mg, data",
+                                 zt_azure_policy_row, zt_azure_policy_emit)},
     [ZT_AZURE_Q_AUTOMATION] =
-        {"automation",
-         "Resources | where type in~ ('microsoft.security/automations', "
-         "'microsoft.logic/workflows', "
-         "'microsoft.operationsmanagement/solutions', "
-         "'microsoft.insights/autoscalesettings', "
-         "'microsoft.compute/virtualmachinescalesets', "
-         "'microsoft.web/serverfarms', "
-         "'microsoft.appconfiguration/configurationstores') "
-         "| project id, type, subscriptionId, name, properties = iff(type "
-         "in~ ('microsoft.compute/virtualmachinescalesets', "
-         "'microsoft.web/serverfarms', "
-         "'microsoft.appconfiguration/configurationstores'), dynamic({}), "
-         "properties)",
-         zt_azure_automation_row, zt_azure_automation_emit, zt_azure_sentinel_workspaces,
-         "/providers/Microsoft.SecurityInsights/automationRules?api-version=" ZT_AZURE_API_SENTINEL,
-         "Sentinel automation rules", zt_azure_sentinel_rule_item, zt_azure_sentinel_rules_emit},
+        {
+            QUERY("automation",
+                  "Resources | where type in~ ('microsoft.security/automations', "
+                  "'microsoft.logic/workflows', 'microsoft.operationsmanagement/solutions', "
+                  "'microsoft.insights/autoscalesettings', "
+                  "'microsoft.compute/virtualmachinescalesets', "
+                  "'microsoft.web/serverfarms', 'microsoft.appconfiguration/configurationstores') "
+                  "| project id, type, subscriptionId, name, properties = iff(type in~ ("
+                  "'microsoft.compute/virtualmachinescalesets', 'microsoft.web/serverfarms', "
+                  "'microsoft.appconfiguration/configurationstores'), dynamic({}), properties)",
+                  zt_azure_automation_row, zt_azure_automation_emit),
+            .follow_ids = zt_azure_sentinel_workspaces,
+            .follow_path = "/providers/Microsoft.SecurityInsights/"
+                           "automationRules?api-version=" ZT_AZURE_API_SENTINEL,
+            .follow_what = "Sentinel automation rules",
+            .follow_item = zt_azure_sentinel_rule_item,
+            .follow_emit = zt_azure_sentinel_rules_emit,
+        },
 };
 
 size_t zt_azure_queries_count(void)

@@ -445,3 +445,42 @@ int zt_azure_activity_emit(struct zt_ctx *ctx, const struct zt_azure_activity *a
                       acc->subscriptions > 0 && acc->exported == acc->subscriptions);
     return r < 0 ? -EINVAL : 0;
 }
+
+/* ---- Azure Policy remediation tasks --------------------------------------------------------- */
+
+void zt_azure_remediation_item(struct zt_azure_remediations *acc, struct json_object *item)
+{
+    struct json_object *p = NULL, *failed = NULL;
+
+    if (!json_object_object_get_ex(item, "properties", &p) ||
+        !json_object_is_type(p, json_type_object)) {
+        acc->malformed++;
+        return;
+    }
+    const char *state = zt_json_str(p, "provisioningState");
+    struct json_object *st = NULL;
+    bool deploy_failed = json_object_object_get_ex(p, "deploymentStatus", &st) &&
+                         json_object_object_get_ex(st, "failedDeployments", &failed) &&
+                         json_object_is_type(failed, json_type_int) &&
+                         json_object_get_int64(failed) > 0;
+    acc->total++;
+    if (deploy_failed || (state && strcasecmp(state, "Failed") == 0)) {
+        acc->failed++;
+    } else if (!state ||
+               (strcasecmp(state, "Succeeded") != 0 && strcasecmp(state, "Complete") != 0 &&
+                strcasecmp(state, "Canceled") != 0)) {
+        acc->running++;
+    }
+}
+
+int zt_azure_remediations_emit(struct zt_ctx *ctx, const struct zt_azure_remediations *acc)
+{
+    struct json_object *d = json_object_new_object();
+    int r = 0;
+
+    json_object_object_add(d, "running", json_object_new_int64((int64_t)acc->running));
+    json_object_object_add(d, "malformed_items", json_object_new_int64((int64_t)acc->malformed));
+    r |= zt_ms_emit_count(ctx, "azure.policy.remediation_task_count", acc->total, d);
+    r |= zt_ms_emit_count(ctx, "azure.policy.remediation_failed_count", acc->failed, NULL);
+    return r < 0 ? -EINVAL : 0;
+}

@@ -10,10 +10,10 @@ Usage: tests/bench/azure_bench.py [BUILD_DIR] [--subscriptions 10] [--nsgs 2000]
        azure_bench.py serve --certs DIR --log FILE [sizes...]   (the synthetic server alone)
 
 The estate: --subscriptions listed by GET /subscriptions, --nsgs NSGs and --accounts storage
-accounts spread evenly over them, --page items per ARM page (nextLink paging), Defender pricings
-and diagnostic settings per subscription. Every NSG carries the six default rules and three custom
-ones; every 40th opens SSH to the Internet, every 40th (offset 20) has that Allow shadowed by a
-lower-numbered Deny. Every request (token included) waits --latency-ms before its answer.
+accounts spread evenly over them, --page items per ARM page (nextLink paging), Defender pricings,
+diagnostic settings and (empty) policy remediation lists per subscription. Every NSG carries the
+six default rules and three custom ones; every 40th opens SSH to the Internet, every 40th (offset
+20) has that Allow shadowed by a lower-numbered Deny. Every request (token included) waits --latency-ms before its answer.
 Resource Graph (POST /providers/Microsoft.ResourceGraph/resources) answers the five queries: the
 network one with --graph-rows public IPs (every other one zone-redundant) in pages of 1000 rows
 chained by $skipToken, the other four with a few rows each. It keeps the documented per-user
@@ -226,6 +226,8 @@ class Handler(fx.Handler):
             return {"json": e.pricings}
         if path.endswith("/providers/Microsoft.Insights/diagnosticSettings"):
             return {"json": e.diag}
+        if path.endswith("/providers/Microsoft.PolicyInsights/remediations"):
+            return {"json": {"value": []}}
         return {"status": 404, "json": {"error": {"code": "ResourceNotFound"}}}
 
 

@@ -1,7 +1,8 @@
 /* fuzz_azure.c - libFuzzer harness for the azure collector's ARM response parsers: the NSG
  * evaluator (per item of a networkSecurityGroups page, and on the whole document), storage account
- * derivations, Defender for Cloud pricings and subscription diagnostic settings, and Resource
- * Graph answers (paging fields, every query's row fold), with the evidence emitted from each.
+ * derivations, policy remediation tasks, Defender for Cloud pricings and subscription diagnostic
+ * settings, and Resource Graph answers (paging fields, every query's row fold), with the evidence
+ * emitted from each.
  * The first byte picks the parser (0x80 pricings/diagnostics, 0x40 Resource Graph, else the
  * lists); the rest is the JSON body as ARM or Resource Graph sent it. */
 #include <json-c/json.h>
@@ -17,6 +18,7 @@ static void fuzz_lists(uint8_t which, struct json_object *doc, struct zt_ctx *ct
 {
     struct zt_azure_nsgs nsgs = {0};
     struct zt_azure_storage st = {.api_version = (which & 2) ? "2022-09-01" : ZT_AZURE_API_STORAGE};
+    struct zt_azure_remediations rem = {0};
     struct zt_azure_nsg_verdict v;
     /* The engine hands list items over one by one (daemon/http/json_items.c, fuzzed on its own in
      * fuzz_json_items.c): feed the reducers the elements of "value" the same way. */
@@ -31,7 +33,9 @@ static void fuzz_lists(uint8_t which, struct json_object *doc, struct zt_ctx *ct
         } else {
             zt_azure_storage_item(&st, it);
         }
+        zt_azure_remediation_item(&rem, it);
     }
+    (void)zt_azure_remediations_emit(ctx, &rem);
     (void)zt_azure_nsgs_emit(ctx, &nsgs);
     (void)zt_azure_storage_emit(ctx, &st);
     zt_azure_nsgs_clear(&nsgs);

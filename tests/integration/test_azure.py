@@ -44,7 +44,7 @@ STRONG_GRAPH_STAGES = {
     # No azure rule at optimal: the stage above cannot be shown, so "at least".
     "networks.traffic_management": ("advanced", "at_least"),
     "data.inventory_management": ("advanced", "at_least"),
-    "data.automation_orchestration": ("advanced", "at_least"),
+    "data.automation_orchestration": ("optimal", "exact"),
     "data.governance": ("advanced", "at_least"),
     "crosscutting.automation_orchestration": ("advanced", "at_least"),
     "applications.automation_orchestration": ("advanced", "at_least"),
@@ -203,6 +203,8 @@ class Azure(unittest.TestCase):
         self.assertEqual((ev["azure.policy.data_state_count"], ev["azure.policy.data_compliant_share"]),
                          (10, 0))
         self.assertEqual(self.findings(doc)["azure.policy.management_group_guardrails"], "fail")
+        self.assertEqual((ev["azure.policy.remediation_task_count"],
+                          ev["azure.policy.remediation_failed_count"]), (1, 1))
         self.assertEqual(ev["azure.security.workflow_automation_count"], 0)  # the one is disabled
         self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 0)
         self.assertEqual(ev["azure.sentinel.playbook_count"], 0)
@@ -271,6 +273,8 @@ class Azure(unittest.TestCase):
         self.assertEqual((ev["azure.policy.data_state_count"],
                           ev["azure.policy.data_management_group_enforcing_count"],
                           ev["azure.policy.data_remediating_compliant_share"]), (35, 30, 1))
+        self.assertEqual((ev["azure.policy.remediation_task_count"],
+                          ev["azure.policy.remediation_failed_count"]), (2, 0))
         fd = self.findings(doc)
         self.assertEqual((fd["azure.policy.management_group_guardrails"],
                           fd["azure.policy.continuous_compliance"]), ("pass", "pass"))
@@ -358,7 +362,9 @@ class Azure(unittest.TestCase):
         # comes back unchanged (the chain would never end): those three queries are left out
         # (the vaults one after its second page); the others are emitted.
         self.assertFalse([k for k in ev if k.startswith(("azure.network.", "azure.policy.",
-                                                         "azure.backup.vault", "azure.keyvault."))])
+                                                         "azure.backup.vault", "azure.keyvault."))
+                          and not k.startswith("azure.policy.remediation_")])  # ARM, not the query
+        self.assertEqual(ev["azure.policy.remediation_task_count"], 0)
         self.assertEqual(ev["azure.backup.protected_items_count"], 0)
         self.assertNotIn("azure.backup.vm_protected_share", ev)  # needs the vaults query
         self.assertEqual([g["skip_token"] for g in self.graph_requests("azure_bad", requests)

@@ -467,6 +467,35 @@ static void test_azure_sentinel_rules(void **state)
     assert_false(zt_azure_resource_id_valid(NULL));
 }
 
+/* Remediation tasks: failed by state or by a failed deployment; unfinished ones are counted apart.
+ */
+static void test_azure_remediations(void **state)
+{
+    const char *items[] = {
+        "{\"properties\": {\"provisioningState\": \"Succeeded\", \"deploymentStatus\": "
+        "{\"totalDeployments\": 2, \"failedDeployments\": 0}}}",
+        "{\"properties\": {\"provisioningState\": \"Complete\", \"deploymentStatus\": "
+        "{\"failedDeployments\": 1}}}",
+        "{\"properties\": {\"provisioningState\": \"Failed\"}}",
+        "{\"properties\": {\"provisioningState\": \"Evaluating\"}}",
+        "{\"name\": \"no properties\"}",
+    };
+    struct zt_azure_remediations acc = {0};
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(items); i++) {
+        struct json_object *o = json_tokener_parse(items[i]);
+        zt_azure_remediation_item(&acc, o);
+        json_object_put(o);
+    }
+    assert_int_equal(acc.running, 1);
+    assert_int_equal(acc.malformed, 1);
+    struct zt_ctx *ctx = zt_ctx_new("azure", 0);
+    assert_int_equal(zt_azure_remediations_emit(ctx, &acc), 0);
+    assert_evidence_int(ctx, "azure.policy.remediation_task_count", 4);
+    assert_evidence_int(ctx, "azure.policy.remediation_failed_count", 2);
+    zt_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_azure_pricings),
         cmocka_unit_test(test_azure_diagnostics),
         cmocka_unit_test(test_azure_sentinel_rules),
+        cmocka_unit_test(test_azure_remediations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
