@@ -216,6 +216,7 @@ struct zt_azure_automation {
     uint64_t security_automations, security_automations_enabled;
     struct zt_strv automated_subs; /* subscriptions with an enabled workflow automation */
     uint64_t sentinel_workspaces, playbooks, sentinel_playbooks;
+    uint64_t network_playbooks; /* Sentinel playbooks that write to Microsoft.Network */
     struct zt_strv sentinel_ws; /* resource ids of the Sentinel workspaces (for their rules) */
     uint64_t sentinel_rules, sentinel_rules_enabled, sentinel_playbook_rules;
     uint64_t autoscale_enabled, scalable, config_stores;

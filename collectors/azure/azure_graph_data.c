@@ -255,6 +255,61 @@ static bool sentinel_playbook(struct json_object *p)
     return false;
 }
 
+static bool actions_change_network(struct json_object *actions, int depth);
+
+/* One Logic App action that writes to Azure networking: an ARM connector or HTTP call with a
+ * writing method whose inputs name Microsoft.Network; or a container (scope, condition, loop,
+ * switch) holding one. */
+static bool action_changes_network(struct json_object *act, int depth)
+{
+    static const char *const writes[] = {"put", "patch", "post", "delete"};
+    struct json_object *inputs = zt_http_json_path(act, "inputs"), *cases = NULL;
+    const char *method = zt_azure_str_at(act, "inputs.method");
+
+    for (size_t i = 0;
+         method && json_object_is_type(inputs, json_type_object) && i < ZT_ELEMENTSOF(writes);
+         i++) {
+        if (strcasecmp(method, writes[i]) == 0) {
+            const char *text = json_object_to_json_string_ext(
+                inputs, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+            if (strcasestr(text, "Microsoft.Network")) {
+                return true;
+            }
+        }
+    }
+    if (actions_change_network(zt_http_json_path(act, "actions"), depth + 1) ||
+        actions_change_network(zt_http_json_path(act, "else.actions"), depth + 1) ||
+        actions_change_network(zt_http_json_path(act, "default.actions"), depth + 1)) {
+        return true;
+    }
+    cases = zt_http_json_path(act, "cases");
+    if (json_object_is_type(cases, json_type_object)) {
+        json_object_object_foreach(cases, name, c)
+        {
+            (void)name;
+            if (actions_change_network(zt_http_json_path(c, "actions"), depth + 1)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static bool actions_change_network(struct json_object *actions, int depth)
+{
+    if (depth > 8 || !json_object_is_type(actions, json_type_object)) {
+        return false;
+    }
+    json_object_object_foreach(actions, name, act)
+    {
+        (void)name;
+        if (action_changes_network(act, depth)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void automation_security(struct zt_azure_automation *a, struct json_object *row,
                                 struct json_object *p)
 {
@@ -282,8 +337,11 @@ void zt_azure_automation_row(struct zt_azure_graph *acc, struct json_object *row
         automation_security(a, row, p);
     } else if (strcasecmp(t, "microsoft.logic/workflows") == 0) {
         bool on = zt_azure_str_is(p, "state", "Enabled");
+        bool sentinel = on && sentinel_playbook(p);
         a->playbooks += on;
-        a->sentinel_playbooks += on && sentinel_playbook(p);
+        a->sentinel_playbooks += sentinel;
+        a->network_playbooks +=
+            sentinel && actions_change_network(zt_http_json_path(p, "definition.actions"), 0);
     } else if (strcasecmp(t, "microsoft.operationsmanagement/solutions") == 0) {
         const char *name = zt_json_str(row, "name");
         const char *ws = zt_azure_str_at(p, "workspaceResourceId");
@@ -321,6 +379,7 @@ int zt_azure_automation_emit(struct zt_ctx *ctx, const struct zt_azure_graph *ac
                              a->automated_subs.n, a->subscriptions);
     r |= zt_ms_emit_count(ctx, "azure.sentinel.workspace_count", a->sentinel_workspaces, NULL);
     r |= zt_ms_emit_count(ctx, "azure.sentinel.playbook_count", a->sentinel_playbooks, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.sentinel.network_playbook_count", a->network_playbooks, NULL);
     r |= zt_ms_emit_count(ctx, "azure.logic.enabled_workflow_count", a->playbooks, NULL);
     r |= zt_ms_emit_count(ctx, "azure.autoscale.enabled_count", a->autoscale_enabled, NULL);
     r |= zt_azure_emit_share(ctx, "azure.autoscale.share", a->autoscale_enabled, a->scalable);

@@ -41,8 +41,8 @@ GRAPH_FUNCS = ["data.availability", "networks.resilience", "networks.traffic_man
 ARG = "/providers/Microsoft.ResourceGraph/resources"
 STRONG_GRAPH_STAGES = {
     "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
+    "networks.traffic_management": ("optimal", "exact"),
     # No azure rule at optimal: the stage above cannot be shown, so "at least".
-    "networks.traffic_management": ("advanced", "at_least"),
     "data.inventory_management": ("advanced", "at_least"),
     "data.automation_orchestration": ("optimal", "exact"),
     "data.governance": ("advanced", "at_least"),
@@ -280,6 +280,7 @@ class Azure(unittest.TestCase):
                           fd["azure.policy.continuous_compliance"]), ("pass", "pass"))
         self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 1)
         self.assertEqual(ev["azure.sentinel.playbook_count"], 1)
+        self.assertEqual(ev["azure.sentinel.network_playbook_count"], 1)  # the NSG write in a loop
         # The workspace's automation rules, from Microsoft.SecurityInsights: two enabled (one
         # runs the playbook), one expired.
         self.assertIn(("/subscriptions/%s/resourceGroups/soc/providers/Microsoft.OperationalInsights/"

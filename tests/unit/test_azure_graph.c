@@ -1,46 +1,15 @@
 /* test_azure_graph.c - the azure collector's Resource Graph parts on hand-written rows: the
  * request body, $skipToken / resultTruncated, the quota headers and the pacing they give, and
  * every row fold (network entry points and zones, LB probes, WAF and firewall policies, DDoS,
- * flow logs, vaults, Key Vault, protected items, policy states, automation) with the evidence
- * emitted from it; storage redundancy and sensitive data discovery from the ARM lists. */
+ * flow logs, vaults, Key Vault, protected items, policy states) with the evidence emitted from
+ * it; storage redundancy and sensitive data discovery from the ARM lists. Automation rows are in
+ * test_azure_automation.c. */
 #include "zt_test.h"
 
 #include <errno.h>
 #include <math.h>
 
-#include "azure/azure.h"
-#include "azure/azure_graph.h"
-
-static struct json_object *parse(const char *text)
-{
-    struct json_object *o = json_tokener_parse(text);
-    if (!o) {
-        fail_msg("not JSON: %s", text);
-    }
-    return o;
-}
-
-/* Fold each row of a JSON array of rows with fn. */
-static void fold(struct zt_azure_graph *acc,
-                 void (*fn)(struct zt_azure_graph *, struct json_object *), const char *rows)
-{
-    struct json_object *a = parse(rows);
-    for (size_t i = 0; i < json_object_array_length(a); i++) {
-        fn(acc, json_object_array_get_idx(a, i));
-    }
-    json_object_put(a);
-}
-
-static double share(struct zt_ctx *ctx, const char *key)
-{
-    struct json_object *v = zt_test_value(ctx, key);
-    if (!v) {
-        fail_msg("evidence %s was not emitted", key);
-    }
-    return json_object_get_double(v);
-}
-
-#define assert_share(ctx, key, expected) assert_true(fabs(share(ctx, key) - (expected)) < 1e-9)
+#include "azure_graph_test.h"
 
 /* ---- transport ------------------------------------------------------------------------------ */
 
@@ -111,44 +80,34 @@ static void test_quota(void **state)
 
 /* ---- network -------------------------------------------------------------------------------- */
 
-#define ROW(type, extra, props)                                                                    \
-    "{\"id\": \"/subscriptions/s/x\", \"type\": \"" type "\", \"subscriptionId\": \"s\"" extra     \
-    ", \"properties\": " props "}"
-#define Z3 ", \"zones\": [\"1\", \"2\", \"3\"]"
+#define AGW_WAF  "microsoft.network/applicationgatewaywebapplicationfirewallpolicies"
+#define FD_WAF   "microsoft.network/frontdoorwebapplicationfirewallpolicies"
+#define FLOW_LOG "microsoft.network/networkwatchers/flowlogs"
+#define VNET     "microsoft.network/virtualnetworks"
 
 static void test_net_zones_and_probes(void **state)
 {
     struct zt_azure_graph acc = {0};
     struct zt_ctx *ctx = zt_ctx_new("azure", 0);
 
-    fold(
-        &acc, zt_azure_net_row,
-        "[" ROW(
-            "microsoft.network/loadbalancers", "",
+    static const char *const rows[] = {
+        ROW("microsoft.network/loadbalancers", "",
             "{\"frontendIPConfigurations\": ["
             "{\"zones\": [\"1\", \"2\"], \"properties\": {\"privateIPAddress\": \"10.0.0.4\"}},"
             "{\"zones\": [\"1\"], \"properties\": {\"privateIPAddress\": \"10.0.0.5\"}},"
             "{\"properties\": {\"publicIPAddress\": {\"id\": \"/x/pip\"}}}],"
             "\"loadBalancingRules\": [{\"properties\": {\"probe\": {\"id\": \"/x/p\"}}},"
-            "{\"properties\": {}}, {\"properties\": {\"probe\": {\"id\": \"\"}}}]}") "," ROW("Micro"
-                                                                                             "soft."
-                                                                                             "Netwo"
-                                                                                             "rk/"
-                                                                                             "publi"
-                                                                                             "cIPAd"
-                                                                                             "dress"
-                                                                                             "es",
-                                                                                             Z3,
-                                                                                             "{}") "," ROW("microsoft.network/publicipaddresses",
-                                                                                                           ", \"zones\": null",
-                                                                                                           "{}") "," ROW("microsoft.network/applicationgateways",
-                                                                                                                         Z3,
-                                                                                                                         "{\"webApplicationFirewallConfiguration\": {\"enabled\": true}}") "," ROW("microsoft.network/applicationgateways",
-                                                                                                                                                                                                   "",
-                                                                                                                                                                                                   "{\"sku\": {\"tier\": \"Standard_v2\"}}") "," ROW("microsoft.network/azurefirewalls",
-                                                                                                                                                                                                                                                     ", \"zones\": []",
-                                                                                                                                                                                                                                                     "{}") ","
-                                                                                                                                                                                                                                                           "{\"type\": \"microsoft.network/virtualnetworks\"}, 7]");
+            "{\"properties\": {}}, {\"properties\": {\"probe\": {\"id\": \"\"}}}]}"),
+        ROW("Microsoft.Network/publicIPAddresses", Z3, "{}"),
+        ROW("microsoft.network/publicipaddresses", ", \"zones\": null", "{}"),
+        ROW("microsoft.network/applicationgateways", Z3,
+            "{\"webApplicationFirewallConfiguration\": {\"enabled\": true}}"),
+        ROW("microsoft.network/applicationgateways", "", "{\"sku\": {\"tier\": \"Standard_v2\"}}"),
+        ROW("microsoft.network/azurefirewalls", ", \"zones\": []", "{}"),
+        "{\"type\": \"microsoft.network/virtualnetworks\"}",
+        "7",
+    };
+    FOLD(&acc, zt_azure_net_row, rows);
     /* Entry points: 2 internal frontends (the public one goes by its IP), 2 public IPs, 2
      * gateways, 1 firewall; zone-redundant: the 2-zone frontend, a public IP, a gateway. */
     assert_int_equal(acc.net.entry_points, 7);
@@ -175,34 +134,34 @@ static void test_net_policies(void **state)
     struct zt_azure_graph acc = {0};
     struct zt_ctx *ctx = zt_ctx_new("azure", 0);
 
-    fold(
-        &acc, zt_azure_net_row,
-        "[" ROW("microsoft.network/applicationgatewaywebapplicationfirewallpolicies", "",
-                "{\"policySettings\": {\"state\": \"Enabled\", \"mode\": \"Prevention\"},"
-                "\"managedRules\": {\"managedRuleSets\": [{\"ruleSetType\": \"OWASP\"}]},"
-                "\"customRules\": [{\"ruleType\": \"MatchRule\"}, {\"ruleType\": "
-                "\"RateLimitRule\"}]}") ","
+    static const char *const rows[] = {
+        ROW(AGW_WAF, "",
+            "{\"policySettings\": {\"state\": \"Enabled\", \"mode\": \"Prevention\"},"
+            "\"managedRules\": {\"managedRuleSets\": [{\"ruleSetType\": \"OWASP\"}]},"
+            "\"customRules\": [{\"ruleType\": \"MatchRule\"}, {\"ruleType\": \"RateLimitRule\"}]}"),
         /* Prevention but disabled; Front Door's settings use enabledState. */
-        ROW("microsoft.network/applicationgatewaywebapplicationfirewallpolicies", "", "{\"policySettings\": {\"state\": \"Disabled\", \"mode\": \"Prevention\"}}") "," ROW(
-            "microsoft.network/frontdoorwebapplicationfirewallpolicies", "",
+        ROW(AGW_WAF, "",
+            "{\"policySettings\": {\"state\": \"Disabled\", \"mode\": \"Prevention\"}}"),
+        ROW(FD_WAF, "",
             "{\"policySettings\": {\"enabledState\": \"Enabled\", \"mode\": \"prevention\"},"
             "\"customRules\": {\"rules\": [{\"ruleType\": \"RateLimitRule\"}]},"
-            "\"managedRules\": {\"managedRuleSets\": []}}") "," ROW("microsoft.network/"
-                                                                    "frontdoorwebapplicationfirewal"
-                                                                    "lpolicies",
-                                                                    "",
-                                                                    "{\"policySettings\": "
-                                                                    "{\"state\": \"Enabled\", "
-                                                                    "\"mode\": \"Prevention\"}}") "," ROW("microsoft.network/firewallpolicies",
-                                                                                                          "",
-                                                                                                          "{\"threatIntelMode\": \"Deny\", \"intrusionDetection\": {\"mode\": \"Deny\"},"
-                                                                                                          "\"ruleCollectionGroups\": [{\"id\": \"/x\"}], \"basePolicy\": {\"id\": \"/p\"}}") "," ROW("microsoft.network/firewallpolicies", "", "{\"threatIntelMode\": \"Alert\", \"intrusionDetection\": {\"mode\": \"Alert\"}}") "," ROW("microsoft.network/virtualnetworks", "", "{\"enableDdosProtection\": true}") "," ROW("microsoft.network/virtualnetworks", "", "{\"enableDdosProtection\": \"false\"}") "," ROW("microsoft.network/virtualnetworks",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "", "{}") "," ROW("microsoft.network/networkwatchers/flowlogs",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                           "",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                           "{\"enabled\": true, \"flowAnalyticsConfiguration\": "
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                           "{\"networkWatcherFlowAnalyticsConfiguration\": {\"enabled\": true}}}") "," ROW("microsoft.network/networkwatchers/flowlogs", "", "{\"enabled\": false}") "," ROW("microsoft.web/sites",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                             "",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                             "{}") "]");
+            "\"managedRules\": {\"managedRuleSets\": []}}"),
+        ROW(FD_WAF, "", "{\"policySettings\": {\"state\": \"Enabled\", \"mode\": \"Prevention\"}}"),
+        ROW("microsoft.network/firewallpolicies", "",
+            "{\"threatIntelMode\": \"Deny\", \"intrusionDetection\": {\"mode\": \"Deny\"},"
+            "\"ruleCollectionGroups\": [{\"id\": \"/x\"}], \"basePolicy\": {\"id\": \"/p\"}}"),
+        ROW("microsoft.network/firewallpolicies", "",
+            "{\"threatIntelMode\": \"Alert\", \"intrusionDetection\": {\"mode\": \"Alert\"}}"),
+        ROW(VNET, "", "{\"enableDdosProtection\": true}"),
+        ROW(VNET, "", "{\"enableDdosProtection\": \"false\"}"),
+        ROW(VNET, "", "{}"),
+        ROW(FLOW_LOG, "",
+            "{\"enabled\": true, \"flowAnalyticsConfiguration\": "
+            "{\"networkWatcherFlowAnalyticsConfiguration\": {\"enabled\": true}}}"),
+        ROW(FLOW_LOG, "", "{\"enabled\": false}"),
+        ROW("microsoft.web/sites", "", "{}"),
+    };
+    FOLD(&acc, zt_azure_net_row, rows);
     assert_int_equal(zt_azure_net_emit(ctx, &acc), 0);
     assert_evidence_int(ctx, "azure.waf.policy_count", 4);
     /* The first and the Front Door one; a Front Door policy's "state" is not its switch. */
@@ -228,24 +187,18 @@ static void test_net_flow_log_coverage(void **state)
     struct zt_azure_graph acc = {0};
     struct zt_ctx *ctx = zt_ctx_new("azure", 0);
 
-    fold(
-        &acc, zt_azure_net_row,
-        "[{\"id\": \"/subscriptions/s/rg/v1\", \"type\": \"microsoft.network/virtualnetworks\", "
-        "\"properties\": {}}, {\"id\": \"/subscriptions/s/rg/V2\", \"type\": "
-        "\"microsoft.network/virtualnetworks\", \"properties\": {}}, {\"id\": "
-        "\"/subscriptions/s/rg/v3\", \"type\": \"microsoft.network/virtualnetworks\", "
-        "\"properties\": {}}," ROW(
-            "microsoft.network/networkwatchers/flowlogs", "",
+    static const char *const rows[] = {
+        "{\"id\": \"/subscriptions/s/rg/v1\", \"type\": \"" VNET "\", \"properties\": {}}",
+        "{\"id\": \"/subscriptions/s/rg/V2\", \"type\": \"" VNET "\", \"properties\": {}}",
+        "{\"id\": \"/subscriptions/s/rg/v3\", \"type\": \"" VNET "\", \"properties\": {}}",
+        ROW(FLOW_LOG, "",
             "{\"enabled\": true, \"targetResourceId\": \"/SUBSCRIPTIONS/s/rg/v1\", "
-            "\"flowAnalyticsConfiguration\": {\"networkWatcherFlowAnalytics"
-            "Configuration\": {\"enabled\": true}}}") "," ROW("microsoft.network/networkwatchers/"
-                                                              "flowlogs",
-                                                              "",
-                                                              "{\"enabled\": true, "
-                                                              "\"targetResourceId\": "
-                                                              "\"/subscriptions/s/rg/v2\"}") "," ROW("microsoft.network/networkwatchers/flowlogs",
-                                                                                                     "",
-                                                                                                     "{\"enabled\": false, \"targetResourceId\": \"/subscriptions/s/rg/v3\"}") "]");
+            "\"flowAnalyticsConfiguration\": {\"networkWatcherFlowAnalyticsConfiguration\": "
+            "{\"enabled\": true}}}"),
+        ROW(FLOW_LOG, "", "{\"enabled\": true, \"targetResourceId\": \"/subscriptions/s/rg/v2\"}"),
+        ROW(FLOW_LOG, "", "{\"enabled\": false, \"targetResourceId\": \"/subscriptions/s/rg/v3\"}"),
+    };
+    FOLD(&acc, zt_azure_net_row, rows);
     assert_int_equal(zt_azure_net_emit(ctx, &acc), 0);
     assert_share(ctx, "azure.vnet.flow_log_share", 2.0 / 3);
     assert_share(ctx, "azure.vnet.traffic_analytics_share", 1.0 / 3);
@@ -263,47 +216,29 @@ static void test_vaults(void **state)
     struct zt_azure_graph acc = {0};
     struct zt_ctx *ctx = zt_ctx_new("azure", 0);
 
-    fold(
-        &acc, zt_azure_vaults_row,
-        "[" ROW(
-            "microsoft.recoveryservices/vaults", "",
+    static const char *const rows[] = {
+        ROW("microsoft.recoveryservices/vaults", "",
             "{\"redundancySettings\": {\"standardTierStorageRedundancy\": \"GeoRedundant\"},"
             "\"securitySettings\": {\"softDeleteSettings\": {\"softDeleteState\": \"AlwaysON\"},"
-            "\"immutabilitySettings\": {\"state\": \"Locked\"}}}") "," ROW("microsoft."
-                                                                           "recoveryservices/"
-                                                                           "vaults",
-                                                                           "",
-                                                                           "{\"securitySettings\": "
-                                                                           "{\"softDeleteSettings\""
-                                                                           ": "
-                                                                           "{\"softDeleteState\": "
-                                                                           "\"Disabled\"},"
-                                                                           "\"immutabilitySettings"
-                                                                           "\": {\"state\": "
-                                                                           "\"Unlocked\"}}}") ","
+            "\"immutabilitySettings\": {\"state\": \"Locked\"}}}"),
+        ROW("microsoft.recoveryservices/vaults", "",
+            "{\"securitySettings\": {\"softDeleteSettings\": {\"softDeleteState\": \"Disabled\"},"
+            "\"immutabilitySettings\": {\"state\": \"Unlocked\"}}}"),
         /* Data Protection spells soft delete "On"/"AlwaysOn" and stores per datastore. */
         ROW("microsoft.dataprotection/backupvaults", "",
             "{\"storageSettings\": [{\"type\": \"LocallyRedundant\"}, {\"type\": "
             "\"GeoRedundant\"}],"
             "\"securitySettings\": {\"softDeleteSettings\": {\"state\": \"On\"},"
-            "\"immutabilitySettings\": {\"state\": \"Disabled\"}}}") "," ROW("microsoft.keyvault/"
-                                                                             "vaults",
-                                                                             "",
-                                                                             "{\"enableRbacAuthoriz"
-                                                                             "ation\": true, "
-                                                                             "\"enablePurgeProtecti"
-                                                                             "on\": true,"
-                                                                             "\"publicNetworkAccess"
-                                                                             "\": \"Enabled\", "
-                                                                             "\"networkAcls\": "
-                                                                             "{\"defaultAction\": "
-                                                                             "\"Deny\"}}") "," ROW("microsoft.keyvault/vaults",
-                                                                                                   "",
-                                                                                                   "{\"enablePurgeProtection\": null}") "," ROW("microsoft.compute/virtualmachines",
-                                                                                                                                                "",
-                                                                                                                                                "{}") "," ROW("microsoft.compute/virtualmachines",
-                                                                                                                                                              "",
-                                                                                                                                                              "{}") "]");
+            "\"immutabilitySettings\": {\"state\": \"Disabled\"}}}"),
+        ROW("microsoft.keyvault/vaults", "",
+            "{\"enableRbacAuthorization\": true, \"enablePurgeProtection\": true,"
+            "\"publicNetworkAccess\": \"Enabled\", \"networkAcls\": {\"defaultAction\": "
+            "\"Deny\"}}"),
+        ROW("microsoft.keyvault/vaults", "", "{\"enablePurgeProtection\": null}"),
+        ROW("microsoft.compute/virtualmachines", "", "{}"),
+        ROW("microsoft.compute/virtualmachines", "", "{}"),
+    };
+    FOLD(&acc, zt_azure_vaults_row, rows);
     assert_int_equal(zt_azure_vaults_emit(ctx, &acc), 0);
     assert_evidence_int(ctx, "azure.backup.vault_count", 3);
     assert_share(ctx, "azure.backup.soft_delete_share", 2.0 / 3);
@@ -325,11 +260,7 @@ static void test_vaults(void **state)
         ROW(BI, "", "{\"currentProtectionState\": \"ProtectionConfigured\"}"),
         ROW(BI, "", "{\"currentProtectionState\": \"ConfiguringProtectionFailed\"}"),
     };
-    for (size_t i = 0; i < ZT_ELEMENTSOF(items); i++) {
-        struct json_object *row = parse(items[i]);
-        zt_azure_protected_row(&acc, row);
-        json_object_put(row);
-    }
+    FOLD(&acc, zt_azure_protected_row, items);
     ctx = zt_ctx_new("azure", 0);
     assert_int_equal(zt_azure_protected_emit(ctx, &acc), 0);
     assert_evidence_int(ctx, "azure.backup.protected_items_count", 3);
@@ -375,84 +306,6 @@ static void test_policy(void **state)
     assert_share(ctx, "azure.policy.data_remediating_compliant_share", 30.0 / 40);
     assert_evidence_int(ctx, "azure.policy.data_management_group_enforcing_count", 30);
     zt_ctx_free(ctx);
-}
-
-#define SENTINEL_TRIGGER                                                                           \
-    "{\"triggers\": {\"Microsoft_Sentinel_incident\": {\"type\": \"ApiConnectionWebhook\", "       \
-    "\"inputs\": {\"host\": {\"connection\": {\"name\": "                                          \
-    "\"@parameters('$connections')['azuresentinel']['connectionId']\"}}}}}}"
-
-static void test_automation(void **state)
-{
-    struct zt_azure_graph acc = {.automation.subscriptions = 3};
-    struct zt_ctx *ctx = zt_ctx_new("azure", 0);
-
-    fold(
-        &acc, zt_azure_automation_row,
-        "[" ROW(
-            "microsoft.security/automations", "",
-            "{\"isEnabled\": true, \"actions\": [{\"actionType\": \"LogicApp\"}]}") ","
-                                                                                    "{\"type\": "
-                                                                                    "\"microsoft."
-                                                                                    "security/"
-                                                                                    "automations\","
-                                                                                    " \"subscriptio"
-                                                                                    "nId\": \"S\", "
-                                                                                    "\"properties\""
-                                                                                    ": "
-                                                                                    "{\"isEnabled\""
-                                                                                    ": true, "
-                                                                                    "\"actions\": "
-                                                                                    "[{"
-                                                                                    "\"actionType\""
-                                                                                    ": "
-                                                                                    "\"Workspace\"}"
-                                                                                    "]}}," ROW("mic"
-                                                                                               "ros"
-                                                                                               "oft"
-                                                                                               ".se"
-                                                                                               "cur"
-                                                                                               "ity"
-                                                                                               "/au"
-                                                                                               "tom"
-                                                                                               "ati"
-                                                                                               "on"
-                                                                                               "s",
-                                                                                               "",
-                                                                                               "{\""
-                                                                                               "isE"
-                                                                                               "nab"
-                                                                                               "led"
-                                                                                               "\":"
-                                                                                               " fa"
-                                                                                               "lse"
-                                                                                               ", "
-                                                                                               "\"a"
-                                                                                               "cti"
-                                                                                               "ons"
-                                                                                               "\":"
-                                                                                               " [{"
-                                                                                               "}]"
-                                                                                               "}") "," ROW("microsoft.security/automations", "", "{\"isEnabled\": true, \"actions\": []}") "," ROW("microsoft.logic/workflows", "", "{\"state\": \"Enabled\", \"definition\": " SENTINEL_TRIGGER "}") "," ROW("microsoft.logic/workflows", "", "{\"state\": \"Disabled\", \"definition\": " SENTINEL_TRIGGER "}") "," ROW("microsoft.logic/workflows",
-                                                                                                                                                                                                                                                                                                                                                                                                                           "",
-                                                                                                                                                                                                                                                                                                                                                                                                                           "{\"state\": \"Enabled\", \"definition\": {\"triggers\": "
-                                                                                                                                                                                                                                                                                                                                                                                                                           "{\"manual\": {\"type\": \"Request\"}}}}") "," ROW("microsoft.operationsmanagement/solutions", ", \"name\": \"SecurityInsights(ws)\"", "{}") "," ROW("microsoft.operationsmanagement/solutions", ", \"name\": \"Updates(ws)\"", "{}") "," ROW("microsoft.insights/autoscalesettings",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "{\"enabled\": true}") "," ROW("microsoft.insights/autoscalesettings",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                        "", "{\"enabled\": false}") "," ROW("microsoft.compute/virtualmachinescalesets",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                            "", "{}") "," ROW("microsoft.web/serverfarms", "", "{}") "," ROW("microsoft.appconfiguration/configurationstores", "",
-                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                             "{}") "]");
-    assert_int_equal(zt_azure_automation_emit(ctx, &acc), 0);
-    /* Enabled with an action, in subscriptions "s" and "S": one subscription (ids ignore case). */
-    assert_evidence_int(ctx, "azure.security.workflow_automation_count", 2);
-    assert_share(ctx, "azure.security.workflow_automation_subscription_share", 1.0 / 3);
-    assert_evidence_int(ctx, "azure.sentinel.playbook_count", 1);
-    assert_evidence_int(ctx, "azure.logic.enabled_workflow_count", 2);
-    assert_evidence_int(ctx, "azure.sentinel.workspace_count", 1);
-    assert_share(ctx, "azure.autoscale.share", 0.5);
-    assert_evidence_int(ctx, "azure.appconfig.store_count", 1);
-    zt_ctx_free(ctx);
-    zt_azure_graph_clear(&acc);
 }
 
 /* ---- from the ARM lists --------------------------------------------------------------------- */
@@ -523,7 +376,6 @@ int main(void)
         cmocka_unit_test(test_net_flow_log_coverage),
         cmocka_unit_test(test_vaults),
         cmocka_unit_test(test_policy),
-        cmocka_unit_test(test_automation),
         cmocka_unit_test(test_storage_redundancy),
         cmocka_unit_test(test_sensitive_data_discovery),
     };
