@@ -105,7 +105,9 @@ def self_test(catalog, documented):
     one_stage = next(r for r in catalog["rules"] if r["stage"] == "initial")
 
     cases = {
-        "gaps": lambda c: c["rules"].remove(rule(c, one_stage["id"])) or c["rules"].append(
+        # A function left with one rule, at optimal (whatever rules it had are dropped).
+        "gaps": lambda c: c.update(rules=[r for r in c["rules"] if r["function"] !=
+                                          "data.governance"]) or c["rules"].append(
             dict(one_stage, id="lint.only.optimal", stage="optimal",
                  function="data.governance")),
         "documented": lambda c: rule(c, one_stage["id"]).update(

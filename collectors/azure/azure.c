@@ -1,7 +1,8 @@
 /* azure.c - the `azure` collector: Azure Resource Manager with one Entra client-credentials token.
  * Lists the subscriptions (or takes them from the config), then reads every subscription's NSGs,
  * storage accounts, Defender for Cloud pricings and activity log diagnostic settings at once in
- * one group, NSGs and storage accounts item by item (azure_nsg.c, azure_reduce.c). An area whose
+ * one group, NSGs and storage accounts item by item (azure_nsg.c, azure_reduce.c), and beside them
+ * the Resource Graph queries over all of them (azure_arg.c, azure_graph*.c). An area or query whose
  * call failed on any subscription emits nothing: a partial estate would give wrong counts. */
 #include "azure.h"
 
@@ -142,6 +143,7 @@ enum azure_area {
     A_STORAGE,
     A_PRICINGS,
     A_DIAGNOSTICS,
+    A_REMEDIATIONS,
     _A_MAX,
 };
 
@@ -151,7 +153,8 @@ struct azure_call {
     struct azure_run *run;
     const char *sub;
     enum azure_area area;
-    int exported; /* diagnostics: zt_azure_diagnostics_exported() */
+    int exported;      /* diagnostics: zt_azure_diagnostics_exported() */
+    bool unregistered; /* the area's resource provider is not registered in the subscription */
     struct zt_http_result res;
 };
 
@@ -160,6 +163,7 @@ struct azure_run {
     struct zt_azure_storage storage;
     struct zt_azure_defender defender;
     struct zt_azure_activity activity;
+    struct zt_azure_remediations remediations;
 };
 
 static const struct {
@@ -176,6 +180,9 @@ static const struct {
     [A_DIAGNOSTICS] =
         {"/providers/Microsoft.Insights/diagnosticSettings?api-version=" ZT_AZURE_API_DIAGNOSTICS,
          "activity log diagnostic settings", false},
+    [A_REMEDIATIONS] =
+        {"/providers/Microsoft.PolicyInsights/remediations?api-version=" ZT_AZURE_API_REMEDIATIONS,
+         "Azure Policy remediation tasks", true},
 };
 
 static int on_item(void *data, struct json_object *item)
@@ -184,9 +191,33 @@ static int on_item(void *data, struct json_object *item)
 
     if (c->area == A_NSG) {
         zt_azure_nsgs_item(&c->run->nsgs, item);
+    } else if (c->area == A_REMEDIATIONS) {
+        zt_azure_remediation_item(&c->run->remediations, item);
     } else {
         zt_azure_storage_item(&c->run->storage, item);
     }
+    return 0;
+}
+
+/* ARM answers 409 MissingSubscriptionRegistration when the subscription never registered the
+ * resource provider of the path: nothing of that kind can exist there (no NSG, no Defender plan
+ * on, no export). That is an answer, not a failure; any other 409 is one. */
+static int on_unregistered(struct azure_call *c, struct json_object *json)
+{
+    const char *code = zt_json_str(zt_http_json_path(json, "error"), "code");
+
+    if (!code || strcasecmp(code, "MissingSubscriptionRegistration") != 0) {
+        return -EPROTO;
+    }
+    c->unregistered = true;
+    if (c->area == A_PRICINGS) {
+        struct json_object *none = json_object_new_object();
+        json_object_object_add(none, "value", json_object_new_array());
+        int r = zt_azure_pricings_page(&c->run->defender, none);
+        json_object_put(none);
+        return r;
+    }
+    c->exported = 0;
     return 0;
 }
 
@@ -195,6 +226,9 @@ static int on_page(void *data, const struct zt_http_page *p)
     struct azure_call *c = data;
     struct json_object *json = zt_http_page_json(p);
 
+    if (zt_http_page_status(p) == 409) {
+        return on_unregistered(c, json);
+    }
     switch (c->area) {
     case A_PRICINGS:
         return zt_azure_pricings_page(&c->run->defender, json);
@@ -216,8 +250,10 @@ static int add_call(struct zt_ctx *ctx, struct zt_http_group *g, const struct az
     if (!url) {
         return zt_ctx_error(ctx, -EINVAL, "'arm_url' is too long");
     }
+    static const int unregistered[] = {409, 0};
     struct zt_http_request req = arm_request(s, sess, url, list, list ? on_item : NULL, c);
     req.on_page = on_page;
+    req.accept_status = unregistered;
     if (zt_ctx_http_group_add(ctx, g, &req, &c->res) < 0) {
         return zt_ctx_error(ctx, c->res.error, "%s", c->res.message);
     }
@@ -233,6 +269,12 @@ static int area_errors(struct zt_ctx *ctx, struct azure_call *calls, size_t n, e
 
     for (size_t i = 0; i < n; i++) {
         struct azure_call *c = &calls[i];
+        if (c->area == a && c->unregistered && c->res.error == 0) {
+            zt_ctx_log(ctx, LOG_INFO,
+                       "subscription %s: the resource provider of %s is not "
+                       "registered: none there",
+                       c->sub, areas[a].what);
+        }
         if (c->area != a || c->res.error == 0) {
             continue;
         }
@@ -269,6 +311,8 @@ static int emit_area(struct zt_ctx *ctx, struct azure_run *run, struct azure_cal
         return zt_azure_storage_emit(ctx, &run->storage);
     case A_PRICINGS:
         return zt_azure_defender_emit(ctx, &run->defender);
+    case A_REMEDIATIONS:
+        return zt_azure_remediations_emit(ctx, &run->remediations);
     default:
         for (size_t i = a; i < n; i += _A_MAX) {
             zt_azure_activity_add(&run->activity, calls[i].sub, calls[i].exported == 1);
@@ -281,8 +325,11 @@ static int assess(struct zt_ctx *ctx, const struct azure_state *s, const struct 
                   const struct zt_strv *subs)
 {
     _cleanup_(run_clear) struct azure_run run = {.storage.api_version = ZT_AZURE_API_STORAGE};
+    _cleanup_(zt_azure_graph_clear) struct zt_azure_graph graph = {.automation.subscriptions =
+                                                                       subs->n};
     size_t n = subs->n * _A_MAX;
     _cleanup_free_ struct azure_call *calls = zt_xcalloc(n, sizeof(*calls));
+    _cleanup_(zt_azure_arg_freep) struct zt_azure_arg *arg = NULL;
     /* Declared last, freed first: freeing a group reads the results held in calls. */
     _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
     unsigned described = 0;
@@ -299,6 +346,10 @@ static int assess(struct zt_ctx *ctx, const struct azure_state *s, const struct 
             return r;
         }
     }
+    r = zt_azure_arg_start(ctx, g, s->arm_url, s->auth.ca_file, &sess->oauth, subs, &graph, &arg);
+    if (r < 0) {
+        return r;
+    }
     (void)zt_http_group_wait(g);
     for (int a = 0; a < _A_MAX; a++) {
         r = area_errors(ctx, calls, n, (enum azure_area)a, &described);
@@ -308,7 +359,8 @@ static int assess(struct zt_ctx *ctx, const struct azure_state *s, const struct 
             ret = ret ? ret : zt_ctx_error(ctx, -EINVAL, "cannot emit %s evidence", areas[a].what);
         }
     }
-    return ret;
+    r = zt_azure_arg_finish(ctx, arg);
+    return ret ? ret : r;
 }
 
 static void sub_list_clear(struct sub_list *l)
@@ -360,9 +412,9 @@ static int azure_collect(void *state, struct zt_ctx *ctx)
 
 const struct zt_collector zt_collector_azure = {
     .name = "azure",
-    .summary = "Azure Resource Manager: NSG rules open to the Internet on administrative ports, "
-               "storage public access / TLS / HTTPS-only, Defender for Cloud plans, activity log "
-               "export",
+    .summary = "Azure Resource Manager and Resource Graph: NSG exposure, storage settings, "
+               "Defender for Cloud plans, activity log export, zone redundancy, WAF and firewall "
+               "policies, backup, Key Vault, Azure Policy compliance, response automation",
     .options = azure_options,
     .state_size = sizeof(struct azure_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

@@ -15,6 +15,11 @@
 #define ZT_AZURE_API_STORAGE       "2023-05-01"
 #define ZT_AZURE_API_PRICINGS      "2024-01-01"
 #define ZT_AZURE_API_DIAGNOSTICS   "2021-05-01-preview"
+#define ZT_AZURE_API_GRAPH         "2022-10-01" /* Microsoft.ResourceGraph/resources (GA) */
+#define ZT_AZURE_API_SENTINEL      "2024-09-01" /* Microsoft.SecurityInsights (GA) */
+#define ZT_AZURE_API_REMEDIATIONS  "2021-10-01" /* Microsoft.PolicyInsights/remediations */
+#define ZT_AZURE_WORKSPACES_MAX    200u         /* Sentinel workspaces whose rules are read */
+#define ZT_AZURE_IDS_MAX           50000u       /* virtual networks / flow log targets kept */
 
 #define ZT_AZURE_NSG_RULES_MAX 1000u /* Azure's limit of rules per NSG (plus the defaults) */
 #define ZT_AZURE_PLANS_MAX     64u   /* Defender plan names tracked */
@@ -88,7 +93,13 @@ struct zt_azure_account {
     bool https_only;        /* supportsHttpsTrafficOnly (absent: true since 2019-04-01) */
     bool shared_key;        /* allowSharedKeyAccess (absent or null: true) */
     enum zt_azure_tls min_tls;
+    bool redundant;     /* sku.name keeps copies in more than one zone or region (ZRS, GRS,
+                         * RA-GRS, GZRS, RA-GZRS) */
+    bool geo_redundant; /* ... in a second region (GRS, RA-GRS, GZRS, RA-GZRS) */
 };
+/* Redundancy of a storage sku.name ("Standard_RAGZRS"): 0 local (LRS), 1 zone-redundant, 2 in a
+ * second region; -1 for an unknown or absent name (counted as not redundant). */
+int zt_azure_sku_redundancy(const char *sku);
 /* Derive the facts of one storage account resource read with api_version. Returns 0, or
  * -EBADMSG when account is not an object with a "properties" object. */
 int zt_azure_account_derive(struct json_object *account, const char *api_version,
@@ -102,6 +113,7 @@ struct zt_azure_storage {
     uint64_t http_allowed;
     uint64_t shared_key;
     uint64_t below_tls12;
+    uint64_t redundant, geo_redundant;
     uint64_t malformed;
     uint64_t tls[_ZT_AZURE_TLS_MAX];
     struct json_object *weak; /* detail: up to ZT_MS_DETAIL_MAX accounts with a weak setting */
@@ -118,8 +130,9 @@ struct zt_azure_plan {
     uint64_t free;     /* subscriptions where it is Free */
 };
 struct zt_azure_defender {
-    uint64_t subscriptions; /* subscriptions whose pricings were read */
-    uint64_t without_plans; /* of those, with no Standard plan at all */
+    uint64_t subscriptions;  /* subscriptions whose pricings were read */
+    uint64_t without_plans;  /* of those, with no Standard plan at all */
+    uint64_t sensitive_data; /* of those, with sensitive data discovery on (Storage or CSPM) */
     size_t nplans;
     struct zt_azure_plan plans[ZT_AZURE_PLANS_MAX];
     uint64_t skipped; /* pricings that are not objects or lack name / pricingTier */
@@ -145,5 +158,132 @@ struct zt_azure_activity {
 void zt_azure_activity_add(struct zt_azure_activity *acc, const char *subscription, bool exported);
 void zt_azure_activity_clear(struct zt_azure_activity *acc);
 int zt_azure_activity_emit(struct zt_ctx *ctx, const struct zt_azure_activity *acc);
+
+/* ---- Azure Policy remediation tasks, per subscription --------------------------------------- */
+
+struct zt_azure_remediations {
+    uint64_t total;
+    uint64_t failed;  /* provisioningState Failed, or failed deployments */
+    uint64_t running; /* Evaluating, Accepted, Cancelling: not finished */
+    uint64_t malformed;
+};
+/* Fold one remediation ({"properties": {"provisioningState", "deploymentStatus":
+ * {"totalDeployments", "successfulDeployments", "failedDeployments"}}}). */
+void zt_azure_remediation_item(struct zt_azure_remediations *acc, struct json_object *item);
+int zt_azure_remediations_emit(struct zt_ctx *ctx, const struct zt_azure_remediations *acc);
+
+/* ---- Azure Resource Graph (azure_arg.c) ----------------------------------------------------- */
+
+#define ZT_AZURE_GRAPH_TOP   1000u /* rows per page: the service's maximum $top */
+#define ZT_AZURE_GRAPH_PAGES 1000u /* pages followed per query */
+
+/* The folded rows of every query (azure_graph.c): counts only, never the rows. */
+struct zt_azure_net {
+    uint64_t entry_points,
+        zone_redundant; /* LB private frontends, public IPs, gateways, firewalls */
+    uint64_t lbs, lb_rules, lb_rules_unprobed;
+    uint64_t vnets, vnets_ddos, ddos_plans, private_endpoints;
+    uint64_t app_gateways, app_gateways_waf;
+    uint64_t waf_policies, waf_prevention, waf_managed, waf_rate_limit;
+    uint64_t firewalls, firewall_policies, fwp_rules, fwp_ti_deny, fwp_idps_deny, fwp_child;
+    uint64_t flow_logs, flow_logs_enabled, flow_logs_analytics;
+    /* Lowercased ids, to tell which virtual networks an enabled flow log covers (rows come in
+     * any order); beyond ZT_AZURE_IDS_MAX the coverage is not emitted. */
+    struct zt_strv vnet_ids, flow_targets, flow_ta_targets;
+    bool ids_overflow;
+    uint64_t malformed;
+};
+struct zt_azure_vaults {
+    uint64_t backup_vaults, soft_delete, immutable, immutable_locked, geo;
+    uint64_t key_vaults, kv_no_purge, kv_no_rbac, kv_public;
+    uint64_t vms;
+    uint64_t malformed;
+};
+struct zt_azure_protected {
+    uint64_t items, active, vm_items;
+    uint64_t malformed;
+};
+struct zt_azure_policy_tally {
+    uint64_t states, compliant, noncompliant;
+    uint64_t enforcing, remediating, remediating_compliant, remediating_evaluated, mg_enforcing;
+};
+struct zt_azure_policy {
+    struct zt_azure_policy_tally all;
+    struct zt_azure_policy_tally data; /* states of data stores (storage, databases, vaults) */
+    uint64_t malformed;
+};
+struct zt_azure_automation {
+    uint64_t security_automations, security_automations_enabled;
+    struct zt_strv automated_subs; /* subscriptions with an enabled workflow automation */
+    uint64_t sentinel_workspaces, playbooks, sentinel_playbooks;
+    uint64_t network_playbooks; /* Sentinel playbooks that write to Microsoft.Network */
+    struct zt_strv sentinel_ws; /* resource ids of the Sentinel workspaces (for their rules) */
+    uint64_t sentinel_rules, sentinel_rules_enabled, sentinel_playbook_rules;
+    uint64_t autoscale_enabled, scalable, config_stores;
+    uint64_t subscriptions; /* the run's subscriptions (for the share) */
+    uint64_t malformed;
+};
+struct zt_azure_graph {
+    struct zt_azure_net net;
+    struct zt_azure_vaults vaults;
+    struct zt_azure_protected protected_items;
+    struct zt_azure_policy policy;
+    struct zt_azure_automation automation;
+    unsigned done; /* bit i: query i completed (a share across two queries needs both) */
+};
+void zt_azure_graph_clear(struct zt_azure_graph *acc);
+
+/* One Resource Graph query: its KQL, and the fold of one row (an object of the projected
+ * columns) into the estate-wide accumulator. */
+struct zt_azure_query {
+    const char *name; /* "network", "vaults", ... (messages, evidence details) */
+    const char *kql;
+    void (*row)(struct zt_azure_graph *acc, struct json_object *row);
+    int (*emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+    /* Optional: what Resource Graph does not hold, read from the resource provider once every
+     * row is in: an ARM list at each resource id the rows named (follow_ids) + follow_path,
+     * its items folded with follow_item; follow_emit runs only if every one of them succeeded. */
+    const struct zt_strv *(*follow_ids)(const struct zt_azure_graph *acc);
+    const char *follow_path;
+    const char *follow_what;
+    void (*follow_item)(struct zt_azure_graph *acc, struct json_object *item);
+    int (*follow_emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+};
+extern const struct zt_azure_query zt_azure_queries[];
+size_t zt_azure_queries_count(void);
+
+/* The request body of one page: {"subscriptions": [...], "query": kql, "options": {"$top": 1000,
+ * "resultFormat": "objectArray"[, "$skipToken": token]}}. subs is a JSON array (borrowed).
+ * Returns a new string. */
+char *zt_azure_graph_body(struct json_object *subs, const char *kql, const char *skip_token);
+
+/* x-ms-user-quota-resets-after ("hh:mm:ss", hours may exceed 23) in ms. Returns 0 or -EINVAL. */
+int zt_azure_quota_resets_ms(const char *s, uint64_t *ret_ms);
+/* The interval to leave between query starts so that `remaining` queries last until the quota
+ * resets in resets_ms: 0 while more than ZT_AZURE_QUOTA_RESERVE remain, else the window spread
+ * over what is left (the whole window when nothing is), capped at 120 s. */
+#define ZT_AZURE_QUOTA_RESERVE 5u
+uint64_t zt_azure_quota_pace_ms(uint64_t remaining, uint64_t resets_ms);
+
+/* What the rest of one page (after its "data" rows) says about paging: 1 and the token in *ret
+ * (borrowed) when another page follows, 0 when this was the last, -E2BIG when the service says
+ * the result is truncated without giving a $skipToken (a count would be short). */
+int zt_azure_graph_next(struct json_object *rest, const char **ret);
+
+/* The queries of one run, each a chain of pages added to group g as the previous page arrives. */
+struct zt_azure_arg;
+/* Whether s is an ARM resource id that can be appended to arm_url ("/subscriptions/..." of
+ * URL-safe characters, no "..", shorter than 512). */
+bool zt_azure_resource_id_valid(const char *s);
+
+int zt_azure_arg_start(struct zt_ctx *ctx, struct zt_http_group *g, const char *arm_url,
+                       const char *ca_file, const struct zt_oauth_config *auth,
+                       const struct zt_strv *subs, struct zt_azure_graph *acc,
+                       struct zt_azure_arg **ret);
+/* After the group's wait: emit the evidence of every query that completed, record an error for
+ * each that did not (its keys stay unobserved). Returns 0 or the first error. */
+int zt_azure_arg_finish(struct zt_ctx *ctx, struct zt_azure_arg *arg);
+void zt_azure_arg_free(struct zt_azure_arg *arg);
+void zt_azure_arg_freep(struct zt_azure_arg **arg);
 
 extern const struct zt_collector zt_collector_azure;

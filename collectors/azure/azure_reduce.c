@@ -135,6 +135,20 @@ static int tri_bool(struct json_object *o, const char *key)
     return json_object_get_boolean(v);
 }
 
+int zt_azure_sku_redundancy(const char *sku)
+{
+    static const char *const names[] = {"LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"};
+    static const int levels[] = {0, 1, 2, 2, 2, 2};
+    const char *u = sku ? strchr(sku, '_') : NULL;
+
+    for (size_t i = 0; u && i < ZT_ELEMENTSOF(names); i++) {
+        if (strcasecmp(u + 1, names[i]) == 0) {
+            return levels[i];
+        }
+    }
+    return -1;
+}
+
 int zt_azure_account_derive(struct json_object *account, const char *api_version,
                             struct zt_azure_account *ret)
 {
@@ -155,6 +169,12 @@ int zt_azure_account_derive(struct json_object *account, const char *api_version
         .shared_key = shared != 0, /* null is documented as true */
         .min_tls = zt_azure_tls_from_string(zt_json_str(p, "minimumTlsVersion")),
     };
+    struct json_object *sku = NULL;
+    int level = json_object_object_get_ex(account, "sku", &sku)
+                    ? zt_azure_sku_redundancy(zt_json_str(sku, "name"))
+                    : -1;
+    ret->redundant = level >= 1;
+    ret->geo_redundant = level == 2;
     return 0;
 }
 
@@ -174,6 +194,8 @@ void zt_azure_storage_item(struct zt_azure_storage *acc, struct json_object *acc
     acc->shared_key += a.shared_key;
     acc->below_tls12 += weak_tls;
     acc->tls[a.min_tls]++;
+    acc->redundant += a.redundant;
+    acc->geo_redundant += a.geo_redundant;
     if (a.blob_public || !a.https_only || weak_tls) {
         struct json_object *d = json_object_new_object();
         json_object_object_add(d, "account", new_str(resource_label(account)));
@@ -215,6 +237,13 @@ int zt_azure_storage_emit(struct zt_ctx *ctx, const struct zt_azure_storage *acc
     r |= zt_ms_emit_count(ctx, "azure.storage.https_only_disabled_count", acc->http_allowed, NULL);
     r |= zt_ms_emit_count(ctx, "azure.storage.tls_below_1_2_count", acc->below_tls12, NULL);
     r |= zt_ms_emit_count(ctx, "azure.storage.shared_key_allowed_count", acc->shared_key, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.storage.redundant_count", acc->redundant, NULL);
+    if (acc->total) {
+        r |= zt_emit_double(ctx, "azure.storage.redundant_share",
+                            zt_ms_share(acc->redundant, acc->total));
+        r |= zt_emit_double(ctx, "azure.storage.geo_redundant_share",
+                            zt_ms_share(acc->geo_redundant, acc->total));
+    }
     return r < 0 ? -EINVAL : 0;
 }
 
@@ -236,10 +265,32 @@ static struct zt_azure_plan *plan_slot(struct zt_azure_defender *acc, const char
     return p;
 }
 
+/* Whether a Standard plan's extensions turn sensitive data discovery on ("isEnabled": "True"). */
+static bool sensitive_data_on(struct json_object *p)
+{
+    struct json_object *ext = zt_json_array(p, "extensions");
+
+    for (size_t i = 0; ext && i < json_object_array_length(ext); i++) {
+        struct json_object *e = json_object_array_get_idx(ext, i), *on = NULL;
+        const char *name = zt_json_str(e, "name");
+        if (!name || strcasecmp(name, "SensitiveDataDiscovery") != 0 ||
+            !json_object_object_get_ex(e, "isEnabled", &on)) {
+            continue;
+        }
+        if (json_object_is_type(on, json_type_boolean) ? json_object_get_boolean(on)
+            : json_object_is_type(on, json_type_string)
+                ? strcasecmp(json_object_get_string(on), "True") == 0
+                : false) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int zt_azure_pricings_page(struct zt_azure_defender *acc, struct json_object *page)
 {
     struct json_object *value = zt_json_array(page, "value");
-    bool any_standard = false;
+    bool any_standard = false, discovery = false;
 
     if (!value) {
         return -EBADMSG;
@@ -264,9 +315,11 @@ int zt_azure_pricings_page(struct zt_azure_defender *acc, struct json_object *pa
         slot->standard += standard;
         slot->free += !standard;
         any_standard |= standard;
+        discovery |= standard && sensitive_data_on(p);
     }
     acc->subscriptions++;
     acc->without_plans += !any_standard;
+    acc->sensitive_data += discovery;
     return 0;
 }
 
@@ -309,6 +362,10 @@ int zt_azure_defender_emit(struct zt_ctx *ctx, const struct zt_azure_defender *a
                       plan_everywhere(acc, "StorageAccounts"));
     r |= zt_emit_bool(ctx, "azure.defender.cspm_enabled", plan_everywhere(acc, "CloudPosture"));
     r |= zt_emit_bool(ctx, "azure.defender.all_plans_enabled", all);
+    r |= zt_ms_emit_count(ctx, "azure.defender.sensitive_data_discovery_count", acc->sensitive_data,
+                          NULL);
+    r |= zt_emit_bool(ctx, "azure.defender.sensitive_data_discovery_all",
+                      acc->subscriptions > 0 && acc->sensitive_data == acc->subscriptions);
     return r < 0 ? -EINVAL : 0;
 }
 
@@ -386,5 +443,44 @@ int zt_azure_activity_emit(struct zt_ctx *ctx, const struct zt_azure_activity *a
                           acc->subscriptions - acc->exported, d);
     r |= zt_emit_bool(ctx, "azure.activity_log.exported_all",
                       acc->subscriptions > 0 && acc->exported == acc->subscriptions);
+    return r < 0 ? -EINVAL : 0;
+}
+
+/* ---- Azure Policy remediation tasks --------------------------------------------------------- */
+
+void zt_azure_remediation_item(struct zt_azure_remediations *acc, struct json_object *item)
+{
+    struct json_object *p = NULL, *failed = NULL;
+
+    if (!json_object_object_get_ex(item, "properties", &p) ||
+        !json_object_is_type(p, json_type_object)) {
+        acc->malformed++;
+        return;
+    }
+    const char *state = zt_json_str(p, "provisioningState");
+    struct json_object *st = NULL;
+    bool deploy_failed = json_object_object_get_ex(p, "deploymentStatus", &st) &&
+                         json_object_object_get_ex(st, "failedDeployments", &failed) &&
+                         json_object_is_type(failed, json_type_int) &&
+                         json_object_get_int64(failed) > 0;
+    acc->total++;
+    if (deploy_failed || (state && strcasecmp(state, "Failed") == 0)) {
+        acc->failed++;
+    } else if (!state ||
+               (strcasecmp(state, "Succeeded") != 0 && strcasecmp(state, "Complete") != 0 &&
+                strcasecmp(state, "Canceled") != 0)) {
+        acc->running++;
+    }
+}
+
+int zt_azure_remediations_emit(struct zt_ctx *ctx, const struct zt_azure_remediations *acc)
+{
+    struct json_object *d = json_object_new_object();
+    int r = 0;
+
+    json_object_object_add(d, "running", json_object_new_int64((int64_t)acc->running));
+    json_object_object_add(d, "malformed_items", json_object_new_int64((int64_t)acc->malformed));
+    r |= zt_ms_emit_count(ctx, "azure.policy.remediation_task_count", acc->total, d);
+    r |= zt_ms_emit_count(ctx, "azure.policy.remediation_failed_count", acc->failed, NULL);
     return r < 0 ? -EINVAL : 0;
 }

@@ -9,10 +9,15 @@ NSG traps: shadowing Deny, later Deny, prefix lists, port ranges, VirtualNetwork
 storage defaults), nextLink paging, and from the server's request log that every ARM request
 carried an issued token, that subscriptions came from GET /subscriptions (Disabled ones skipped)
 or from the config, that a 429 with Retry-After was waited out and an expired token replaced, and
-that a 403 on one subscription gives a partial result with that area's evidence missing.
+that a 403 on one subscription gives a partial result with that area's evidence missing. Resource
+Graph: one POST per query over every subscription, the next page asked for with the $skipToken
+of the previous answer, the quota headers pacing the next query, a 429 retried, a denied or
+malformed query leaving only its own keys out (partial), and a resource provider that was never
+registered (409 MissingSubscriptionRegistration) read as "none there", not as a failure.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -28,11 +33,28 @@ B = "22222222-2222-4222-8222-222222222222"
 C = "33333333-3333-4333-8333-333333333333"
 FUNCS = ["networks.segmentation", "data.access", "data.encryption",
          "crosscutting.visibility_analytics", "applications.visibility_analytics"]
+# Functions the Resource Graph rules feed (stages checked apart: see test_graph_stages).
+GRAPH_FUNCS = ["data.availability", "networks.resilience", "networks.traffic_management",
+               "data.inventory_management", "data.automation_orchestration", "data.governance",
+               "crosscutting.automation_orchestration", "applications.automation_orchestration",
+               "networks.visibility_analytics"]
+ARG = "/providers/Microsoft.ResourceGraph/resources"
+STRONG_GRAPH_STAGES = {
+    "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
+    "networks.traffic_management": ("optimal", "exact"),
+    # No azure rule at optimal: the stage above cannot be shown, so "at least".
+    "data.inventory_management": ("advanced", "at_least"),
+    "data.automation_orchestration": ("optimal", "exact"),
+    "data.governance": ("advanced", "at_least"),
+    "crosscutting.automation_orchestration": ("advanced", "at_least"),
+    "applications.automation_orchestration": ("advanced", "at_least"),
+    "networks.visibility_analytics": ("advanced", "at_least")}
 NSG = "/providers/Microsoft.Network/networkSecurityGroups"
 STORAGE = "/providers/Microsoft.Storage/storageAccounts"
 
 
 class Azure(unittest.TestCase):
+    maxDiff = None
     @classmethod
     def setUpClass(cls):
         fixture.make_pki(cls, SRC, SECRET)
@@ -76,8 +98,25 @@ class Azure(unittest.TestCase):
     def detail(self, doc, key):
         return next(e["detail"] for e in doc["evidence"] if e["key"] == key)
 
-    def stages(self, doc):
-        return {f["id"]: (f["stage"], f["bound"]) for f in doc["functions"] if f["id"] in FUNCS}
+    def stages(self, doc, funcs=FUNCS):
+        return {f["id"]: (f["stage"], f["bound"]) for f in doc["functions"] if f["id"] in funcs}
+
+    def graph_requests(self, scenario, requests):
+        """The Resource Graph POSTs in arrival order, each with the query ("network", ...) and the
+        $skipToken its body carried, told by the fixture route that answered it."""
+        with open(os.path.join(SRC, "tests", "fixtures", "scenarios", scenario,
+                               "scenario.json")) as f:
+            routes = json.load(f)["routes"]
+        kinds = {"loadbalancers": "network", "virtualmachines'": "vaults", "RecoveryServices": "protected",
+                 "PolicyResources": "policy", "automations": "automation"}
+        out = []
+        for r in sorted((r for r in requests if r["path"] == ARG), key=lambda r: r["t"]):
+            rx = routes[r["route"]]["body_re"]
+            kind = next(v for k, v in kinds.items() if k in rx)
+            m = re.search(r'skipToken":"([^"]+)"', rx)
+            token = m.group(1) if m else None
+            out.append(dict(r, kind=kind, skip_token=token))
+        return out
 
     def findings(self, doc):
         return {fd["rule"]: fd["status"] for fd in doc["findings"]}
@@ -136,6 +175,47 @@ class Azure(unittest.TestCase):
         self.assertTrue(all(r["status"] == 200 for r in arm))
         tokens = [r for r in requests if r["path"].endswith("/oauth2/v2.0/token")]
         self.assertEqual(len(tokens), 1)  # one ARM token for every subscription and page
+        # Resource Graph: one POST per query, over both subscriptions at once.
+        graph = self.graph_requests("azure_weak", requests)
+        self.assertEqual(sorted(g["kind"] for g in graph),
+                         ["automation", "network", "policy", "protected", "vaults"])
+        self.assertEqual(ev["azure.storage.redundant_count"], 0)
+        self.assertEqual(ev["azure.storage.geo_redundant_share"], 0)
+        self.assertEqual(ev["azure.network.entry_point_count"], 3)  # LB frontend, public IP, AGW
+        self.assertEqual(ev["azure.network.zone_redundant_count"], 0)
+        self.assertEqual(ev["azure.lb.rules_without_probe_count"], 1)
+        self.assertEqual(ev["azure.vnet.ddos_protected_share"], 0)
+        self.assertEqual(ev["azure.waf.app_gateway_coverage_share"], 0)
+        self.assertEqual(ev["azure.waf.prevention_share"], 0)
+        self.assertEqual(ev["azure.waf.managed_rules_share"], 0)
+        self.assertEqual(ev["azure.firewall.threat_intel_deny_share"], 0)
+        self.assertEqual(ev["azure.firewall.policies_with_rules_count"], 0)
+        self.assertEqual((ev["azure.flow_log.count"], ev["azure.flow_log.enabled_count"]), (1, 0))
+        self.assertEqual(ev["azure.vnet.flow_log_share"], 0)
+        self.assertEqual(ev["azure.backup.protected_items_count"], 0)  # protection stopped
+        self.assertEqual(ev["azure.backup.vm_protected_share"], 0)
+        self.assertEqual(ev["azure.backup.soft_delete_share"], 0)
+        self.assertEqual(ev["azure.backup.immutable_share"], 0)
+        self.assertEqual((ev["azure.keyvault.purge_protection_off_count"],
+                          ev["azure.keyvault.rbac_off_count"],
+                          ev["azure.keyvault.public_network_count"]), (1, 1, 1))
+        self.assertAlmostEqual(ev["azure.policy.compliant_share"], 2 / 12)
+        self.assertEqual(ev["azure.policy.enforcing_state_count"], 0)
+        self.assertEqual((ev["azure.policy.data_state_count"], ev["azure.policy.data_compliant_share"]),
+                         (10, 0))
+        self.assertEqual(self.findings(doc)["azure.policy.management_group_guardrails"], "fail")
+        self.assertEqual((ev["azure.policy.remediation_task_count"],
+                          ev["azure.policy.remediation_failed_count"]), (1, 1))
+        self.assertEqual(ev["azure.security.workflow_automation_count"], 0)  # the one is disabled
+        self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 0)
+        self.assertEqual(ev["azure.sentinel.playbook_count"], 0)
+        self.assertEqual(ev["azure.sentinel.automation_rule_count"], 0)  # no workspace to read
+        self.assertEqual(ev["azure.defender.sensitive_data_discovery_count"], 0)
+        # Policy evaluates data stores (data governance's machine part at Initial), nothing more.
+        self.assertEqual(self.stages(doc, GRAPH_FUNCS),
+                         {f: ("initial" if f == "data.governance" else "traditional", "exact")
+                          for f in GRAPH_FUNCS})
+        self.assertEqual(self.findings(doc)["azure.keyvault.least_privilege"], "fail")
         self.assertEqual(c["requests"], len(requests))
 
     def test_strong(self):
@@ -143,7 +223,7 @@ class Azure(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.collector(doc)["status"], "ok")
         self.assertFalse([r for r in arm if r["path"] == "/subscriptions"])  # configured
-        self.assertEqual({r["path"].split("/")[2] for r in arm}, {A, B})
+        self.assertEqual({r["path"].split("/")[2] for r in arm if r["path"] != ARG}, {A, B})
         ev = self.evidence(doc)
         self.assertEqual(ev["azure.nsg.count"], 2)
         self.assertEqual(ev["azure.nsg.internet_admin_open_count"], 0)  # SSH Allow shadowed
@@ -158,6 +238,61 @@ class Azure(unittest.TestCase):
             "crosscutting.visibility_analytics": ("initial", "at_least"),
             "applications.visibility_analytics": ("optimal", "exact")})
         self.assertEqual(self.findings(doc)["azure.nsg.internet_ingress_filtered"], "pass")
+        # Resource Graph: the network query took two pages, the second asked for with the first
+        # answer's $skipToken; that answer left 1 query for 4 s, so the second page was paced
+        # 2 s behind the last query started (the other four went at once). Unpaced, it would
+        # follow the first page's answer at once; the bound leaves 1 s for a loaded machine.
+        graph = self.graph_requests("azure_strong", requests)
+        net = [g for g in graph if g["kind"] == "network"]
+        self.assertEqual([g["skip_token"] for g in net], [None, "net-p2"])
+        self.assertTrue(all(g["status"] == 200 for g in graph))
+        first = [g for g in graph if g["skip_token"] is None]
+        self.assertEqual(len(first), 5)
+        self.assertGreaterEqual(net[1]["t"] - net[0]["t"], 1.0)
+        self.assertEqual(ev["azure.storage.redundant_share"], 1)
+        self.assertEqual(ev["azure.storage.geo_redundant_share"], 1)
+        self.assertEqual(ev["azure.network.entry_point_count"], 4)
+        self.assertEqual(ev["azure.network.zone_redundant_share"], 1)
+        self.assertEqual(ev["azure.lb.rules_without_probe_count"], 0)
+        self.assertEqual(ev["azure.vnet.ddos_protected_share"], 1)
+        self.assertEqual(ev["azure.waf.app_gateway_coverage_share"], 1)
+        self.assertEqual((ev["azure.waf.policy_count"], ev["azure.waf.prevention_share"],
+                          ev["azure.waf.rate_limit_policy_count"]), (2, 1, 2))
+        self.assertEqual((ev["azure.firewall.policy_count"], ev["azure.firewall.child_policy_count"],
+                          ev["azure.firewall.idps_deny_share"]), (2, 1, 1))
+        self.assertEqual(ev["azure.flow_log.traffic_analytics_count"], 2)
+        self.assertEqual(ev["azure.vnet.flow_log_share"], 1)  # vnet-b's id cased otherwise
+        self.assertEqual(ev["azure.vnet.traffic_analytics_share"], 1)
+        self.assertEqual(ev["azure.private_endpoint.count"], 1)
+        self.assertEqual(ev["azure.backup.protected_items_count"], 3)
+        self.assertEqual(ev["azure.backup.vm_protected_share"], 1)
+        self.assertEqual(ev["azure.backup.immutable_locked_share"], 1)
+        self.assertEqual(ev["azure.keyvault.rbac_off_count"], 0)
+        self.assertAlmostEqual(ev["azure.policy.compliant_share"], 75 / 77)
+        self.assertEqual(ev["azure.policy.management_group_enforcing_count"], 70)
+        self.assertEqual(ev["azure.policy.remediating_compliant_share"], 1)
+        self.assertEqual((ev["azure.policy.data_state_count"],
+                          ev["azure.policy.data_management_group_enforcing_count"],
+                          ev["azure.policy.data_remediating_compliant_share"]), (35, 30, 1))
+        self.assertEqual((ev["azure.policy.remediation_task_count"],
+                          ev["azure.policy.remediation_failed_count"]), (2, 0))
+        fd = self.findings(doc)
+        self.assertEqual((fd["azure.policy.management_group_guardrails"],
+                          fd["azure.policy.continuous_compliance"]), ("pass", "pass"))
+        self.assertEqual(ev["azure.security.workflow_automation_subscription_share"], 1)
+        self.assertEqual(ev["azure.sentinel.playbook_count"], 1)
+        self.assertEqual(ev["azure.sentinel.network_playbook_count"], 1)  # the NSG write in a loop
+        # The workspace's automation rules, from Microsoft.SecurityInsights: two enabled (one
+        # runs the playbook), one expired.
+        self.assertIn(("/subscriptions/%s/resourceGroups/soc/providers/Microsoft.OperationalInsights/"
+                       "workspaces/soc-ws/providers/Microsoft.SecurityInsights/automationRules" % A,
+                       "api-version=2024-09-01"), {(r["path"], r["query"]) for r in arm})
+        self.assertEqual(ev["azure.sentinel.automation_rule_count"], 2)
+        self.assertEqual(ev["azure.sentinel.playbook_rule_count"], 1)
+        self.assertEqual(ev["azure.autoscale.share"], 1)
+        self.assertTrue(ev["azure.defender.sensitive_data_discovery_all"])
+        self.assertEqual(self.stages(doc, GRAPH_FUNCS), STRONG_GRAPH_STAGES)
+        self.assertEqual(self.findings(doc)["azure.keyvault.least_privilege"], "pass")
 
     def test_faults(self):
         p, doc, requests, arm = self.scan("azure_faults")
@@ -166,6 +301,10 @@ class Azure(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn(B, c["error"])
         self.assertIn("AuthorizationFailed", c["error"])
+        # Three problems: B's NSGs, the denied network query and the denied Sentinel rules; B's
+        # unregistered Microsoft.Insights (409 MissingSubscriptionRegistration) is an answer, not
+        # one of them.
+        self.assertTrue(c["error"].endswith("(and 2 more problems)"), c["error"])
         self.assertIn(f"/subscriptions/{B}{NSG}", c["error"])
         self.assertIn("Reader", c["error"])
         ev = self.evidence(doc)
@@ -176,7 +315,25 @@ class Azure(unittest.TestCase):
         # The other areas of both subscriptions are complete.
         self.assertEqual(ev["azure.storage.count"], 2)
         self.assertTrue(ev["azure.defender.all_plans_enabled"])
-        self.assertTrue(ev["azure.activity_log.exported_all"])
+        self.assertFalse(ev["azure.activity_log.exported_all"])  # B has no export
+        self.assertEqual(self.detail(doc, "azure.activity_log.unexported_count")["subscriptions"], [B])
+        # The denied Resource Graph query leaves out its own keys only, never a pass on them.
+        for key in ("azure.network.zone_redundant_share", "azure.waf.policy_count",
+                    "azure.firewall.policy_count", "azure.flow_log.count"):
+            self.assertNotIn(key, ev)
+        self.assertEqual(self.findings(doc)["azure.network.zone_redundant_some"], "unknown")
+        self.assertEqual(ev["azure.backup.vault_count"], 0)
+        # The throttled policy query: a 429 with the quota at 0, then answered.
+        graph = self.graph_requests("azure_faults", requests)
+        pol = [g["status"] for g in graph if g["kind"] == "policy"]
+        self.assertEqual(pol, [429, 200])
+        self.assertEqual(ev["azure.policy.management_group_enforcing_count"], 3)
+        self.assertEqual([g["status"] for g in graph if g["kind"] == "network"], [403])  # not retried
+        # The Sentinel rules were denied: their keys are left out, the automation query's stay,
+        # and "automated response begins" cannot pass on the rest (it is unknown, not a fail).
+        self.assertEqual(ev["azure.sentinel.workspace_count"], 1)
+        self.assertNotIn("azure.sentinel.automation_rule_count", ev)
+        self.assertEqual(self.findings(doc)["azure.response.automation_some"], "unknown")
         # 401 expired: the first token was refused, a second one fetched, the call retried.
         tokens = [r for r in requests if r["path"].endswith("/oauth2/v2.0/token")]
         self.assertEqual(len(tokens), 2)
@@ -194,7 +351,7 @@ class Azure(unittest.TestCase):
         self.assertEqual(len([r for r in arm if r["path"] == f"/subscriptions/{B}{NSG}"]), 1)
 
     def test_bad_bodies(self):
-        p, doc, _, _ = self.scan("azure_bad")
+        p, doc, requests, _ = self.scan("azure_bad")
         c = self.collector(doc)
         self.assertEqual(c["status"], "partial")
         self.assertNotEqual(p.returncode, 0)
@@ -203,6 +360,18 @@ class Azure(unittest.TestCase):
         self.assertFalse([k for k in ev if k.startswith(("azure.nsg.", "azure.defender."))])
         self.assertEqual(ev["azure.storage.count"], 1)
         self.assertTrue(ev["azure.activity_log.exported_all"])
+        # resultTruncated without a $skipToken, an answer without "data", and a $skipToken that
+        # comes back unchanged (the chain would never end): those three queries are left out
+        # (the vaults one after its second page); the others are emitted.
+        self.assertFalse([k for k in ev if k.startswith(("azure.network.", "azure.policy.",
+                                                         "azure.backup.vault", "azure.keyvault."))
+                          and not k.startswith("azure.policy.remediation_")])  # ARM, not the query
+        self.assertEqual(ev["azure.policy.remediation_task_count"], 0)
+        self.assertEqual(ev["azure.backup.protected_items_count"], 0)
+        self.assertNotIn("azure.backup.vm_protected_share", ev)  # needs the vaults query
+        self.assertEqual([g["skip_token"] for g in self.graph_requests("azure_bad", requests)
+                          if g["kind"] == "vaults"], [None, "again"])
+        self.assertTrue(c["error"].endswith("(and 4 more problems)"), c["error"])
 
     def test_no_subscription(self):
         p, doc, _, _ = self.scan("azure_empty")

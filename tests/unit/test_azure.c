@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "azure/azure.h"
+#include "azure/azure_graph.h"
 
 /* A rule resource as ARM returns it. */
 #define RULE(name, prio, access, dir, proto, src, dport)                                           \
@@ -428,6 +429,73 @@ static void test_azure_diagnostics(void **state)
     zt_azure_activity_clear(&acc);
 }
 
+/* ---- Sentinel automation rules ------------------------------------------------------------- */
+
+#define SRULE(enabled, expires, action)                                                            \
+    "{\"properties\": {\"triggeringLogic\": {\"isEnabled\": " enabled expires                      \
+    "}, \"actions\": [{\"actionType\": \"ModifyProperties\"}, {\"actionType\": \"" action "\"}]}}"
+
+static void test_azure_sentinel_rules(void **state)
+{
+    const char *rules[] = {
+        SRULE("true", "", "RunPlaybook"),
+        SRULE("true", ", \"expirationTimeUtc\": \"2099-01-01T00:00:00Z\"", "AddIncidentTask"),
+        SRULE("true", ", \"expirationTimeUtc\": \"2020-01-01T00:00:00Z\"", "RunPlaybook"),
+        SRULE("false", "", "RunPlaybook"),
+        "{\"properties\": {}}",
+    };
+    struct zt_azure_graph acc = {0};
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(rules); i++) {
+        struct json_object *r = json_tokener_parse(rules[i]);
+        assert_non_null(r);
+        zt_azure_sentinel_rule_item(&acc, r);
+        json_object_put(r);
+    }
+    struct zt_ctx *ctx = zt_ctx_new("azure", 0);
+    assert_int_equal(zt_azure_sentinel_rules_emit(ctx, &acc), 0);
+    assert_evidence_int(ctx, "azure.sentinel.automation_rule_count", 2); /* expired, off, bare */
+    assert_evidence_int(ctx, "azure.sentinel.playbook_rule_count", 1);
+    zt_ctx_free(ctx);
+    /* Only plain ARM ids are appended to arm_url. */
+    assert_true(zt_azure_resource_id_valid("/subscriptions/s/resourceGroups/soc/providers/"
+                                           "Microsoft.OperationalInsights/workspaces/ws-1"));
+    assert_false(zt_azure_resource_id_valid("/subscriptions/s/../../x"));
+    assert_false(zt_azure_resource_id_valid("/subscriptions/s/ws?api-version=1"));
+    assert_false(zt_azure_resource_id_valid("https://evil.example/subscriptions/s"));
+    assert_false(zt_azure_resource_id_valid("/subscriptions//x"));
+    assert_false(zt_azure_resource_id_valid(NULL));
+}
+
+/* Remediation tasks: failed by state or by a failed deployment; unfinished ones are counted apart.
+ */
+static void test_azure_remediations(void **state)
+{
+    const char *items[] = {
+        "{\"properties\": {\"provisioningState\": \"Succeeded\", \"deploymentStatus\": "
+        "{\"totalDeployments\": 2, \"failedDeployments\": 0}}}",
+        "{\"properties\": {\"provisioningState\": \"Complete\", \"deploymentStatus\": "
+        "{\"failedDeployments\": 1}}}",
+        "{\"properties\": {\"provisioningState\": \"Failed\"}}",
+        "{\"properties\": {\"provisioningState\": \"Evaluating\"}}",
+        "{\"name\": \"no properties\"}",
+    };
+    struct zt_azure_remediations acc = {0};
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(items); i++) {
+        struct json_object *o = json_tokener_parse(items[i]);
+        zt_azure_remediation_item(&acc, o);
+        json_object_put(o);
+    }
+    assert_int_equal(acc.running, 1);
+    assert_int_equal(acc.malformed, 1);
+    struct zt_ctx *ctx = zt_ctx_new("azure", 0);
+    assert_int_equal(zt_azure_remediations_emit(ctx, &acc), 0);
+    assert_evidence_int(ctx, "azure.policy.remediation_task_count", 4);
+    assert_evidence_int(ctx, "azure.policy.remediation_failed_count", 2);
+    zt_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +517,8 @@ int main(void)
         cmocka_unit_test(test_azure_storage_emit),
         cmocka_unit_test(test_azure_pricings),
         cmocka_unit_test(test_azure_diagnostics),
+        cmocka_unit_test(test_azure_sentinel_rules),
+        cmocka_unit_test(test_azure_remediations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
