@@ -75,7 +75,10 @@ trap cleanup EXIT
 # ---- build from a copy of the tree (dpkg-buildpackage writes beside the source) ----
 rm -rf "$W"
 mkdir -p "$W/src"
-git -C "$SRC" ls-files -z -co --exclude-standard | tar -C "$SRC" --null -T - -cf - | tar -C "$W/src" -xf -
+# The working tree as git sees it: tracked and new files, not ignored ones, not deleted ones.
+git -C "$SRC" ls-files -z -co --exclude-standard |
+    tar -C "$SRC" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$W/src" -xf - ||
+    die "cannot copy $SRC to $W/src"
 (cd "$W/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b -Pnocheck) \
     >"$W/build.log" 2>&1 || { tail -40 "$W/build.log" >&2; die "dpkg-buildpackage"; }
 VERSION=$(cd "$W/src" && dpkg-parsechangelog -S Version)
@@ -105,7 +108,7 @@ getent passwd ztmmd >/dev/null || die "no ztmmd user after install"
 [ "$(stat -c '%a %U %G' /etc/ztmmd/secrets)" = "750 root ztmmd" ] ||
     die "/etc/ztmmd/secrets is $(stat -c '%a %U %G' /etc/ztmmd/secrets), not 750 root ztmmd"
 # 0750 as the unit's ConfigurationDirectoryMode= (systemd would not change it, only complain).
-[ "$(stat -c '%a %U' /etc/ztmmd)" = "750 root" ] || die "/etc/ztmmd is $(stat -c '%a %U' /etc/ztmmd)"
+[ "$(stat -c '%a %U' /etc/ztmmd)" = "750 root" ] || die "/etc/ztmmd is $(stat -c '%a %U (uid %u, changed %z)' /etc/ztmmd)"
 CONFFILES=$(dpkg-query -W -f='${Conffiles}\n' ztmmd | awk 'NF { print $1 }')
 for f in /etc/ztmmd/ztmmd.conf /etc/ztmmd/conf.d/host.conf.example /etc/ztmmd/conf.d/aws.conf.example; do
     grep -qx "$f" <<<"$CONFFILES" || die "$f is not a conffile"
