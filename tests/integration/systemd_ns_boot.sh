@@ -3,6 +3,7 @@
 # systemd_ns_init.sh (which makes /tmp, /run... private BEFORE systemd starts) and waits until
 # it runs. Sets UNSHARE_PID and SYSTEMD_PID, which the caller's cleanup kills, and state
 # (running or degraded); uses the caller's ns() and die(). Its output: WORKDIR/systemd.log.
+# shellcheck shell=bash
 ns_boot() {
     unshare --pid --fork --mount --mount-proc \
         sh "$(dirname "${BASH_SOURCE[0]}")/systemd_ns_init.sh" "$@" >"$1/systemd.log" 2>&1 &

@@ -32,7 +32,8 @@ ztmmd_paths() {
 stop_systemd() {
     if [ -n "$SYSTEMD_PID" ]; then kill -KILL "$SYSTEMD_PID" 2>/dev/null || true; fi
     if [ -n "$UNSHARE_PID" ]; then wait "$UNSHARE_PID" 2>/dev/null || true; fi
-    SYSTEMD_PID= UNSHARE_PID=
+    SYSTEMD_PID=''
+    UNSHARE_PID=''
 }
 # The user is Debian's to keep after a purge; the test takes back what it made.
 drop_user() {
