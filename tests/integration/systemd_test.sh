@@ -24,8 +24,6 @@ esac
 STAGE=$W/stage
 SYSTEMD_PID=
 UNSHARE_PID=
-# ConfigurationDirectory= makes /etc/ztmmd on the machine's /etc: take it back if it was not there.
-[ -e /etc/ztmmd ] && ETC_ZTMMD=kept || ETC_ZTMMD=made
 
 log() { echo "systemd_test: $*"; }
 die() {
@@ -43,7 +41,9 @@ cleanup() {
     if [ -n "$SYSTEMD_PID" ]; then kill -KILL "$SYSTEMD_PID" 2>/dev/null || true; fi
     if [ -n "$UNSHARE_PID" ]; then wait "$UNSHARE_PID" 2>/dev/null || true; fi
     case $W in /var/cache/ztmmd-*) rm -rf "$W" ;; esac
-    if [ "$ETC_ZTMMD" = made ]; then rmdir /etc/ztmmd 2>/dev/null || true; fi
+    # ConfigurationDirectory= makes /etc/ztmmd on the machine's /etc, owned by the test user:
+    # remove it when empty (a parallel run's restart may make it again; its cleanup removes it).
+    if [ "$(stat -c %u /etc/ztmmd 2>/dev/null)" = 64990 ]; then rmdir /etc/ztmmd 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
