@@ -56,6 +56,7 @@ static void usage(FILE *out)
             "                       write the HTML report (FILE - is stdout) of the latest\n"
             "                       result and its history; --input: offline, of a saved\n"
             "                       result, with the history kept in DIR if given\n\n"
+            "  --version            print the version; --help: this text\n\n"
             "Default catalog: %s/ztmmd/rules/ztmm-v2.json\n",
             ZT_DATADIR);
 }
@@ -425,11 +426,17 @@ static int cmd_plan(const struct ctl_args *a)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
-        {"socket", required_argument, NULL, 's'},  {"wait", no_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 't'}, {"html", required_argument, NULL, 'H'},
-        {"input", required_argument, NULL, 'i'},   {"history", required_argument, NULL, 'y'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"rules", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"socket", required_argument, NULL, 's'},
+        {"wait", no_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'},
+        {"html", required_argument, NULL, 'H'},
+        {"input", required_argument, NULL, 'i'},
+        {"history", required_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     const char *rules = ZT_DATADIR "/ztmmd/rules/ztmm-v2.json";
     struct ctl_args a = {.socket = DEFAULT_SOCKET};
@@ -468,6 +475,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return EXIT_SUCCESS;
+        case 'V':
+            printf("ztmmctl %s\n", ZT_VERSION);
             return EXIT_SUCCESS;
         default:
             usage(stderr);

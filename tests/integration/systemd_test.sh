@@ -41,6 +41,9 @@ cleanup() {
     if [ -n "$SYSTEMD_PID" ]; then kill -KILL "$SYSTEMD_PID" 2>/dev/null || true; fi
     if [ -n "$UNSHARE_PID" ]; then wait "$UNSHARE_PID" 2>/dev/null || true; fi
     case $W in /var/cache/ztmmd-*) rm -rf "$W" ;; esac
+    # ConfigurationDirectory= makes /etc/ztmmd on the machine's /etc, owned by the test user:
+    # remove it when empty (a parallel run's restart may make it again; its cleanup removes it).
+    if [ "$(stat -c %u /etc/ztmmd 2>/dev/null)" = 64990 ]; then rmdir /etc/ztmmd 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -118,20 +121,8 @@ grep -q '^ztmmd:' "$W/passwd" || echo 'ztmmd:x:64990:64990:ztmmd test:/var/lib/z
 grep -q '^ztmmd:' "$W/group" || echo 'ztmmd:x:64990:' >>"$W/group"
 
 # ---- boot systemd in the namespace ----
-unshare --pid --fork --mount --mount-proc sh "$SRC/tests/integration/systemd_ns_init.sh" "$W" \
-    >"$W/systemd.log" 2>&1 &
-UNSHARE_PID=$!
-for _ in $(seq 100); do
-    SYSTEMD_PID=$(pgrep -P "$UNSHARE_PID" || true)
-    [ -n "$SYSTEMD_PID" ] && [ "$(cat /proc/"$SYSTEMD_PID"/comm 2>/dev/null)" = systemd ] && break
-    sleep 0.1
-done
-[ -n "$SYSTEMD_PID" ] || die "systemd did not start: $(cat "$W/systemd.log")"
-for _ in $(seq 300); do
-    state=$(ns systemctl is-system-running 2>/dev/null || true)
-    case $state in running | degraded) break ;; esac
-    sleep 0.2
-done
+. "$SRC/tests/integration/systemd_ns_boot.sh"
+ns_boot "$W"
 log "systemd pid $SYSTEMD_PID is $state"
 
 # The metrics recipe of docs/metrics.md: a directory the service may write through a drop-in.
