@@ -90,7 +90,8 @@ struct zt_sink_env {
     void *cancel_data;
 };
 
-/* A sink type: one `static const struct zt_sink` per type, listed in daemon/export/sinks.c.
+/* A sink type: one `const struct zt_sink zt_sink_NAME` per type (not static: the table refers to
+ * it), listed with one line X(NAME) in ZT_SINK_TYPES (sinks.h); docs/WRITING_A_SINK.md.
  * The core allocates state_size zeroed bytes per [sink:NAME], binds the options table into it
  * (defaults first, then the section's keys; the common keys type, format, findings, batch and
  * timeout are the core's and never reach the table), and calls:

@@ -1,15 +1,8 @@
-/* sinks.c - the table of every sink type built into ztmmd: add a new one here. */
+/* sinks.c - the table of every sink type built into ztmmd, made from ZT_SINK_TYPES (sinks.h). */
 #include "sinks.h"
 
-const struct zt_sink *const zt_sinks[] = {
-    &zt_sink_file,
-    &zt_sink_azure_monitor,
-    &zt_sink_webhook,
-    &zt_sink_splunk_hec,
-    &zt_sink_elasticsearch,
-    &zt_sink_syslog,
-    NULL,
-};
+#define ZT_SINK_ENTRY(name) &zt_sink_##name,
+const struct zt_sink *const zt_sinks[] = {ZT_SINK_TYPES(ZT_SINK_ENTRY) NULL};
 
 const struct zt_sink *zt_sink_find(const char *name)
 {

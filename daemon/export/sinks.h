@@ -1,14 +1,20 @@
-/* sinks.h - the table of every sink type built into ztmmd (sinks.c): add a new one there. */
+/* sinks.h - every sink type built into ztmmd, and the table the export finds them in. */
 #pragma once
 
 #include "sink.h"
 
-extern const struct zt_sink zt_sink_file;
-extern const struct zt_sink zt_sink_azure_monitor;
-extern const struct zt_sink zt_sink_webhook;
-extern const struct zt_sink zt_sink_splunk_hec;
-extern const struct zt_sink zt_sink_elasticsearch;
-extern const struct zt_sink zt_sink_syslog;
+/* One line per sink type: X(NAME) for the `const struct zt_sink zt_sink_NAME` its source file
+ * defines (docs/WRITING_A_SINK.md). The declarations and the table below come from this list. */
+#define ZT_SINK_TYPES(X)                                                                           \
+    X(file)                                                                                        \
+    X(azure_monitor)                                                                               \
+    X(webhook)                                                                                     \
+    X(splunk_hec)                                                                                  \
+    X(elasticsearch)                                                                               \
+    X(syslog)
+
+#define ZT_SINK_DECLARE(name) extern const struct zt_sink zt_sink_##name;
+ZT_SINK_TYPES(ZT_SINK_DECLARE)
 
 /* NULL-terminated. */
 extern const struct zt_sink *const zt_sinks[];
