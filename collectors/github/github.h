@@ -57,8 +57,9 @@ uint64_t zt_gh_pace_ms(int64_t limit, int64_t remaining, int64_t reset, int64_t 
 /* The claims of a GitHub App JWT at now_sec: iat 60 s early (clock drift), exp 9 minutes ahead
  * (10 minutes after iat, GitHub's maximum), iss the App (or client) id. Returns a new string. */
 char *zt_gh_app_claims(const char *app_id, int64_t now_sec);
-/* Whether an installation token expiring at expires_sec must be re-minted at now_sec. */
-bool zt_gh_token_stale(int64_t expires_sec, int64_t now_sec);
+/* Whether an installation token minted at minted_sec and expiring at expires_sec must be re-minted
+ * at now_sec: ZT_GH_TOKEN_SLACK seconds before it expires, or half way through a shorter life. */
+bool zt_gh_token_stale(int64_t minted_sec, int64_t expires_sec, int64_t now_sec);
 /* Read an installation token answer {"token", "expires_at"}: *token borrowed from doc. Returns 0
  * or -EBADMSG. */
 int zt_gh_token_parse(struct json_object *doc, const char **token, int64_t *expires_sec);

@@ -249,6 +249,7 @@ static int on_token(void *data, const struct zt_http_page *p)
     zt_secret_free(r->token);
     r->token = zt_xstrdup(token);
     r->token_expires = expires;
+    r->token_minted = (int64_t)time(NULL);
     return 0;
 }
 
@@ -256,7 +257,8 @@ int zt_gh_auth(struct gh_run *r, bool force)
 {
     struct gh_answer a;
 
-    if (!r->s->app_id || (r->token && !force && !zt_gh_token_stale(r->token_expires, time(NULL)))) {
+    if (!r->s->app_id ||
+        (r->token && !force && !zt_gh_token_stale(r->token_minted, r->token_expires, time(NULL)))) {
         return 0;
     }
     if (!r->installation) {

@@ -160,9 +160,11 @@ char *zt_gh_app_claims(const char *app_id, int64_t now_sec)
     return zt_xstrdup(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
 }
 
-bool zt_gh_token_stale(int64_t expires_sec, int64_t now_sec)
+bool zt_gh_token_stale(int64_t minted_sec, int64_t expires_sec, int64_t now_sec)
 {
-    return now_sec >= expires_sec - ZT_GH_TOKEN_SLACK;
+    int64_t life = expires_sec - minted_sec;
+    int64_t slack = life / 2 < ZT_GH_TOKEN_SLACK ? life / 2 : ZT_GH_TOKEN_SLACK;
+    return now_sec >= expires_sec - (slack > 0 ? slack : 0);
 }
 
 int zt_gh_token_parse(struct json_object *doc, const char **token, int64_t *expires_sec)

@@ -68,6 +68,7 @@ struct gh_run {
     char *key_pem;         /* App private key (wiped) */
     char *token;           /* installation or fine-grained token (wiped) */
     int64_t token_expires; /* epoch seconds; 0 = never (fine-grained token) */
+    int64_t token_minted;
     char origin[256];
     /* The organization being walked. */
     const char *org;
