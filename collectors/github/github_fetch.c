@@ -157,7 +157,9 @@ int zt_gh_call(struct gh_run *r, const struct gh_call *c, struct gh_answer *a)
     *a = (struct gh_answer){0};
     for (unsigned attempt = 1; attempt <= GH_ATTEMPTS; attempt++) {
         int e = c->as_app ? 0 : zt_gh_auth(r, false);
-        if (e == 0) {
+        if (e < 0) {
+            snprintf(a->message, sizeof(a->message), "no installation token");
+        } else {
             e = one_attempt(r, c, url, &st);
         }
         if (e < 0) {

@@ -20,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static enum zt_gh_ruleset judge_each(void *data, int64_t id, const char *source_type)
 {
     (void)source_type;
-    return id % 3 == 0 ? ZT_GH_RULESET_COUNTS : id % 3 == 1 ? ZT_GH_RULESET_BYPASSABLE
-                                                            : ZT_GH_RULESET_UNKNOWN;
+    return id % 3 == 0   ? ZT_GH_RULESET_COUNTS
+           : id % 3 == 1 ? ZT_GH_RULESET_BYPASSABLE
+                         : ZT_GH_RULESET_UNKNOWN;
     (void)data;
 }
 
