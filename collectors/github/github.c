@@ -177,7 +177,8 @@ static int gh_collect(void *state, struct zt_ctx *ctx)
                    " archived, %" PRIu64 " forks), %" PRIu64 " installation tokens",
                    r.n_orgs, r.repos.listed, r.repos.archived, r.repos.forks,
                    r.installation_tokens);
-        e = zt_gh_emit(ctx, r.orgs, r.n_orgs, &r.repos, &r.alerts, &r.unknown);
+        e = zt_gh_emit(ctx, r.orgs, (const char *const *)s->organizations.v, r.n_orgs, &r.repos,
+                       &r.alerts, &r.unknown);
     }
     close_run(&r);
     return e;

@@ -177,8 +177,9 @@ struct zt_gh_unknown {
     bool repos;                    /* the repository list failed somewhere: no repository fact */
 };
 
-/* Emit the github.* keys from what is known: orgs (n of them), repos, alerts. */
-int zt_gh_emit(struct zt_ctx *ctx, const struct zt_gh_org *orgs, size_t n,
+/* Emit the github.* keys from what is known: orgs (n of them, named by names, which may be NULL:
+ * the detail of each org fact lists those where it does not hold), repos, alerts. */
+int zt_gh_emit(struct zt_ctx *ctx, const struct zt_gh_org *orgs, const char *const *names, size_t n,
                const struct zt_gh_repos *t, const struct zt_gh_alerts *a,
                const struct zt_gh_unknown *u);
 

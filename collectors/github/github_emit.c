@@ -24,7 +24,22 @@ static const struct {
     {"github.actions.fork_pr_approval_required_all", offsetof(struct zt_gh_org, fork_pr_approval)},
 };
 
-static int emit_orgs(struct zt_ctx *ctx, const struct zt_gh_org *orgs, size_t n)
+/* Detail of an org fact: {"failing": [names of the organizations where it does not hold]}. */
+static struct json_object *failing(const struct zt_gh_org *orgs, const char *const *names, size_t n,
+                                   size_t off)
+{
+    struct json_object *d = json_object_new_object(), *list = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        if (*(const int *)((const char *)&orgs[i] + off) == 0 && names && names[i]) {
+            json_object_array_add(list, json_object_new_string(names[i]));
+        }
+    }
+    json_object_object_add(d, "failing", list);
+    return d;
+}
+
+static int emit_orgs(struct zt_ctx *ctx, const struct zt_gh_org *orgs, const char *const *names,
+                     size_t n)
 {
     int r = zt_emit_int(ctx, "github.orgs.count", (int64_t)n);
 
@@ -36,7 +51,8 @@ static int emit_orgs(struct zt_ctx *ctx, const struct zt_gh_org *orgs, size_t n)
             all &= v == 1;
         }
         if (known) {
-            r = zt_emit_bool(ctx, org_facts[f].key, all);
+            r = zt_emit(ctx, org_facts[f].key, json_object_new_boolean(all),
+                        failing(orgs, names, n, org_facts[f].off));
         }
     }
     int64_t without = 0;
@@ -74,9 +90,36 @@ static const struct {
     {"github.repos.org_ruleset_share", offsetof(struct zt_gh_repos, via_org_ruleset)},
 };
 
+/* How the active repositories were counted, for whoever checks a share. */
+static struct json_object *repos_detail(const struct zt_gh_repos *t)
+{
+    static const char *const names[] = {"listed",
+                                        "skipped",
+                                        "protected",
+                                        "via_ruleset",
+                                        "via_org_ruleset",
+                                        "via_classic",
+                                        "branch_unknown",
+                                        "security_unknown",
+                                        "code_scanning_unknown",
+                                        "dependabot_unknown"};
+    const uint64_t counts[] = {t->listed,
+                               t->skipped,
+                               t->protected_,
+                               t->via_ruleset,
+                               t->via_org_ruleset,
+                               t->via_classic,
+                               t->branch_unknown,
+                               t->security_unknown,
+                               t->code_scanning_unknown,
+                               t->dependabot_unknown};
+    return zt_json_counts(names, counts, sizeof(counts) / sizeof(counts[0]));
+}
+
 static int emit_repos(struct zt_ctx *ctx, const struct zt_gh_repos *t)
 {
-    int r = zt_emit_int(ctx, "github.repos.count", (int64_t)t->active);
+    int r = zt_emit(ctx, "github.repos.count", json_object_new_int64((int64_t)t->active),
+                    repos_detail(t));
     if (r == 0) {
         r = zt_emit_int(ctx, "github.repos.archived_count", (int64_t)t->archived);
     }
@@ -146,11 +189,11 @@ static int emit_alerts(struct zt_ctx *ctx, const struct zt_gh_alerts *a, const b
     return r;
 }
 
-int zt_gh_emit(struct zt_ctx *ctx, const struct zt_gh_org *orgs, size_t n,
+int zt_gh_emit(struct zt_ctx *ctx, const struct zt_gh_org *orgs, const char *const *names, size_t n,
                const struct zt_gh_repos *t, const struct zt_gh_alerts *a,
                const struct zt_gh_unknown *u)
 {
-    int r = emit_orgs(ctx, orgs, n);
+    int r = emit_orgs(ctx, orgs, names, n);
     if (r == 0 && !u->repos) {
         r = emit_repos(ctx, t);
     }

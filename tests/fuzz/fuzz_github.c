@@ -104,7 +104,7 @@ static void fuzz_list(struct json_object *doc)
         }
     }
     struct zt_ctx *ctx = zt_ctx_new("gh", 0);
-    (void)zt_gh_emit(ctx, &o, 1, &t, &a, &u);
+    (void)zt_gh_emit(ctx, &o, NULL, 1, &t, &a, &u);
     zt_ctx_free(ctx);
 }
 

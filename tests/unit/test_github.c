@@ -7,6 +7,8 @@
 #include "zt_test.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "github/github.h"
 
@@ -136,6 +138,64 @@ static void test_github_app_claims_and_token(void **state)
     assert_int_equal(zt_gh_token_parse(bad, &tok, &exp), -EBADMSG);
     _cleanup_json_ struct json_object *undated = parse("{\"token\": \"ghs_x\"}");
     assert_int_equal(zt_gh_token_parse(undated, &tok, &exp), -EBADMSG);
+}
+
+/* base64url (no padding) to bytes in out; returns the length. */
+static size_t unb64url(const char *s, size_t n, unsigned char *out)
+{
+    char buf[1024] = "";
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < sizeof(buf) - 4; i++) {
+        buf[m++] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+    }
+    while (m % 4) {
+        buf[m++] = '=';
+    }
+    int len = EVP_DecodeBlock(out, (const unsigned char *)buf, (int)m);
+    assert_true(len >= 0);
+    return (size_t)len - (n % 4 == 2 ? 2 : n % 4 == 3 ? 1 : 0);
+}
+
+static char *key_pem(EVP_PKEY *k)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    assert_int_equal(PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL), 1);
+    long n = BIO_get_mem_data(bio, &data);
+    char *pem = zt_xstrndup(data, (size_t)n);
+    BIO_free(bio);
+    return pem;
+}
+
+/* The App JWT: header and claims as given, an RS256 signature the public key verifies. */
+static void test_github_app_jwt(void **state)
+{
+    EVP_PKEY *rsa = EVP_RSA_gen(2048), *ec = EVP_EC_gen("P-256");
+    _cleanup_free_ char *pem = key_pem(rsa), *ec_pem = key_pem(ec);
+    _cleanup_free_ char *claims = zt_gh_app_claims("123456", NOW);
+    char *jwt = NULL, err[256] = "";
+    unsigned char head[256], body[256], sig[512];
+
+    assert_int_equal(zt_jwt_rs256(pem, "app key", claims, &jwt, err, sizeof(err)), 0);
+    const char *d1 = strchr(jwt, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    assert_non_null(d2);
+    size_t hn = unb64url(jwt, (size_t)(d1 - jwt), head);
+    size_t bn = unb64url(d1 + 1, (size_t)(d2 - d1 - 1), body);
+    size_t sn = unb64url(d2 + 1, strlen(d2 + 1), sig);
+    assert_memory_equal(head, "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", hn);
+    assert_int_equal(bn, strlen(claims));
+    assert_memory_equal(body, claims, bn);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, rsa), 1);
+    assert_int_equal(EVP_DigestVerify(md, sig, sn, (const unsigned char *)jwt, (size_t)(d2 - jwt)),
+                     1);
+    EVP_MD_CTX_free(md);
+    zt_secret_free(jwt);
+    /* RS256 needs RSA; garbage is no key. */
+    assert_int_equal(zt_jwt_rs256(ec_pem, "ec key", claims, &jwt, err, sizeof(err)), -EINVAL);
+    assert_int_equal(zt_jwt_rs256("not a key", "junk", claims, &jwt, err, sizeof(err)), -EBADMSG);
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(ec);
 }
 
 static void test_github_org(void **state)
@@ -336,7 +396,19 @@ static void test_github_repos_and_alerts(void **state)
     o.two_factor_required = 1;
     struct zt_gh_unknown u = {.alerts = {false, true, true}};
     struct zt_ctx *ctx = zt_ctx_new("gh", 0);
-    assert_int_equal(zt_gh_emit(ctx, &o, 1, &t, &a, &u), 0);
+    struct zt_gh_org two[2] = {o, o};
+    two[1].two_factor_required = 0;
+    const char *names[] = {"acme", "acme-labs"};
+    assert_int_equal(zt_gh_emit(ctx, two, names, 2, &t, &a, &u), 0);
+    assert_evidence_bool(ctx, "github.orgs.two_factor_required_all", false);
+    const struct zt_evidence *e = NULL;
+    assert_int_equal(
+        zt_evidence_lookup(zt_ctx_evidence(ctx), "github.orgs.two_factor_required_all", &e), 1);
+    assert_string_equal(json_object_to_json_string_ext(e->detail, JSON_C_TO_STRING_PLAIN),
+                        "{\"failing\":[\"acme-labs\"]}");
+    zt_ctx_free(ctx);
+    ctx = zt_ctx_new("gh", 0);
+    assert_int_equal(zt_gh_emit(ctx, &o, NULL, 1, &t, &a, &u), 0);
     assert_evidence_bool(ctx, "github.orgs.two_factor_required_all", true);
     assert_evidence_absent(ctx, "github.orgs.default_permission_restricted_all");
     assert_evidence_absent(ctx, "github.repos.protected_share");
@@ -392,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_github_wait),
         cmocka_unit_test(test_github_pace),
         cmocka_unit_test(test_github_app_claims_and_token),
+        cmocka_unit_test(test_github_app_jwt),
         cmocka_unit_test(test_github_org),
         cmocka_unit_test(test_github_ruleset_judge),
         cmocka_unit_test(test_github_rules_fold),
