@@ -15,3 +15,4 @@ extern const struct zt_collector zt_collector_okta;
 extern const struct zt_collector zt_collector_azure;
 extern const struct zt_collector zt_collector_aws;
 extern const struct zt_collector zt_collector_crowdstrike;
+extern const struct zt_collector zt_collector_github;

@@ -133,14 +133,6 @@ static void pace_from_headers(struct zt_azure_arg *a, const struct zt_http_page 
 
 static int add_page(struct arg_call *c, const char *token);
 
-bool zt_azure_resource_id_valid(const char *s)
-{
-    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                             "-_.()/";
-    return s && zt_startswith(s, "/subscriptions/") && strlen(s) < 512 &&
-           strspn(s, ok) == strlen(s) && !strstr(s, "..") && !strstr(s, "//");
-}
-
 static int on_follow_item(void *data, struct json_object *item)
 {
     struct arg_call *c = data;

@@ -83,6 +83,14 @@ const struct zt_azure_query zt_azure_queries[] = {
         },
 };
 
+bool zt_azure_resource_id_valid(const char *s)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "-_.()/";
+    return s && zt_startswith(s, "/subscriptions/") && strlen(s) < 512 &&
+           strspn(s, ok) == strlen(s) && !strstr(s, "..") && !strstr(s, "//");
+}
+
 size_t zt_azure_queries_count(void)
 {
     return ZT_ELEMENTSOF(zt_azure_queries);

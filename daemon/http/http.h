@@ -215,6 +215,13 @@ void zt_oauth_invalidate(struct zt_http_engine *e, const struct zt_oauth_config 
 int zt_oauth_client_assertion(const struct zt_oauth_config *cfg, char **ret, char *err,
                               size_t errlen);
 
+/* Sign claims_json (a JSON object as text, used verbatim) as an RS256 JWT with the PEM RSA private
+ * key key_pem (key_name labels messages): for APIs that authenticate with a JWT of their own claims
+ * (a GitHub App's iat/exp/iss). Returns 0 and the JWT in *ret (free with zt_secret_free()), or
+ * -errno with a message in err. */
+int zt_jwt_rs256(const char *key_pem, const char *key_name, const char *claims_json, char **ret,
+                 char *err, size_t errlen);
+
 /* Helpers shared with collectors and fuzzers (no I/O). */
 
 /* Copy url into buf with userinfo dropped and the values of secret-looking query parameters

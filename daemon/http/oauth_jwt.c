@@ -1,6 +1,7 @@
 /* oauth_jwt.c - private_key_jwt client assertions (RFC 7523): an RS256 JWT signed with the
  * application's key, carrying the certificate thumbprints Microsoft requires when a certificate
- * is given, or only a key id (Okta service apps register a bare public key). */
+ * is given, or only a key id (Okta service apps register a bare public key); and bare RS256 JWTs of
+ * a caller's own claims (GitHub App authentication). */
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -200,6 +201,32 @@ int zt_oauth_client_assertion(const struct zt_oauth_config *cfg, char **ret, cha
     r = sign_rs256(key, input, &sig);
     if (r < 0) {
         snprintf(err, errlen, "cannot sign the client assertion with %s", key_name);
+        return r;
+    }
+    *ret = zt_xasprintf("%s.%s", input, sig);
+    return 0;
+}
+
+int zt_jwt_rs256(const char *key_pem, const char *key_name, const char *claims_json, char **ret,
+                 char *err, size_t errlen)
+{
+    _cleanup_(pkey_freep) EVP_PKEY *key = NULL;
+    _cleanup_free_ char *sig = NULL;
+
+    if (!key_pem || !claims_json) {
+        snprintf(err, errlen, "a JWT needs a private key and claims");
+        return -EINVAL;
+    }
+    int r = load_key(key_pem, key_name ? key_name : "(the private key)", &key, err, errlen);
+    if (r < 0) {
+        return r;
+    }
+    _cleanup_free_ char *header = jwt_header(NULL, NULL);
+    _cleanup_free_ char *claims = b64url((const unsigned char *)claims_json, strlen(claims_json));
+    _cleanup_free_ char *input = zt_xasprintf("%s.%s", header, claims);
+    r = sign_rs256(key, input, &sig);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot sign a JWT with %s", key_name ? key_name : "the key");
         return r;
     }
     *ret = zt_xasprintf("%s.%s", input, sig);

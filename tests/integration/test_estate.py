@@ -114,6 +114,7 @@ class Estate(unittest.TestCase):
         azure, aws, k8s = (self.serve("azure_strong"), self.serve("aws_strong"),
                            self.serve("k8s_strong"))
         falcon = self.serve("crowdstrike_strong")
+        github = self.serve("github_strong")
         host = f"[collector:host]\nroot = {HOST_TREE}\n"
         conf = host + (
             f"[collector:contoso]\ntype = entra\ntenant_id = contoso.onmicrosoft.com\n"
@@ -141,12 +142,14 @@ class Estate(unittest.TestCase):
             f"page_size = 2\n"
             f"[collector:falcon]\ntype = crowdstrike\nbase_url = {falcon}\n"
             f"client_id = 3f8a2c1d9b7e4f60a5c3d2e1f0b9a8c7\n"
-            f"client_secret_file = {self.files['falcon']}\n{ca}")
+            f"client_secret_file = {self.files['falcon']}\n{ca}"
+            f"[collector:gh]\ntype = github\norganizations = acme, acme-labs\n"
+            f"api_url = {github}\napp_id = 123456\nprivate_key_file = {self.certs}/client.key\n{ca}")
         p, doc = self.run_scan(conf, "estate")
         self.assertEqual(p.returncode, 0, p.stderr)
         statuses = {c["name"]: c["status"] for c in doc["collectors"]}
         self.assertEqual(set(statuses), {"host", "contoso", "intune", "defender", "acme", "azure",
-                                         "acct", "k8s", "falcon"})
+                                         "acct", "k8s", "falcon", "gh"})
         self.assertEqual(set(statuses.values()), {"ok"}, statuses)
         for value in SECRETS.values():
             self.assertNotIn(value, p.stdout + p.stderr)
