@@ -103,6 +103,7 @@ static void run_close(struct zt_aws_run *run)
     for (size_t i = 0; i < run->n_regions; i++) {
         free(run->regions[i].sg);
     }
+    zt_aws_s3_free(&run->acct.s3);
     zt_secret_free(run->secret);
     zt_secret_free(run->token);
 }

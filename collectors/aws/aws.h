@@ -45,6 +45,14 @@ enum zt_aws_api {
     ZT_AWS_CT_DESCRIBE,
     ZT_AWS_CT_STATUS,
     ZT_AWS_S3_PAB,
+    /* S3 per bucket (REST-XML) */
+    ZT_AWS_S3_LIST,
+    ZT_AWS_S3_ENCRYPTION,
+    ZT_AWS_S3_VERSIONING,
+    ZT_AWS_S3_OBJECT_LOCK,
+    ZT_AWS_S3_POLICY_STATUS,
+    ZT_AWS_S3_BUCKET_PAB,
+    ZT_AWS_S3_REPLICATION,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -63,6 +71,42 @@ struct zt_aws_region {
 
 struct zt_aws_call; /* one signed call in flight (aws_fetch.c) */
 
+/* ---- S3 per bucket (aws_s3.c) ---- */
+enum zt_aws_s3_metric {
+    ZT_AWS_S3M_KMS,        /* default encryption with a KMS key */
+    ZT_AWS_S3M_VERSIONED,  /* versioning Enabled */
+    ZT_AWS_S3M_LOCKED,     /* Object Lock enabled */
+    ZT_AWS_S3M_PAB,        /* the bucket's public access block: all four flags on */
+    ZT_AWS_S3M_PUBLIC,     /* the policy status says public */
+    ZT_AWS_S3M_REPLICATED, /* a replication rule Enabled */
+    _ZT_AWS_S3M_MAX,
+};
+#define ZT_AWS_S3_WINDOW 32u /* buckets whose calls are in flight at once */
+
+struct zt_aws_bucket {
+    char name[ZT_AWS_ID_MAX];
+    char region[ZT_AWS_REGION_MAX]; /* BucketRegion, else the first configured region */
+    unsigned pending;               /* its calls not answered yet */
+};
+
+struct zt_aws_s3_scan {
+    struct zt_aws_bucket *buckets; /* every bucket listed (owned) */
+    size_t n, cap;
+    size_t next;                        /* the next bucket whose calls start */
+    unsigned in_flight;                 /* buckets with calls pending */
+    bool listed;                        /* ListBuckets answered to its last page */
+    bool stopped;                       /* the wait is over: start no more buckets */
+    uint64_t count[_ZT_AWS_S3M_MAX];    /* buckets where the metric holds */
+    uint64_t answered[_ZT_AWS_S3M_MAX]; /* buckets whose call for it was answered */
+    bool failed[_ZT_AWS_S3M_MAX];       /* a call for it failed */
+};
+
+/* Everything learnt about one account by the services beyond EC2, IAM, CloudTrail, GuardDuty
+ * and S3 Control: one struct, so that several accounts are several of these. */
+struct zt_aws_account {
+    struct zt_aws_s3_scan s3;
+};
+
 /* One collect(): credentials, the group and everything learnt. */
 struct zt_aws_run {
     struct zt_ctx *ctx;
@@ -79,6 +123,7 @@ struct zt_aws_run {
     char ct_trail[ZT_AWS_ID_MAX * 2]; /* the multi-region trail found logging */
     bool ct_described, ct_failed;     /* DescribeTrails answered; a CloudTrail call failed */
     unsigned denied, failed;          /* calls refused (denied) and failed otherwise */
+    struct zt_aws_account acct;       /* the services of aws_s3.c, aws_svc*.c */
 };
 
 /* Validate the options (config time). Returns 0 or -EINVAL with a message naming the option. */
@@ -104,5 +149,13 @@ int zt_aws_gd_enabled(struct json_object *page, bool *enabled);
 
 /* Emit every known fact of the run (unknown ones are left out). Returns how many. */
 int zt_aws_emit(struct zt_aws_run *run);
+/* S3 per bucket (aws_s3.c): list the buckets (then each bucket's settings), emit the facts,
+ * free the scan. */
+int zt_aws_s3_start(struct zt_aws_run *run);
+int zt_aws_s3_emit(struct zt_aws_run *run);
+void zt_aws_s3_free(struct zt_aws_s3_scan *s);
+/* Whether metric m is known for every bucket listed, and its share (1 with no bucket). */
+bool zt_aws_s3_known(const struct zt_aws_s3_scan *s, enum zt_aws_s3_metric m);
+double zt_aws_s3_share(const struct zt_aws_s3_scan *s, enum zt_aws_s3_metric m);
 
 extern const struct zt_collector zt_collector_aws;

@@ -12,11 +12,13 @@ static int on_error(struct zt_aws_call *c, const struct zt_http_page *p, const c
     bool coded = zt_aws_error_parse(body, len, &e) == 0;
     char url[256];
 
-    if (c->api == ZT_AWS_S3_PAB && status == 404 && coded &&
-        zt_streq(e.code, "NoSuchPublicAccessBlockConfiguration")) {
-        c->run->pab = ZT_AWS_FALSE; /* never configured: every flag off */
-        return 0;
+    if (status == 404 && coded && zt_aws_api_unset(c->api, e.code)) {
+        if (c->api == ZT_AWS_S3_PAB) {
+            c->run->pab = ZT_AWS_FALSE; /* never configured: every flag off */
+        }
+        return zt_aws_s3_not_answered(c, true);
     }
+    zt_aws_s3_not_answered(c, false);
     zt_http_redact_url(zt_http_page_url(p), url, sizeof(url));
     if (coded && zt_aws_error_is_denied(e.code)) {
         c->run->denied++;
@@ -36,6 +38,7 @@ static int on_error(struct zt_aws_call *c, const struct zt_http_page *p, const c
 static int malformed(struct zt_aws_call *c, const struct zt_http_page *p, const char *why)
 {
     char url[256];
+    zt_aws_s3_not_answered(c, false);
     c->run->failed++;
     return zt_aws_call_failed(c, -EBADMSG, "malformed answer from %s: %s",
                               zt_http_redact_url(zt_http_page_url(p), url, sizeof(url)), why);
@@ -179,6 +182,14 @@ static int on_answer(struct zt_aws_call *c, const struct zt_http_page *p, const 
         b = run->pab_flags[0] && run->pab_flags[1] && run->pab_flags[2] && run->pab_flags[3];
         run->pab = b ? ZT_AWS_TRUE : ZT_AWS_FALSE;
         return 0;
+    case ZT_AWS_S3_LIST:
+    case ZT_AWS_S3_ENCRYPTION:
+    case ZT_AWS_S3_VERSIONING:
+    case ZT_AWS_S3_OBJECT_LOCK:
+    case ZT_AWS_S3_POLICY_STATUS:
+    case ZT_AWS_S3_BUCKET_PAB:
+    case ZT_AWS_S3_REPLICATION:
+        return zt_aws_s3_answer(c, p, body, len);
     default:
         return 0;
     }

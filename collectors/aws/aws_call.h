@@ -6,15 +6,35 @@
 
 #define ZT_AWS_PAGES_MAX 10000u /* pages of one list (DescribeSecurityGroups, ListDetectors) */
 
+/* How an operation is called (aws_api.c). */
+enum zt_aws_proto {
+    ZT_AWS_QUERY,     /* POST form Action=...&Version=..., XML answer (EC2, IAM, STS, ELBv2) */
+    ZT_AWS_JSON10,    /* POST JSON, X-Amz-Target, application/x-amz-json-1.0 */
+    ZT_AWS_JSON11,    /* the same with application/x-amz-json-1.1 */
+    ZT_AWS_REST_JSON, /* method and path name the operation, JSON answer */
+    ZT_AWS_REST_XML,  /* the same with XML answers (S3, S3 Control) */
+};
+
+struct zt_aws_api_desc {
+    const char *op;      /* "GetBucketEncryption" */
+    const char *service; /* signing name ("s3") */
+    const char *host;    /* endpoint prefix when it differs ("s3-control"), else NULL */
+    enum zt_aws_proto proto;
+    const char *target; /* JSON protocols: X-Amz-Target prefix ("TrentService") */
+    bool global;        /* one endpoint without a region (iam.amazonaws.com) */
+};
+
 struct zt_aws_call {
     struct zt_aws_call *next;
     struct zt_aws_run *run;
     enum zt_aws_api api;
     struct zt_aws_region *region; /* NULL: an account-wide call */
+    struct zt_aws_bucket *bucket; /* S3 per-bucket calls */
     struct zt_http_result res;
-    bool handled;              /* its answer reached a callback */
-    unsigned page;             /* of a paged list */
-    char arg[ZT_AWS_XML_TEXT]; /* NextToken sent, detector id or trail ARN */
+    bool handled;  /* its answer reached a callback */
+    unsigned page; /* of a paged list */
+    char *arg;     /* NextToken sent, detector id or trail ARN ("" for none; owned) */
+    char *id;      /* the object the call is about (a plan id, a policy id; owned, may be NULL) */
 };
 
 /* What a request carries besides its signature. */
@@ -25,8 +45,28 @@ struct zt_aws_spec {
     const char *path;  /* path and query as sent */
     const char *body;  /* NULL for GET */
     const char *arg;
+    const char *id;
+    struct zt_aws_bucket *bucket; /* S3: the bucket named in the URL */
     unsigned page;
 };
+
+/* The description of operation a (NULL for an unknown value). */
+const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a);
+/* Whether a's answer is JSON (else XML, read raw). */
+bool zt_aws_api_json(enum zt_aws_api a);
+/* The URL of request s: the service's regional (or global) endpoint, S3 buckets virtual-hosted
+ * (path style for dotted names), or path style behind the endpoint_url override. */
+void zt_aws_api_url(const struct zt_aws_run *run, const struct zt_aws_spec *s, char *buf,
+                    size_t len);
+/* The headers a's protocol signs besides Host and X-Amz-Date (Content-Type, X-Amz-Target,
+ * X-Amz-Content-Sha256, ...) into h (cap entries; target holds the X-Amz-Target value). Returns
+ * how many, or -ENOBUFS. */
+int zt_aws_api_headers(const struct zt_aws_run *run, const struct zt_aws_spec *s,
+                       const char *payload_hash, struct zt_sigv4_header *h, size_t cap,
+                       char *target, size_t target_len);
+/* Whether error code, answered to a, means "not configured" (S3's NoSuchBucketPolicy and kin):
+ * the setting is unset, which is evidence, not a failure. */
+bool zt_aws_api_unset(enum zt_aws_api a, const char *code);
 
 /* Record a failure of call c ("DescribeSecurityGroups in eu-west-1: ..."): its evidence is
  * unknown and the collector partial. Returns 0 (the group goes on). */
@@ -40,3 +80,9 @@ int zt_aws_add_detectors_page(struct zt_aws_run *run, struct zt_aws_region *rg, 
                               unsigned page);
 /* on_page of every call: errors, answers, and the calls they lead to (aws_answer.c). */
 int zt_aws_on_page(void *data, const struct zt_http_page *p);
+
+/* S3 per bucket (aws_s3.c): an answer of ListBuckets or a bucket call; a bucket call that got
+ * no answer (unset: S3 said "not configured", which is evidence; else failed). */
+int zt_aws_s3_answer(struct zt_aws_call *c, const struct zt_http_page *p, const char *body,
+                     size_t len);
+int zt_aws_s3_not_answered(struct zt_aws_call *c, bool unset);

@@ -190,5 +190,6 @@ int zt_aws_emit(struct zt_aws_run *run)
     n += emit_regional(run, "aws.ebs.encryption_by_default", false);
     n += emit_regional(run, "aws.guardduty.enabled", true);
     n += emit_groups(run);
+    n += zt_aws_s3_emit(run);
     return n;
 }

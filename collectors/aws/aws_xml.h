@@ -91,3 +91,35 @@ int zt_aws_ebs_default(const char *body, size_t len, bool *enabled, char *err, s
  * IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets (a missing flag is false). */
 int zt_aws_s3_pab(const char *body, size_t len, bool flags[4], char *err, size_t errlen);
 extern const char *const zt_aws_s3_pab_names[4];
+
+/* ---- S3 buckets (aws_s3_xml.c) ------------------------------------------------------------ */
+
+#define ZT_AWS_REGION_MAX 33u
+
+/* Count the elements at path (root first, NULL-terminated, "*" any name), how many hold want
+ * (n_want, may be NULL) and the first one's text. Returns 0, -ENOENT (none), or -EBADMSG
+ * (malformed, or the root is not path[0]). */
+int zt_aws_xml_values(const char *body, size_t len, const char *const *path, const char *want,
+                      unsigned *n_want, char *first, size_t first_len, char *err, size_t errlen);
+/* Called per bucket of a ListBuckets page (region "" when BucketRegion is absent). */
+typedef int (*zt_aws_bucket_fn)(void *data, const char *name, const char *region);
+/* ListAllMyBucketsResult: every bucket to fn, and ContinuationToken into next ("" at the end). */
+int zt_aws_s3_buckets(const char *body, size_t len, zt_aws_bucket_fn fn, void *data, char *next,
+                      size_t next_len, char *err, size_t errlen);
+enum zt_aws_sse {
+    ZT_AWS_SSE_NONE, /* no default encryption configured (or an unknown algorithm) */
+    ZT_AWS_SSE_S3,   /* AES256: keys S3 manages */
+    ZT_AWS_SSE_KMS,  /* aws:kms or aws:kms:dsse: keys in KMS */
+};
+/* GetBucketEncryption: the default rule's SSEAlgorithm. */
+int zt_aws_s3_encryption(const char *body, size_t len, enum zt_aws_sse *sse, char *err,
+                         size_t errlen);
+/* GetBucketVersioning: Status Enabled (Suspended and never-enabled buckets answer otherwise). */
+int zt_aws_s3_versioning(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+/* GetObjectLockConfiguration: ObjectLockEnabled Enabled. */
+int zt_aws_s3_object_lock(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+/* GetBucketPolicyStatus: IsPublic. */
+int zt_aws_s3_policy_public(const char *body, size_t len, bool *is_public, char *err,
+                            size_t errlen);
+/* GetBucketReplication: at least one rule with Status Enabled. */
+int zt_aws_s3_replication(const char *body, size_t len, bool *enabled, char *err, size_t errlen);

@@ -30,7 +30,26 @@ KEYS = ["aws.iam.root_mfa_enabled", "aws.iam.root_access_keys_present",
         "aws.ec2.sg_open_admin_ports", "aws.ec2.sg_open_all_ports"]
 
 
+# S3 per bucket: strong = 3 buckets over two ListBuckets pages, all SSE-KMS, versioned,
+# replicated and blocked, 2 with Object Lock, one without a policy (NoSuchBucketPolicy);
+# weak = SSE-S3 public site, an archive without default encryption (not-found answer) and
+# versioning suspended, and one strong bucket.
+S3_STRONG = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 3, "aws.s3.sse_kms_share": 1.0,
+             "aws.s3.versioned_buckets": 3, "aws.s3.versioning_share": 1.0,
+             "aws.s3.object_lock_buckets": 2, "aws.s3.object_lock_share": 2 / 3,
+             "aws.s3.public_access_blocked_buckets": 3, "aws.s3.public_access_blocked_share": 1.0,
+             "aws.s3.public_policy_buckets": 0, "aws.s3.replicated_buckets": 3,
+             "aws.s3.replication_share": 1.0}
+S3_WEAK = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 1, "aws.s3.sse_kms_share": 1 / 3,
+           "aws.s3.versioned_buckets": 1, "aws.s3.versioning_share": 1 / 3,
+           "aws.s3.object_lock_buckets": 1, "aws.s3.object_lock_share": 1 / 3,
+           "aws.s3.public_access_blocked_buckets": 1,
+           "aws.s3.public_access_blocked_share": 1 / 3, "aws.s3.public_policy_buckets": 1,
+           "aws.s3.replicated_buckets": 1, "aws.s3.replication_share": 1 / 3}
+
+
 class Aws(unittest.TestCase):
+    maxDiff = None
     @classmethod
     def setUpClass(cls):
         fixture.make_pki(cls, SRC, SECRET)
@@ -88,7 +107,7 @@ class Aws(unittest.TestCase):
             "aws.cloudtrail.multi_region_logging": True, "aws.s3.account_public_access_block": True,
             "aws.ebs.encryption_by_default": True, "aws.guardduty.enabled": True,
             "aws.ec2.no_admin_ports_open_to_world": True, "aws.ec2.security_groups": 4,
-            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0})
+            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0, **S3_STRONG})
         self.assertEqual(ev["aws.cloudtrail.multi_region_logging"]["detail"]["trail"],
                          "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail")
         for rule in ("aws.ec2.no_admin_ports_open_to_world", "aws.iam.root_mfa_enabled",
@@ -111,6 +130,18 @@ class Aws(unittest.TestCase):
         gd = [r["query"] for r in requests if r["path"] == "/detector" and r["sigv4"] == "us-east-1/guardduty"]
         self.assertEqual(gd, ["maxResults=50", "maxResults=50&nextToken=gdp2"])
         self.assertEqual(col["requests"], len(requests))
+        # S3: ListBuckets followed its ContinuationToken; each bucket's calls were signed for
+        # its BucketRegion; a 503 SlowDown was retried; the dotted name went path style
+        lists = [r["query"] for r in requests if r["path"] == "/" and r["sigv4"] == "us-east-1/s3"]
+        self.assertEqual(lists, ["max-buckets=1000", "max-buckets=1000&continuation-token=s3page2"])
+        eu = {r["query"] for r in requests if r["path"] == "/zt.eu.data"}
+        self.assertEqual(eu, {"encryption", "versioning", "object-lock", "policyStatus",
+                              "publicAccessBlock", "replication"})
+        self.assertTrue(all(r["sigv4"] == "eu-west-1/s3" for r in requests
+                            if r["path"] == "/zt.eu.data"))
+        slow = [r["status"] for r in requests if r["path"] == "/zt-records" and
+                r["query"] == "versioning"]
+        self.assertEqual(slow, [503, 200])
 
     def test_weak(self):
         p, col, ev, fn, findings, requests = self.scan("aws_weak")
@@ -123,7 +154,7 @@ class Aws(unittest.TestCase):
             "aws.cloudtrail.multi_region_logging": False, "aws.s3.account_public_access_block": False,
             "aws.ebs.encryption_by_default": False, "aws.guardduty.enabled": False,
             "aws.ec2.no_admin_ports_open_to_world": False, "aws.ec2.security_groups": 5,
-            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1})
+            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1, **S3_WEAK})
         self.assertEqual(ev["aws.ec2.no_admin_ports_open_to_world"]["detail"]["open_groups"],
                          ["us-east-1 sg-ssh tcp/22", "eu-west-1 sg-rdp tcp/3389",
                           "eu-west-1 sg-any all ports"])
@@ -154,6 +185,14 @@ class Aws(unittest.TestCase):
                     "aws.ebs.encryption_by_default", "aws.cloudtrail.multi_region_logging"):
             self.assertTrue(ev[key]["value"], key)
         self.assertEqual(fn["networks.segmentation"], "unknown")
+        # S3: one bucket's GetBucketReplication is denied: replication unknown, the rest known
+        self.assertIn("(and 1 more problems)", col["error"])
+        self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
+        for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
+            self.assertNotIn(key, ev)
+        for key, value in S3_STRONG.items():
+            if "replicat" not in key:
+                self.assertEqual(ev[key]["value"], value, key)
 
     def test_expired_token(self):
         p, col, ev, fn, findings, requests = self.scan("aws_expired")

@@ -1,0 +1,130 @@
+/* aws_api.c - what the aws collector knows of each AWS operation: its service (signing name and
+ * endpoint prefix), its protocol (Query, JSON 1.0/1.1 with X-Amz-Target, REST-JSON, REST-XML),
+ * and so the URL, method and headers of a request; every protocol goes through the one SigV4
+ * signer in aws_fetch.c. */
+#include "aws_call.h"
+
+#define S3_XML(op)                                                                                 \
+    {                                                                                              \
+        op, "s3", NULL, ZT_AWS_REST_XML, NULL, false                                               \
+    }
+#define CT_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
+
+static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
+    [ZT_AWS_STS_IDENTITY] = {"GetCallerIdentity", "sts", NULL, ZT_AWS_QUERY, NULL, false},
+    [ZT_AWS_IAM_SUMMARY] = {"GetAccountSummary", "iam", NULL, ZT_AWS_QUERY, NULL, true},
+    [ZT_AWS_EC2_GROUPS] = {"DescribeSecurityGroups", "ec2", NULL, ZT_AWS_QUERY, NULL, false},
+    [ZT_AWS_EC2_EBS] = {"GetEbsEncryptionByDefault", "ec2", NULL, ZT_AWS_QUERY, NULL, false},
+    [ZT_AWS_GD_LIST] = {"ListDetectors", "guardduty", NULL, ZT_AWS_REST_JSON, NULL, false},
+    [ZT_AWS_GD_GET] = {"GetDetector", "guardduty", NULL, ZT_AWS_REST_JSON, NULL, false},
+    [ZT_AWS_CT_DESCRIBE] = {"DescribeTrails", "cloudtrail", NULL, ZT_AWS_JSON11, CT_TARGET, false},
+    [ZT_AWS_CT_STATUS] = {"GetTrailStatus", "cloudtrail", NULL, ZT_AWS_JSON11, CT_TARGET, false},
+    [ZT_AWS_S3_PAB] = {"GetPublicAccessBlock", "s3", "s3-control", ZT_AWS_REST_XML, NULL, false},
+    [ZT_AWS_S3_LIST] = S3_XML("ListBuckets"),
+    [ZT_AWS_S3_ENCRYPTION] = S3_XML("GetBucketEncryption"),
+    [ZT_AWS_S3_VERSIONING] = S3_XML("GetBucketVersioning"),
+    [ZT_AWS_S3_OBJECT_LOCK] = S3_XML("GetObjectLockConfiguration"),
+    [ZT_AWS_S3_POLICY_STATUS] = S3_XML("GetBucketPolicyStatus"),
+    [ZT_AWS_S3_BUCKET_PAB] = S3_XML("GetPublicAccessBlock"),
+    [ZT_AWS_S3_REPLICATION] = S3_XML("GetBucketReplication"),
+};
+
+const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)
+{
+    return (unsigned)a < _ZT_AWS_API_MAX && apis[a].op ? &apis[a] : NULL;
+}
+
+const char *zt_aws_api_to_string(enum zt_aws_api a)
+{
+    const struct zt_aws_api_desc *d = zt_aws_api_desc(a);
+    return d ? d->op : NULL;
+}
+
+bool zt_aws_api_json(enum zt_aws_api a)
+{
+    enum zt_aws_proto p = apis[a].proto;
+    return p == ZT_AWS_JSON10 || p == ZT_AWS_JSON11 || p == ZT_AWS_REST_JSON;
+}
+
+/* A bucket name that a virtual-hosted URL can carry under the *.s3 wildcard certificate. */
+static bool bucket_dns_safe(const char *b)
+{
+    return !strchr(b, '.') && strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(b);
+}
+
+void zt_aws_api_url(const struct zt_aws_run *run, const struct zt_aws_spec *s, char *buf,
+                    size_t len)
+{
+    const struct zt_aws_api_desc *d = &apis[s->api];
+    const char *ep = run->opt->endpoint_url, *host = d->host ? d->host : d->service;
+    _cleanup_free_ char *b = s->bucket ? zt_http_urlencode(s->bucket->name) : NULL;
+
+    if (ep) { /* path style behind one endpoint (emulators, tests) */
+        snprintf(buf, len, "%.*s%s%s%s", (int)zt_url_base_len(ep), ep, b ? "/" : "", b ? b : "",
+                 s->path);
+    } else if (s->api == ZT_AWS_S3_PAB) {
+        snprintf(buf, len, "https://%s.%s.%s.amazonaws.com%s", run->account, host, s->scope,
+                 s->path);
+    } else if (b && bucket_dns_safe(s->bucket->name)) { /* virtual-hosted style */
+        snprintf(buf, len, "https://%s.s3.%s.amazonaws.com%s", b, s->scope, s->path);
+    } else if (b) { /* dotted names: path style keeps TLS name checks working */
+        snprintf(buf, len, "https://s3.%s.amazonaws.com/%s%s", s->scope, b, s->path);
+    } else if (d->global) {
+        snprintf(buf, len, "https://%s.amazonaws.com%s", host, s->path);
+    } else {
+        snprintf(buf, len, "https://%s.%s.amazonaws.com%s", host, s->scope, s->path);
+    }
+}
+
+int zt_aws_api_headers(const struct zt_aws_run *run, const struct zt_aws_spec *s,
+                       const char *payload_hash, struct zt_sigv4_header *h, size_t cap,
+                       char *target, size_t target_len)
+{
+    const struct zt_aws_api_desc *d = &apis[s->api];
+    size_t n = 0;
+
+    if (cap < 4) {
+        return -ENOBUFS;
+    }
+    if (s->body) {
+        const char *ctype = d->proto == ZT_AWS_JSON10      ? "application/x-amz-json-1.0"
+                            : d->proto == ZT_AWS_JSON11    ? "application/x-amz-json-1.1"
+                            : d->proto == ZT_AWS_REST_JSON ? "application/json"
+                                                           : "application/x-www-form-urlencoded; "
+                                                             "charset=utf-8";
+        h[n++] = (struct zt_sigv4_header){"Content-Type", ctype};
+    }
+    if (d->target) {
+        snprintf(target, target_len, "%s.%s", d->target, d->op);
+        h[n++] = (struct zt_sigv4_header){"X-Amz-Target", target};
+    }
+    if (d->proto == ZT_AWS_REST_XML && zt_streq(d->service, "s3")) {
+        h[n++] = (struct zt_sigv4_header){"X-Amz-Content-Sha256", payload_hash};
+    }
+    if (s->api == ZT_AWS_S3_PAB) {
+        h[n++] = (struct zt_sigv4_header){"X-Amz-Account-Id", run->account};
+    }
+    return (int)n;
+}
+
+/* S3 answers that mean "this bucket has none of that": the setting is unset, not an error. */
+bool zt_aws_api_unset(enum zt_aws_api a, const char *code)
+{
+    static const struct {
+        enum zt_aws_api api;
+        const char *code;
+    } unset[] = {
+        {ZT_AWS_S3_PAB, "NoSuchPublicAccessBlockConfiguration"},
+        {ZT_AWS_S3_BUCKET_PAB, "NoSuchPublicAccessBlockConfiguration"},
+        {ZT_AWS_S3_ENCRYPTION, "ServerSideEncryptionConfigurationNotFoundError"},
+        {ZT_AWS_S3_POLICY_STATUS, "NoSuchBucketPolicy"},
+        {ZT_AWS_S3_REPLICATION, "ReplicationConfigurationNotFoundError"},
+        {ZT_AWS_S3_OBJECT_LOCK, "ObjectLockConfigurationNotFoundError"},
+    };
+    for (size_t i = 0; code && i < ZT_ELEMENTSOF(unset); i++) {
+        if (unset[i].api == a && zt_streq(unset[i].code, code)) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,191 @@
+/* aws_s3_xml.c - readers of S3's REST-XML answers about buckets (ListBuckets, encryption,
+ * versioning, Object Lock, policy status, replication): pure functions over a body, on the
+ * bounded streaming walk of aws_xml.c. */
+#include "aws_xml.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Elements at a path: how many, how many hold want, and the first one's text. */
+struct values {
+    const char *const *path; /* root first, NULL-terminated; "*" any name */
+    const char *want;
+    unsigned n, n_want;
+    char first[ZT_AWS_ID_MAX];
+    bool wrong_root;
+};
+
+static bool path_match(const struct zt_aws_xml_path *p, const char *const *want)
+{
+    unsigned i = 0;
+    for (; want[i]; i++) {
+        if (i >= p->depth || (!zt_streq(want[i], "*") && !zt_streq(want[i], p->names[i]))) {
+            return false;
+        }
+    }
+    return i == p->depth;
+}
+
+static int on_value(void *data, const struct zt_aws_xml_path *p, const char *text)
+{
+    struct values *v = data;
+    if (p->depth == 1 && !text && !zt_streq(p->names[0], v->path[0])) {
+        v->wrong_root = true;
+        return -EMEDIUMTYPE;
+    }
+    if (!text || !path_match(p, v->path)) {
+        return 0;
+    }
+    if (v->n++ == 0) {
+        snprintf(v->first, sizeof(v->first), "%s", text);
+    }
+    v->n_want += v->want && zt_streq(text, v->want);
+    return 0;
+}
+
+int zt_aws_xml_values(const char *body, size_t len, const char *const *path, const char *want,
+                      unsigned *n_want, char *first, size_t first_len, char *err, size_t errlen)
+{
+    struct values v = {.path = path, .want = want};
+    int r = zt_aws_xml_walk(body, len, on_value, &v, err, errlen);
+    if (r == -EMEDIUMTYPE) {
+        snprintf(err, errlen, "expected a <%s> document", path[0]);
+        return -EBADMSG;
+    }
+    if (r < 0) {
+        return r;
+    }
+    if (n_want) {
+        *n_want = v.n_want;
+    }
+    if (first) {
+        snprintf(first, first_len, "%s", v.first);
+    }
+    return v.n ? 0 : -ENOENT;
+}
+
+/* ---- ListBuckets -------------------------------------------------------------------------- */
+
+struct buckets {
+    zt_aws_bucket_fn fn;
+    void *data;
+    char name[ZT_AWS_ID_MAX], region[ZT_AWS_REGION_MAX];
+    char *next;
+    size_t next_len;
+    bool root_seen;
+};
+
+static int on_bucket(void *data, const struct zt_aws_xml_path *p, const char *text)
+{
+    struct buckets *b = data;
+    if (p->depth == 1 && !text) {
+        return zt_streq(p->names[0], "ListAllMyBucketsResult") ? 0 : -EMEDIUMTYPE;
+    }
+    if (zt_aws_xml_path_is(p, "*", "Buckets", "Bucket", NULL)) {
+        if (!text) {
+            b->name[0] = b->region[0] = '\0';
+            return 0;
+        }
+        if (!b->name[0]) {
+            return -EDOM;
+        }
+        return b->fn(b->data, b->name, b->region);
+    }
+    if (!text) {
+        return 0;
+    }
+    if (zt_aws_xml_path_is(p, "*", "Buckets", "Bucket", "Name", NULL)) {
+        if (!text[0] || strlen(text) >= sizeof(b->name)) {
+            return -EDOM;
+        }
+        snprintf(b->name, sizeof(b->name), "%s", text);
+    } else if (zt_aws_xml_path_is(p, "*", "Buckets", "Bucket", "BucketRegion", NULL)) {
+        snprintf(b->region, sizeof(b->region), "%.*s", (int)sizeof(b->region) - 1, text);
+    } else if (zt_aws_xml_path_is(p, "*", "ContinuationToken", NULL)) {
+        if (strlen(text) >= b->next_len) {
+            return -EDOM;
+        }
+        snprintf(b->next, b->next_len, "%s", text);
+    }
+    return 0;
+}
+
+int zt_aws_s3_buckets(const char *body, size_t len, zt_aws_bucket_fn fn, void *data, char *next,
+                      size_t next_len, char *err, size_t errlen)
+{
+    struct buckets b = {.fn = fn, .data = data, .next = next, .next_len = next_len};
+    next[0] = '\0';
+    int r = zt_aws_xml_walk(body, len, on_bucket, &b, err, errlen);
+    if (r == -EMEDIUMTYPE) {
+        snprintf(err, errlen, "expected a <ListAllMyBucketsResult> document");
+        return -EBADMSG;
+    }
+    if (r == -EDOM) {
+        snprintf(err, errlen, "a bucket without a valid <Name>, or an oversized token");
+        return -EBADMSG;
+    }
+    return r;
+}
+
+/* ---- one bucket's settings ---------------------------------------------------------------- */
+
+int zt_aws_s3_encryption(const char *body, size_t len, enum zt_aws_sse *sse, char *err,
+                         size_t errlen)
+{
+    static const char *const path[] = {"ServerSideEncryptionConfiguration", "Rule",
+                                       "ApplyServerSideEncryptionByDefault", "SSEAlgorithm", NULL};
+    char alg[ZT_AWS_ID_MAX];
+    int r = zt_aws_xml_values(body, len, path, NULL, NULL, alg, sizeof(alg), err, errlen);
+    if (r == -ENOENT) {
+        *sse = ZT_AWS_SSE_NONE;
+        return 0;
+    }
+    if (r < 0) {
+        return r;
+    }
+    /* aws:kms and aws:kms:dsse are both keys in KMS; AES256 is SSE-S3 */
+    *sse = strncmp(alg, "aws:kms", 7) == 0 ? ZT_AWS_SSE_KMS
+           : zt_streq(alg, "AES256")       ? ZT_AWS_SSE_S3
+                                           : ZT_AWS_SSE_NONE;
+    return 0;
+}
+
+/* A document whose one setting is "on" when the element at path holds want. */
+static int s3_flag(const char *body, size_t len, const char *const *path, const char *want,
+                   bool *on, char *err, size_t errlen)
+{
+    unsigned n = 0;
+    int r = zt_aws_xml_values(body, len, path, want, &n, NULL, 0, err, errlen);
+    if (r < 0 && r != -ENOENT) {
+        return r;
+    }
+    *on = n > 0;
+    return 0;
+}
+
+int zt_aws_s3_versioning(const char *body, size_t len, bool *enabled, char *err, size_t errlen)
+{
+    static const char *const path[] = {"VersioningConfiguration", "Status", NULL};
+    return s3_flag(body, len, path, "Enabled", enabled, err, errlen);
+}
+
+int zt_aws_s3_object_lock(const char *body, size_t len, bool *enabled, char *err, size_t errlen)
+{
+    static const char *const path[] = {"ObjectLockConfiguration", "ObjectLockEnabled", NULL};
+    return s3_flag(body, len, path, "Enabled", enabled, err, errlen);
+}
+
+int zt_aws_s3_policy_public(const char *body, size_t len, bool *is_public, char *err, size_t errlen)
+{
+    static const char *const path[] = {"PolicyStatus", "IsPublic", NULL};
+    return s3_flag(body, len, path, "true", is_public, err, errlen);
+}
+
+int zt_aws_s3_replication(const char *body, size_t len, bool *enabled, char *err, size_t errlen)
+{
+    static const char *const path[] = {"ReplicationConfiguration", "Rule", "Status", NULL};
+    return s3_flag(body, len, path, "Enabled", enabled, err, errlen);
+}
