@@ -115,6 +115,7 @@ class Aws(unittest.TestCase):
                      "aws.guardduty.enabled", "aws.s3.account_public_access_block"):
             self.assertEqual(findings[rule], "pass", rule)
         self.assertEqual(fn["networks.segmentation"], "initial")
+        self.assertEqual(fn["data.availability"], "optimal")  # every bucket versioned, replicated
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
         self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1)  # EBS, 3 pages, one 503 retried
@@ -167,6 +168,9 @@ class Aws(unittest.TestCase):
             self.assertEqual(findings[rule], "fail", rule)
         self.assertEqual(fn["networks.segmentation"], "traditional")
         self.assertEqual(fn["identity.authentication"], "traditional")
+        # one of three buckets replicated: some (initial), not most (advanced)
+        self.assertEqual(fn["data.availability"], "initial")
+        self.assertEqual(findings["aws.s3.most_data_redundant_with_history"], "fail")
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)
 
