@@ -16,7 +16,7 @@ apt-get install -y -qq --no-install-recommends \
     libcurl4-openssl-dev libjson-c-dev libsystemd-dev libcmocka-dev libinih-dev \
     libssl-dev libxml2-dev zlib1g-dev \
     prometheus \
-    python3 openssl clang libclang-rt-14-dev systemd util-linux iproute2 procps \
+    python3 python3-botocore openssl clang libclang-rt-14-dev systemd util-linux iproute2 procps \
     rsyslog rsyslog-openssl \
     chromium chromium-driver >/dev/null
 echo "install-deps.sh: dependencies installed"
