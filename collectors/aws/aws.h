@@ -53,6 +53,26 @@ enum zt_aws_api {
     ZT_AWS_S3_POLICY_STATUS,
     ZT_AWS_S3_BUCKET_PAB,
     ZT_AWS_S3_REPLICATION,
+    /* aws_svc.c */
+    ZT_AWS_ELB_LBS,
+    ZT_AWS_MACIE_SESSION,
+    ZT_AWS_MACIE_AUTO,
+    ZT_AWS_CFG_RECORDERS,
+    ZT_AWS_CFG_STATUS,
+    ZT_AWS_CFG_RULES,
+    ZT_AWS_CFG_REMEDIATION,
+    ZT_AWS_CFG_PACKS,
+    ZT_AWS_CFG_AGGREGATORS,
+    ZT_AWS_BK_PLANS,
+    ZT_AWS_BK_SELECTIONS,
+    ZT_AWS_BK_VAULTS,
+    ZT_AWS_SH_STANDARDS,
+    ZT_AWS_SH_RULES,
+    ZT_AWS_EB_RULES,
+    ZT_AWS_EB_TARGETS,
+    ZT_AWS_ORG_DESCRIBE,
+    ZT_AWS_ORG_POLICIES,
+    ZT_AWS_ORG_TARGETS,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -101,10 +121,51 @@ struct zt_aws_s3_scan {
     bool failed[_ZT_AWS_S3M_MAX];       /* a call for it failed */
 };
 
+/* ---- Macie, Config, Backup, Security Hub, EventBridge, ELBv2, Organizations (aws_svc*.c) */
+
+/* The calls behind one piece of evidence: known once started, none pending and none failed. A
+ * child call (the next page, a plan's selections) is counted before its parent is done. */
+struct zt_aws_track {
+    unsigned pending;
+    bool started, failed;
+};
+#define ZT_AWS_TRACK_DONE(t) ((t).started && (t).pending == 0 && !(t).failed)
+
+/* What one region answered. */
+struct zt_aws_rsvc {
+    struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
+        bk_plans, bk_vaults, sh_std, sh_rules, eb;
+    uint64_t lbs, lbs_multi_az, lbs_internet;
+    bool macie_on, macie_auto_on;
+    uint64_t recorders, rules, auto_remediations, packs, aggregators;
+    bool recording_all, recording;
+    uint64_t plans, plans_selected, vaults, vaults_locked;
+    bool hub_on; /* Security Hub subscribed */
+    uint64_t standards, automation_rules;
+    uint64_t sec_rules, sec_rules_acting; /* EventBridge rules on security findings */
+};
+
+/* Organizations, answered by the management account (or a delegated administrator). */
+enum zt_aws_org_policy {
+    ZT_AWS_ORG_SCP,
+    ZT_AWS_ORG_TAG,
+    ZT_AWS_ORG_BACKUP,
+    ZT_AWS_ORG_RCP,
+    _ZT_AWS_ORG_POLICY_MAX,
+};
+struct zt_aws_org {
+    struct zt_aws_track describe, policies[_ZT_AWS_ORG_POLICY_MAX];
+    bool member;       /* in an organization (AWSOrganizationsNotInUseException: not) */
+    bool all_features; /* FeatureSet ALL: policies can be attached */
+    uint64_t attached[_ZT_AWS_ORG_POLICY_MAX]; /* policies with a target (SCPs beyond AWS's) */
+};
+
 /* Everything learnt about one account by the services beyond EC2, IAM, CloudTrail, GuardDuty
  * and S3 Control: one struct, so that several accounts are several of these. */
 struct zt_aws_account {
     struct zt_aws_s3_scan s3;
+    struct zt_aws_rsvc regions[ZT_AWS_REGIONS_MAX]; /* index of run->regions */
+    struct zt_aws_org org;
 };
 
 /* One collect(): credentials, the group and everything learnt. */
@@ -154,6 +215,27 @@ int zt_aws_emit(struct zt_aws_run *run);
 int zt_aws_s3_start(struct zt_aws_run *run);
 int zt_aws_s3_emit(struct zt_aws_run *run);
 void zt_aws_s3_free(struct zt_aws_s3_scan *s);
+/* Macie, Config, Backup, Security Hub, EventBridge, ELBv2, Organizations (aws_svc.c). */
+int zt_aws_svc_start(struct zt_aws_run *run);
+int zt_aws_svc_emit(struct zt_aws_run *run);
+/* Pure readers of their answers (aws_svc_json.c); each returns 0 or -EBADMSG. */
+/* {"status": on|off|PAUSED} (Macie): enabled when on. */
+int zt_aws_json_status(struct json_object *page, const char *on, const char *off, bool *enabled);
+/* The array under list: its length added to n; entries whose field equals want (or, want NULL,
+ * is true) added to n_want; the page's next token into next. */
+int zt_aws_json_count(struct json_object *page, const char *list, const char *field,
+                      const char *want, uint64_t *n, uint64_t *n_want, char *next, size_t next_len);
+typedef int (*zt_aws_id_fn)(void *data, const char *id, struct json_object *entry);
+/* fn for each entry of the array under list (its field, or the entry when it is a string). */
+int zt_aws_json_ids(struct json_object *page, const char *list, const char *field, zt_aws_id_fn fn,
+                    void *data, char *next, size_t next_len);
+/* DescribeConfigurationRecorders: how many, and whether every one records all types. */
+int zt_aws_cfg_recorders(struct json_object *page, uint64_t *n, bool *all_types);
+/* EventBridge: an EventPattern matching security findings (source aws.securityhub,
+ * aws.guardduty, aws.inspector2, aws.macie, aws.access-analyzer); a target that acts (Lambda,
+ * SSM, Step Functions) rather than notifies. */
+bool zt_aws_eb_security_pattern(const char *pattern);
+bool zt_aws_eb_action_target(const char *arn);
 /* Whether metric m is known for every bucket listed, and its share (1 with no bucket). */
 bool zt_aws_s3_known(const struct zt_aws_s3_scan *s, enum zt_aws_s3_metric m);
 double zt_aws_s3_share(const struct zt_aws_s3_scan *s, enum zt_aws_s3_metric m);

@@ -10,13 +10,25 @@ static int on_error(struct zt_aws_call *c, const struct zt_http_page *p, const c
     struct zt_aws_error e;
     long status = zt_http_page_status(p);
     bool coded = zt_aws_error_parse(body, len, &e) == 0;
-    char url[256];
+    char url[256], type[ZT_AWS_CODE_MAX];
+
+    /* REST-JSON services name the error in X-Amzn-ErrorType ("Code:http://internal...") */
+    if (zt_http_page_header(p, "X-Amzn-ErrorType", type, sizeof(type))) {
+        type[strcspn(type, ":")] = '\0';
+        if (type[0]) {
+            snprintf(e.code, sizeof(e.code), "%s", type);
+            coded = true;
+        }
+    }
 
     if (status == 404 && coded && zt_aws_api_unset(c->api, e.code)) {
         if (c->api == ZT_AWS_S3_PAB) {
             c->run->pab = ZT_AWS_FALSE; /* never configured: every flag off */
         }
         return zt_aws_s3_not_answered(c, true);
+    }
+    if (coded && zt_aws_svc_not_enabled(c, &e)) {
+        return 0; /* the service is off here: evidence, not a failure */
     }
     zt_aws_s3_not_answered(c, false);
     zt_http_redact_url(zt_http_page_url(p), url, sizeof(url));
@@ -191,7 +203,7 @@ static int on_answer(struct zt_aws_call *c, const struct zt_http_page *p, const 
     case ZT_AWS_S3_REPLICATION:
         return zt_aws_s3_answer(c, p, body, len);
     default:
-        return 0;
+        return zt_aws_svc_answer(c, p, body, len);
     }
 }
 
@@ -203,8 +215,9 @@ int zt_aws_on_page(void *data, const struct zt_http_page *p)
     const char *body = zt_http_page_body(p, &len);
 
     c->handled = true;
-    if (status < 200 || status >= 300) {
-        return on_error(c, p, body, len);
+    int r = status < 200 || status >= 300 ? on_error(c, p, body, len) : on_answer(c, p, body, len);
+    if (c->track && c->track->pending) {
+        c->track->pending--; /* after the calls this answer led to were counted */
     }
-    return on_answer(c, p, body, len);
+    return r;
 }

@@ -9,6 +9,14 @@
         op, "s3", NULL, ZT_AWS_REST_XML, NULL, false                                               \
     }
 #define CT_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
+#define REST(op, svc)                                                                              \
+    {                                                                                              \
+        op, svc, NULL, ZT_AWS_REST_JSON, NULL, false                                               \
+    }
+#define JSON11(op, svc, tp)                                                                        \
+    {                                                                                              \
+        op, svc, NULL, ZT_AWS_JSON11, tp, false                                                    \
+    }
 
 static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_STS_IDENTITY] = {"GetCallerIdentity", "sts", NULL, ZT_AWS_QUERY, NULL, false},
@@ -27,6 +35,32 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_S3_POLICY_STATUS] = S3_XML("GetBucketPolicyStatus"),
     [ZT_AWS_S3_BUCKET_PAB] = S3_XML("GetPublicAccessBlock"),
     [ZT_AWS_S3_REPLICATION] = S3_XML("GetBucketReplication"),
+    [ZT_AWS_ELB_LBS] = {"DescribeLoadBalancers", "elasticloadbalancing", NULL, ZT_AWS_QUERY, NULL,
+                        false},
+    [ZT_AWS_MACIE_SESSION] = REST("GetMacieSession", "macie2"),
+    [ZT_AWS_MACIE_AUTO] = REST("GetAutomatedDiscoveryConfiguration", "macie2"),
+    [ZT_AWS_CFG_RECORDERS] =
+        JSON11("DescribeConfigurationRecorders", "config", "StarlingDoveService"),
+    [ZT_AWS_CFG_STATUS] =
+        JSON11("DescribeConfigurationRecorderStatus", "config", "StarlingDoveService"),
+    [ZT_AWS_CFG_RULES] = JSON11("DescribeConfigRules", "config", "StarlingDoveService"),
+    [ZT_AWS_CFG_REMEDIATION] =
+        JSON11("DescribeRemediationConfigurations", "config", "StarlingDoveService"),
+    [ZT_AWS_CFG_PACKS] = JSON11("DescribeConformancePacks", "config", "StarlingDoveService"),
+    [ZT_AWS_CFG_AGGREGATORS] =
+        JSON11("DescribeConfigurationAggregators", "config", "StarlingDoveService"),
+    [ZT_AWS_BK_PLANS] = REST("ListBackupPlans", "backup"),
+    [ZT_AWS_BK_SELECTIONS] = REST("ListBackupSelections", "backup"),
+    [ZT_AWS_BK_VAULTS] = REST("ListBackupVaults", "backup"),
+    [ZT_AWS_SH_STANDARDS] = REST("GetEnabledStandards", "securityhub"),
+    [ZT_AWS_SH_RULES] = REST("ListAutomationRules", "securityhub"),
+    [ZT_AWS_EB_RULES] = JSON11("ListRules", "events", "AWSEvents"),
+    [ZT_AWS_EB_TARGETS] = JSON11("ListTargetsByRule", "events", "AWSEvents"),
+    [ZT_AWS_ORG_DESCRIBE] =
+        JSON11("DescribeOrganization", "organizations", "AWSOrganizationsV20161128"),
+    [ZT_AWS_ORG_POLICIES] = JSON11("ListPolicies", "organizations", "AWSOrganizationsV20161128"),
+    [ZT_AWS_ORG_TARGETS] =
+        JSON11("ListTargetsForPolicy", "organizations", "AWSOrganizationsV20161128"),
 };
 
 const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)

@@ -35,6 +35,8 @@ struct zt_aws_call {
     unsigned page; /* of a paged list */
     char *arg;     /* NextToken sent, detector id or trail ARN ("" for none; owned) */
     char *id;      /* the object the call is about (a plan id, a policy id; owned, may be NULL) */
+    struct zt_aws_track *track; /* the evidence it serves (aws_svc.c), or NULL */
+    unsigned tag;               /* a call-specific small value (an Organizations policy type) */
 };
 
 /* What a request carries besides its signature. */
@@ -47,6 +49,8 @@ struct zt_aws_spec {
     const char *arg;
     const char *id;
     struct zt_aws_bucket *bucket; /* S3: the bucket named in the URL */
+    struct zt_aws_track *track;
+    unsigned tag;
     unsigned page;
 };
 
@@ -86,3 +90,9 @@ int zt_aws_on_page(void *data, const struct zt_http_page *p);
 int zt_aws_s3_answer(struct zt_aws_call *c, const struct zt_http_page *p, const char *body,
                      size_t len);
 int zt_aws_s3_not_answered(struct zt_aws_call *c, bool unset);
+
+/* Macie, Config, Backup, Security Hub, EventBridge, ELBv2, Organizations (aws_svc.c): an answer;
+ * an error answer that means "not enabled here" (true: handled as evidence). */
+int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const char *body,
+                      size_t len);
+bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e);

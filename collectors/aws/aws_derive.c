@@ -124,7 +124,7 @@ static int emit_regional(struct zt_aws_run *run, const char *key, bool guardduty
 
 static int emit_groups(struct zt_aws_run *run)
 {
-    uint64_t groups = 0, admin = 0, all_ports = 0;
+    uint64_t groups = 0, admin = 0, all_ports = 0, iac = 0;
     bool known = true;
     struct json_object *offenders = json_object_new_array();
     struct json_object *per = json_object_new_object();
@@ -137,6 +137,7 @@ static int emit_groups(struct zt_aws_run *run)
         groups += rg->sg->groups;
         admin += rg->sg->open_admin;
         all_ports += rg->sg->open_all;
+        iac += rg->sg->iac;
         for (unsigned j = 0; j < rg->sg->n_offenders; j++) {
             if (json_object_array_length(offenders) < ZT_AWS_DETAIL_MAX) {
                 char *s = zt_xasprintf("%s %s", rg->name, rg->sg->offenders[j]);
@@ -157,6 +158,8 @@ static int emit_groups(struct zt_aws_run *run)
         n += zt_emit_int(run->ctx, "aws.ec2.security_groups", (int64_t)groups) == 0;
         n += zt_emit_int(run->ctx, "aws.ec2.sg_open_admin_ports", (int64_t)admin) == 0;
         n += zt_emit_int(run->ctx, "aws.ec2.sg_open_all_ports", (int64_t)all_ports) == 0;
+        n += zt_emit_double(run->ctx, "aws.ec2.sg_iac_share",
+                            groups ? (double)iac / (double)groups : 1.0) == 0;
     }
     return n;
 }
@@ -191,5 +194,6 @@ int zt_aws_emit(struct zt_aws_run *run)
     n += emit_regional(run, "aws.guardduty.enabled", true);
     n += emit_groups(run);
     n += zt_aws_s3_emit(run);
+    n += zt_aws_svc_emit(run);
     return n;
 }

@@ -42,6 +42,9 @@ int zt_aws_call_failed(struct zt_aws_call *c, int err, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     evidence_lost(c);
+    if (c->track) {
+        c->track->failed = true;
+    }
     zt_ctx_error(c->run->ctx, err, "%s%s%s%s%s: %s", zt_aws_api_to_string(c->api),
                  c->bucket ? " of bucket " : "", c->bucket ? c->bucket->name : "",
                  c->region ? " in " : "", c->region ? c->region->name : "", msg);
@@ -144,8 +147,14 @@ int zt_aws_call_add(struct zt_aws_run *run, const struct zt_aws_spec *s)
                               .bucket = s->bucket,
                               .page = s->page,
                               .arg = zt_xstrdup(s->arg ? s->arg : ""),
-                              .id = s->id ? zt_xstrdup(s->id) : NULL};
+                              .id = s->id ? zt_xstrdup(s->id) : NULL,
+                              .track = s->track,
+                              .tag = s->tag};
     run->calls = c;
+    if (c->track) {
+        c->track->started = true;
+        c->track->pending++;
+    }
     zt_aws_api_url(run, s, url, sizeof(url));
     int r = sign(run, s, url, &sh);
     if (r < 0) {
@@ -153,7 +162,7 @@ int zt_aws_call_add(struct zt_aws_run *run, const struct zt_aws_spec *s)
         run->failed++;
         return zt_aws_call_failed(c, r, "cannot sign the request: %s", strerror(-r));
     }
-    static const int accept[] = {400, 403, 404, 0};
+    static const int accept[] = {400, 401, 403, 404, 0};
     struct zt_http_request req = {
         .method = s->body ? ZT_HTTP_POST : ZT_HTTP_GET,
         .url = url,
@@ -229,6 +238,7 @@ int zt_aws_fetch_start(struct zt_aws_run *run)
     zt_aws_call_add(run, &iam);
     zt_aws_call_add(run, &ct);
     zt_aws_s3_start(run);
+    zt_aws_svc_start(run);
     for (size_t i = 0; i < run->n_regions; i++) {
         struct zt_aws_region *rg = &run->regions[i];
         struct zt_aws_spec ebs = {

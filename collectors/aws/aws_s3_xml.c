@@ -189,3 +189,48 @@ int zt_aws_s3_replication(const char *body, size_t len, bool *enabled, char *err
     static const char *const path[] = {"ReplicationConfiguration", "Rule", "Status", NULL};
     return s3_flag(body, len, path, "Enabled", enabled, err, errlen);
 }
+
+/* ---- ELBv2 DescribeLoadBalancers (Query XML) ------------------------------------------------ */
+
+static int on_elb(void *data, const struct zt_aws_xml_path *p, const char *text)
+{
+    struct zt_aws_elb_page *e = data;
+    if (p->depth == 1 && !text) {
+        return zt_streq(p->names[0], "DescribeLoadBalancersResponse") ? 0 : -EMEDIUMTYPE;
+    }
+    if (zt_aws_xml_path_is(p, "*", "*", "LoadBalancers", "member", NULL)) {
+        if (!text) {
+            e->zones = 0;
+            e->internet = false;
+            return 0;
+        }
+        e->lbs++;
+        e->multi_az += e->zones >= 2;
+        e->internet_facing += e->internet;
+        return 0;
+    }
+    if (text && zt_aws_xml_path_is(p, "*", "*", "LoadBalancers", "member", "AvailabilityZones",
+                                   "member", NULL)) {
+        e->zones++;
+    } else if (text && zt_aws_xml_path_is(p, "*", "*", "LoadBalancers", "member", "Scheme", NULL)) {
+        e->internet = zt_streq(text, "internet-facing");
+    } else if (text && zt_aws_xml_path_is(p, "*", "*", "NextMarker", NULL)) {
+        if (strlen(text) >= sizeof(e->next)) {
+            return -EDOM;
+        }
+        snprintf(e->next, sizeof(e->next), "%s", text);
+    }
+    return 0;
+}
+
+int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, char *err,
+                    size_t errlen)
+{
+    *e = (struct zt_aws_elb_page){0};
+    int r = zt_aws_xml_walk(body, len, on_elb, e, err, errlen);
+    if (r == -EMEDIUMTYPE || r == -EDOM) {
+        snprintf(err, errlen, "expected a <DescribeLoadBalancersResponse> document");
+        return -EBADMSG;
+    }
+    return r;
+}

@@ -55,6 +55,7 @@ struct zt_aws_sg_scan {
     uint64_t groups;     /* security groups seen */
     uint64_t open_admin; /* groups with world ingress on an administrative port */
     uint64_t open_all;   /* groups with world ingress on every TCP port or protocol */
+    uint64_t iac;        /* groups a CloudFormation stack manages (aws:cloudformation:stack-id) */
     uint64_t pages;
     unsigned n_offenders; /* entries in offenders (at most ZT_AWS_DETAIL_MAX) */
     char offenders[ZT_AWS_DETAIL_MAX][ZT_AWS_ID_MAX]; /* "sg-1 tcp/22" */
@@ -66,7 +67,11 @@ struct zt_aws_sg_scan {
     char proto[16];
     long from, to;
     bool has_from, has_to, world;
+    bool group_iac;
 };
+/* Whether a tag key marks a resource created by infrastructure as code (a CloudFormation
+ * stack's aws:cloudformation:stack-id). */
+bool zt_aws_iac_tag(const char *key);
 /* The administrative TCP ports (SSH, RDP, databases, remote admin, ...), 0-terminated. */
 extern const int zt_aws_admin_ports[];
 /* Reset s before the first page. */
@@ -123,3 +128,13 @@ int zt_aws_s3_policy_public(const char *body, size_t len, bool *is_public, char 
                             size_t errlen);
 /* GetBucketReplication: at least one rule with Status Enabled. */
 int zt_aws_s3_replication(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+
+/* ELBv2 DescribeLoadBalancers: one page's load balancers, counted. */
+struct zt_aws_elb_page {
+    uint64_t lbs, multi_az, internet_facing; /* multi_az: AvailabilityZones >= 2 */
+    char next[1024];                         /* NextMarker, "" on the last page */
+    unsigned zones;                          /* of the load balancer being read */
+    bool internet;
+};
+int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, char *err,
+                    size_t errlen);

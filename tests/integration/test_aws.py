@@ -47,6 +47,37 @@ S3_WEAK = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 1, "aws.s3.sse_kms_sha
            "aws.s3.public_access_blocked_share": 1 / 3, "aws.s3.public_policy_buckets": 1,
            "aws.s3.replicated_buckets": 1, "aws.s3.replication_share": 1 / 3}
 
+# ELBv2, Config, Backup, Macie, Security Hub, EventBridge, Organizations (both regions).
+SVC_STRONG = {
+    "aws.ec2.sg_iac_share": 1.0, "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
+    "aws.elb.multi_az_share": 1.0, "aws.config.recording_all": True, "aws.config.rules": 4,
+    "aws.config.auto_remediations": 2, "aws.config.conformance_packs": 2,
+    "aws.config.aggregators": 1, "aws.backup.plans": 2, "aws.backup.plans_with_selections": 2,
+    "aws.backup.vaults": 2, "aws.backup.vault_lock_share": 1.0, "aws.macie.enabled": True,
+    "aws.macie.automated_discovery": True, "aws.securityhub.enabled": True,
+    "aws.securityhub.standards": 4, "aws.securityhub.automation_rules": 2,
+    "aws.events.security_rules": 2, "aws.events.security_response_rules": 2,
+    "aws.events.security_response_all_regions": True, "aws.org.member": True,
+    "aws.org.scps_attached": 1, "aws.org.tag_policies_attached": 1,
+    "aws.org.backup_policies_attached": 1, "aws.org.rcps_attached": 1}
+# weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
+# and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
+# discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
+# Hub not subscribed in eu-west-1 (401 InvalidAccessException); GuardDuty findings only sent
+# to SNS; a standalone account (AWSOrganizationsNotInUseException). None of these is an error.
+SVC_WEAK = {
+    "aws.ec2.sg_iac_share": 0.2, "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
+    "aws.elb.multi_az_share": 1 / 3, "aws.config.recording_all": False, "aws.config.rules": 0,
+    "aws.config.auto_remediations": 0, "aws.config.conformance_packs": 0,
+    "aws.config.aggregators": 0, "aws.backup.plans": 0, "aws.backup.plans_with_selections": 0,
+    "aws.backup.vaults": 2, "aws.backup.vault_lock_share": 0.0, "aws.macie.enabled": False,
+    "aws.macie.automated_discovery": False, "aws.securityhub.enabled": False,
+    "aws.securityhub.standards": 1, "aws.securityhub.automation_rules": 0,
+    "aws.events.security_rules": 2, "aws.events.security_response_rules": 0,
+    "aws.events.security_response_all_regions": False, "aws.org.member": False,
+    "aws.org.scps_attached": 0, "aws.org.tag_policies_attached": 0,
+    "aws.org.backup_policies_attached": 0, "aws.org.rcps_attached": 0}
+
 
 class Aws(unittest.TestCase):
     maxDiff = None
@@ -107,7 +138,8 @@ class Aws(unittest.TestCase):
             "aws.cloudtrail.multi_region_logging": True, "aws.s3.account_public_access_block": True,
             "aws.ebs.encryption_by_default": True, "aws.guardduty.enabled": True,
             "aws.ec2.no_admin_ports_open_to_world": True, "aws.ec2.security_groups": 4,
-            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0, **S3_STRONG})
+            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0, **S3_STRONG,
+            **SVC_STRONG})
         self.assertEqual(ev["aws.cloudtrail.multi_region_logging"]["detail"]["trail"],
                          "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail")
         for rule in ("aws.ec2.no_admin_ports_open_to_world", "aws.iam.root_mfa_enabled",
@@ -143,6 +175,18 @@ class Aws(unittest.TestCase):
         slow = [r["status"] for r in requests if r["path"] == "/zt-records" and
                 r["query"] == "versioning"]
         self.assertEqual(slow, [503, 200])
+        # JSON protocols: Config's rules followed NextToken (one remediation call per page),
+        # Security Hub's 429 TooManyRequestsException was retried, Organizations went to
+        # us-east-1, every JSON 1.1 call named its X-Amz-Target
+        cfg = [r for r in requests if r["sigv4"] == "us-east-1/config"]
+        self.assertEqual(len(cfg), 2 + 2 + 2 + 2)  # recorders+status, 2 rule pages, 2 remediation, packs+aggs
+        sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
+              r["sigv4"] == "us-east-1/securityhub"]
+        self.assertEqual(sh, [429, 200])
+        org = {r["sigv4"] for r in requests if "organizations" in (r["sigv4"] or "")}
+        self.assertEqual(org, {"us-east-1/organizations"})
+        self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/organizations"]),
+                         1 + 4 + 4)  # DescribeOrganization, ListPolicies x4, one target list each
 
     def test_weak(self):
         p, col, ev, fn, findings, requests = self.scan("aws_weak")
@@ -155,7 +199,8 @@ class Aws(unittest.TestCase):
             "aws.cloudtrail.multi_region_logging": False, "aws.s3.account_public_access_block": False,
             "aws.ebs.encryption_by_default": False, "aws.guardduty.enabled": False,
             "aws.ec2.no_admin_ports_open_to_world": False, "aws.ec2.security_groups": 5,
-            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1, **S3_WEAK})
+            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1, **S3_WEAK,
+            **SVC_WEAK})
         self.assertEqual(ev["aws.ec2.no_admin_ports_open_to_world"]["detail"]["open_groups"],
                          ["us-east-1 sg-ssh tcp/22", "eu-west-1 sg-rdp tcp/3389",
                           "eu-west-1 sg-any all ports"])
@@ -178,8 +223,8 @@ class Aws(unittest.TestCase):
         p, col, ev, fn, findings, requests = self.scan("aws_denied")
         self.assertNotEqual(p.returncode, 0)
         self.assertEqual(col["status"], "partial", col)
-        self.assertIn("DescribeSecurityGroups in eu-west-1", col["error"])
-        self.assertIn("UnauthorizedOperation", col["error"])
+        self.assertRegex(p.stderr, r"DescribeSecurityGroups in eu-west-1: denied "
+                                   r"\(UnauthorizedOperation")
         for key in ("aws.ec2.no_admin_ports_open_to_world", "aws.ec2.security_groups",
                     "aws.ec2.sg_open_admin_ports"):
             self.assertNotIn(key, ev)
@@ -190,7 +235,19 @@ class Aws(unittest.TestCase):
             self.assertTrue(ev[key]["value"], key)
         self.assertEqual(fn["networks.segmentation"], "unknown")
         # S3: one bucket's GetBucketReplication is denied: replication unknown, the rest known
-        self.assertIn("(and 1 more problems)", col["error"])
+        self.assertIn("(and 2 more problems)", col["error"])
+        # Config's rules denied in eu-west-1: rules and their remediation unknown, not zero
+        self.assertRegex(p.stderr, r"DescribeConfigRules in eu-west-1: denied "
+                                   r"\(AccessDeniedException")
+        for key in ("aws.config.rules", "aws.config.auto_remediations"):
+            self.assertNotIn(key, ev)
+        self.assertEqual(findings["aws.config.auto_remediation_network"] if
+                         "aws.config.auto_remediation_network" in findings else "unknown",
+                         "unknown")
+        for key, value in SVC_STRONG.items():
+            if key not in ("aws.config.rules", "aws.config.auto_remediations",
+                           "aws.ec2.sg_iac_share"):
+                self.assertEqual(ev[key]["value"], value, key)
         self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
         for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
             self.assertNotIn(key, ev)

@@ -1,0 +1,432 @@
+/* aws_svc.c - the aws collector's governance, data and resilience services, per region: ELBv2
+ * load balancers, Macie, Config (recorders, rules and their remediation, conformance packs,
+ * aggregators), Backup (plans and selections, vaults and their lock), Security Hub (standards,
+ * automation rules), EventBridge rules routing security findings to an action; and once per
+ * account Organizations (the organization, its SCP/tag/backup/resource-control policies with
+ * targets). Every call serves a zt_aws_track: its evidence is known when none is pending or
+ * failed. Answers that mean "not enabled here" are evidence, not failures. */
+#include "aws_call.h"
+
+#define ELB_VERSION "2015-12-01"
+
+static const char *const org_types[_ZT_AWS_ORG_POLICY_MAX] = {
+    [ZT_AWS_ORG_SCP] = "SERVICE_CONTROL_POLICY",
+    [ZT_AWS_ORG_TAG] = "TAG_POLICY",
+    [ZT_AWS_ORG_BACKUP] = "BACKUP_POLICY",
+    [ZT_AWS_ORG_RCP] = "RESOURCE_CONTROL_POLICY",
+};
+
+static struct zt_aws_rsvc *rsvc(struct zt_aws_run *run, const struct zt_aws_region *rg)
+{
+    return &run->acct.regions[rg - run->regions];
+}
+
+/* A JSON body: pairs of key and string value (NULL values left out), then "Limit"-style
+ * numbers given as "#Key", value as a decimal string. */
+static char *json_body(const char *const *kv)
+{
+    struct json_object *o = json_object_new_object();
+    for (size_t i = 0; kv && kv[i]; i += 2) {
+        if (!kv[i + 1]) {
+            continue;
+        }
+        if (kv[i][0] == '#') {
+            json_object_object_add(o, kv[i] + 1, json_object_new_int(atoi(kv[i + 1])));
+        } else if (kv[i][0] == '[') { /* a one-string array */
+            struct json_object *a = json_object_new_array();
+            json_object_array_add(a, json_object_new_string(kv[i + 1]));
+            json_object_object_add(o, kv[i] + 1, a);
+        } else {
+            json_object_object_add(o, kv[i], json_object_new_string(kv[i + 1]));
+        }
+    }
+    char *s = zt_xstrdup(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
+/* One call of api in region rg (NULL: Organizations, signed for us-east-1). */
+static int svc_call(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                    struct zt_aws_track *t, const char *path, const char *body, const char *id,
+                    const char *token, unsigned page, unsigned tag)
+{
+    struct zt_aws_spec s = {.api = api,
+                            .region = rg,
+                            .scope = rg ? rg->name : "us-east-1",
+                            .path = path ? path : "/",
+                            .body = body,
+                            .arg = token,
+                            .id = id,
+                            .track = t,
+                            .tag = tag,
+                            .page = page};
+    t->started = true;
+    return zt_aws_call_add(run, &s);
+}
+
+/* A REST GET with the token in query parameter qname. */
+static int rest_get(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                    struct zt_aws_track *t, const char *path, const char *qname, const char *id,
+                    const char *token, unsigned page)
+{
+    _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
+    _cleanup_free_ char *full = zt_xasprintf("%s%s%s%s%s", path, enc ? "&" : "", enc ? qname : "",
+                                             enc ? "=" : "", enc ? enc : "");
+    return svc_call(run, rg, api, t, full, NULL, id, token, page, 0);
+}
+
+/* The next page of call c's list, with its token (or the list is done). */
+static int next_page(struct zt_aws_call *c, const char *token);
+
+static int elb_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
+                    unsigned page)
+{
+    _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
+    _cleanup_free_ char *body =
+        zt_xasprintf("Action=DescribeLoadBalancers&Version=" ELB_VERSION "&PageSize=400%s%s",
+                     enc ? "&Marker=" : "", enc ? enc : "");
+    return svc_call(run, rg, ZT_AWS_ELB_LBS, &rsvc(run, rg)->elb, "/", body, NULL, token, page, 0);
+}
+
+/* A JSON-protocol list call: body {"NextToken": token} plus the fixed pairs. */
+static int json_list(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                     struct zt_aws_track *t, const char *k, const char *v, const char *token,
+                     unsigned page, unsigned tag)
+{
+    const char *kv[] = {"NextToken", token, k, v, NULL};
+    _cleanup_free_ char *body = json_body(kv);
+    return svc_call(run, rg, api, t, "/", body, v, token, page, tag);
+}
+
+static int org_policies(struct zt_aws_run *run, unsigned type, const char *token, unsigned page)
+{
+    return json_list(run, NULL, ZT_AWS_ORG_POLICIES, &run->acct.org.policies[type], "Filter",
+                     org_types[type], token, page, type);
+}
+
+static int next_page(struct zt_aws_call *c, const char *token)
+{
+    struct zt_aws_run *run = c->run;
+    struct zt_aws_region *rg = c->region;
+    unsigned pg = c->page + 1;
+
+    if (!token || !token[0]) {
+        return 0;
+    }
+    if (zt_streq(token, c->arg) || pg >= ZT_AWS_PAGES_MAX) {
+        run->failed++;
+        return zt_aws_call_failed(c, -EBADMSG, "the next token repeats (paging loop)");
+    }
+    switch (c->api) {
+    case ZT_AWS_ELB_LBS:
+        return elb_page(run, rg, token, pg);
+    case ZT_AWS_BK_PLANS:
+        return rest_get(run, rg, c->api, c->track, "/backup/plans/?maxResults=1000", "nextToken",
+                        NULL, token, pg);
+    case ZT_AWS_BK_VAULTS:
+        return rest_get(run, rg, c->api, c->track, "/backup-vaults/?maxResults=1000", "nextToken",
+                        NULL, token, pg);
+    case ZT_AWS_SH_RULES:
+        return rest_get(run, rg, c->api, c->track, "/automationrules/list?MaxResults=100",
+                        "NextToken", NULL, token, pg);
+    case ZT_AWS_SH_STANDARDS: {
+        const char *kv[] = {"NextToken", token, NULL};
+        _cleanup_free_ char *body = json_body(kv);
+        return svc_call(run, rg, c->api, c->track, "/standards/get", body, NULL, token, pg, 0);
+    }
+    case ZT_AWS_ORG_POLICIES:
+        return org_policies(run, c->tag, token, pg);
+    case ZT_AWS_ORG_TARGETS:
+        return json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
+    case ZT_AWS_EB_TARGETS:
+        return json_list(run, rg, c->api, c->track, "Rule", c->id, token, pg, 0);
+    default: /* Config lists and EventBridge rules: only NextToken */
+        return json_list(run, rg, c->api, c->track, NULL, NULL, token, pg, 0);
+    }
+}
+
+static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
+{
+    struct zt_aws_rsvc *r = rsvc(run, rg);
+    const char *none[] = {NULL};
+    _cleanup_free_ char *empty = json_body(none);
+
+    elb_page(run, rg, NULL, 0);
+    svc_call(run, rg, ZT_AWS_MACIE_SESSION, &r->macie, "/macie", NULL, NULL, NULL, 0, 0);
+    svc_call(run, rg, ZT_AWS_CFG_RECORDERS, &r->cfg_rec, "/", empty, NULL, NULL, 0, 0);
+    svc_call(run, rg, ZT_AWS_CFG_STATUS, &r->cfg_status, "/", empty, NULL, NULL, 0, 0);
+    json_list(run, rg, ZT_AWS_CFG_RULES, &r->cfg_rules, NULL, NULL, NULL, 0, 0);
+    json_list(run, rg, ZT_AWS_CFG_PACKS, &r->cfg_packs, NULL, NULL, NULL, 0, 0);
+    json_list(run, rg, ZT_AWS_CFG_AGGREGATORS, &r->cfg_agg, NULL, NULL, NULL, 0, 0);
+    rest_get(run, rg, ZT_AWS_BK_PLANS, &r->bk_plans, "/backup/plans/?maxResults=1000", NULL, NULL,
+             NULL, 0);
+    rest_get(run, rg, ZT_AWS_BK_VAULTS, &r->bk_vaults, "/backup-vaults/?maxResults=1000", NULL,
+             NULL, NULL, 0);
+    svc_call(run, rg, ZT_AWS_SH_STANDARDS, &r->sh_std, "/standards/get", empty, NULL, NULL, 0, 0);
+    rest_get(run, rg, ZT_AWS_SH_RULES, &r->sh_rules, "/automationrules/list?MaxResults=100", NULL,
+             NULL, NULL, 0);
+    json_list(run, rg, ZT_AWS_EB_RULES, &r->eb, NULL, NULL, NULL, 0, 0);
+}
+
+int zt_aws_svc_start(struct zt_aws_run *run)
+{
+    const char *none[] = {NULL};
+    _cleanup_free_ char *empty = json_body(none);
+
+    for (size_t i = 0; i < run->n_regions; i++) {
+        region_start(run, &run->regions[i]);
+    }
+    return svc_call(run, NULL, ZT_AWS_ORG_DESCRIBE, &run->acct.org.describe, "/", empty, NULL, NULL,
+                    0, 0);
+}
+
+/* ---- answers ------------------------------------------------------------------------------ */
+
+static int on_macie(struct zt_aws_call *c, struct json_object *page)
+{
+    struct zt_aws_rsvc *r = rsvc(c->run, c->region);
+    bool on = false;
+    if (c->api == ZT_AWS_MACIE_AUTO) {
+        if (zt_aws_json_status(page, "ENABLED", "DISABLED", &on) < 0) {
+            return -EBADMSG;
+        }
+        r->macie_auto_on = on;
+        return 0;
+    }
+    if (zt_aws_json_status(page, "ENABLED", "DISABLED", &on) < 0) {
+        return -EBADMSG;
+    }
+    r->macie_on = on;
+    if (on) { /* automated discovery is a setting of an enabled Macie only */
+        return svc_call(c->run, c->region, ZT_AWS_MACIE_AUTO, &r->macie_auto,
+                        "/automated-discovery/configuration", NULL, NULL, NULL, 0, 0);
+    }
+    r->macie_auto.started = true; /* known: off with Macie */
+    r->macie_auto_on = false;
+    return 0;
+}
+
+static int on_rule_name(void *data, const char *name, struct json_object *entry)
+{
+    struct json_object *names = data;
+    json_object_array_add(names, json_object_new_string(name));
+    return 0;
+}
+
+/* DescribeConfigRules page: its rules counted, their remediation configurations asked. */
+static int on_cfg_rules(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
+{
+    struct zt_aws_rsvc *r = rsvc(c->run, c->region);
+    _cleanup_json_ struct json_object *names = json_object_new_array();
+    int rc = zt_aws_json_ids(page, "ConfigRules", "ConfigRuleName", on_rule_name, names, next, nl);
+    if (rc < 0) {
+        return rc;
+    }
+    r->rules += json_object_array_length(names);
+    if (json_object_array_length(names) == 0) {
+        return 0;
+    }
+    /* DescribeConfigRules pages hold at most 25 rules: one remediation call per page */
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "ConfigRuleNames", json_object_get(names));
+    _cleanup_free_ char *body = zt_xstrdup(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return svc_call(c->run, c->region, ZT_AWS_CFG_REMEDIATION, c->track, "/", body, NULL, NULL, 0,
+                    0);
+}
+
+static int on_plan(void *data, const char *id, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    _cleanup_free_ char *enc = zt_http_urlencode(id);
+    _cleanup_free_ char *path = zt_xasprintf("/backup/plans/%s/selections/?maxResults=1", enc);
+    return svc_call(c->run, c->region, ZT_AWS_BK_SELECTIONS, c->track, path, NULL, id, NULL, 0, 0);
+}
+
+static int on_eb_rule(void *data, const char *name, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    const char *state = zt_json_str(entry, "State");
+    if (!state || !zt_streq(state, "ENABLED") ||
+        !zt_aws_eb_security_pattern(zt_json_str(entry, "EventPattern"))) {
+        return 0;
+    }
+    rsvc(c->run, c->region)->sec_rules++;
+    return json_list(c->run, c->region, ZT_AWS_EB_TARGETS, c->track, "Rule", name, NULL, 0, 0);
+}
+
+static int on_eb_targets(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
+{
+    struct json_object *l = zt_json_array(page, "Targets");
+    if (!l) {
+        return -EBADMSG;
+    }
+    const char *t = zt_json_str(page, "NextToken");
+    snprintf(next, nl, "%s", t ? t : "");
+    for (size_t i = 0; i < json_object_array_length(l); i++) {
+        if (zt_aws_eb_action_target(zt_json_str(json_object_array_get_idx(l, i), "Arn"))) {
+            rsvc(c->run, c->region)->sec_rules_acting++;
+            next[0] = '\0'; /* one acting target is enough */
+            break;
+        }
+    }
+    return 0;
+}
+
+static int on_org_policy(void *data, const char *id, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    struct json_object *v = NULL;
+    if (json_object_object_get_ex(entry, "AwsManaged", &v) && json_object_get_boolean(v)) {
+        return 0; /* FullAWSAccess and kin: attached everywhere, restrict nothing */
+    }
+    return json_list(c->run, NULL, ZT_AWS_ORG_TARGETS, c->track, "PolicyId", id, NULL, 0, c->tag);
+}
+
+static int on_org(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
+{
+    struct zt_aws_org *org = &c->run->acct.org;
+    uint64_t n = 0;
+    switch (c->api) {
+    case ZT_AWS_ORG_DESCRIBE: {
+        struct json_object *o = NULL;
+        if (!json_object_object_get_ex(page, "Organization", &o)) {
+            return -EBADMSG;
+        }
+        const char *fs = zt_json_str(o, "FeatureSet");
+        org->member = true;
+        org->all_features = fs && zt_streq(fs, "ALL");
+        for (unsigned t = 0; t < _ZT_AWS_ORG_POLICY_MAX && org->all_features; t++) {
+            org_policies(c->run, t, NULL, 0);
+        }
+        return 0;
+    }
+    case ZT_AWS_ORG_POLICIES:
+        return zt_aws_json_ids(page, "Policies", "Id", on_org_policy, c, next, nl);
+    default: {
+        int r = zt_aws_json_count(page, "Targets", NULL, NULL, &n, NULL, next, nl);
+        if (r == 0 && n > 0) {
+            org->attached[c->tag]++;
+            next[0] = '\0'; /* attached somewhere: enough */
+        }
+        return r;
+    }
+    }
+}
+
+static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
+{
+    struct zt_aws_rsvc *r = c->region ? rsvc(c->run, c->region) : NULL;
+    uint64_t n = 0, hit = 0;
+    int rc;
+
+    switch (c->api) {
+    case ZT_AWS_MACIE_SESSION:
+    case ZT_AWS_MACIE_AUTO:
+        return on_macie(c, page);
+    case ZT_AWS_CFG_RECORDERS:
+        return zt_aws_cfg_recorders(page, &r->recorders, &r->recording_all);
+    case ZT_AWS_CFG_STATUS:
+        rc = zt_aws_json_count(page, "ConfigurationRecordersStatus", "recording", NULL, &n, &hit,
+                               NULL, 0);
+        r->recording = hit > 0;
+        return rc;
+    case ZT_AWS_CFG_RULES:
+        return on_cfg_rules(c, page, next, nl);
+    case ZT_AWS_CFG_REMEDIATION:
+        return zt_aws_json_count(page, "RemediationConfigurations", "Automatic", NULL, &n,
+                                 &r->auto_remediations, NULL, 0);
+    case ZT_AWS_CFG_PACKS:
+        return zt_aws_json_count(page, "ConformancePackDetails", NULL, NULL, &r->packs, NULL, next,
+                                 nl);
+    case ZT_AWS_CFG_AGGREGATORS:
+        return zt_aws_json_count(page, "ConfigurationAggregators", NULL, NULL, &r->aggregators,
+                                 NULL, next, nl);
+    case ZT_AWS_BK_PLANS:
+        rc = zt_aws_json_ids(page, "BackupPlansList", "BackupPlanId", on_plan, c, next, nl);
+        if (rc == 0) {
+            r->plans += json_object_array_length(zt_json_array(page, "BackupPlansList"));
+        }
+        return rc;
+    case ZT_AWS_BK_SELECTIONS:
+        rc = zt_aws_json_count(page, "BackupSelectionsList", NULL, NULL, &n, NULL, NULL, 0);
+        r->plans_selected += n > 0;
+        return rc;
+    case ZT_AWS_BK_VAULTS:
+        return zt_aws_json_count(page, "BackupVaultList", "Locked", NULL, &r->vaults,
+                                 &r->vaults_locked, next, nl);
+    case ZT_AWS_SH_STANDARDS:
+        r->hub_on = true;
+        return zt_aws_json_count(page, "StandardsSubscriptions", "StandardsStatus", "READY", &n,
+                                 &r->standards, next, nl);
+    case ZT_AWS_SH_RULES:
+        return zt_aws_json_count(page, "AutomationRulesMetadata", "RuleStatus", "ENABLED", &n,
+                                 &r->automation_rules, next, nl);
+    case ZT_AWS_EB_RULES:
+        return zt_aws_json_ids(page, "Rules", "Name", on_eb_rule, c, next, nl);
+    case ZT_AWS_EB_TARGETS:
+        return on_eb_targets(c, page, next, nl);
+    default:
+        return on_org(c, page, next, nl);
+    }
+}
+
+int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const char *body,
+                      size_t len)
+{
+    char next[ZT_AWS_XML_TEXT] = "", err[256] = "malformed answer";
+    int r;
+
+    if (c->api == ZT_AWS_ELB_LBS) {
+        struct zt_aws_elb_page e;
+        r = zt_aws_elb_read(body, len, &e, err, sizeof(err));
+        if (r == 0) {
+            struct zt_aws_rsvc *s = rsvc(c->run, c->region);
+            s->lbs += e.lbs;
+            s->lbs_multi_az += e.multi_az;
+            s->lbs_internet += e.internet_facing;
+            snprintf(next, sizeof(next), "%s", e.next);
+        }
+    } else {
+        r = on_json(c, zt_http_page_json(p), next, sizeof(next));
+    }
+    if (r < 0) {
+        c->run->failed++;
+        if (c->track) {
+            c->track->failed = true;
+        }
+        return zt_aws_call_failed(c, -EBADMSG, "malformed answer: %s", err);
+    }
+    return next_page(c, next);
+}
+
+bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
+{
+    struct zt_aws_rsvc *r = c->region ? rsvc(c->run, c->region) : NULL;
+    switch (c->api) {
+    case ZT_AWS_MACIE_SESSION: /* 403 AccessDeniedException "Macie is not enabled." */
+        if (zt_streq(e->code, "AccessDeniedException") && strstr(e->message, "not enabled")) {
+            r->macie_on = r->macie_auto_on = false;
+            r->macie_auto.started = true;
+            return true;
+        }
+        return false;
+    case ZT_AWS_SH_STANDARDS: /* "Account ... is not subscribed to AWS Security Hub" */
+    case ZT_AWS_SH_RULES:
+        if (zt_streq(e->code, "InvalidAccessException")) {
+            r->hub_on = false;
+            return true;
+        }
+        return false;
+    case ZT_AWS_ORG_DESCRIBE:
+        if (zt_streq(e->code, "AWSOrganizationsNotInUseException")) {
+            c->run->acct.org.member = false;
+            return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,157 @@
+/* aws_svc_emit.c - the evidence of aws_svc.c's services: per-region answers summed or combined
+ * over every region (a key is left out while one region's calls are unknown), and the
+ * organization's policies. */
+#include "aws.h"
+
+/* Whether the tracks at offset off of every region are done. */
+static bool all_done(const struct zt_aws_run *run, size_t off)
+{
+    for (size_t i = 0; i < run->n_regions; i++) {
+        const struct zt_aws_track *t = (const void *)((const char *)&run->acct.regions[i] + off);
+        if (!ZT_AWS_TRACK_DONE(*t)) {
+            return false;
+        }
+    }
+    return run->n_regions > 0;
+}
+
+#define TRACK(f)   offsetof(struct zt_aws_rsvc, f)
+#define SUM(field) sum(run, offsetof(struct zt_aws_rsvc, field))
+
+static uint64_t sum(const struct zt_aws_run *run, size_t off)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < run->n_regions; i++) {
+        n += *(const uint64_t *)((const char *)&run->acct.regions[i] + off);
+    }
+    return n;
+}
+
+/* A boolean over regions (every region true), with detail {"regions": {name: bool}}. */
+static int emit_every(struct zt_aws_run *run, const char *key, size_t track, size_t flag)
+{
+    if (!all_done(run, track)) {
+        return 0;
+    }
+    bool all = true;
+    struct json_object *per = json_object_new_object(), *detail = json_object_new_object();
+    for (size_t i = 0; i < run->n_regions; i++) {
+        bool b = *(const bool *)((const char *)&run->acct.regions[i] + flag);
+        all = all && b;
+        json_object_object_add(per, run->regions[i].name, json_object_new_boolean(b));
+    }
+    json_object_object_add(detail, "regions", per);
+    return zt_emit(run->ctx, key, json_object_new_boolean(all), detail) == 0;
+}
+
+static int emit_count(struct zt_aws_run *run, const char *key, size_t track, uint64_t n)
+{
+    return all_done(run, track) && zt_emit_int(run->ctx, key, (int64_t)n) == 0;
+}
+
+static double share(uint64_t n, uint64_t of)
+{
+    return of ? (double)n / (double)of : 1.0;
+}
+
+static int emit_config(struct zt_aws_run *run)
+{
+    int n = 0;
+    /* a region records everything when its recorder records all types and is running */
+    for (size_t i = 0; i < run->n_regions; i++) {
+        struct zt_aws_rsvc *r = &run->acct.regions[i];
+        r->recording = r->recording && r->recording_all;
+    }
+    if (all_done(run, TRACK(cfg_rec))) {
+        n += emit_every(run, "aws.config.recording_all", TRACK(cfg_status),
+                        offsetof(struct zt_aws_rsvc, recording));
+    }
+    n += emit_count(run, "aws.config.rules", TRACK(cfg_rules), SUM(rules));
+    n += emit_count(run, "aws.config.auto_remediations", TRACK(cfg_rules), SUM(auto_remediations));
+    n += emit_count(run, "aws.config.conformance_packs", TRACK(cfg_packs), SUM(packs));
+    n += emit_count(run, "aws.config.aggregators", TRACK(cfg_agg), SUM(aggregators));
+    return n;
+}
+
+static int emit_backup(struct zt_aws_run *run)
+{
+    int n = 0;
+    n += emit_count(run, "aws.backup.plans", TRACK(bk_plans), SUM(plans));
+    n += emit_count(run, "aws.backup.plans_with_selections", TRACK(bk_plans), SUM(plans_selected));
+    n += emit_count(run, "aws.backup.vaults", TRACK(bk_vaults), SUM(vaults));
+    if (all_done(run, TRACK(bk_vaults))) {
+        n += zt_emit_double(run->ctx, "aws.backup.vault_lock_share",
+                            share(SUM(vaults_locked), SUM(vaults))) == 0;
+    }
+    return n;
+}
+
+static int emit_response(struct zt_aws_run *run)
+{
+    int n = 0;
+    for (size_t i = 0; i < run->n_regions; i++) {
+        struct zt_aws_rsvc *r = &run->acct.regions[i];
+        r->macie_auto_on = r->macie_auto_on && r->macie_on;
+    }
+    n += emit_every(run, "aws.macie.enabled", TRACK(macie), offsetof(struct zt_aws_rsvc, macie_on));
+    if (all_done(run, TRACK(macie))) {
+        n += emit_every(run, "aws.macie.automated_discovery", TRACK(macie_auto),
+                        offsetof(struct zt_aws_rsvc, macie_auto_on));
+    }
+    n += emit_every(run, "aws.securityhub.enabled", TRACK(sh_std),
+                    offsetof(struct zt_aws_rsvc, hub_on));
+    n += emit_count(run, "aws.securityhub.standards", TRACK(sh_std), SUM(standards));
+    n +=
+        emit_count(run, "aws.securityhub.automation_rules", TRACK(sh_rules), SUM(automation_rules));
+    n += emit_count(run, "aws.events.security_rules", TRACK(eb), SUM(sec_rules));
+    n += emit_count(run, "aws.events.security_response_rules", TRACK(eb), SUM(sec_rules_acting));
+    if (all_done(run, TRACK(eb))) {
+        bool every = true;
+        for (size_t i = 0; i < run->n_regions; i++) {
+            every = every && run->acct.regions[i].sec_rules_acting > 0;
+        }
+        n += zt_emit_bool(run->ctx, "aws.events.security_response_all_regions", every) == 0;
+    }
+    return n;
+}
+
+static int emit_org(struct zt_aws_run *run)
+{
+    static const char *const keys[_ZT_AWS_ORG_POLICY_MAX] = {
+        [ZT_AWS_ORG_SCP] = "aws.org.scps_attached",
+        [ZT_AWS_ORG_TAG] = "aws.org.tag_policies_attached",
+        [ZT_AWS_ORG_BACKUP] = "aws.org.backup_policies_attached",
+        [ZT_AWS_ORG_RCP] = "aws.org.rcps_attached",
+    };
+    const struct zt_aws_org *org = &run->acct.org;
+    int n = 0;
+
+    if (!ZT_AWS_TRACK_DONE(org->describe)) {
+        return 0;
+    }
+    n += zt_emit_bool(run->ctx, "aws.org.member", org->member) == 0;
+    for (unsigned t = 0; t < _ZT_AWS_ORG_POLICY_MAX; t++) {
+        /* outside an organization, or without all features, nothing can be attached */
+        bool known = !org->member || !org->all_features || ZT_AWS_TRACK_DONE(org->policies[t]);
+        if (known) {
+            n += zt_emit_int(run->ctx, keys[t], (int64_t)org->attached[t]) == 0;
+        }
+    }
+    return n;
+}
+
+int zt_aws_svc_emit(struct zt_aws_run *run)
+{
+    int n = 0;
+    n += emit_count(run, "aws.elb.load_balancers", TRACK(elb), SUM(lbs));
+    n += emit_count(run, "aws.elb.internet_facing", TRACK(elb), SUM(lbs_internet));
+    if (all_done(run, TRACK(elb))) {
+        n += zt_emit_double(run->ctx, "aws.elb.multi_az_share",
+                            share(SUM(lbs_multi_az), SUM(lbs))) == 0;
+    }
+    n += emit_config(run);
+    n += emit_backup(run);
+    n += emit_response(run);
+    n += emit_org(run);
+    return n;
+}
