@@ -158,6 +158,7 @@ static int emit_groups(struct zt_aws_run *run)
         n += zt_emit_int(run->ctx, "aws.ec2.security_groups", (int64_t)groups) == 0;
         n += zt_emit_int(run->ctx, "aws.ec2.sg_open_admin_ports", (int64_t)admin) == 0;
         n += zt_emit_int(run->ctx, "aws.ec2.sg_open_all_ports", (int64_t)all_ports) == 0;
+        n += zt_emit_int(run->ctx, "aws.ec2.sg_iac", (int64_t)iac) == 0;
         n += zt_emit_double(run->ctx, "aws.ec2.sg_iac_share",
                             groups ? (double)iac / (double)groups : 1.0) == 0;
     }

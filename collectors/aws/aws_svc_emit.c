@@ -145,6 +145,7 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
     int n = 0;
     n += emit_count(run, "aws.elb.load_balancers", TRACK(elb), SUM(lbs));
     n += emit_count(run, "aws.elb.internet_facing", TRACK(elb), SUM(lbs_internet));
+    n += emit_count(run, "aws.elb.multi_az", TRACK(elb), SUM(lbs_multi_az));
     if (all_done(run, TRACK(elb))) {
         n += zt_emit_double(run->ctx, "aws.elb.multi_az_share",
                             share(SUM(lbs_multi_az), SUM(lbs))) == 0;

@@ -49,7 +49,8 @@ S3_WEAK = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 1, "aws.s3.sse_kms_sha
 
 # ELBv2, Config, Backup, Macie, Security Hub, EventBridge, Organizations (both regions).
 SVC_STRONG = {
-    "aws.ec2.sg_iac_share": 1.0, "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
+    "aws.ec2.sg_iac_share": 1.0, "aws.ec2.sg_iac": 4, "aws.elb.multi_az": 3,
+    "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
     "aws.elb.multi_az_share": 1.0, "aws.config.recording_all": True, "aws.config.rules": 4,
     "aws.config.auto_remediations": 2, "aws.config.conformance_packs": 2,
     "aws.config.aggregators": 1, "aws.backup.plans": 2, "aws.backup.plans_with_selections": 2,
@@ -66,7 +67,8 @@ SVC_STRONG = {
 # Hub not subscribed in eu-west-1 (401 InvalidAccessException); GuardDuty findings only sent
 # to SNS; a standalone account (AWSOrganizationsNotInUseException). None of these is an error.
 SVC_WEAK = {
-    "aws.ec2.sg_iac_share": 0.2, "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
+    "aws.ec2.sg_iac_share": 0.2, "aws.ec2.sg_iac": 1, "aws.elb.multi_az": 1,
+    "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
     "aws.elb.multi_az_share": 1 / 3, "aws.config.recording_all": False, "aws.config.rules": 0,
     "aws.config.auto_remediations": 0, "aws.config.conformance_packs": 0,
     "aws.config.aggregators": 0, "aws.backup.plans": 0, "aws.backup.plans_with_selections": 0,
@@ -148,6 +150,13 @@ class Aws(unittest.TestCase):
             self.assertEqual(findings[rule], "pass", rule)
         self.assertEqual(fn["networks.segmentation"], "initial")
         self.assertEqual(fn["data.availability"], "optimal")  # every bucket versioned, replicated
+        for f, stage in (("data.inventory_management", "optimal"),
+                         ("data.categorization", "advanced"),
+                         ("data.automation_orchestration", "optimal"),
+                         ("networks.resilience", "optimal"),
+                         ("networks.automation_orchestration", "optimal"),
+                         ("crosscutting.automation_orchestration", "advanced")):
+            self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
         self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1)  # EBS, 3 pages, one 503 retried
@@ -216,6 +225,13 @@ class Aws(unittest.TestCase):
         # one of three buckets replicated: some (initial), not most (advanced)
         self.assertEqual(fn["data.availability"], "initial")
         self.assertEqual(findings["aws.s3.most_data_redundant_with_history"], "fail")
+        for f, stage in (("data.inventory_management", "traditional"),  # not in eu-west-1
+                         ("data.categorization", "traditional"),  # no organization
+                         ("data.automation_orchestration", "traditional"),  # no plan
+                         ("networks.resilience", "initial"),  # 1 of 3 multi-AZ
+                         ("networks.automation_orchestration", "initial"),  # 1 of 5 from a stack
+                         ("crosscutting.automation_orchestration", "traditional")):  # SNS only
+            self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)
 
@@ -246,7 +262,7 @@ class Aws(unittest.TestCase):
                          "unknown")
         for key, value in SVC_STRONG.items():
             if key not in ("aws.config.rules", "aws.config.auto_remediations",
-                           "aws.ec2.sg_iac_share"):
+                           "aws.ec2.sg_iac_share", "aws.ec2.sg_iac"):
                 self.assertEqual(ev[key]["value"], value, key)
         self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
         for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
