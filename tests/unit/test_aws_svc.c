@@ -1,0 +1,152 @@
+/* test_aws_svc.c - the readers behind Macie, Config, Backup, Security Hub, EventBridge,
+ * Organizations and ELBv2 evidence on strings: status values, counted lists and their next
+ * tokens, recorders that do not record everything, security event patterns and acting targets,
+ * multi-AZ load balancers over pages, the IaC tag, and malformed or foreign documents. */
+#include "zt_test.h"
+
+#include "aws/aws.h"
+
+static struct json_object *parse(const char *s)
+{
+    struct json_object *o = NULL;
+    char err[160];
+    assert_int_equal(zt_json_parse(s, strlen(s), 16, &o, err, sizeof(err)), 0);
+    return o;
+}
+
+static void test_aws_svc_status(void **state)
+{
+    bool on = true;
+    _cleanup_json_ struct json_object *en = parse("{\"status\":\"ENABLED\"}");
+    _cleanup_json_ struct json_object *paused = parse("{\"status\":\"PAUSED\"}");
+    _cleanup_json_ struct json_object *odd = parse("{\"status\":\"MAYBE\"}");
+    assert_int_equal(zt_aws_json_status(en, "ENABLED", "DISABLED", &on), 0);
+    assert_true(on);
+    assert_int_equal(zt_aws_json_status(paused, "ENABLED", "DISABLED", &on), 0);
+    assert_false(on); /* a paused Macie inventories nothing */
+    assert_int_equal(zt_aws_json_status(odd, "ENABLED", "DISABLED", &on), -EBADMSG);
+}
+
+static void test_aws_svc_count(void **state)
+{
+    uint64_t n = 0, hit = 0;
+    char next[64];
+    _cleanup_json_ struct json_object *vaults = parse(
+        "{\"BackupVaultList\":[{\"BackupVaultName\":\"a\",\"Locked\":true},{\"BackupVaultName\":"
+        "\"b\",\"Locked\":false},{\"BackupVaultName\":\"c\"}],\"NextToken\":\"v2\"}");
+    assert_int_equal(
+        zt_aws_json_count(vaults, "BackupVaultList", "Locked", NULL, &n, &hit, next, sizeof(next)),
+        0);
+    assert_int_equal(n, 3);
+    assert_int_equal(hit, 1);
+    assert_string_equal(next, "v2");
+    _cleanup_json_ struct json_object *rules = parse(
+        "{\"AutomationRulesMetadata\":[{\"RuleStatus\":\"ENABLED\"},{\"RuleStatus\":\"DISABLED\"}]"
+        ",\"nextToken\":\"lower\"}");
+    n = hit = 0;
+    assert_int_equal(zt_aws_json_count(rules, "AutomationRulesMetadata", "RuleStatus", "ENABLED",
+                                       &n, &hit, next, sizeof(next)),
+                     0);
+    assert_int_equal(hit, 1);
+    assert_string_equal(next, "lower");
+    /* the list missing: another document, never "zero" */
+    _cleanup_json_ struct json_object *other = parse("{\"Policies\":[]}");
+    assert_int_equal(zt_aws_json_count(other, "BackupVaultList", NULL, NULL, &n, NULL, NULL, 0),
+                     -EBADMSG);
+}
+
+static void test_aws_svc_recorders(void **state)
+{
+    uint64_t n = 9;
+    bool all = true;
+    _cleanup_json_ struct json_object *none = parse("{\"ConfigurationRecorders\":[]}");
+    assert_int_equal(zt_aws_cfg_recorders(none, &n, &all), 0);
+    assert_int_equal(n, 0);
+    assert_false(all); /* no recorder records nothing */
+    _cleanup_json_ struct json_object *some = parse(
+        "{\"ConfigurationRecorders\":[{\"name\":\"d\",\"recordingGroup\":{\"allSupported\":false,"
+        "\"resourceTypes\":[\"AWS::S3::Bucket\"]}}]}");
+    assert_int_equal(zt_aws_cfg_recorders(some, &n, &all), 0);
+    assert_false(all);
+    _cleanup_json_ struct json_object *every = parse(
+        "{\"ConfigurationRecorders\":[{\"name\":\"d\",\"recordingGroup\":{\"allSupported\":true}},"
+        "{\"name\":\"e\"}]}");
+    assert_int_equal(zt_aws_cfg_recorders(every, &n, &all), 0);
+    assert_int_equal(n, 2);
+    assert_true(all);
+}
+
+static void test_aws_svc_events(void **state)
+{
+    assert_true(zt_aws_eb_security_pattern("{\"source\":[\"aws.securityhub\"]}"));
+    assert_true(zt_aws_eb_security_pattern("{\"source\":[\"aws.ec2\",\"aws.guardduty\"]}"));
+    assert_true(zt_aws_eb_security_pattern("{\"source\":\"aws.macie\"}"));
+    assert_false(zt_aws_eb_security_pattern("{\"source\":[\"aws.ec2\"]}"));
+    assert_false(zt_aws_eb_security_pattern("{\"detail-type\":[\"aws.securityhub\"]}"));
+    assert_false(zt_aws_eb_security_pattern("not json"));
+    assert_false(zt_aws_eb_security_pattern(NULL)); /* a scheduled rule has no pattern */
+    assert_true(zt_aws_eb_action_target("arn:aws:lambda:us-east-1:1:function:f"));
+    assert_true(zt_aws_eb_action_target("arn:aws:ssm:us-east-1:1:automation-definition/x"));
+    assert_true(zt_aws_eb_action_target("arn:aws:states:us-east-1:1:stateMachine:s"));
+    assert_false(zt_aws_eb_action_target("arn:aws:sns:us-east-1:1:alerts"));
+    assert_false(zt_aws_eb_action_target(NULL));
+}
+
+static int collect(void *data, const char *id, struct json_object *entry)
+{
+    strcat(data, id);
+    strcat(data, ";");
+    return 0;
+}
+
+static void test_aws_svc_ids(void **state)
+{
+    char seen[256] = "", next[64];
+    _cleanup_json_ struct json_object *plans =
+        parse("{\"BackupPlansList\":[{\"BackupPlanId\":\"p1\"},{\"BackupPlanId\":\"p2\"}]}");
+    assert_int_equal(zt_aws_json_ids(plans, "BackupPlansList", "BackupPlanId", collect, seen, next,
+                                     sizeof(next)),
+                     0);
+    assert_string_equal(seen, "p1;p2;");
+    assert_string_equal(next, "");
+    _cleanup_json_ struct json_object *idless =
+        parse("{\"BackupPlansList\":[{\"BackupPlanName\":\"x\"}]}");
+    assert_int_equal(zt_aws_json_ids(idless, "BackupPlansList", "BackupPlanId", collect, seen, next,
+                                     sizeof(next)),
+                     -EBADMSG);
+}
+
+#define ELB(members, tail)                                                                         \
+    "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><LoadBalancers>" members          \
+    "</LoadBalancers>" tail "</DescribeLoadBalancersResult></DescribeLoadBalancersResponse>"
+#define LB(scheme, zones)                                                                          \
+    "<member><Scheme>" scheme "</Scheme><AvailabilityZones>" zones "</AvailabilityZones></member>"
+#define AZ(z) "<member><ZoneName>" z "</ZoneName></member>"
+
+static void test_aws_svc_elb(void **state)
+{
+    struct zt_aws_elb_page e;
+    char err[256];
+    const char *p1 = ELB(LB("internet-facing", AZ("a") AZ("b")) LB("internal", AZ("a"))
+                             LB("internet-facing", ""),
+                         "<NextMarker>m2</NextMarker>");
+    assert_int_equal(zt_aws_elb_read(p1, strlen(p1), &e, err, sizeof(err)), 0);
+    assert_int_equal(e.lbs, 3);
+    assert_int_equal(e.multi_az, 1);
+    assert_int_equal(e.internet_facing, 2);
+    assert_string_equal(e.next, "m2");
+    const char *other = "<DescribeListenersResponse/>";
+    assert_int_equal(zt_aws_elb_read(other, strlen(other), &e, err, sizeof(err)), -EBADMSG);
+    assert_true(zt_aws_iac_tag("aws:cloudformation:stack-id"));
+    assert_false(zt_aws_iac_tag("aws:cloudformation:stack-name-ish"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_aws_svc_status),    cmocka_unit_test(test_aws_svc_count),
+        cmocka_unit_test(test_aws_svc_recorders), cmocka_unit_test(test_aws_svc_events),
+        cmocka_unit_test(test_aws_svc_ids),       cmocka_unit_test(test_aws_svc_elb),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
