@@ -162,6 +162,9 @@ static int aws_collect(void *state, struct zt_ctx *ctx)
         zt_http_group_wait(run.group);
     }
     zt_aws_fetch_finish(&run);
+    if (r == 0) {
+        r = zt_aws_s3_buckets_run(&run);
+    }
     int emitted = zt_aws_emit(&run);
     if (r < 0) {
         return r;

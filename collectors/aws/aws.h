@@ -101,7 +101,8 @@ enum zt_aws_s3_metric {
     ZT_AWS_S3M_REPLICATED, /* a replication rule Enabled */
     _ZT_AWS_S3M_MAX,
 };
-#define ZT_AWS_S3_WINDOW 32u /* buckets whose calls are in flight at once */
+#define ZT_AWS_S3_WINDOW 32u  /* buckets whose calls are in flight at once */
+#define ZT_AWS_S3_BATCH  256u /* buckets per HTTP group (memory bound) */
 
 struct zt_aws_bucket {
     char name[ZT_AWS_ID_MAX];
@@ -113,6 +114,7 @@ struct zt_aws_s3_scan {
     struct zt_aws_bucket *buckets; /* every bucket listed (owned) */
     size_t n, cap;
     size_t next;                        /* the next bucket whose calls start */
+    size_t batch_end;                   /* the end of the batch running */
     unsigned in_flight;                 /* buckets with calls pending */
     bool listed;                        /* ListBuckets answered to its last page */
     bool stopped;                       /* the wait is over: start no more buckets */
@@ -213,6 +215,8 @@ int zt_aws_emit(struct zt_aws_run *run);
 /* S3 per bucket (aws_s3.c): list the buckets (then each bucket's settings), emit the facts,
  * free the scan. */
 int zt_aws_s3_start(struct zt_aws_run *run);
+/* After the first group: every bucket's calls, batch after batch (each its own group). */
+int zt_aws_s3_buckets_run(struct zt_aws_run *run);
 int zt_aws_s3_emit(struct zt_aws_run *run);
 void zt_aws_s3_free(struct zt_aws_s3_scan *s);
 /* Macie, Config, Backup, Security Hub, EventBridge, ELBv2, Organizations (aws_svc.c). */

@@ -56,7 +56,7 @@ int zt_aws_s3_start(struct zt_aws_run *run)
 static void s3_pump(struct zt_aws_run *run)
 {
     struct zt_aws_s3_scan *s3 = &run->acct.s3;
-    while (!s3->stopped && s3->in_flight < ZT_AWS_S3_WINDOW && s3->next < s3->n) {
+    while (!s3->stopped && s3->in_flight < ZT_AWS_S3_WINDOW && s3->next < s3->batch_end) {
         struct zt_aws_bucket *b = &s3->buckets[s3->next++];
         s3->in_flight++;
         b->pending = ZT_ELEMENTSOF(bucket_calls);
@@ -115,8 +115,30 @@ static int on_list(struct zt_aws_call *c, const struct zt_http_page *p, const ch
     if (next[0]) {
         return list_page(run, next, c->page + 1);
     }
-    run->acct.s3.listed = true;
-    s3_pump(run);
+    run->acct.s3.listed = true; /* the buckets' calls run in batches after this group */
+    return 0;
+}
+
+/* One HTTP group per batch of buckets: the engine keeps a finished call's request until its
+ * group is freed, so batches bound memory to ZT_AWS_S3_BATCH buckets' calls, not all of them. */
+int zt_aws_s3_buckets_run(struct zt_aws_run *run)
+{
+    struct zt_aws_s3_scan *s3 = &run->acct.s3;
+    while (s3->listed && s3->next < s3->n) {
+        int r = zt_ctx_http_group_new(run->ctx, &run->group);
+        if (r < 0) {
+            return r;
+        }
+        s3->stopped = false;
+        s3->in_flight = 0;
+        s3->batch_end = s3->next + ZT_AWS_S3_BATCH < s3->n ? s3->next + ZT_AWS_S3_BATCH : s3->n;
+        s3_pump(run);
+        zt_http_group_wait(run->group);
+        zt_aws_fetch_finish(run);
+        if (s3->next < s3->batch_end) { /* a call failed without an answer: the window stalled */
+            return 0;
+        }
+    }
     return 0;
 }
 

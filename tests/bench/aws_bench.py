@@ -104,6 +104,34 @@ def s3_routes(directory, buckets, add, xml):
                           "responses": [xml(body)]})
 
 
+def svc_routes(add, d):
+    """The per-region services (ELBv2, Macie, Config, Backup, Security Hub, EventBridge) and
+    Organizations, answered empty in every region: their calls count, their content does not."""
+    def j(doc):
+        return [{"delay_ms": d, "json": doc}]
+    add("svc", {"method": "POST", "path": "/", "body_re": "^Action=DescribeLoadBalancers",
+                "responses": [{"delay_ms": d, "content_type": "text/xml", "body":
+                               "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult>"
+                               "<LoadBalancers/></DescribeLoadBalancersResult>"
+                               "</DescribeLoadBalancersResponse>"}]})
+    for target, doc in (("DescribeConfigurationRecorders$", {"ConfigurationRecorders": []}),
+                        ("DescribeConfigurationRecorderStatus$",
+                         {"ConfigurationRecordersStatus": []}),
+                        ("DescribeConfigRules$", {"ConfigRules": []}),
+                        ("DescribeConformancePacks$", {"ConformancePackDetails": []}),
+                        ("DescribeConfigurationAggregators$", {"ConfigurationAggregators": []}),
+                        ("ListRules$", {"Rules": []}),
+                        ("DescribeOrganization$", {"Organization": {"FeatureSet": "CONSOLIDATED_BILLING"}})):
+        add("svc", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": target},
+                    "responses": j(doc)})
+    for method, path, doc in (("GET", "/macie", {"status": "PAUSED"}),
+                              ("GET", "/backup/plans/", {"BackupPlansList": []}),
+                              ("GET", "/backup-vaults/", {"BackupVaultList": []}),
+                              ("POST", "/standards/get", {"StandardsSubscriptions": []}),
+                              ("GET", "/automationrules/list", {"AutomationRulesMetadata": []})):
+        add("svc", {"method": method, "path": path, "responses": j(doc)})
+
+
 def scenario(directory, groups, regions, page, latency_ms, buckets=0):
     """Write the account; returns {route index: chain name}."""
     os.makedirs(directory, exist_ok=True)
@@ -165,6 +193,7 @@ def scenario(directory, groups, regions, page, latency_ms, buckets=0):
     add("ct", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": "GetTrailStatus$"},
                "responses": [{"delay_ms": d, "json": {"IsLogging": True}}]})
     s3_routes(directory, buckets, add, xml)
+    svc_routes(add, d)
     with open(os.path.join(directory, "scenario.json"), "w") as f:
         json.dump({"sigv4": SIG, "routes": routes}, f)
     return chains
@@ -216,7 +245,7 @@ class Account:
             c = self.chains.get(e.get("route"), "?")
             count[c] = count.get(c, 0) + 1
             served[c] = served.get(c, 0) + (e["end"] - e["t"])
-        longest = max((c for c in count if c != "s3/bucket"), key=count.get)
+        longest = max((c for c in count if c not in ("s3/bucket", "svc")), key=count.get)
         return {"wall": float(wall_ms) / 1000, "rss": int(rss_kib) / 1024, "exit": int(code),
                 "requests": len(entries), "critical": count[longest] * a.latency_ms / 1000,
                 "served": max(served.values()), "longest": f"{longest} ({count[longest]})",
