@@ -104,6 +104,7 @@ static void run_close(struct zt_aws_run *run)
         free(run->regions[i].sg);
     }
     zt_aws_s3_free(&run->acct.s3);
+    zt_aws_svc_free(run);
     zt_secret_free(run->secret);
     zt_secret_free(run->token);
 }

@@ -73,6 +73,9 @@ enum zt_aws_api {
     ZT_AWS_ORG_DESCRIBE,
     ZT_AWS_ORG_POLICIES,
     ZT_AWS_ORG_TARGETS,
+    ZT_AWS_WAF_ACLS,
+    ZT_AWS_WAF_ACL,
+    ZT_AWS_WAF_RESOURCES,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -136,7 +139,7 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, aggregators;
@@ -145,6 +148,9 @@ struct zt_aws_rsvc {
     bool hub_on; /* Security Hub subscribed */
     uint64_t standards, automation_rules;
     uint64_t sec_rules, sec_rules_acting; /* EventBridge rules on security findings */
+    struct json_object *albs;             /* ARNs of internet-facing application LBs */
+    struct json_object *protected_arns;   /* ARNs a regional web ACL is associated with */
+    uint64_t acls, acls_adaptive; /* web ACLs; those with a managed rule group and a rate rule */
 };
 
 /* Organizations, answered by the management account (or a delegated administrator). */
@@ -235,6 +241,10 @@ int zt_aws_json_ids(struct json_object *page, const char *list, const char *fiel
                     void *data, char *next, size_t next_len);
 /* DescribeConfigurationRecorders: how many, and whether every one records all types. */
 int zt_aws_cfg_recorders(struct json_object *page, uint64_t *n, bool *all_types);
+/* WAFv2 GetWebACL: whether the ACL uses a vendor-managed rule group and a rate-based rule
+ * (at any depth of its statements). */
+int zt_aws_waf_adaptive(struct json_object *page, bool *adaptive);
+void zt_aws_svc_free(struct zt_aws_run *run);
 /* EventBridge: an EventPattern matching security findings (source aws.securityhub,
  * aws.guardduty, aws.inspector2, aws.macie, aws.access-analyzer); a target that acts (Lambda,
  * SSM, Step Functions) rather than notifies. */

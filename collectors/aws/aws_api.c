@@ -61,6 +61,9 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_ORG_POLICIES] = JSON11("ListPolicies", "organizations", "AWSOrganizationsV20161128"),
     [ZT_AWS_ORG_TARGETS] =
         JSON11("ListTargetsForPolicy", "organizations", "AWSOrganizationsV20161128"),
+    [ZT_AWS_WAF_ACLS] = JSON11("ListWebACLs", "wafv2", "AWSWAF_20190729"),
+    [ZT_AWS_WAF_ACL] = JSON11("GetWebACL", "wafv2", "AWSWAF_20190729"),
+    [ZT_AWS_WAF_RESOURCES] = JSON11("ListResourcesForWebACL", "wafv2", "AWSWAF_20190729"),
 };
 
 const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)

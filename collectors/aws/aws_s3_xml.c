@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "util.h"
 
 /* Elements at a path: how many, how many hold want, and the first one's text. */
@@ -233,4 +235,44 @@ int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, cha
         return -EBADMSG;
     }
     return r;
+}
+
+struct elb_albs {
+    struct json_object *arns;
+    char arn[ZT_AWS_ID_MAX * 2], scheme[32], type[32];
+};
+
+static int on_alb(void *data, const struct zt_aws_xml_path *p, const char *text)
+{
+    struct elb_albs *a = data;
+    if (zt_aws_xml_path_is(p, "*", "*", "LoadBalancers", "member", NULL)) {
+        if (!text) {
+            a->arn[0] = a->scheme[0] = a->type[0] = '\0';
+        } else if (a->arn[0] && zt_streq(a->scheme, "internet-facing") &&
+                   zt_streq(a->type, "application")) {
+            json_object_array_add(a->arns, json_object_new_string(a->arn));
+        }
+        return 0;
+    }
+    if (!text || p->depth != 5 ||
+        !zt_aws_xml_path_is(p, "*", "*", "LoadBalancers", "member", "*", NULL)) {
+        return 0;
+    }
+    const char *name = p->names[4];
+    char *dst = zt_streq(name, "LoadBalancerArn") ? a->arn
+                : zt_streq(name, "Scheme")        ? a->scheme
+                : zt_streq(name, "Type")          ? a->type
+                                                  : NULL;
+    size_t cap = dst == a->arn ? sizeof(a->arn) : sizeof(a->scheme);
+    if (dst) {
+        snprintf(dst, cap, "%s", text);
+    }
+    return 0;
+}
+
+int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *arns)
+{
+    struct elb_albs a = {.arns = arns};
+    char err[128];
+    return zt_aws_xml_walk(body, len, on_alb, &a, err, sizeof(err)) < 0 ? -EBADMSG : 0;
 }

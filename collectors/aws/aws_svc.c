@@ -105,6 +105,14 @@ static int org_policies(struct zt_aws_run *run, unsigned type, const char *token
                      org_types[type], token, page, type);
 }
 
+static int waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
+                    unsigned page)
+{
+    const char *kv[] = {"Scope", "REGIONAL", "NextMarker", token, "#Limit", "100", NULL};
+    _cleanup_free_ char *body = json_body(kv);
+    return svc_call(run, rg, ZT_AWS_WAF_ACLS, &rsvc(run, rg)->waf, "/", body, NULL, token, page, 0);
+}
+
 static int next_page(struct zt_aws_call *c, const char *token)
 {
     struct zt_aws_run *run = c->run;
@@ -137,6 +145,8 @@ static int next_page(struct zt_aws_call *c, const char *token)
     }
     case ZT_AWS_ORG_POLICIES:
         return org_policies(run, c->tag, token, pg);
+    case ZT_AWS_WAF_ACLS:
+        return waf_acls(run, rg, token, pg);
     case ZT_AWS_ORG_TARGETS:
         return json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
     case ZT_AWS_EB_TARGETS:
@@ -167,6 +177,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     rest_get(run, rg, ZT_AWS_SH_RULES, &r->sh_rules, "/automationrules/list?MaxResults=100", NULL,
              NULL, NULL, 0);
     json_list(run, rg, ZT_AWS_EB_RULES, &r->eb, NULL, NULL, NULL, 0, 0);
+    waf_acls(run, rg, NULL, 0);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
@@ -285,6 +296,54 @@ static int on_org_policy(void *data, const char *id, struct json_object *entry)
     return json_list(c->run, NULL, ZT_AWS_ORG_TARGETS, c->track, "PolicyId", id, NULL, 0, c->tag);
 }
 
+/* A regional web ACL: its rules read, and the load balancers it protects listed. */
+static int on_acl(void *data, const char *arn, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    const char *name = zt_json_str(entry, "Name"), *id = zt_json_str(entry, "Id");
+    if (!name || !id) {
+        return -EBADMSG;
+    }
+    rsvc(c->run, c->region)->acls++;
+    const char *get[] = {"Name", name, "Scope", "REGIONAL", "Id", id, NULL};
+    const char *res[] = {"WebACLArn", arn, "ResourceType", "APPLICATION_LOAD_BALANCER", NULL};
+    _cleanup_free_ char *b1 = json_body(get);
+    _cleanup_free_ char *b2 = json_body(res);
+    svc_call(c->run, c->region, ZT_AWS_WAF_ACL, c->track, "/", b1, arn, NULL, 0, 0);
+    return svc_call(c->run, c->region, ZT_AWS_WAF_RESOURCES, c->track, "/", b2, arn, NULL, 0, 0);
+}
+
+static int on_waf(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
+{
+    struct zt_aws_rsvc *r = rsvc(c->run, c->region);
+    bool adaptive = false;
+    struct json_object *l = NULL;
+
+    switch (c->api) {
+    case ZT_AWS_WAF_ACLS:
+        return zt_aws_json_ids(page, "WebACLs", "ARN", on_acl, c, next, nl);
+    case ZT_AWS_WAF_ACL:
+        if (zt_aws_waf_adaptive(page, &adaptive) < 0) {
+            return -EBADMSG;
+        }
+        r->acls_adaptive += adaptive;
+        return 0;
+    default:
+        l = zt_json_array(page, "ResourceArns");
+        if (!l) {
+            return -EBADMSG;
+        }
+        if (!r->protected_arns) {
+            r->protected_arns = json_object_new_array();
+        }
+        for (size_t i = 0; i < json_object_array_length(l); i++) {
+            json_object_array_add(r->protected_arns,
+                                  json_object_get(json_object_array_get_idx(l, i)));
+        }
+        return 0;
+    }
+}
+
 static int on_org(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
 {
     struct zt_aws_org *org = &c->run->acct.org;
@@ -368,6 +427,10 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         return zt_aws_json_ids(page, "Rules", "Name", on_eb_rule, c, next, nl);
     case ZT_AWS_EB_TARGETS:
         return on_eb_targets(c, page, next, nl);
+    case ZT_AWS_WAF_ACLS:
+    case ZT_AWS_WAF_ACL:
+    case ZT_AWS_WAF_RESOURCES:
+        return on_waf(c, page, next, nl);
     default:
         return on_org(c, page, next, nl);
     }
@@ -382,8 +445,12 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
     if (c->api == ZT_AWS_ELB_LBS) {
         struct zt_aws_elb_page e;
         r = zt_aws_elb_read(body, len, &e, err, sizeof(err));
+        struct zt_aws_rsvc *s = rsvc(c->run, c->region);
         if (r == 0) {
-            struct zt_aws_rsvc *s = rsvc(c->run, c->region);
+            s->albs = s->albs ? s->albs : json_object_new_array();
+            r = zt_aws_elb_internet_albs(body, len, s->albs);
+        }
+        if (r == 0) {
             s->lbs += e.lbs;
             s->lbs_multi_az += e.multi_az;
             s->lbs_internet += e.internet_facing;
@@ -428,5 +495,14 @@ bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
         return false;
     default:
         return false;
+    }
+}
+
+void zt_aws_svc_free(struct zt_aws_run *run)
+{
+    for (size_t i = 0; i < ZT_AWS_REGIONS_MAX; i++) {
+        json_object_put(run->acct.regions[i].albs);
+        json_object_put(run->acct.regions[i].protected_arns);
+        run->acct.regions[i].albs = run->acct.regions[i].protected_arns = NULL;
     }
 }

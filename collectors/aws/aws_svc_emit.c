@@ -140,6 +140,49 @@ static int emit_org(struct zt_aws_run *run)
     return n;
 }
 
+static bool arn_in(struct json_object *arr, const char *arn)
+{
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        if (zt_streq(json_object_get_string(json_object_array_get_idx(arr, i)), arn)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Internet-facing application load balancers with a web ACL, and ACLs that adapt. */
+static int emit_waf(struct zt_aws_run *run)
+{
+    uint64_t albs = 0, covered = 0;
+    int n = 0;
+    if (!all_done(run, TRACK(elb)) || !all_done(run, TRACK(waf))) {
+        return 0;
+    }
+    struct json_object *bare = json_object_new_array();
+    for (size_t i = 0; i < run->n_regions; i++) {
+        const struct zt_aws_rsvc *r = &run->acct.regions[i];
+        for (size_t k = 0; r->albs && k < json_object_array_length(r->albs); k++) {
+            const char *arn = json_object_get_string(json_object_array_get_idx(r->albs, k));
+            albs++;
+            if (arn_in(r->protected_arns, arn)) {
+                covered++;
+            } else if (json_object_array_length(bare) < ZT_AWS_DETAIL_MAX) {
+                json_object_array_add(bare, json_object_new_string(arn));
+            }
+        }
+    }
+    struct json_object *detail = json_object_new_object();
+    json_object_object_add(detail, "unprotected", bare);
+    n += zt_emit_int(run->ctx, "aws.waf.internet_albs", (int64_t)albs) == 0;
+    n += zt_emit_int(run->ctx, "aws.waf.protected_internet_albs", (int64_t)covered) == 0;
+    n += zt_emit(run->ctx, "aws.waf.internet_alb_coverage",
+                 json_object_new_double(share(covered, albs)), detail) == 0;
+    n += zt_emit_int(run->ctx, "aws.waf.web_acls", (int64_t)SUM(acls)) == 0;
+    n += zt_emit_double(run->ctx, "aws.waf.adaptive_acl_share",
+                        share(SUM(acls_adaptive), SUM(acls))) == 0;
+    return n;
+}
+
 int zt_aws_svc_emit(struct zt_aws_run *run)
 {
     int n = 0;
@@ -154,5 +197,6 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
     n += emit_backup(run);
     n += emit_response(run);
     n += emit_org(run);
+    n += emit_waf(run);
     return n;
 }

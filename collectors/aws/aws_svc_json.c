@@ -127,3 +127,40 @@ bool zt_aws_eb_action_target(const char *arn)
      * SQS and log groups only carry the finding on */
     return arn && (strstr(arn, ":lambda:") || strstr(arn, ":ssm:") || strstr(arn, ":states:"));
 }
+
+/* Walk a statement tree for the two kinds of statement. */
+static void waf_walk(struct json_object *o, bool *managed, bool *rate, unsigned depth)
+{
+    if (depth > 8 || !o) {
+        return;
+    }
+    if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            waf_walk(json_object_array_get_idx(o, i), managed, rate, depth + 1);
+        }
+        return;
+    }
+    if (!json_object_is_type(o, json_type_object)) {
+        return;
+    }
+    json_object_object_foreach(o, k, v)
+    {
+        *managed = *managed || zt_streq(k, "ManagedRuleGroupStatement");
+        *rate = *rate || zt_streq(k, "RateBasedStatement");
+        waf_walk(v, managed, rate, depth + 1);
+    }
+}
+
+int zt_aws_waf_adaptive(struct json_object *page, bool *adaptive)
+{
+    struct json_object *acl = NULL, *rules = NULL;
+    bool managed = false, rate = false;
+    if (!json_object_object_get_ex(page, "WebACL", &acl) ||
+        !json_object_object_get_ex(acl, "Rules", &rules) ||
+        !json_object_is_type(rules, json_type_array)) {
+        return -EBADMSG;
+    }
+    waf_walk(rules, &managed, &rate, 0);
+    *adaptive = managed && rate;
+    return 0;
+}

@@ -138,3 +138,7 @@ struct zt_aws_elb_page {
 };
 int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, char *err,
                     size_t errlen);
+/* The ARNs of a DescribeLoadBalancers page's internet-facing application load balancers, added
+ * to the JSON array arns. Returns 0 or -EBADMSG. */
+struct json_object;
+int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *arns);

@@ -121,6 +121,7 @@ def svc_routes(add, d):
                         ("DescribeConformancePacks$", {"ConformancePackDetails": []}),
                         ("DescribeConfigurationAggregators$", {"ConfigurationAggregators": []}),
                         ("ListRules$", {"Rules": []}),
+                        ("ListWebACLs$", {"WebACLs": []}),
                         ("DescribeOrganization$", {"Organization": {"FeatureSet": "CONSOLIDATED_BILLING"}})):
         add("svc", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": target},
                     "responses": j(doc)})

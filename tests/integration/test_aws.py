@@ -60,7 +60,9 @@ SVC_STRONG = {
     "aws.events.security_rules": 2, "aws.events.security_response_rules": 2,
     "aws.events.security_response_all_regions": True, "aws.org.member": True,
     "aws.org.scps_attached": 1, "aws.org.tag_policies_attached": 1,
-    "aws.org.backup_policies_attached": 1, "aws.org.rcps_attached": 1}
+    "aws.org.backup_policies_attached": 1, "aws.org.rcps_attached": 1,
+    "aws.waf.web_acls": 3, "aws.waf.internet_albs": 2, "aws.waf.protected_internet_albs": 2,
+    "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -78,7 +80,9 @@ SVC_WEAK = {
     "aws.events.security_rules": 2, "aws.events.security_response_rules": 0,
     "aws.events.security_response_all_regions": False, "aws.org.member": False,
     "aws.org.scps_attached": 0, "aws.org.tag_policies_attached": 0,
-    "aws.org.backup_policies_attached": 0, "aws.org.rcps_attached": 0}
+    "aws.org.backup_policies_attached": 0, "aws.org.rcps_attached": 0,
+    "aws.waf.web_acls": 1, "aws.waf.internet_albs": 1, "aws.waf.protected_internet_albs": 0,
+    "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0}
 
 
 class Aws(unittest.TestCase):
@@ -155,7 +159,8 @@ class Aws(unittest.TestCase):
                          ("data.automation_orchestration", "optimal"),
                          ("networks.resilience", "optimal"),
                          ("networks.automation_orchestration", "optimal"),
-                         ("crosscutting.automation_orchestration", "advanced")):
+                         ("crosscutting.automation_orchestration", "advanced"),
+                         ("networks.traffic_management", "optimal")):
             self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
@@ -230,7 +235,8 @@ class Aws(unittest.TestCase):
                          ("data.automation_orchestration", "traditional"),  # no plan
                          ("networks.resilience", "initial"),  # 1 of 3 multi-AZ
                          ("networks.automation_orchestration", "initial"),  # 1 of 5 from a stack
-                         ("crosscutting.automation_orchestration", "traditional")):  # SNS only
+                         ("crosscutting.automation_orchestration", "traditional"),  # SNS only
+                         ("networks.traffic_management", "traditional")):  # ALB without ACL
             self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)

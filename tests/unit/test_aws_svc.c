@@ -4,7 +4,7 @@
  * multi-AZ load balancers over pages, the IaC tag, and malformed or foreign documents. */
 #include "zt_test.h"
 
-#include "aws/aws.h"
+#include "aws/aws_call.h"
 
 static struct json_object *parse(const char *s)
 {
@@ -141,12 +141,56 @@ static void test_aws_svc_elb(void **state)
     assert_false(zt_aws_iac_tag("aws:cloudformation:stack-name-ish"));
 }
 
+static void test_aws_svc_waf(void **state)
+{
+    bool adaptive = false;
+    _cleanup_json_ struct json_object *both =
+        parse("{\"WebACL\":{\"Rules\":[{\"Statement\":{\"ManagedRuleGroupStatement\":{\"Name\":"
+              "\"x\"}}},{\"Statement\":{\"AndStatement\":{\"Statements\":[{\"RateBasedStatement\":"
+              "{\"Limit\":100}}]}}}]}}");
+    assert_int_equal(zt_aws_waf_adaptive(both, &adaptive), 0);
+    assert_true(adaptive); /* the rate rule nested in an AndStatement counts */
+    _cleanup_json_ struct json_object *managed_only =
+        parse("{\"WebACL\":{\"Rules\":[{\"Statement\":{\"ManagedRuleGroupStatement\":{}}}]}}");
+    assert_int_equal(zt_aws_waf_adaptive(managed_only, &adaptive), 0);
+    assert_false(adaptive);
+    _cleanup_json_ struct json_object *bad = parse("{\"WebACLs\":[]}");
+    assert_int_equal(zt_aws_waf_adaptive(bad, &adaptive), -EBADMSG);
+    const char *elb =
+        "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><LoadBalancers>"
+        "<member><LoadBalancerArn>arn:alb-pub</LoadBalancerArn><Scheme>internet-facing</Scheme>"
+        "<Type>application</Type></member><member><LoadBalancerArn>arn:nlb</LoadBalancerArn>"
+        "<Scheme>internet-facing</Scheme><Type>network</Type></member><member><LoadBalancerArn>"
+        "arn:alb-int</LoadBalancerArn><Scheme>internal</Scheme><Type>application</Type></member>"
+        "</LoadBalancers></DescribeLoadBalancersResult></DescribeLoadBalancersResponse>";
+    _cleanup_json_ struct json_object *arns = json_object_new_array();
+    assert_int_equal(zt_aws_elb_internet_albs(elb, strlen(elb), arns), 0);
+    assert_int_equal(json_object_array_length(arns), 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(arns, 0)), "arn:alb-pub");
+}
+
+/* Every operation has a description: a missing row would be a NULL at the first call. */
+static void test_aws_svc_api_table(void **state)
+{
+    for (int a = 0; a < _ZT_AWS_API_MAX; a++) {
+        const struct zt_aws_api_desc *d = zt_aws_api_desc(a);
+        if (!d || !d->service || !d->op) {
+            fail_msg("operation %d has no description", a);
+        }
+        if ((d->proto == ZT_AWS_JSON10 || d->proto == ZT_AWS_JSON11) && !d->target) {
+            fail_msg("%s: a JSON-protocol operation needs its X-Amz-Target prefix", d->op);
+        }
+    }
+    assert_null(zt_aws_api_desc(_ZT_AWS_API_MAX));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aws_svc_status),    cmocka_unit_test(test_aws_svc_count),
         cmocka_unit_test(test_aws_svc_recorders), cmocka_unit_test(test_aws_svc_events),
         cmocka_unit_test(test_aws_svc_ids),       cmocka_unit_test(test_aws_svc_elb),
+        cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
