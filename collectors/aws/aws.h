@@ -76,6 +76,8 @@ enum zt_aws_api {
     ZT_AWS_WAF_ACLS,
     ZT_AWS_WAF_ACL,
     ZT_AWS_WAF_RESOURCES,
+    ZT_AWS_CFG_PACK_SUMMARY,
+    ZT_AWS_INS_STATUS,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -139,10 +141,11 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
-    uint64_t recorders, rules, auto_remediations, packs, aggregators;
+    uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
+    bool ins_on; /* Inspector scans ECR images and Lambda functions */
     bool recording_all, recording;
     uint64_t plans, plans_selected, vaults, vaults_locked;
     bool hub_on; /* Security Hub subscribed */
@@ -241,6 +244,8 @@ int zt_aws_json_ids(struct json_object *page, const char *list, const char *fiel
                     void *data, char *next, size_t next_len);
 /* DescribeConfigurationRecorders: how many, and whether every one records all types. */
 int zt_aws_cfg_recorders(struct json_object *page, uint64_t *n, bool *all_types);
+/* Inspector2 BatchGetAccountStatus: the caller's ECR and Lambda scans both ENABLED. */
+int zt_aws_ins_ecr_lambda(struct json_object *page, bool *enabled);
 /* WAFv2 GetWebACL: whether the ACL uses a vendor-managed rule group and a rate-based rule
  * (at any depth of its statements). */
 int zt_aws_waf_adaptive(struct json_object *page, bool *adaptive);

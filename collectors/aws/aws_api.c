@@ -64,6 +64,9 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_WAF_ACLS] = JSON11("ListWebACLs", "wafv2", "AWSWAF_20190729"),
     [ZT_AWS_WAF_ACL] = JSON11("GetWebACL", "wafv2", "AWSWAF_20190729"),
     [ZT_AWS_WAF_RESOURCES] = JSON11("ListResourcesForWebACL", "wafv2", "AWSWAF_20190729"),
+    [ZT_AWS_CFG_PACK_SUMMARY] =
+        JSON11("GetConformancePackComplianceSummary", "config", "StarlingDoveService"),
+    [ZT_AWS_INS_STATUS] = REST("BatchGetAccountStatus", "inspector2"),
 };
 
 const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)

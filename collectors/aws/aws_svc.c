@@ -178,6 +178,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
              NULL, NULL, 0);
     json_list(run, rg, ZT_AWS_EB_RULES, &r->eb, NULL, NULL, NULL, 0, 0);
     waf_acls(run, rg, NULL, 0);
+    svc_call(run, rg, ZT_AWS_INS_STATUS, &r->ins, "/status/batch/get", empty, NULL, NULL, 0, 0);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
@@ -245,6 +246,17 @@ static int on_cfg_rules(struct zt_aws_call *c, struct json_object *page, char *n
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return svc_call(c->run, c->region, ZT_AWS_CFG_REMEDIATION, c->track, "/", body, NULL, NULL, 0,
+                    0);
+}
+
+/* A conformance pack: counted, and its compliance summary asked. */
+static int on_pack(void *data, const char *name, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    const char *kv[] = {"[ConformancePackNames", name, NULL};
+    _cleanup_free_ char *body = json_body(kv);
+    rsvc(c->run, c->region)->packs++;
+    return svc_call(c->run, c->region, ZT_AWS_CFG_PACK_SUMMARY, c->track, "/", body, name, NULL, 0,
                     0);
 }
 
@@ -398,8 +410,18 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         return zt_aws_json_count(page, "RemediationConfigurations", "Automatic", NULL, &n,
                                  &r->auto_remediations, NULL, 0);
     case ZT_AWS_CFG_PACKS:
-        return zt_aws_json_count(page, "ConformancePackDetails", NULL, NULL, &r->packs, NULL, next,
-                                 nl);
+        return zt_aws_json_ids(page, "ConformancePackDetails", "ConformancePackName", on_pack, c,
+                               next, nl);
+    case ZT_AWS_CFG_PACK_SUMMARY:
+        return zt_aws_json_count(page, "ConformancePackComplianceSummaryList",
+                                 "ConformancePackComplianceStatus", "NON_COMPLIANT", &n,
+                                 &r->packs_noncompliant, NULL, 0);
+    case ZT_AWS_INS_STATUS: {
+        bool on = false;
+        rc = zt_aws_ins_ecr_lambda(page, &on);
+        r->ins_on = on;
+        return rc;
+    }
     case ZT_AWS_CFG_AGGREGATORS:
         return zt_aws_json_count(page, "ConfigurationAggregators", NULL, NULL, &r->aggregators,
                                  NULL, next, nl);

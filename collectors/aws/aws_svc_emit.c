@@ -69,6 +69,8 @@ static int emit_config(struct zt_aws_run *run)
     n += emit_count(run, "aws.config.rules", TRACK(cfg_rules), SUM(rules));
     n += emit_count(run, "aws.config.auto_remediations", TRACK(cfg_rules), SUM(auto_remediations));
     n += emit_count(run, "aws.config.conformance_packs", TRACK(cfg_packs), SUM(packs));
+    n += emit_count(run, "aws.config.conformance_packs_noncompliant", TRACK(cfg_packs),
+                    SUM(packs_noncompliant));
     n += emit_count(run, "aws.config.aggregators", TRACK(cfg_agg), SUM(aggregators));
     return n;
 }
@@ -198,5 +200,7 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
     n += emit_response(run);
     n += emit_org(run);
     n += emit_waf(run);
+    n += emit_every(run, "aws.inspector.ecr_lambda_scanning", TRACK(ins),
+                    offsetof(struct zt_aws_rsvc, ins_on));
     return n;
 }

@@ -164,3 +164,26 @@ int zt_aws_waf_adaptive(struct json_object *page, bool *adaptive)
     *adaptive = managed && rate;
     return 0;
 }
+
+static bool resource_enabled(struct json_object *rs, const char *kind)
+{
+    struct json_object *o = NULL;
+    return json_object_object_get_ex(rs, kind, &o) && str_is(o, "status", "ENABLED");
+}
+
+int zt_aws_ins_ecr_lambda(struct json_object *page, bool *enabled)
+{
+    struct json_object *l = zt_json_array(page, "accounts"), *rs = NULL;
+    if (!l) {
+        return -EBADMSG;
+    }
+    *enabled = false;
+    if (json_object_array_length(l) == 0) {
+        return 0;
+    }
+    if (!json_object_object_get_ex(json_object_array_get_idx(l, 0), "resourceState", &rs)) {
+        return -EBADMSG;
+    }
+    *enabled = resource_enabled(rs, "ecr") && resource_enabled(rs, "lambda");
+    return 0;
+}

@@ -62,7 +62,8 @@ SVC_STRONG = {
     "aws.org.scps_attached": 1, "aws.org.tag_policies_attached": 1,
     "aws.org.backup_policies_attached": 1, "aws.org.rcps_attached": 1,
     "aws.waf.web_acls": 3, "aws.waf.internet_albs": 2, "aws.waf.protected_internet_albs": 2,
-    "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0}
+    "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0,
+    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -82,7 +83,8 @@ SVC_WEAK = {
     "aws.org.scps_attached": 0, "aws.org.tag_policies_attached": 0,
     "aws.org.backup_policies_attached": 0, "aws.org.rcps_attached": 0,
     "aws.waf.web_acls": 1, "aws.waf.internet_albs": 1, "aws.waf.protected_internet_albs": 0,
-    "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0}
+    "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0,
+    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False}
 
 
 class Aws(unittest.TestCase):
@@ -160,7 +162,8 @@ class Aws(unittest.TestCase):
                          ("networks.resilience", "optimal"),
                          ("networks.automation_orchestration", "optimal"),
                          ("crosscutting.automation_orchestration", "advanced"),
-                         ("networks.traffic_management", "optimal")):
+                         ("networks.traffic_management", "optimal"),
+                         ("applications.governance", "advanced")):
             self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
@@ -193,7 +196,8 @@ class Aws(unittest.TestCase):
         # Security Hub's 429 TooManyRequestsException was retried, Organizations went to
         # us-east-1, every JSON 1.1 call named its X-Amz-Target
         cfg = [r for r in requests if r["sigv4"] == "us-east-1/config"]
-        self.assertEqual(len(cfg), 2 + 2 + 2 + 2)  # recorders+status, 2 rule pages, 2 remediation, packs+aggs
+        # recorders + status, 2 rule pages, 2 remediation calls, packs + one summary, aggregators
+        self.assertEqual(len(cfg), 2 + 2 + 2 + 2 + 1)
         sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
               r["sigv4"] == "us-east-1/securityhub"]
         self.assertEqual(sh, [429, 200])
@@ -236,7 +240,8 @@ class Aws(unittest.TestCase):
                          ("networks.resilience", "initial"),  # 1 of 3 multi-AZ
                          ("networks.automation_orchestration", "initial"),  # 1 of 5 from a stack
                          ("crosscutting.automation_orchestration", "traditional"),  # SNS only
-                         ("networks.traffic_management", "traditional")):  # ALB without ACL
+                         ("networks.traffic_management", "traditional"),  # ALB without ACL
+                         ("applications.governance", "traditional")):  # no ECR/Lambda scans
             self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)
