@@ -22,8 +22,9 @@ static const struct zt_option aws_options[] = {
      offsetof(struct zt_aws_options, session_token_credential), 0,
      "systemd credential holding the session token (optional)"},
     {"regions", ZT_OPT_STRLIST, "us-east-1", offsetof(struct zt_aws_options, regions), 0,
-     "regions to assess (EC2 security groups, EBS default encryption, GuardDuty); the first "
-     "also answers CloudTrail, STS and S3 Control"},
+     "regions to assess (EC2 security groups, EBS default encryption, GuardDuty, ELBv2, WAFv2, "
+     "Macie, Config, Backup, Security Hub, EventBridge, Inspector); the first also answers "
+     "CloudTrail, STS, S3 Control and ListBuckets"},
     {"endpoint_url", ZT_OPT_URL, NULL, offsetof(struct zt_aws_options, endpoint_url), 0,
      "one endpoint for every service (LocalStack-style emulators, tests); default: AWS"},
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct zt_aws_options, ca_file), 0,
@@ -180,7 +181,9 @@ const struct zt_collector zt_collector_aws = {
     .name = "aws",
     .summary = "AWS account (Signature V4): security groups open to the Internet on admin "
                "ports, root MFA, CloudTrail multi-region logging, S3 account public access "
-               "block, EBS default encryption and GuardDuty per region",
+               "block, EBS default encryption and GuardDuty per region; S3 buckets, load "
+               "balancers and WAF, Macie, Config, Backup, Security Hub, EventBridge, Inspector "
+               "and Organizations",
     .options = aws_options,
     .state_size = sizeof(struct zt_aws_options),
     .flags = ZT_COLLECTOR_USES_HTTP,
