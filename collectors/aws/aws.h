@@ -78,6 +78,8 @@ enum zt_aws_api {
     ZT_AWS_WAF_RESOURCES,
     ZT_AWS_CFG_PACK_SUMMARY,
     ZT_AWS_INS_STATUS,
+    ZT_AWS_EC2_VPCS,
+    ZT_AWS_EC2_FLOW_LOGS,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -141,7 +143,7 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
@@ -150,9 +152,10 @@ struct zt_aws_rsvc {
     uint64_t plans, plans_selected, vaults, vaults_locked;
     bool hub_on; /* Security Hub subscribed */
     uint64_t standards, automation_rules;
-    uint64_t sec_rules, sec_rules_acting; /* EventBridge rules on security findings */
-    struct json_object *albs;             /* ARNs of internet-facing application LBs */
-    struct json_object *protected_arns;   /* ARNs a regional web ACL is associated with */
+    uint64_t sec_rules, sec_rules_acting;   /* EventBridge rules on security findings */
+    struct json_object *albs;               /* ARNs of internet-facing application LBs */
+    struct json_object *protected_arns;     /* ARNs a regional web ACL is associated with */
+    struct json_object *vpc_ids, *flow_ids; /* VPCs; resources with an ACTIVE flow log */
     uint64_t acls, acls_adaptive; /* web ACLs; those with a managed rule group and a rate rule */
 };
 

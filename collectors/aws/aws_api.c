@@ -67,6 +67,8 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_CFG_PACK_SUMMARY] =
         JSON11("GetConformancePackComplianceSummary", "config", "StarlingDoveService"),
     [ZT_AWS_INS_STATUS] = REST("BatchGetAccountStatus", "inspector2"),
+    [ZT_AWS_EC2_VPCS] = {"DescribeVpcs", "ec2", NULL, ZT_AWS_QUERY, NULL, false},
+    [ZT_AWS_EC2_FLOW_LOGS] = {"DescribeFlowLogs", "ec2", NULL, ZT_AWS_QUERY, NULL, false},
 };
 
 const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)

@@ -276,3 +276,58 @@ int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *a
     char err[128];
     return zt_aws_xml_walk(body, len, on_alb, &a, err, sizeof(err)) < 0 ? -EBADMSG : 0;
 }
+
+/* ---- EC2 DescribeVpcs / DescribeFlowLogs (Query XML) --------------------------------------- */
+
+struct ec2_ids {
+    const char *root, *set, *id, *status; /* status NULL: every item counts */
+    struct json_object *ids;
+    char cur[ZT_AWS_ID_MAX], next[1024];
+    bool active;
+};
+
+static int on_ec2_id(void *data, const struct zt_aws_xml_path *p, const char *text)
+{
+    struct ec2_ids *e = data;
+    if (p->depth == 1 && !text) {
+        return zt_streq(p->names[0], e->root) ? 0 : -EMEDIUMTYPE;
+    }
+    if (zt_aws_xml_path_is(p, "*", e->set, "item", NULL)) {
+        if (!text) {
+            e->cur[0] = '\0';
+            e->active = !e->status;
+        } else if (e->cur[0] && e->active) {
+            json_object_array_add(e->ids, json_object_new_string(e->cur));
+        }
+        return 0;
+    }
+    if (!text) {
+        return 0;
+    }
+    if (zt_aws_xml_path_is(p, "*", e->set, "item", e->id, NULL)) {
+        snprintf(e->cur, sizeof(e->cur), "%s", text);
+    } else if (e->status && zt_aws_xml_path_is(p, "*", e->set, "item", "flowLogStatus", NULL)) {
+        e->active = zt_streq(text, e->status);
+    } else if (zt_aws_xml_path_is(p, "*", "nextToken", NULL)) {
+        snprintf(e->next, sizeof(e->next), "%s", text);
+    }
+    return 0;
+}
+
+int zt_aws_ec2_ids(const char *body, size_t len, bool flow_logs, struct json_object *ids,
+                   char *next, size_t next_len)
+{
+    struct ec2_ids e = {
+        .root = flow_logs ? "DescribeFlowLogsResponse" : "DescribeVpcsResponse",
+        .set = flow_logs ? "flowLogSet" : "vpcSet",
+        .id = flow_logs ? "resourceId" : "vpcId",
+        .status = flow_logs ? "ACTIVE" : NULL,
+        .ids = ids,
+    };
+    char err[128];
+    if (zt_aws_xml_walk(body, len, on_ec2_id, &e, err, sizeof(err)) < 0) {
+        return -EBADMSG;
+    }
+    snprintf(next, next_len, "%s", e.next);
+    return 0;
+}

@@ -105,6 +105,18 @@ static int org_policies(struct zt_aws_run *run, unsigned type, const char *token
                      org_types[type], token, page, type);
 }
 
+/* EC2 DescribeVpcs or DescribeFlowLogs, a page. */
+static int ec2_ids_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                        const char *token, unsigned page)
+{
+    _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
+    _cleanup_free_ char *body =
+        zt_xasprintf("Action=%s&Version=" ZT_AWS_EC2_VERSION "&MaxResults=1000%s%s",
+                     api == ZT_AWS_EC2_VPCS ? "DescribeVpcs" : "DescribeFlowLogs",
+                     enc ? "&NextToken=" : "", enc ? enc : "");
+    return svc_call(run, rg, api, &rsvc(run, rg)->vpcs, "/", body, NULL, token, page, 0);
+}
+
 static int waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
                     unsigned page)
 {
@@ -147,6 +159,9 @@ static int next_page(struct zt_aws_call *c, const char *token)
         return org_policies(run, c->tag, token, pg);
     case ZT_AWS_WAF_ACLS:
         return waf_acls(run, rg, token, pg);
+    case ZT_AWS_EC2_VPCS:
+    case ZT_AWS_EC2_FLOW_LOGS:
+        return ec2_ids_page(run, rg, c->api, token, pg);
     case ZT_AWS_ORG_TARGETS:
         return json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
     case ZT_AWS_EB_TARGETS:
@@ -179,6 +194,8 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     json_list(run, rg, ZT_AWS_EB_RULES, &r->eb, NULL, NULL, NULL, 0, 0);
     waf_acls(run, rg, NULL, 0);
     svc_call(run, rg, ZT_AWS_INS_STATUS, &r->ins, "/status/batch/get", empty, NULL, NULL, 0, 0);
+    ec2_ids_page(run, rg, ZT_AWS_EC2_VPCS, NULL, 0);
+    ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
@@ -464,7 +481,12 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
     char next[ZT_AWS_XML_TEXT] = "", err[256] = "malformed answer";
     int r;
 
-    if (c->api == ZT_AWS_ELB_LBS) {
+    if (c->api == ZT_AWS_EC2_VPCS || c->api == ZT_AWS_EC2_FLOW_LOGS) {
+        struct zt_aws_rsvc *s = rsvc(c->run, c->region);
+        struct json_object **ids = c->api == ZT_AWS_EC2_VPCS ? &s->vpc_ids : &s->flow_ids;
+        *ids = *ids ? *ids : json_object_new_array();
+        r = zt_aws_ec2_ids(body, len, c->api == ZT_AWS_EC2_FLOW_LOGS, *ids, next, sizeof(next));
+    } else if (c->api == ZT_AWS_ELB_LBS) {
         struct zt_aws_elb_page e;
         r = zt_aws_elb_read(body, len, &e, err, sizeof(err));
         struct zt_aws_rsvc *s = rsvc(c->run, c->region);
@@ -525,6 +547,9 @@ void zt_aws_svc_free(struct zt_aws_run *run)
     for (size_t i = 0; i < ZT_AWS_REGIONS_MAX; i++) {
         json_object_put(run->acct.regions[i].albs);
         json_object_put(run->acct.regions[i].protected_arns);
+        json_object_put(run->acct.regions[i].vpc_ids);
+        json_object_put(run->acct.regions[i].flow_ids);
+        run->acct.regions[i].vpc_ids = run->acct.regions[i].flow_ids = NULL;
         run->acct.regions[i].albs = run->acct.regions[i].protected_arns = NULL;
     }
 }

@@ -185,6 +185,36 @@ static int emit_waf(struct zt_aws_run *run)
     return n;
 }
 
+/* VPCs with an ACTIVE flow log on the VPC itself (subnet or ENI logs do not cover it). */
+static int emit_flow_logs(struct zt_aws_run *run)
+{
+    uint64_t vpcs = 0, logged = 0;
+    if (!all_done(run, TRACK(vpcs))) {
+        return 0;
+    }
+    struct json_object *bare = json_object_new_array(), *detail = json_object_new_object();
+    for (size_t i = 0; i < run->n_regions; i++) {
+        const struct zt_aws_rsvc *r = &run->acct.regions[i];
+        for (size_t k = 0; r->vpc_ids && k < json_object_array_length(r->vpc_ids); k++) {
+            const char *id = json_object_get_string(json_object_array_get_idx(r->vpc_ids, k));
+            vpcs++;
+            if (arn_in(r->flow_ids, id)) {
+                logged++;
+            } else if (json_object_array_length(bare) < ZT_AWS_DETAIL_MAX) {
+                char *s = zt_xasprintf("%s %s", run->regions[i].name, id);
+                json_object_array_add(bare, json_object_new_string(s));
+                free(s);
+            }
+        }
+    }
+    json_object_object_add(detail, "without_flow_logs", bare);
+    int n = zt_emit_int(run->ctx, "aws.vpc.vpcs", (int64_t)vpcs) == 0;
+    n += zt_emit_int(run->ctx, "aws.vpc.with_flow_logs", (int64_t)logged) == 0;
+    n += zt_emit(run->ctx, "aws.vpc.flow_logs_share", json_object_new_double(share(logged, vpcs)),
+                 detail) == 0;
+    return n;
+}
+
 int zt_aws_svc_emit(struct zt_aws_run *run)
 {
     int n = 0;
@@ -200,6 +230,7 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
     n += emit_response(run);
     n += emit_org(run);
     n += emit_waf(run);
+    n += emit_flow_logs(run);
     n += emit_every(run, "aws.inspector.ecr_lambda_scanning", TRACK(ins),
                     offsetof(struct zt_aws_rsvc, ins_on));
     return n;

@@ -142,3 +142,7 @@ int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, cha
  * to the JSON array arns. Returns 0 or -EBADMSG. */
 struct json_object;
 int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *arns);
+/* DescribeVpcs (vpcId of every VPC) or DescribeFlowLogs (resourceId of every ACTIVE flow log)
+ * added to ids; nextToken into next. Returns 0 or -EBADMSG. */
+int zt_aws_ec2_ids(const char *body, size_t len, bool flow_logs, struct json_object *ids,
+                   char *next, size_t next_len);

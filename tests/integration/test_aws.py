@@ -63,7 +63,8 @@ SVC_STRONG = {
     "aws.org.backup_policies_attached": 1, "aws.org.rcps_attached": 1,
     "aws.waf.web_acls": 3, "aws.waf.internet_albs": 2, "aws.waf.protected_internet_albs": 2,
     "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0,
-    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True}
+    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True,
+    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -84,7 +85,8 @@ SVC_WEAK = {
     "aws.org.backup_policies_attached": 0, "aws.org.rcps_attached": 0,
     "aws.waf.web_acls": 1, "aws.waf.internet_albs": 1, "aws.waf.protected_internet_albs": 0,
     "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0,
-    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False}
+    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False,
+    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3}
 
 
 class Aws(unittest.TestCase):
@@ -163,11 +165,13 @@ class Aws(unittest.TestCase):
                          ("networks.automation_orchestration", "optimal"),
                          ("crosscutting.automation_orchestration", "advanced"),
                          ("networks.traffic_management", "optimal"),
-                         ("applications.governance", "advanced")):
+                         ("applications.governance", "advanced"),
+                         ("networks.visibility_analytics", "advanced")):
             self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
-        self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1)  # EBS, 3 pages, one 503 retried
+        # EBS, 3 pages, one 503 retried; DescribeVpcs (2 pages, nextToken followed), DescribeFlowLogs
+        self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1 + 2 + 1)
         # throttled calls were retried, then answered
         statuses = {}
         for r in requests:
@@ -241,7 +245,8 @@ class Aws(unittest.TestCase):
                          ("networks.automation_orchestration", "initial"),  # 1 of 5 from a stack
                          ("crosscutting.automation_orchestration", "traditional"),  # SNS only
                          ("networks.traffic_management", "traditional"),  # ALB without ACL
-                         ("applications.governance", "traditional")):  # no ECR/Lambda scans
+                         ("applications.governance", "traditional"),  # no ECR/Lambda scans
+                         ("networks.visibility_analytics", "traditional")):  # GuardDuty off in one
             self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)

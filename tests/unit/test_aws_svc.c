@@ -169,6 +169,30 @@ static void test_aws_svc_waf(void **state)
     assert_string_equal(json_object_get_string(json_object_array_get_idx(arns, 0)), "arn:alb-pub");
 }
 
+static void test_aws_svc_flow_logs(void **state)
+{
+    char next[64];
+    const char *vpcs = "<DescribeVpcsResponse><vpcSet><item><vpcId>vpc-1</vpcId></item><item>"
+                       "<vpcId>vpc-2</vpcId></item></vpcSet><nextToken>t2</nextToken>"
+                       "</DescribeVpcsResponse>";
+    const char *flows = "<DescribeFlowLogsResponse><flowLogSet><item><resourceId>vpc-1"
+                        "</resourceId><flowLogStatus>ACTIVE</flowLogStatus></item><item>"
+                        "<flowLogStatus>INACTIVE</flowLogStatus><resourceId>vpc-2</resourceId>"
+                        "</item></flowLogSet></DescribeFlowLogsResponse>";
+    _cleanup_json_ struct json_object *ids = json_object_new_array();
+    assert_int_equal(zt_aws_ec2_ids(vpcs, strlen(vpcs), false, ids, next, sizeof(next)), 0);
+    assert_int_equal(json_object_array_length(ids), 2);
+    assert_string_equal(next, "t2");
+    _cleanup_json_ struct json_object *logged = json_object_new_array();
+    assert_int_equal(zt_aws_ec2_ids(flows, strlen(flows), true, logged, next, sizeof(next)), 0);
+    assert_int_equal(json_object_array_length(logged), 1); /* the inactive one does not count */
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(logged, 0)), "vpc-1");
+    assert_string_equal(next, "");
+    /* a flow-log answer where VPCs were asked is refused */
+    assert_int_equal(zt_aws_ec2_ids(flows, strlen(flows), false, ids, next, sizeof(next)),
+                     -EBADMSG);
+}
+
 /* Every operation has a description: a missing row would be a NULL at the first call. */
 static void test_aws_svc_api_table(void **state)
 {
@@ -191,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_aws_svc_recorders), cmocka_unit_test(test_aws_svc_events),
         cmocka_unit_test(test_aws_svc_ids),       cmocka_unit_test(test_aws_svc_elb),
         cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
+        cmocka_unit_test(test_aws_svc_flow_logs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
