@@ -80,6 +80,9 @@ enum zt_aws_api {
     ZT_AWS_INS_STATUS,
     ZT_AWS_EC2_VPCS,
     ZT_AWS_EC2_FLOW_LOGS,
+    ZT_AWS_IAM_GEN_REPORT,
+    ZT_AWS_IAM_GET_REPORT,
+    ZT_AWS_SSO_INSTANCES,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -143,7 +146,7 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
@@ -156,6 +159,7 @@ struct zt_aws_rsvc {
     struct json_object *albs;               /* ARNs of internet-facing application LBs */
     struct json_object *protected_arns;     /* ARNs a regional web ACL is associated with */
     struct json_object *vpc_ids, *flow_ids; /* VPCs; resources with an ACTIVE flow log */
+    uint64_t sso_instances;                 /* IAM Identity Center instances */
     uint64_t acls, acls_adaptive; /* web ACLs; those with a managed rule group and a rate rule */
 };
 
@@ -178,6 +182,8 @@ struct zt_aws_org {
  * and S3 Control: one struct, so that several accounts are several of these. */
 struct zt_aws_account {
     struct zt_aws_s3_scan s3;
+    struct zt_aws_track report; /* the IAM credential report */
+    uint64_t iam_users, console_users;
     struct zt_aws_rsvc regions[ZT_AWS_REGIONS_MAX]; /* index of run->regions */
     struct zt_aws_org org;
 };
@@ -247,6 +253,11 @@ int zt_aws_json_ids(struct json_object *page, const char *list, const char *fiel
                     void *data, char *next, size_t next_len);
 /* DescribeConfigurationRecorders: how many, and whether every one records all types. */
 int zt_aws_cfg_recorders(struct json_object *page, uint64_t *n, bool *all_types);
+/* The IAM credential report (CSV, as GetCredentialReport's Content decodes): IAM users (the
+ * root row left out) and those with password_enabled true. Returns 0 or -EBADMSG. */
+int zt_aws_credential_report(const char *csv, size_t len, uint64_t *users, uint64_t *console);
+/* GetCredentialReport's XML: the base64 Content decoded (a new string in *csv). */
+int zt_aws_credential_report_content(const char *body, size_t len, char **csv, size_t *csv_len);
 /* Inspector2 BatchGetAccountStatus: the caller's ECR and Lambda scans both ENABLED. */
 int zt_aws_ins_ecr_lambda(struct json_object *page, bool *enabled);
 /* WAFv2 GetWebACL: whether the ACL uses a vendor-managed rule group and a rate-based rule

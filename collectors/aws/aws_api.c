@@ -69,6 +69,9 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_INS_STATUS] = REST("BatchGetAccountStatus", "inspector2"),
     [ZT_AWS_EC2_VPCS] = {"DescribeVpcs", "ec2", NULL, ZT_AWS_QUERY, NULL, false},
     [ZT_AWS_EC2_FLOW_LOGS] = {"DescribeFlowLogs", "ec2", NULL, ZT_AWS_QUERY, NULL, false},
+    [ZT_AWS_IAM_GEN_REPORT] = {"GenerateCredentialReport", "iam", NULL, ZT_AWS_QUERY, NULL, true},
+    [ZT_AWS_IAM_GET_REPORT] = {"GetCredentialReport", "iam", NULL, ZT_AWS_QUERY, NULL, true},
+    [ZT_AWS_SSO_INSTANCES] = JSON11("ListInstances", "sso", "SWBExternalService"),
 };
 
 const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)

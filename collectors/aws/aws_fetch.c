@@ -65,7 +65,9 @@ static void url_host(const char *url, char *buf, size_t len)
 static bool is_throttled(void *data, long status, const char *body, size_t len)
 {
     struct zt_aws_error e;
-    return zt_aws_error_parse(body, len, &e) == 0 && zt_aws_error_is_throttling(e.code);
+    /* IAM's ReportInProgress (404): the credential report is being made; ask again later */
+    return zt_aws_error_parse(body, len, &e) == 0 &&
+           (zt_aws_error_is_throttling(e.code) || zt_streq(e.code, "ReportInProgress"));
 }
 
 /* The headers of a signed request: "Name: value" strings (freed by the caller, wiped: the token

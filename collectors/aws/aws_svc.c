@@ -196,6 +196,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     svc_call(run, rg, ZT_AWS_INS_STATUS, &r->ins, "/status/batch/get", empty, NULL, NULL, 0, 0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_VPCS, NULL, 0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
+    json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
@@ -206,6 +207,9 @@ int zt_aws_svc_start(struct zt_aws_run *run)
     for (size_t i = 0; i < run->n_regions; i++) {
         region_start(run, &run->regions[i]);
     }
+    /* IAM is global: its credential report is asked once, signed for us-east-1 */
+    svc_call(run, NULL, ZT_AWS_IAM_GEN_REPORT, &run->acct.report, "/",
+             "Action=GenerateCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
     return svc_call(run, NULL, ZT_AWS_ORG_DESCRIBE, &run->acct.org.describe, "/", empty, NULL, NULL,
                     0, 0);
 }
@@ -433,6 +437,8 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         return zt_aws_json_count(page, "ConformancePackComplianceSummaryList",
                                  "ConformancePackComplianceStatus", "NON_COMPLIANT", &n,
                                  &r->packs_noncompliant, NULL, 0);
+    case ZT_AWS_SSO_INSTANCES:
+        return zt_aws_json_count(page, "Instances", NULL, NULL, &r->sso_instances, NULL, next, nl);
     case ZT_AWS_INS_STATUS: {
         bool on = false;
         rc = zt_aws_ins_ecr_lambda(page, &on);
@@ -481,7 +487,24 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
     char next[ZT_AWS_XML_TEXT] = "", err[256] = "malformed answer";
     int r;
 
-    if (c->api == ZT_AWS_EC2_VPCS || c->api == ZT_AWS_EC2_FLOW_LOGS) {
+    if (c->api == ZT_AWS_IAM_GEN_REPORT) { /* STARTED or COMPLETE: the report is asked; while
+                                            * it is being made, IAM answers ReportInProgress,
+                                            * which is retried like throttling */
+        return svc_call(c->run, NULL, ZT_AWS_IAM_GET_REPORT, c->track, "/",
+                        "Action=GetCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
+    }
+    if (c->api == ZT_AWS_IAM_GET_REPORT) {
+        _cleanup_free_ char *csv = NULL;
+        size_t n = 0;
+        r = zt_aws_credential_report_content(body, len, &csv, &n);
+        if (r == 0) {
+            r = zt_aws_credential_report(csv, n, &c->run->acct.iam_users,
+                                         &c->run->acct.console_users);
+        }
+        snprintf(err, sizeof(err),
+                 "expected a GetCredentialReport CSV with user and "
+                 "password_enabled columns");
+    } else if (c->api == ZT_AWS_EC2_VPCS || c->api == ZT_AWS_EC2_FLOW_LOGS) {
         struct zt_aws_rsvc *s = rsvc(c->run, c->region);
         struct json_object **ids = c->api == ZT_AWS_EC2_VPCS ? &s->vpc_ids : &s->flow_ids;
         *ids = *ids ? *ids : json_object_new_array();

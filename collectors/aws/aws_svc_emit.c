@@ -231,6 +231,11 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
     n += emit_org(run);
     n += emit_waf(run);
     n += emit_flow_logs(run);
+    n += emit_count(run, "aws.identitycenter.instances", TRACK(sso), SUM(sso_instances));
+    if (ZT_AWS_TRACK_DONE(run->acct.report)) {
+        n += zt_emit_int(run->ctx, "aws.iam.users", (int64_t)run->acct.iam_users) == 0;
+        n += zt_emit_int(run->ctx, "aws.iam.console_users", (int64_t)run->acct.console_users) == 0;
+    }
     n += emit_every(run, "aws.inspector.ecr_lambda_scanning", TRACK(ins),
                     offsetof(struct zt_aws_rsvc, ins_on));
     return n;

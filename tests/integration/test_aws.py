@@ -64,7 +64,8 @@ SVC_STRONG = {
     "aws.waf.web_acls": 3, "aws.waf.internet_albs": 2, "aws.waf.protected_internet_albs": 2,
     "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0,
     "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True,
-    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0}
+    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0,
+    "aws.iam.users": 2, "aws.iam.console_users": 0, "aws.identitycenter.instances": 1}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -86,7 +87,8 @@ SVC_WEAK = {
     "aws.waf.web_acls": 1, "aws.waf.internet_albs": 1, "aws.waf.protected_internet_albs": 0,
     "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0,
     "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False,
-    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3}
+    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3,
+    "aws.iam.users": 3, "aws.iam.console_users": 2, "aws.identitycenter.instances": 0}
 
 
 class Aws(unittest.TestCase):
@@ -166,7 +168,8 @@ class Aws(unittest.TestCase):
                          ("crosscutting.automation_orchestration", "advanced"),
                          ("networks.traffic_management", "optimal"),
                          ("applications.governance", "advanced"),
-                         ("networks.visibility_analytics", "advanced")):
+                         ("networks.visibility_analytics", "advanced"),
+                         ("identity.identity_stores", "optimal")):
             self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
@@ -205,6 +208,9 @@ class Aws(unittest.TestCase):
         sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
               r["sigv4"] == "us-east-1/securityhub"]
         self.assertEqual(sh, [429, 200])
+        # the credential report: 404 ReportInProgress was retried until the report was ready
+        gets = [r["status"] for r in requests if r["sigv4"] == "us-east-1/iam"]
+        self.assertEqual(gets.count(404), 1)
         org = {r["sigv4"] for r in requests if "organizations" in (r["sigv4"] or "")}
         self.assertEqual(org, {"us-east-1/organizations"})
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/organizations"]),
@@ -246,7 +252,8 @@ class Aws(unittest.TestCase):
                          ("crosscutting.automation_orchestration", "traditional"),  # SNS only
                          ("networks.traffic_management", "traditional"),  # ALB without ACL
                          ("applications.governance", "traditional"),  # no ECR/Lambda scans
-                         ("networks.visibility_analytics", "traditional")):  # GuardDuty off in one
+                         ("networks.visibility_analytics", "traditional"),  # GuardDuty off in one
+                         ("identity.identity_stores", "traditional")):  # console users, no SSO
             self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)

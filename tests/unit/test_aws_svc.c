@@ -193,6 +193,36 @@ static void test_aws_svc_flow_logs(void **state)
                      -EBADMSG);
 }
 
+static void test_aws_svc_credential_report(void **state)
+{
+    uint64_t users = 9, console = 9;
+    const char *csv = "user,arn,user_creation_time,password_enabled,mfa_active\r\n"
+                      "<root_account>,arn:aws:iam::1:root,t,not_supported,true\r\n"
+                      "alice,arn:aws:iam::1:user/alice,t,true,false\r\n"
+                      "ci,arn:aws:iam::1:user/ci,t,false,false\r\n";
+    assert_int_equal(zt_aws_credential_report(csv, strlen(csv), &users, &console), 0);
+    assert_int_equal(users, 2); /* root is not an IAM user */
+    assert_int_equal(console, 1);
+    const char *no_column = "user,arn\nalice,a\n";
+    assert_int_equal(zt_aws_credential_report(no_column, strlen(no_column), &users, &console),
+                     -EBADMSG);
+    const char *short_row = "user,arn,password_enabled\nalice\n";
+    assert_int_equal(zt_aws_credential_report(short_row, strlen(short_row), &users, &console),
+                     -EBADMSG);
+    /* "user,arn\n" in base64, wrapped as the XML may wrap it */
+    const char *xml =
+        "<GetCredentialReportResponse><GetCredentialReportResult><Content>dXNl\n"
+        "cixhcm4K</Content></GetCredentialReportResult></GetCredentialReportResponse>";
+    char *out = NULL;
+    size_t n = 0;
+    assert_int_equal(zt_aws_credential_report_content(xml, strlen(xml), &out, &n), 0);
+    assert_int_equal(n, 9);
+    assert_string_equal(out, "user,arn\n");
+    free(out);
+    const char *other = "<GetAccountSummaryResponse><Content>dXNl</Content>";
+    assert_int_equal(zt_aws_credential_report_content(other, strlen(other), &out, &n), -EBADMSG);
+}
+
 /* Every operation has a description: a missing row would be a NULL at the first call. */
 static void test_aws_svc_api_table(void **state)
 {
@@ -215,7 +245,7 @@ int main(void)
         cmocka_unit_test(test_aws_svc_recorders), cmocka_unit_test(test_aws_svc_events),
         cmocka_unit_test(test_aws_svc_ids),       cmocka_unit_test(test_aws_svc_elb),
         cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
-        cmocka_unit_test(test_aws_svc_flow_logs),
+        cmocka_unit_test(test_aws_svc_flow_logs), cmocka_unit_test(test_aws_svc_credential_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
