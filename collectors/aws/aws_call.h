@@ -96,3 +96,23 @@ int zt_aws_s3_not_answered(struct zt_aws_call *c, bool unset);
 int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const char *body,
                       size_t len);
 bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e);
+
+/* Helpers of aws_svc.c shared with aws_svc_org.c. */
+struct zt_aws_rsvc *zt_aws_rsvc(struct zt_aws_run *run, const struct zt_aws_region *rg);
+/* A JSON body from key/value pairs (NULL values left out; "#Key" an integer, "[Key" a
+ * one-string array), NULL-terminated. Returns a new string. */
+char *zt_aws_json_body(const char *const *kv);
+/* One call of api in region rg (NULL: account-wide, signed for us-east-1) serving track t. */
+int zt_aws_svc_call(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                    struct zt_aws_track *t, const char *path, const char *body, const char *id,
+                    const char *token, unsigned page, unsigned tag);
+/* A JSON-protocol list call: body {"NextToken": token, k: v}. */
+int zt_aws_json_list(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                     struct zt_aws_track *t, const char *k, const char *v, const char *token,
+                     unsigned page, unsigned tag);
+int zt_aws_org_policies(struct zt_aws_run *run, unsigned type, const char *token, unsigned page);
+int zt_aws_waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
+                    unsigned page);
+/* Answers of WAFv2 and Organizations calls (aws_svc_org.c). */
+int zt_aws_on_waf(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);
+int zt_aws_on_org(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);

@@ -1,6 +1,7 @@
 /* aws_s3_xml.c - readers of S3's REST-XML answers about buckets (ListBuckets, encryption,
- * versioning, Object Lock, policy status, replication): pure functions over a body, on the
- * bounded streaming walk of aws_xml.c. */
+ * versioning, Object Lock, policy status, replication) and of the Query XML of ELBv2 load
+ * balancers and EC2 VPCs and flow logs: pure functions over a body, on the bounded streaming
+ * walk of aws_xml.c. */
 #include "aws_xml.h"
 
 #include <errno.h>

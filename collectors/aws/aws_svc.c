@@ -1,29 +1,23 @@
-/* aws_svc.c - the aws collector's governance, data and resilience services, per region: ELBv2
- * load balancers, Macie, Config (recorders, rules and their remediation, conformance packs,
- * aggregators), Backup (plans and selections, vaults and their lock), Security Hub (standards,
- * automation rules), EventBridge rules routing security findings to an action; and once per
- * account Organizations (the organization, its SCP/tag/backup/resource-control policies with
- * targets). Every call serves a zt_aws_track: its evidence is known when none is pending or
- * failed. Answers that mean "not enabled here" are evidence, not failures. */
+/* aws_svc.c - the aws collector's governance, data, network and resilience services, per
+ * region: ELBv2 load balancers, WAFv2 web ACLs, VPC flow logs, Macie, Config (recorders, rules
+ * and their remediation, conformance packs and their compliance, aggregators), Backup (plans
+ * and selections, vaults and their lock), Security Hub (standards, automation rules),
+ * EventBridge rules routing security findings to an action, Inspector and IAM Identity Center;
+ * once per account the IAM credential report and Organizations (answers of WAFv2 and
+ * Organizations in aws_svc_org.c). Every call serves a zt_aws_track: its evidence is known
+ * when none is pending or failed. Answers that mean "not enabled here" are evidence. */
 #include "aws_call.h"
 
 #define ELB_VERSION "2015-12-01"
 
-static const char *const org_types[_ZT_AWS_ORG_POLICY_MAX] = {
-    [ZT_AWS_ORG_SCP] = "SERVICE_CONTROL_POLICY",
-    [ZT_AWS_ORG_TAG] = "TAG_POLICY",
-    [ZT_AWS_ORG_BACKUP] = "BACKUP_POLICY",
-    [ZT_AWS_ORG_RCP] = "RESOURCE_CONTROL_POLICY",
-};
-
-static struct zt_aws_rsvc *rsvc(struct zt_aws_run *run, const struct zt_aws_region *rg)
+struct zt_aws_rsvc *zt_aws_rsvc(struct zt_aws_run *run, const struct zt_aws_region *rg)
 {
     return &run->acct.regions[rg - run->regions];
 }
 
 /* A JSON body: pairs of key and string value (NULL values left out), then "Limit"-style
  * numbers given as "#Key", value as a decimal string. */
-static char *json_body(const char *const *kv)
+char *zt_aws_json_body(const char *const *kv)
 {
     struct json_object *o = json_object_new_object();
     for (size_t i = 0; kv && kv[i]; i += 2) {
@@ -47,7 +41,7 @@ static char *json_body(const char *const *kv)
 }
 
 /* One call of api in region rg (NULL: Organizations, signed for us-east-1). */
-static int svc_call(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+int zt_aws_svc_call(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
                     struct zt_aws_track *t, const char *path, const char *body, const char *id,
                     const char *token, unsigned page, unsigned tag)
 {
@@ -73,7 +67,7 @@ static int rest_get(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aw
     _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
     _cleanup_free_ char *full = zt_xasprintf("%s%s%s%s%s", path, enc ? "&" : "", enc ? qname : "",
                                              enc ? "=" : "", enc ? enc : "");
-    return svc_call(run, rg, api, t, full, NULL, id, token, page, 0);
+    return zt_aws_svc_call(run, rg, api, t, full, NULL, id, token, page, 0);
 }
 
 /* The next page of call c's list, with its token (or the list is done). */
@@ -86,23 +80,18 @@ static int elb_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char
     _cleanup_free_ char *body =
         zt_xasprintf("Action=DescribeLoadBalancers&Version=" ELB_VERSION "&PageSize=400%s%s",
                      enc ? "&Marker=" : "", enc ? enc : "");
-    return svc_call(run, rg, ZT_AWS_ELB_LBS, &rsvc(run, rg)->elb, "/", body, NULL, token, page, 0);
+    return zt_aws_svc_call(run, rg, ZT_AWS_ELB_LBS, &zt_aws_rsvc(run, rg)->elb, "/", body, NULL,
+                           token, page, 0);
 }
 
 /* A JSON-protocol list call: body {"NextToken": token} plus the fixed pairs. */
-static int json_list(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+int zt_aws_json_list(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
                      struct zt_aws_track *t, const char *k, const char *v, const char *token,
                      unsigned page, unsigned tag)
 {
     const char *kv[] = {"NextToken", token, k, v, NULL};
-    _cleanup_free_ char *body = json_body(kv);
-    return svc_call(run, rg, api, t, "/", body, v, token, page, tag);
-}
-
-static int org_policies(struct zt_aws_run *run, unsigned type, const char *token, unsigned page)
-{
-    return json_list(run, NULL, ZT_AWS_ORG_POLICIES, &run->acct.org.policies[type], "Filter",
-                     org_types[type], token, page, type);
+    _cleanup_free_ char *body = zt_aws_json_body(kv);
+    return zt_aws_svc_call(run, rg, api, t, "/", body, v, token, page, tag);
 }
 
 /* EC2 DescribeVpcs or DescribeFlowLogs, a page. */
@@ -114,15 +103,17 @@ static int ec2_ids_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum z
         zt_xasprintf("Action=%s&Version=" ZT_AWS_EC2_VERSION "&MaxResults=1000%s%s",
                      api == ZT_AWS_EC2_VPCS ? "DescribeVpcs" : "DescribeFlowLogs",
                      enc ? "&NextToken=" : "", enc ? enc : "");
-    return svc_call(run, rg, api, &rsvc(run, rg)->vpcs, "/", body, NULL, token, page, 0);
+    return zt_aws_svc_call(run, rg, api, &zt_aws_rsvc(run, rg)->vpcs, "/", body, NULL, token, page,
+                           0);
 }
 
-static int waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
+int zt_aws_waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
                     unsigned page)
 {
     const char *kv[] = {"Scope", "REGIONAL", "NextMarker", token, "#Limit", "100", NULL};
-    _cleanup_free_ char *body = json_body(kv);
-    return svc_call(run, rg, ZT_AWS_WAF_ACLS, &rsvc(run, rg)->waf, "/", body, NULL, token, page, 0);
+    _cleanup_free_ char *body = zt_aws_json_body(kv);
+    return zt_aws_svc_call(run, rg, ZT_AWS_WAF_ACLS, &zt_aws_rsvc(run, rg)->waf, "/", body, NULL,
+                           token, page, 0);
 }
 
 static int next_page(struct zt_aws_call *c, const char *token)
@@ -152,73 +143,76 @@ static int next_page(struct zt_aws_call *c, const char *token)
                         "NextToken", NULL, token, pg);
     case ZT_AWS_SH_STANDARDS: {
         const char *kv[] = {"NextToken", token, NULL};
-        _cleanup_free_ char *body = json_body(kv);
-        return svc_call(run, rg, c->api, c->track, "/standards/get", body, NULL, token, pg, 0);
+        _cleanup_free_ char *body = zt_aws_json_body(kv);
+        return zt_aws_svc_call(run, rg, c->api, c->track, "/standards/get", body, NULL, token, pg,
+                               0);
     }
     case ZT_AWS_ORG_POLICIES:
-        return org_policies(run, c->tag, token, pg);
+        return zt_aws_org_policies(run, c->tag, token, pg);
     case ZT_AWS_WAF_ACLS:
-        return waf_acls(run, rg, token, pg);
+        return zt_aws_waf_acls(run, rg, token, pg);
     case ZT_AWS_EC2_VPCS:
     case ZT_AWS_EC2_FLOW_LOGS:
         return ec2_ids_page(run, rg, c->api, token, pg);
     case ZT_AWS_ORG_TARGETS:
-        return json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
+        return zt_aws_json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
     case ZT_AWS_EB_TARGETS:
-        return json_list(run, rg, c->api, c->track, "Rule", c->id, token, pg, 0);
+        return zt_aws_json_list(run, rg, c->api, c->track, "Rule", c->id, token, pg, 0);
     default: /* Config lists and EventBridge rules: only NextToken */
-        return json_list(run, rg, c->api, c->track, NULL, NULL, token, pg, 0);
+        return zt_aws_json_list(run, rg, c->api, c->track, NULL, NULL, token, pg, 0);
     }
 }
 
 static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
 {
-    struct zt_aws_rsvc *r = rsvc(run, rg);
+    struct zt_aws_rsvc *r = zt_aws_rsvc(run, rg);
     const char *none[] = {NULL};
-    _cleanup_free_ char *empty = json_body(none);
+    _cleanup_free_ char *empty = zt_aws_json_body(none);
 
     elb_page(run, rg, NULL, 0);
-    svc_call(run, rg, ZT_AWS_MACIE_SESSION, &r->macie, "/macie", NULL, NULL, NULL, 0, 0);
-    svc_call(run, rg, ZT_AWS_CFG_RECORDERS, &r->cfg_rec, "/", empty, NULL, NULL, 0, 0);
-    svc_call(run, rg, ZT_AWS_CFG_STATUS, &r->cfg_status, "/", empty, NULL, NULL, 0, 0);
-    json_list(run, rg, ZT_AWS_CFG_RULES, &r->cfg_rules, NULL, NULL, NULL, 0, 0);
-    json_list(run, rg, ZT_AWS_CFG_PACKS, &r->cfg_packs, NULL, NULL, NULL, 0, 0);
-    json_list(run, rg, ZT_AWS_CFG_AGGREGATORS, &r->cfg_agg, NULL, NULL, NULL, 0, 0);
+    zt_aws_svc_call(run, rg, ZT_AWS_MACIE_SESSION, &r->macie, "/macie", NULL, NULL, NULL, 0, 0);
+    zt_aws_svc_call(run, rg, ZT_AWS_CFG_RECORDERS, &r->cfg_rec, "/", empty, NULL, NULL, 0, 0);
+    zt_aws_svc_call(run, rg, ZT_AWS_CFG_STATUS, &r->cfg_status, "/", empty, NULL, NULL, 0, 0);
+    zt_aws_json_list(run, rg, ZT_AWS_CFG_RULES, &r->cfg_rules, NULL, NULL, NULL, 0, 0);
+    zt_aws_json_list(run, rg, ZT_AWS_CFG_PACKS, &r->cfg_packs, NULL, NULL, NULL, 0, 0);
+    zt_aws_json_list(run, rg, ZT_AWS_CFG_AGGREGATORS, &r->cfg_agg, NULL, NULL, NULL, 0, 0);
     rest_get(run, rg, ZT_AWS_BK_PLANS, &r->bk_plans, "/backup/plans/?maxResults=1000", NULL, NULL,
              NULL, 0);
     rest_get(run, rg, ZT_AWS_BK_VAULTS, &r->bk_vaults, "/backup-vaults/?maxResults=1000", NULL,
              NULL, NULL, 0);
-    svc_call(run, rg, ZT_AWS_SH_STANDARDS, &r->sh_std, "/standards/get", empty, NULL, NULL, 0, 0);
+    zt_aws_svc_call(run, rg, ZT_AWS_SH_STANDARDS, &r->sh_std, "/standards/get", empty, NULL, NULL,
+                    0, 0);
     rest_get(run, rg, ZT_AWS_SH_RULES, &r->sh_rules, "/automationrules/list?MaxResults=100", NULL,
              NULL, NULL, 0);
-    json_list(run, rg, ZT_AWS_EB_RULES, &r->eb, NULL, NULL, NULL, 0, 0);
-    waf_acls(run, rg, NULL, 0);
-    svc_call(run, rg, ZT_AWS_INS_STATUS, &r->ins, "/status/batch/get", empty, NULL, NULL, 0, 0);
+    zt_aws_json_list(run, rg, ZT_AWS_EB_RULES, &r->eb, NULL, NULL, NULL, 0, 0);
+    zt_aws_waf_acls(run, rg, NULL, 0);
+    zt_aws_svc_call(run, rg, ZT_AWS_INS_STATUS, &r->ins, "/status/batch/get", empty, NULL, NULL, 0,
+                    0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_VPCS, NULL, 0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
-    json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
+    zt_aws_json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
 {
     const char *none[] = {NULL};
-    _cleanup_free_ char *empty = json_body(none);
+    _cleanup_free_ char *empty = zt_aws_json_body(none);
 
     for (size_t i = 0; i < run->n_regions; i++) {
         region_start(run, &run->regions[i]);
     }
     /* IAM is global: its credential report is asked once, signed for us-east-1 */
-    svc_call(run, NULL, ZT_AWS_IAM_GEN_REPORT, &run->acct.report, "/",
-             "Action=GenerateCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
-    return svc_call(run, NULL, ZT_AWS_ORG_DESCRIBE, &run->acct.org.describe, "/", empty, NULL, NULL,
-                    0, 0);
+    zt_aws_svc_call(run, NULL, ZT_AWS_IAM_GEN_REPORT, &run->acct.report, "/",
+                    "Action=GenerateCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
+    return zt_aws_svc_call(run, NULL, ZT_AWS_ORG_DESCRIBE, &run->acct.org.describe, "/", empty,
+                           NULL, NULL, 0, 0);
 }
 
 /* ---- answers ------------------------------------------------------------------------------ */
 
 static int on_macie(struct zt_aws_call *c, struct json_object *page)
 {
-    struct zt_aws_rsvc *r = rsvc(c->run, c->region);
+    struct zt_aws_rsvc *r = zt_aws_rsvc(c->run, c->region);
     bool on = false;
     if (c->api == ZT_AWS_MACIE_AUTO) {
         if (zt_aws_json_status(page, "ENABLED", "DISABLED", &on) < 0) {
@@ -232,8 +226,8 @@ static int on_macie(struct zt_aws_call *c, struct json_object *page)
     }
     r->macie_on = on;
     if (on) { /* automated discovery is a setting of an enabled Macie only */
-        return svc_call(c->run, c->region, ZT_AWS_MACIE_AUTO, &r->macie_auto,
-                        "/automated-discovery/configuration", NULL, NULL, NULL, 0, 0);
+        return zt_aws_svc_call(c->run, c->region, ZT_AWS_MACIE_AUTO, &r->macie_auto,
+                               "/automated-discovery/configuration", NULL, NULL, NULL, 0, 0);
     }
     r->macie_auto.started = true; /* known: off with Macie */
     r->macie_auto_on = false;
@@ -250,7 +244,7 @@ static int on_rule_name(void *data, const char *name, struct json_object *entry)
 /* DescribeConfigRules page: its rules counted, their remediation configurations asked. */
 static int on_cfg_rules(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
 {
-    struct zt_aws_rsvc *r = rsvc(c->run, c->region);
+    struct zt_aws_rsvc *r = zt_aws_rsvc(c->run, c->region);
     _cleanup_json_ struct json_object *names = json_object_new_array();
     int rc = zt_aws_json_ids(page, "ConfigRules", "ConfigRuleName", on_rule_name, names, next, nl);
     if (rc < 0) {
@@ -266,8 +260,8 @@ static int on_cfg_rules(struct zt_aws_call *c, struct json_object *page, char *n
     _cleanup_free_ char *body = zt_xstrdup(
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
-    return svc_call(c->run, c->region, ZT_AWS_CFG_REMEDIATION, c->track, "/", body, NULL, NULL, 0,
-                    0);
+    return zt_aws_svc_call(c->run, c->region, ZT_AWS_CFG_REMEDIATION, c->track, "/", body, NULL,
+                           NULL, 0, 0);
 }
 
 /* A conformance pack: counted, and its compliance summary asked. */
@@ -275,10 +269,10 @@ static int on_pack(void *data, const char *name, struct json_object *entry)
 {
     struct zt_aws_call *c = data;
     const char *kv[] = {"[ConformancePackNames", name, NULL};
-    _cleanup_free_ char *body = json_body(kv);
-    rsvc(c->run, c->region)->packs++;
-    return svc_call(c->run, c->region, ZT_AWS_CFG_PACK_SUMMARY, c->track, "/", body, name, NULL, 0,
-                    0);
+    _cleanup_free_ char *body = zt_aws_json_body(kv);
+    zt_aws_rsvc(c->run, c->region)->packs++;
+    return zt_aws_svc_call(c->run, c->region, ZT_AWS_CFG_PACK_SUMMARY, c->track, "/", body, name,
+                           NULL, 0, 0);
 }
 
 static int on_plan(void *data, const char *id, struct json_object *entry)
@@ -286,7 +280,8 @@ static int on_plan(void *data, const char *id, struct json_object *entry)
     struct zt_aws_call *c = data;
     _cleanup_free_ char *enc = zt_http_urlencode(id);
     _cleanup_free_ char *path = zt_xasprintf("/backup/plans/%s/selections/?maxResults=1", enc);
-    return svc_call(c->run, c->region, ZT_AWS_BK_SELECTIONS, c->track, path, NULL, id, NULL, 0, 0);
+    return zt_aws_svc_call(c->run, c->region, ZT_AWS_BK_SELECTIONS, c->track, path, NULL, id, NULL,
+                           0, 0);
 }
 
 static int on_eb_rule(void *data, const char *name, struct json_object *entry)
@@ -297,8 +292,9 @@ static int on_eb_rule(void *data, const char *name, struct json_object *entry)
         !zt_aws_eb_security_pattern(zt_json_str(entry, "EventPattern"))) {
         return 0;
     }
-    rsvc(c->run, c->region)->sec_rules++;
-    return json_list(c->run, c->region, ZT_AWS_EB_TARGETS, c->track, "Rule", name, NULL, 0, 0);
+    zt_aws_rsvc(c->run, c->region)->sec_rules++;
+    return zt_aws_json_list(c->run, c->region, ZT_AWS_EB_TARGETS, c->track, "Rule", name, NULL, 0,
+                            0);
 }
 
 static int on_eb_targets(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
@@ -311,7 +307,7 @@ static int on_eb_targets(struct zt_aws_call *c, struct json_object *page, char *
     snprintf(next, nl, "%s", t ? t : "");
     for (size_t i = 0; i < json_object_array_length(l); i++) {
         if (zt_aws_eb_action_target(zt_json_str(json_object_array_get_idx(l, i), "Arn"))) {
-            rsvc(c->run, c->region)->sec_rules_acting++;
+            zt_aws_rsvc(c->run, c->region)->sec_rules_acting++;
             next[0] = '\0'; /* one acting target is enough */
             break;
         }
@@ -319,98 +315,9 @@ static int on_eb_targets(struct zt_aws_call *c, struct json_object *page, char *
     return 0;
 }
 
-static int on_org_policy(void *data, const char *id, struct json_object *entry)
-{
-    struct zt_aws_call *c = data;
-    struct json_object *v = NULL;
-    if (json_object_object_get_ex(entry, "AwsManaged", &v) && json_object_get_boolean(v)) {
-        return 0; /* FullAWSAccess and kin: attached everywhere, restrict nothing */
-    }
-    return json_list(c->run, NULL, ZT_AWS_ORG_TARGETS, c->track, "PolicyId", id, NULL, 0, c->tag);
-}
-
-/* A regional web ACL: its rules read, and the load balancers it protects listed. */
-static int on_acl(void *data, const char *arn, struct json_object *entry)
-{
-    struct zt_aws_call *c = data;
-    const char *name = zt_json_str(entry, "Name"), *id = zt_json_str(entry, "Id");
-    if (!name || !id) {
-        return -EBADMSG;
-    }
-    rsvc(c->run, c->region)->acls++;
-    const char *get[] = {"Name", name, "Scope", "REGIONAL", "Id", id, NULL};
-    const char *res[] = {"WebACLArn", arn, "ResourceType", "APPLICATION_LOAD_BALANCER", NULL};
-    _cleanup_free_ char *b1 = json_body(get);
-    _cleanup_free_ char *b2 = json_body(res);
-    svc_call(c->run, c->region, ZT_AWS_WAF_ACL, c->track, "/", b1, arn, NULL, 0, 0);
-    return svc_call(c->run, c->region, ZT_AWS_WAF_RESOURCES, c->track, "/", b2, arn, NULL, 0, 0);
-}
-
-static int on_waf(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
-{
-    struct zt_aws_rsvc *r = rsvc(c->run, c->region);
-    bool adaptive = false;
-    struct json_object *l = NULL;
-
-    switch (c->api) {
-    case ZT_AWS_WAF_ACLS:
-        return zt_aws_json_ids(page, "WebACLs", "ARN", on_acl, c, next, nl);
-    case ZT_AWS_WAF_ACL:
-        if (zt_aws_waf_adaptive(page, &adaptive) < 0) {
-            return -EBADMSG;
-        }
-        r->acls_adaptive += adaptive;
-        return 0;
-    default:
-        l = zt_json_array(page, "ResourceArns");
-        if (!l) {
-            return -EBADMSG;
-        }
-        if (!r->protected_arns) {
-            r->protected_arns = json_object_new_array();
-        }
-        for (size_t i = 0; i < json_object_array_length(l); i++) {
-            json_object_array_add(r->protected_arns,
-                                  json_object_get(json_object_array_get_idx(l, i)));
-        }
-        return 0;
-    }
-}
-
-static int on_org(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
-{
-    struct zt_aws_org *org = &c->run->acct.org;
-    uint64_t n = 0;
-    switch (c->api) {
-    case ZT_AWS_ORG_DESCRIBE: {
-        struct json_object *o = NULL;
-        if (!json_object_object_get_ex(page, "Organization", &o)) {
-            return -EBADMSG;
-        }
-        const char *fs = zt_json_str(o, "FeatureSet");
-        org->member = true;
-        org->all_features = fs && zt_streq(fs, "ALL");
-        for (unsigned t = 0; t < _ZT_AWS_ORG_POLICY_MAX && org->all_features; t++) {
-            org_policies(c->run, t, NULL, 0);
-        }
-        return 0;
-    }
-    case ZT_AWS_ORG_POLICIES:
-        return zt_aws_json_ids(page, "Policies", "Id", on_org_policy, c, next, nl);
-    default: {
-        int r = zt_aws_json_count(page, "Targets", NULL, NULL, &n, NULL, next, nl);
-        if (r == 0 && n > 0) {
-            org->attached[c->tag]++;
-            next[0] = '\0'; /* attached somewhere: enough */
-        }
-        return r;
-    }
-    }
-}
-
 static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl)
 {
-    struct zt_aws_rsvc *r = c->region ? rsvc(c->run, c->region) : NULL;
+    struct zt_aws_rsvc *r = c->region ? zt_aws_rsvc(c->run, c->region) : NULL;
     uint64_t n = 0, hit = 0;
     int rc;
 
@@ -475,9 +382,9 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
     case ZT_AWS_WAF_ACLS:
     case ZT_AWS_WAF_ACL:
     case ZT_AWS_WAF_RESOURCES:
-        return on_waf(c, page, next, nl);
+        return zt_aws_on_waf(c, page, next, nl);
     default:
-        return on_org(c, page, next, nl);
+        return zt_aws_on_org(c, page, next, nl);
     }
 }
 
@@ -490,8 +397,8 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
     if (c->api == ZT_AWS_IAM_GEN_REPORT) { /* STARTED or COMPLETE: the report is asked; while
                                             * it is being made, IAM answers ReportInProgress,
                                             * which is retried like throttling */
-        return svc_call(c->run, NULL, ZT_AWS_IAM_GET_REPORT, c->track, "/",
-                        "Action=GetCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
+        return zt_aws_svc_call(c->run, NULL, ZT_AWS_IAM_GET_REPORT, c->track, "/",
+                               "Action=GetCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
     }
     if (c->api == ZT_AWS_IAM_GET_REPORT) {
         _cleanup_free_ char *csv = NULL;
@@ -505,14 +412,14 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
                  "expected a GetCredentialReport CSV with user and "
                  "password_enabled columns");
     } else if (c->api == ZT_AWS_EC2_VPCS || c->api == ZT_AWS_EC2_FLOW_LOGS) {
-        struct zt_aws_rsvc *s = rsvc(c->run, c->region);
+        struct zt_aws_rsvc *s = zt_aws_rsvc(c->run, c->region);
         struct json_object **ids = c->api == ZT_AWS_EC2_VPCS ? &s->vpc_ids : &s->flow_ids;
         *ids = *ids ? *ids : json_object_new_array();
         r = zt_aws_ec2_ids(body, len, c->api == ZT_AWS_EC2_FLOW_LOGS, *ids, next, sizeof(next));
     } else if (c->api == ZT_AWS_ELB_LBS) {
         struct zt_aws_elb_page e;
         r = zt_aws_elb_read(body, len, &e, err, sizeof(err));
-        struct zt_aws_rsvc *s = rsvc(c->run, c->region);
+        struct zt_aws_rsvc *s = zt_aws_rsvc(c->run, c->region);
         if (r == 0) {
             s->albs = s->albs ? s->albs : json_object_new_array();
             r = zt_aws_elb_internet_albs(body, len, s->albs);
@@ -538,7 +445,7 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
 
 bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
 {
-    struct zt_aws_rsvc *r = c->region ? rsvc(c->run, c->region) : NULL;
+    struct zt_aws_rsvc *r = c->region ? zt_aws_rsvc(c->run, c->region) : NULL;
     switch (c->api) {
     case ZT_AWS_MACIE_SESSION: /* 403 AccessDeniedException "Macie is not enabled." */
         if (zt_streq(e->code, "AccessDeniedException") && strstr(e->message, "not enabled")) {
