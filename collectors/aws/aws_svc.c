@@ -138,6 +138,9 @@ static int next_page(struct zt_aws_call *c, const char *token)
     case ZT_AWS_BK_VAULTS:
         return rest_get(run, rg, c->api, c->track, "/backup-vaults/?maxResults=1000", "nextToken",
                         NULL, token, pg);
+    case ZT_AWS_AA_ANALYZERS:
+        return rest_get(run, rg, c->api, c->track, "/analyzer?maxResults=100", "nextToken", NULL,
+                        token, pg);
     case ZT_AWS_SH_RULES:
         return rest_get(run, rg, c->api, c->track, "/automationrules/list?MaxResults=100",
                         "NextToken", NULL, token, pg);
@@ -191,6 +194,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     ec2_ids_page(run, rg, ZT_AWS_EC2_VPCS, NULL, 0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
     zt_aws_json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
+    rest_get(run, rg, ZT_AWS_AA_ANALYZERS, &r->aa, "/analyzer?maxResults=100", NULL, NULL, NULL, 0);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
@@ -344,6 +348,8 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         return zt_aws_json_count(page, "ConformancePackComplianceSummaryList",
                                  "ConformancePackComplianceStatus", "NON_COMPLIANT", &n,
                                  &r->packs_noncompliant, NULL, 0);
+    case ZT_AWS_AA_ANALYZERS:
+        return zt_aws_aa_analyzers(page, &r->aa_external, &r->aa_unused, next, nl);
     case ZT_AWS_SSO_INSTANCES:
         return zt_aws_json_count(page, "Instances", NULL, NULL, &r->sso_instances, NULL, next, nl);
     case ZT_AWS_INS_STATUS: {

@@ -231,6 +231,10 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
     n += emit_org(run);
     n += emit_waf(run);
     n += emit_flow_logs(run);
+    n += emit_every(run, "aws.accessanalyzer.enabled", TRACK(aa),
+                    offsetof(struct zt_aws_rsvc, aa_external));
+    n += emit_every(run, "aws.accessanalyzer.unused_access", TRACK(aa),
+                    offsetof(struct zt_aws_rsvc, aa_unused));
     n += emit_count(run, "aws.identitycenter.instances", TRACK(sso), SUM(sso_instances));
     if (ZT_AWS_TRACK_DONE(run->acct.report)) {
         n += zt_emit_int(run->ctx, "aws.iam.users", (int64_t)run->acct.iam_users) == 0;

@@ -187,3 +187,25 @@ int zt_aws_ins_ecr_lambda(struct json_object *page, bool *enabled)
     *enabled = resource_enabled(rs, "ecr") && resource_enabled(rs, "lambda");
     return 0;
 }
+
+int zt_aws_aa_analyzers(struct json_object *page, bool *external, bool *unused, char *next,
+                        size_t next_len)
+{
+    struct json_object *l = page_list(page, "analyzers", next, next_len);
+    if (!l) {
+        return -EBADMSG;
+    }
+    for (size_t i = 0; i < json_object_array_length(l); i++) {
+        struct json_object *a = json_object_array_get_idx(l, i);
+        const char *type = zt_json_str(a, "type");
+        if (!type || !str_is(a, "status", "ACTIVE")) {
+            continue;
+        }
+        if (zt_streq(type, "ACCOUNT") || zt_streq(type, "ORGANIZATION")) {
+            *external = true;
+        } else if (strstr(type, "UNUSED_ACCESS")) {
+            *unused = true;
+        }
+    }
+    return 0;
+}

@@ -65,7 +65,8 @@ SVC_STRONG = {
     "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0,
     "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True,
     "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0,
-    "aws.iam.users": 2, "aws.iam.console_users": 0, "aws.identitycenter.instances": 1}
+    "aws.iam.users": 2, "aws.iam.console_users": 0, "aws.identitycenter.instances": 1,
+    "aws.accessanalyzer.enabled": True, "aws.accessanalyzer.unused_access": True}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -88,7 +89,8 @@ SVC_WEAK = {
     "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0,
     "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False,
     "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3,
-    "aws.iam.users": 3, "aws.iam.console_users": 2, "aws.identitycenter.instances": 0}
+    "aws.iam.users": 3, "aws.iam.console_users": 2, "aws.identitycenter.instances": 0,
+    "aws.accessanalyzer.enabled": False, "aws.accessanalyzer.unused_access": False}
 
 
 class Aws(unittest.TestCase):
@@ -244,6 +246,7 @@ class Aws(unittest.TestCase):
         # one of three buckets replicated: some (initial), not most (advanced)
         self.assertEqual(fn["data.availability"], "initial")
         self.assertEqual(findings["aws.s3.most_data_redundant_with_history"], "fail")
+        self.assertEqual(findings["aws.accessanalyzer.enabled_everywhere"], "fail")  # eu-west-1
         for f, stage in (("data.inventory_management", "traditional"),  # not in eu-west-1
                          ("data.categorization", "traditional"),  # no organization
                          ("data.automation_orchestration", "traditional"),  # no plan

@@ -223,6 +223,21 @@ static void test_aws_svc_credential_report(void **state)
     assert_int_equal(zt_aws_credential_report_content(other, strlen(other), &out, &n), -EBADMSG);
 }
 
+static void test_aws_svc_analyzers(void **state)
+{
+    bool ext = false, unused = false;
+    char next[32];
+    _cleanup_json_ struct json_object *page =
+        parse("{\"analyzers\":[{\"type\":\"ACCOUNT_UNUSED_ACCESS\",\"status\":\"CREATING\"},"
+              "{\"type\":\"ORGANIZATION\",\"status\":\"ACTIVE\"}],\"nextToken\":\"n2\"}");
+    assert_int_equal(zt_aws_aa_analyzers(page, &ext, &unused, next, sizeof(next)), 0);
+    assert_true(ext);
+    assert_false(unused); /* still being created: not reviewing anything yet */
+    assert_string_equal(next, "n2");
+    _cleanup_json_ struct json_object *bad = parse("{\"items\":[]}");
+    assert_int_equal(zt_aws_aa_analyzers(bad, &ext, &unused, next, sizeof(next)), -EBADMSG);
+}
+
 /* Every operation has a description: a missing row would be a NULL at the first call. */
 static void test_aws_svc_api_table(void **state)
 {
@@ -246,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_aws_svc_ids),       cmocka_unit_test(test_aws_svc_elb),
         cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
         cmocka_unit_test(test_aws_svc_flow_logs), cmocka_unit_test(test_aws_svc_credential_report),
+        cmocka_unit_test(test_aws_svc_analyzers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
