@@ -84,6 +84,9 @@ enum zt_aws_api {
     ZT_AWS_IAM_GET_REPORT,
     ZT_AWS_SSO_INSTANCES,
     ZT_AWS_AA_ANALYZERS,
+    ZT_AWS_KMS_KEYS,
+    ZT_AWS_KMS_DESCRIBE,
+    ZT_AWS_KMS_ROTATION,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -147,7 +150,7 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa, kms;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
@@ -161,8 +164,9 @@ struct zt_aws_rsvc {
     struct json_object *protected_arns;     /* ARNs a regional web ACL is associated with */
     struct json_object *vpc_ids, *flow_ids; /* VPCs; resources with an ACTIVE flow log */
     uint64_t sso_instances;                 /* IAM Identity Center instances */
-    bool aa_external, aa_unused;  /* ACTIVE Access Analyzer: external access; unused access */
-    uint64_t acls, acls_adaptive; /* web ACLs; those with a managed rule group and a rate rule */
+    bool aa_external, aa_unused;     /* ACTIVE Access Analyzer: external access; unused access */
+    uint64_t kms_keys, kms_rotating; /* enabled symmetric customer managed keys; rotating */
+    uint64_t acls, acls_adaptive;    /* web ACLs; those with a managed rule group and a rate rule */
 };
 
 /* Organizations, answered by the management account (or a delegated administrator). */
@@ -260,6 +264,9 @@ int zt_aws_cfg_recorders(struct json_object *page, uint64_t *n, bool *all_types)
 int zt_aws_credential_report(const char *csv, size_t len, uint64_t *users, uint64_t *console);
 /* GetCredentialReport's XML: the base64 Content decoded (a new string in *csv). */
 int zt_aws_credential_report_content(const char *body, size_t len, char **csv, size_t *csv_len);
+/* KMS DescribeKey: an enabled symmetric customer managed key whose material KMS made (the keys
+ * whose rotation is the customer's to turn on). */
+int zt_aws_kms_rotatable(struct json_object *page, bool *rotatable);
 /* Access Analyzer ListAnalyzers page: an ACTIVE analyzer of external access (ACCOUNT,
  * ORGANIZATION) and of unused access (*_UNUSED_ACCESS) seen. */
 int zt_aws_aa_analyzers(struct json_object *page, bool *external, bool *unused, char *next,

@@ -72,6 +72,9 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_IAM_GEN_REPORT] = {"GenerateCredentialReport", "iam", NULL, ZT_AWS_QUERY, NULL, true},
     [ZT_AWS_IAM_GET_REPORT] = {"GetCredentialReport", "iam", NULL, ZT_AWS_QUERY, NULL, true},
     [ZT_AWS_SSO_INSTANCES] = JSON11("ListInstances", "sso", "SWBExternalService"),
+    [ZT_AWS_KMS_KEYS] = JSON11("ListKeys", "kms", "TrentService"),
+    [ZT_AWS_KMS_DESCRIBE] = JSON11("DescribeKey", "kms", "TrentService"),
+    [ZT_AWS_KMS_ROTATION] = JSON11("GetKeyRotationStatus", "kms", "TrentService"),
     [ZT_AWS_AA_ANALYZERS] = {"ListAnalyzers", "access-analyzer", NULL, ZT_AWS_REST_JSON, NULL,
                              false},
 };

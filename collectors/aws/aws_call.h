@@ -116,3 +116,6 @@ int zt_aws_waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char
 /* Answers of WAFv2 and Organizations calls (aws_svc_org.c). */
 int zt_aws_on_waf(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);
 int zt_aws_on_org(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);
+/* KMS: a listed key (zt_aws_id_fn), and its DescribeKey answer. */
+int zt_aws_on_kms_key(void *data, const char *id, struct json_object *entry);
+int zt_aws_on_kms_describe(struct zt_aws_call *c, struct json_object *page);

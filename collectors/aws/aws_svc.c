@@ -138,6 +138,11 @@ static int next_page(struct zt_aws_call *c, const char *token)
     case ZT_AWS_BK_VAULTS:
         return rest_get(run, rg, c->api, c->track, "/backup-vaults/?maxResults=1000", "nextToken",
                         NULL, token, pg);
+    case ZT_AWS_KMS_KEYS: {
+        const char *kv[] = {"Marker", token, "#Limit", "1000", NULL};
+        _cleanup_free_ char *body = zt_aws_json_body(kv);
+        return zt_aws_svc_call(run, rg, c->api, c->track, "/", body, NULL, token, pg, 0);
+    }
     case ZT_AWS_AA_ANALYZERS:
         return rest_get(run, rg, c->api, c->track, "/analyzer?maxResults=100", "nextToken", NULL,
                         token, pg);
@@ -194,6 +199,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     ec2_ids_page(run, rg, ZT_AWS_EC2_VPCS, NULL, 0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
     zt_aws_json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
+    zt_aws_json_list(run, rg, ZT_AWS_KMS_KEYS, &r->kms, "#Limit", "1000", NULL, 0, 0);
     rest_get(run, rg, ZT_AWS_AA_ANALYZERS, &r->aa, "/analyzer?maxResults=100", NULL, NULL, NULL, 0);
 }
 
@@ -348,6 +354,19 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         return zt_aws_json_count(page, "ConformancePackComplianceSummaryList",
                                  "ConformancePackComplianceStatus", "NON_COMPLIANT", &n,
                                  &r->packs_noncompliant, NULL, 0);
+    case ZT_AWS_KMS_KEYS:
+        return zt_aws_json_ids(page, "Keys", "KeyId", zt_aws_on_kms_key, c, next, nl);
+    case ZT_AWS_KMS_DESCRIBE:
+        return zt_aws_on_kms_describe(c, page);
+    case ZT_AWS_KMS_ROTATION: {
+        struct json_object *v = NULL;
+        if (!json_object_object_get_ex(page, "KeyRotationEnabled", &v) ||
+            !json_object_is_type(v, json_type_boolean)) {
+            return -EBADMSG;
+        }
+        r->kms_rotating += json_object_get_boolean(v);
+        return 0;
+    }
     case ZT_AWS_AA_ANALYZERS:
         return zt_aws_aa_analyzers(page, &r->aa_external, &r->aa_unused, next, nl);
     case ZT_AWS_SSO_INSTANCES:

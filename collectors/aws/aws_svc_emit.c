@@ -235,6 +235,11 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
                     offsetof(struct zt_aws_rsvc, aa_external));
     n += emit_every(run, "aws.accessanalyzer.unused_access", TRACK(aa),
                     offsetof(struct zt_aws_rsvc, aa_unused));
+    n += emit_count(run, "aws.kms.customer_keys", TRACK(kms), SUM(kms_keys));
+    if (all_done(run, TRACK(kms))) {
+        n += zt_emit_double(run->ctx, "aws.kms.rotation_share",
+                            share(SUM(kms_rotating), SUM(kms_keys))) == 0;
+    }
     n += emit_count(run, "aws.identitycenter.instances", TRACK(sso), SUM(sso_instances));
     if (ZT_AWS_TRACK_DONE(run->acct.report)) {
         n += zt_emit_int(run->ctx, "aws.iam.users", (int64_t)run->acct.iam_users) == 0;

@@ -209,3 +209,16 @@ int zt_aws_aa_analyzers(struct json_object *page, bool *external, bool *unused, 
     }
     return 0;
 }
+
+int zt_aws_kms_rotatable(struct json_object *page, bool *rotatable)
+{
+    struct json_object *m = NULL;
+    if (!json_object_object_get_ex(page, "KeyMetadata", &m) || !zt_json_str(m, "KeyId")) {
+        return -EBADMSG;
+    }
+    const char *spec = zt_json_str(m, "KeySpec");
+    spec = spec ? spec : zt_json_str(m, "CustomerMasterKeySpec");
+    *rotatable = str_is(m, "KeyManager", "CUSTOMER") && str_is(m, "KeyState", "Enabled") && spec &&
+                 zt_streq(spec, "SYMMETRIC_DEFAULT") && str_is(m, "Origin", "AWS_KMS");
+    return 0;
+}

@@ -1,6 +1,6 @@
 /* aws_svc_org.c - the answers of WAFv2 (web ACLs, their rules and the load balancers they
- * protect) and Organizations (the organization, its policies of four types and their targets),
- * for aws_svc.c. */
+ * protect), KMS (customer keys and their rotation) and Organizations (the organization, its
+ * policies of four types and their targets), for aws_svc.c. */
 #include "aws_call.h"
 
 static const char *const org_types[_ZT_AWS_ORG_POLICY_MAX] = {
@@ -105,4 +105,30 @@ int zt_aws_on_org(struct zt_aws_call *c, struct json_object *page, char *next, s
         return r;
     }
     }
+}
+
+/* A KMS key: described, and its rotation asked when it is the customer's to rotate. */
+int zt_aws_on_kms_key(void *data, const char *id, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    const char *kv[] = {"KeyId", id, NULL};
+    _cleanup_free_ char *body = zt_aws_json_body(kv);
+    return zt_aws_svc_call(c->run, c->region, ZT_AWS_KMS_DESCRIBE, c->track, "/", body, id, NULL, 0,
+                           0);
+}
+
+int zt_aws_on_kms_describe(struct zt_aws_call *c, struct json_object *page)
+{
+    bool rotatable = false;
+    if (zt_aws_kms_rotatable(page, &rotatable) < 0) {
+        return -EBADMSG;
+    }
+    if (!rotatable) {
+        return 0;
+    }
+    zt_aws_rsvc(c->run, c->region)->kms_keys++;
+    const char *kv[] = {"KeyId", c->id, NULL};
+    _cleanup_free_ char *body = zt_aws_json_body(kv);
+    return zt_aws_svc_call(c->run, c->region, ZT_AWS_KMS_ROTATION, c->track, "/", body, c->id, NULL,
+                           0, 0);
 }

@@ -66,7 +66,8 @@ SVC_STRONG = {
     "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True,
     "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0,
     "aws.iam.users": 2, "aws.iam.console_users": 0, "aws.identitycenter.instances": 1,
-    "aws.accessanalyzer.enabled": True, "aws.accessanalyzer.unused_access": True}
+    "aws.accessanalyzer.enabled": True, "aws.accessanalyzer.unused_access": True,
+    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 1.0}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -90,7 +91,8 @@ SVC_WEAK = {
     "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False,
     "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3,
     "aws.iam.users": 3, "aws.iam.console_users": 2, "aws.identitycenter.instances": 0,
-    "aws.accessanalyzer.enabled": False, "aws.accessanalyzer.unused_access": False}
+    "aws.accessanalyzer.enabled": False, "aws.accessanalyzer.unused_access": False,
+    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5}
 
 
 class Aws(unittest.TestCase):
@@ -247,6 +249,7 @@ class Aws(unittest.TestCase):
         self.assertEqual(fn["data.availability"], "initial")
         self.assertEqual(findings["aws.s3.most_data_redundant_with_history"], "fail")
         self.assertEqual(findings["aws.accessanalyzer.enabled_everywhere"], "fail")  # eu-west-1
+        self.assertEqual(findings["aws.kms.customer_keys_rotated"], "fail")  # 1 of 2 rotates
         for f, stage in (("data.inventory_management", "traditional"),  # not in eu-west-1
                          ("data.categorization", "traditional"),  # no organization
                          ("data.automation_orchestration", "traditional"),  # no plan

@@ -238,6 +238,31 @@ static void test_aws_svc_analyzers(void **state)
     assert_int_equal(zt_aws_aa_analyzers(bad, &ext, &unused, next, sizeof(next)), -EBADMSG);
 }
 
+static void test_aws_svc_kms(void **state)
+{
+    bool r = true;
+#define KEY(manager, state, spec, origin)                                                          \
+    "{\"KeyMetadata\":{\"KeyId\":\"k\",\"KeyManager\":\"" manager "\",\"KeyState\":\"" state       \
+    "\",\"KeySpec\":\"" spec "\",\"Origin\":\"" origin "\"}}"
+    static const struct {
+        const char *doc;
+        bool rotatable;
+    } cases[] = {
+        {KEY("CUSTOMER", "Enabled", "SYMMETRIC_DEFAULT", "AWS_KMS"), true},
+        {KEY("AWS", "Enabled", "SYMMETRIC_DEFAULT", "AWS_KMS"), false}, /* AWS rotates it */
+        {KEY("CUSTOMER", "Disabled", "SYMMETRIC_DEFAULT", "AWS_KMS"), false},
+        {KEY("CUSTOMER", "Enabled", "RSA_2048", "AWS_KMS"), false},           /* cannot rotate */
+        {KEY("CUSTOMER", "Enabled", "SYMMETRIC_DEFAULT", "EXTERNAL"), false}, /* imported */
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(cases); i++) {
+        _cleanup_json_ struct json_object *o = parse(cases[i].doc);
+        assert_int_equal(zt_aws_kms_rotatable(o, &r), 0);
+        assert_int_equal(r, cases[i].rotatable);
+    }
+    _cleanup_json_ struct json_object *bad = parse("{\"Keys\":[]}");
+    assert_int_equal(zt_aws_kms_rotatable(bad, &r), -EBADMSG);
+}
+
 /* Every operation has a description: a missing row would be a NULL at the first call. */
 static void test_aws_svc_api_table(void **state)
 {
@@ -261,7 +286,7 @@ int main(void)
         cmocka_unit_test(test_aws_svc_ids),       cmocka_unit_test(test_aws_svc_elb),
         cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
         cmocka_unit_test(test_aws_svc_flow_logs), cmocka_unit_test(test_aws_svc_credential_report),
-        cmocka_unit_test(test_aws_svc_analyzers),
+        cmocka_unit_test(test_aws_svc_analyzers), cmocka_unit_test(test_aws_svc_kms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
