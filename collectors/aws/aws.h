@@ -87,6 +87,9 @@ enum zt_aws_api {
     ZT_AWS_KMS_KEYS,
     ZT_AWS_KMS_DESCRIBE,
     ZT_AWS_KMS_ROTATION,
+    ZT_AWS_ASG_GROUPS,
+    ZT_AWS_ASG_POLICIES,
+    ZT_AWS_CFN_STACKS,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -150,7 +153,7 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa, kms;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa, kms, asg, cfn;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
@@ -164,7 +167,10 @@ struct zt_aws_rsvc {
     struct json_object *protected_arns;     /* ARNs a regional web ACL is associated with */
     struct json_object *vpc_ids, *flow_ids; /* VPCs; resources with an ACTIVE flow log */
     uint64_t sso_instances;                 /* IAM Identity Center instances */
-    bool aa_external, aa_unused;     /* ACTIVE Access Analyzer: external access; unused access */
+    bool aa_external, aa_unused; /* ACTIVE Access Analyzer: external access; unused access */
+    struct json_object *asg_elb, *asg_scaled; /* groups with ELB health checks; with a target
+                                               * tracking or predictive scaling policy */
+    uint64_t asgs, stacks, stacks_drifted;
     uint64_t kms_keys, kms_rotating; /* enabled symmetric customer managed keys; rotating */
     uint64_t acls, acls_adaptive;    /* web ACLs; those with a managed rule group and a rate rule */
 };

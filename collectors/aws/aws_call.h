@@ -116,6 +116,13 @@ int zt_aws_waf_acls(struct zt_aws_run *run, struct zt_aws_region *rg, const char
 /* Answers of WAFv2 and Organizations calls (aws_svc_org.c). */
 int zt_aws_on_waf(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);
 int zt_aws_on_org(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);
+/* Auto Scaling and CloudFormation (aws_svc_apps.c): start a region, a page, an answer, and the
+ * groups that heal and scale on their own. */
+void zt_aws_apps_start(struct zt_aws_run *run, struct zt_aws_region *rg);
+int zt_aws_apps_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                     const char *token, unsigned page);
+int zt_aws_apps_answer(struct zt_aws_call *c, const char *body, size_t len, char *next, size_t nl);
+uint64_t zt_aws_apps_adaptive(const struct zt_aws_run *run);
 /* KMS: a listed key (zt_aws_id_fn), and its DescribeKey answer. */
 int zt_aws_on_kms_key(void *data, const char *id, struct json_object *entry);
 int zt_aws_on_kms_describe(struct zt_aws_call *c, struct json_object *page);

@@ -332,3 +332,58 @@ int zt_aws_ec2_ids(const char *body, size_t len, bool flow_logs, struct json_obj
     snprintf(next, next_len, "%s", e.next);
     return 0;
 }
+
+/* ---- Auto Scaling groups and policies, CloudFormation stacks (Query XML) -------------------- */
+
+struct members {
+    const char *root;
+    const char *const *fields; /* member fields copied, NULL-terminated */
+    zt_aws_member_fn fn;
+    void *data;
+    char values[4][ZT_AWS_ID_MAX];
+    char next[1024];
+};
+
+static int on_member(void *data, const struct zt_aws_xml_path *p, const char *text)
+{
+    struct members *m = data;
+    if (p->depth == 1 && !text) {
+        return zt_streq(p->names[0], m->root) ? 0 : -EMEDIUMTYPE;
+    }
+    if (p->depth == 4 && zt_streq(p->names[3], "member")) { /* Result/List/member */
+        if (!text) {
+            memset(m->values, 0, sizeof(m->values));
+            return 0;
+        }
+        const char *v[4] = {m->values[0], m->values[1], m->values[2], m->values[3]};
+        return m->fn(m->data, v);
+    }
+    if (!text) {
+        return 0;
+    }
+    if (p->depth == 3 && zt_streq(p->names[2], "NextToken")) {
+        snprintf(m->next, sizeof(m->next), "%s", text);
+        return 0;
+    }
+    /* a field of the member, or one level down (DriftInformation/StackDriftStatus) */
+    if (p->depth >= 5 && p->depth <= 6 && zt_streq(p->names[3], "member")) {
+        for (int i = 0; m->fields[i] && i < 4; i++) {
+            if (zt_streq(p->names[p->depth - 1], m->fields[i])) {
+                snprintf(m->values[i], sizeof(m->values[i]), "%s", text);
+            }
+        }
+    }
+    return 0;
+}
+
+int zt_aws_xml_members(const char *body, size_t len, const char *root, const char *const *fields,
+                       zt_aws_member_fn fn, void *data, char *next, size_t next_len)
+{
+    struct members m = {.root = root, .fields = fields, .fn = fn, .data = data};
+    char err[128];
+    if (zt_aws_xml_walk(body, len, on_member, &m, err, sizeof(err)) < 0) {
+        return -EBADMSG;
+    }
+    snprintf(next, next_len, "%s", m.next);
+    return 0;
+}

@@ -162,6 +162,10 @@ static int next_page(struct zt_aws_call *c, const char *token)
     case ZT_AWS_EC2_VPCS:
     case ZT_AWS_EC2_FLOW_LOGS:
         return ec2_ids_page(run, rg, c->api, token, pg);
+    case ZT_AWS_ASG_GROUPS:
+    case ZT_AWS_ASG_POLICIES:
+    case ZT_AWS_CFN_STACKS:
+        return zt_aws_apps_page(run, rg, c->api, token, pg);
     case ZT_AWS_ORG_TARGETS:
         return zt_aws_json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
     case ZT_AWS_EB_TARGETS:
@@ -199,6 +203,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     ec2_ids_page(run, rg, ZT_AWS_EC2_VPCS, NULL, 0);
     ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
     zt_aws_json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
+    zt_aws_apps_start(run, rg);
     zt_aws_json_list(run, rg, ZT_AWS_KMS_KEYS, &r->kms, "#Limit", "1000", NULL, 0, 0);
     rest_get(run, rg, ZT_AWS_AA_ANALYZERS, &r->aa, "/analyzer?maxResults=100", NULL, NULL, NULL, 0);
 }
@@ -436,6 +441,9 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
         snprintf(err, sizeof(err),
                  "expected a GetCredentialReport CSV with user and "
                  "password_enabled columns");
+    } else if (c->api == ZT_AWS_ASG_GROUPS || c->api == ZT_AWS_ASG_POLICIES ||
+               c->api == ZT_AWS_CFN_STACKS) {
+        r = zt_aws_apps_answer(c, body, len, next, sizeof(next));
     } else if (c->api == ZT_AWS_EC2_VPCS || c->api == ZT_AWS_EC2_FLOW_LOGS) {
         struct zt_aws_rsvc *s = zt_aws_rsvc(c->run, c->region);
         struct json_object **ids = c->api == ZT_AWS_EC2_VPCS ? &s->vpc_ids : &s->flow_ids;
@@ -502,6 +510,9 @@ void zt_aws_svc_free(struct zt_aws_run *run)
     for (size_t i = 0; i < ZT_AWS_REGIONS_MAX; i++) {
         json_object_put(run->acct.regions[i].albs);
         json_object_put(run->acct.regions[i].protected_arns);
+        json_object_put(run->acct.regions[i].asg_elb);
+        json_object_put(run->acct.regions[i].asg_scaled);
+        run->acct.regions[i].asg_elb = run->acct.regions[i].asg_scaled = NULL;
         json_object_put(run->acct.regions[i].vpc_ids);
         json_object_put(run->acct.regions[i].flow_ids);
         run->acct.regions[i].vpc_ids = run->acct.regions[i].flow_ids = NULL;

@@ -1,7 +1,7 @@
 /* aws_svc_emit.c - the evidence of aws_svc.c's services: per-region answers summed or combined
  * over every region (a key is left out while one region's calls are unknown), and the
  * organization's policies. */
-#include "aws.h"
+#include "aws_call.h"
 
 /* Whether the tracks at offset off of every region are done. */
 static bool all_done(const struct zt_aws_run *run, size_t off)
@@ -235,6 +235,13 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
                     offsetof(struct zt_aws_rsvc, aa_external));
     n += emit_every(run, "aws.accessanalyzer.unused_access", TRACK(aa),
                     offsetof(struct zt_aws_rsvc, aa_unused));
+    n += emit_count(run, "aws.asg.groups", TRACK(asg), SUM(asgs));
+    if (all_done(run, TRACK(asg))) {
+        n += zt_emit_double(run->ctx, "aws.asg.self_healing_scaling_share",
+                            share(zt_aws_apps_adaptive(run), SUM(asgs))) == 0;
+    }
+    n += emit_count(run, "aws.cfn.stacks", TRACK(cfn), SUM(stacks));
+    n += emit_count(run, "aws.cfn.stacks_drifted", TRACK(cfn), SUM(stacks_drifted));
     n += emit_count(run, "aws.kms.customer_keys", TRACK(kms), SUM(kms_keys));
     if (all_done(run, TRACK(kms))) {
         n += zt_emit_double(run->ctx, "aws.kms.rotation_share",

@@ -146,3 +146,9 @@ int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *a
  * added to ids; nextToken into next. Returns 0 or -EBADMSG. */
 int zt_aws_ec2_ids(const char *body, size_t len, bool flow_logs, struct json_object *ids,
                    char *next, size_t next_len);
+/* Called per <member> of a Query answer's list (Response/Result/List/member) with the texts of
+ * the requested fields ("" when absent), found on the member or one level below it. */
+typedef int (*zt_aws_member_fn)(void *data, const char *const values[4]);
+/* Walk such an answer whose root element is root; NextToken into next. 0 or -EBADMSG. */
+int zt_aws_xml_members(const char *body, size_t len, const char *root, const char *const *fields,
+                       zt_aws_member_fn fn, void *data, char *next, size_t next_len);

@@ -67,7 +67,9 @@ SVC_STRONG = {
     "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0,
     "aws.iam.users": 2, "aws.iam.console_users": 0, "aws.identitycenter.instances": 1,
     "aws.accessanalyzer.enabled": True, "aws.accessanalyzer.unused_access": True,
-    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 1.0}
+    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 1.0,
+    "aws.asg.groups": 4, "aws.asg.self_healing_scaling_share": 1.0, "aws.cfn.stacks": 3,
+    "aws.cfn.stacks_drifted": 0}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -92,7 +94,9 @@ SVC_WEAK = {
     "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3,
     "aws.iam.users": 3, "aws.iam.console_users": 2, "aws.identitycenter.instances": 0,
     "aws.accessanalyzer.enabled": False, "aws.accessanalyzer.unused_access": False,
-    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5}
+    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5,
+    "aws.asg.groups": 2, "aws.asg.self_healing_scaling_share": 0.0, "aws.cfn.stacks": 1,
+    "aws.cfn.stacks_drifted": 1}
 
 
 class Aws(unittest.TestCase):
@@ -173,7 +177,8 @@ class Aws(unittest.TestCase):
                          ("networks.traffic_management", "optimal"),
                          ("applications.governance", "advanced"),
                          ("networks.visibility_analytics", "advanced"),
-                         ("identity.identity_stores", "optimal")):
+                         ("identity.identity_stores", "optimal"),
+                         ("applications.automation_orchestration", "optimal")):
             self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
@@ -259,7 +264,8 @@ class Aws(unittest.TestCase):
                          ("networks.traffic_management", "traditional"),  # ALB without ACL
                          ("applications.governance", "traditional"),  # no ECR/Lambda scans
                          ("networks.visibility_analytics", "traditional"),  # GuardDuty off in one
-                         ("identity.identity_stores", "traditional")):  # console users, no SSO
+                         ("identity.identity_stores", "traditional"),  # console users, no SSO
+                         ("applications.automation_orchestration", "initial")):  # a stack only
             self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)

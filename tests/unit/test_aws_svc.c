@@ -263,6 +263,36 @@ static void test_aws_svc_kms(void **state)
     assert_int_equal(zt_aws_kms_rotatable(bad, &r), -EBADMSG);
 }
 
+static int on_member(void *data, const char *const v[4])
+{
+    char *seen = data;
+    strcat(seen, v[0]);
+    strcat(seen, "=");
+    strcat(seen, v[1]);
+    strcat(seen, ";");
+    return 0;
+}
+
+static void test_aws_svc_members(void **state)
+{
+    static const char *const fields[] = {"StackName", "StackDriftStatus", NULL};
+    char seen[256] = "", next[32];
+    const char *doc = "<DescribeStacksResponse><DescribeStacksResult><Stacks><member><StackName>a"
+                      "</StackName><DriftInformation><StackDriftStatus>DRIFTED</StackDriftStatus>"
+                      "</DriftInformation><Tags><member><Key>StackName</Key><Value>x</Value>"
+                      "</member></Tags></member><member><StackName>b</StackName></member></Stacks>"
+                      "<NextToken>n2</NextToken></DescribeStacksResult></DescribeStacksResponse>";
+    assert_int_equal(zt_aws_xml_members(doc, strlen(doc), "DescribeStacksResponse", fields,
+                                        on_member, seen, next, sizeof(next)),
+                     0);
+    /* the nested Tags/member is not a stack of its own; b has no drift status */
+    assert_string_equal(seen, "a=DRIFTED;b=;");
+    assert_string_equal(next, "n2");
+    assert_int_equal(zt_aws_xml_members(doc, strlen(doc), "DescribePoliciesResponse", fields,
+                                        on_member, seen, next, sizeof(next)),
+                     -EBADMSG);
+}
+
 /* Every operation has a description: a missing row would be a NULL at the first call. */
 static void test_aws_svc_api_table(void **state)
 {
@@ -287,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
         cmocka_unit_test(test_aws_svc_flow_logs), cmocka_unit_test(test_aws_svc_credential_report),
         cmocka_unit_test(test_aws_svc_analyzers), cmocka_unit_test(test_aws_svc_kms),
+        cmocka_unit_test(test_aws_svc_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
