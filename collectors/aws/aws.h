@@ -104,6 +104,7 @@ struct zt_aws_region {
     bool gd_listed;       /* ListDetectors answered to its last page */
     bool gd_enabled;      /* a detector answered status ENABLED */
     bool gd_failed;       /* a GuardDuty call of the region failed */
+    bool gd_s3;           /* an enabled detector has S3 Protection (S3_DATA_EVENTS) on */
 };
 
 struct zt_aws_call; /* one signed call in flight (aws_fetch.c) */
@@ -239,6 +240,9 @@ int zt_aws_gd_detectors(struct json_object *page, char ids[][ZT_AWS_ID_MAX], siz
                         char *next, size_t next_len);
 /* GetDetector: status == ENABLED. */
 int zt_aws_gd_enabled(struct json_object *page, bool *enabled);
+/* GetDetector: S3 Protection on (features[] S3_DATA_EVENTS ENABLED, or the older
+ * dataSources.s3Logs.status ENABLED). */
+bool zt_aws_gd_s3_protection(struct json_object *page);
 
 /* Emit every known fact of the run (unknown ones are left out). Returns how many. */
 int zt_aws_emit(struct zt_aws_run *run);

@@ -174,6 +174,7 @@ static int on_answer(struct zt_aws_call *c, const struct zt_http_page *p, const 
             return malformed(c, p, "expected {\"status\": \"ENABLED|DISABLED\"}");
         }
         c->region->gd_enabled |= b;
+        c->region->gd_s3 |= b && zt_aws_gd_s3_protection(zt_http_page_json(p));
         return 0;
     case ZT_AWS_CT_DESCRIBE:
         return on_trails(c, p);

@@ -293,6 +293,23 @@ static void test_aws_svc_members(void **state)
                      -EBADMSG);
 }
 
+static void test_aws_svc_guardduty_s3(void **state)
+{
+    _cleanup_json_ struct json_object *on = parse(
+        "{\"status\":\"ENABLED\",\"features\":[{\"name\":\"FLOW_LOGS\",\"status\":\"ENABLED\"},"
+        "{\"name\":\"S3_DATA_EVENTS\",\"status\":\"ENABLED\"}]}");
+    _cleanup_json_ struct json_object *off =
+        parse("{\"features\":[{\"name\":\"S3_DATA_EVENTS\",\"status\":\"DISABLED\"}],"
+              "\"dataSources\":{\"s3Logs\":{\"status\":\"ENABLED\"}}}");
+    _cleanup_json_ struct json_object *old =
+        parse("{\"dataSources\":{\"s3Logs\":{\"status\":\"ENABLED\"}}}");
+    _cleanup_json_ struct json_object *none = parse("{\"status\":\"ENABLED\"}");
+    assert_true(zt_aws_gd_s3_protection(on));
+    assert_false(zt_aws_gd_s3_protection(off)); /* features win over the older dataSources */
+    assert_true(zt_aws_gd_s3_protection(old));
+    assert_false(zt_aws_gd_s3_protection(none));
+}
+
 /* Every operation has a description: a missing row would be a NULL at the first call. */
 static void test_aws_svc_api_table(void **state)
 {
@@ -317,7 +334,7 @@ int main(void)
         cmocka_unit_test(test_aws_svc_api_table), cmocka_unit_test(test_aws_svc_waf),
         cmocka_unit_test(test_aws_svc_flow_logs), cmocka_unit_test(test_aws_svc_credential_report),
         cmocka_unit_test(test_aws_svc_analyzers), cmocka_unit_test(test_aws_svc_kms),
-        cmocka_unit_test(test_aws_svc_members),
+        cmocka_unit_test(test_aws_svc_members),   cmocka_unit_test(test_aws_svc_guardduty_s3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
