@@ -109,6 +109,24 @@ def svc_routes(add, d):
     Organizations, answered empty in every region: their calls count, their content does not."""
     def j(doc):
         return [{"delay_ms": d, "json": doc}]
+    iam = ('<GenerateCredentialReportResponse><GenerateCredentialReportResult><State>COMPLETE'
+           '</State></GenerateCredentialReportResult></GenerateCredentialReportResponse>')
+    report = ('<GetCredentialReportResponse><GetCredentialReportResult><Content>'
+              'dXNlcixhcm4scGFzc3dvcmRfZW5hYmxlZAo=</Content></GetCredentialReportResult>'
+              '</GetCredentialReportResponse>')  # "user,arn,password_enabled\n"
+    for action, body in (("GenerateCredentialReport", iam), ("GetCredentialReport", report),
+                         ("DescribeVpcs", "<DescribeVpcsResponse><vpcSet/></DescribeVpcsResponse>"),
+                         ("DescribeFlowLogs", "<DescribeFlowLogsResponse><flowLogSet/>"
+                                              "</DescribeFlowLogsResponse>"),
+                         ("DescribeAutoScalingGroups", "<DescribeAutoScalingGroupsResponse>"
+                          "<DescribeAutoScalingGroupsResult><AutoScalingGroups/>"
+                          "</DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>"),
+                         ("DescribePolicies", "<DescribePoliciesResponse><DescribePoliciesResult>"
+                          "<ScalingPolicies/></DescribePoliciesResult></DescribePoliciesResponse>"),
+                         ("DescribeStacks", "<DescribeStacksResponse><DescribeStacksResult><Stacks/>"
+                          "</DescribeStacksResult></DescribeStacksResponse>")):
+        add("svc", {"method": "POST", "path": "/", "body_re": f"^Action={action}&",
+                    "responses": [{"delay_ms": d, "content_type": "text/xml", "body": body}]})
     add("svc", {"method": "POST", "path": "/", "body_re": "^Action=DescribeLoadBalancers",
                 "responses": [{"delay_ms": d, "content_type": "text/xml", "body":
                                "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult>"
@@ -122,6 +140,8 @@ def svc_routes(add, d):
                         ("DescribeConfigurationAggregators$", {"ConfigurationAggregators": []}),
                         ("ListRules$", {"Rules": []}),
                         ("ListWebACLs$", {"WebACLs": []}),
+                        ("ListKeys$", {"Keys": [], "Truncated": False}),
+                        ("ListInstances$", {"Instances": []}),
                         ("DescribeOrganization$", {"Organization": {"FeatureSet": "CONSOLIDATED_BILLING"}})):
         add("svc", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": target},
                     "responses": j(doc)})
@@ -129,7 +149,9 @@ def svc_routes(add, d):
                               ("GET", "/backup/plans/", {"BackupPlansList": []}),
                               ("GET", "/backup-vaults/", {"BackupVaultList": []}),
                               ("POST", "/standards/get", {"StandardsSubscriptions": []}),
-                              ("GET", "/automationrules/list", {"AutomationRulesMetadata": []})):
+                              ("GET", "/automationrules/list", {"AutomationRulesMetadata": []}),
+                              ("GET", "/analyzer", {"analyzers": []}),
+                              ("POST", "/status/batch/get", {"accounts": []})):
         add("svc", {"method": method, "path": path, "responses": j(doc)})
 
 
