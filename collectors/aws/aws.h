@@ -90,6 +90,8 @@ enum zt_aws_api {
     ZT_AWS_ASG_GROUPS,
     ZT_AWS_ASG_POLICIES,
     ZT_AWS_CFN_STACKS,
+    ZT_AWS_NFW_LIST,
+    ZT_AWS_NFW_DESCRIBE,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -154,7 +156,7 @@ struct zt_aws_track {
 /* What one region answered. */
 struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
-        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa, kms, asg, cfn;
+        bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa, kms, asg, cfn, nfw;
     uint64_t lbs, lbs_multi_az, lbs_internet;
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
@@ -172,6 +174,7 @@ struct zt_aws_rsvc {
     struct json_object *asg_elb, *asg_scaled; /* groups with ELB health checks; with a target
                                                * tracking or predictive scaling policy */
     uint64_t asgs, stacks, stacks_drifted;
+    uint64_t nfws, nfws_multi_az;    /* Network Firewalls; those with subnets in 2+ zones */
     uint64_t kms_keys, kms_rotating; /* enabled symmetric customer managed keys; rotating */
     uint64_t acls, acls_adaptive;    /* web ACLs; those with a managed rule group and a rate rule */
 };

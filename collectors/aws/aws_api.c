@@ -8,7 +8,8 @@
     {                                                                                              \
         op, "s3", NULL, ZT_AWS_REST_XML, NULL, false                                               \
     }
-#define CT_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
+#define NFW_TARGET "NetworkFirewall_20201112"
+#define CT_TARGET  "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
 #define REST(op, svc)                                                                              \
     {                                                                                              \
         op, svc, NULL, ZT_AWS_REST_JSON, NULL, false                                               \
@@ -72,6 +73,10 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_IAM_GEN_REPORT] = {"GenerateCredentialReport", "iam", NULL, ZT_AWS_QUERY, NULL, true},
     [ZT_AWS_IAM_GET_REPORT] = {"GetCredentialReport", "iam", NULL, ZT_AWS_QUERY, NULL, true},
     [ZT_AWS_SSO_INSTANCES] = JSON11("ListInstances", "sso", "SWBExternalService"),
+    [ZT_AWS_NFW_LIST] = {"ListFirewalls", "network-firewall", NULL, ZT_AWS_JSON10, NFW_TARGET,
+                         false},
+    [ZT_AWS_NFW_DESCRIBE] = {"DescribeFirewall", "network-firewall", NULL, ZT_AWS_JSON10,
+                             NFW_TARGET, false},
     [ZT_AWS_ASG_GROUPS] = {"DescribeAutoScalingGroups", "autoscaling", NULL, ZT_AWS_QUERY, NULL,
                            false},
     [ZT_AWS_ASG_POLICIES] = {"DescribePolicies", "autoscaling", NULL, ZT_AWS_QUERY, NULL, false},

@@ -123,6 +123,9 @@ int zt_aws_apps_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_a
                      const char *token, unsigned page);
 int zt_aws_apps_answer(struct zt_aws_call *c, const char *body, size_t len, char *next, size_t nl);
 uint64_t zt_aws_apps_adaptive(const struct zt_aws_run *run);
+/* Network Firewall: a listed firewall (zt_aws_id_fn), and its DescribeFirewall answer. */
+int zt_aws_on_firewall(void *data, const char *arn, struct json_object *entry);
+int zt_aws_on_firewall_described(struct zt_aws_call *c, struct json_object *page);
 /* KMS: a listed key (zt_aws_id_fn), and its DescribeKey answer. */
 int zt_aws_on_kms_key(void *data, const char *id, struct json_object *entry);
 int zt_aws_on_kms_describe(struct zt_aws_call *c, struct json_object *page);

@@ -204,6 +204,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     ec2_ids_page(run, rg, ZT_AWS_EC2_FLOW_LOGS, NULL, 0);
     zt_aws_json_list(run, rg, ZT_AWS_SSO_INSTANCES, &r->sso, NULL, NULL, NULL, 0, 0);
     zt_aws_apps_start(run, rg);
+    zt_aws_json_list(run, rg, ZT_AWS_NFW_LIST, &r->nfw, NULL, NULL, NULL, 0, 0);
     zt_aws_json_list(run, rg, ZT_AWS_KMS_KEYS, &r->kms, "#Limit", "1000", NULL, 0, 0);
     rest_get(run, rg, ZT_AWS_AA_ANALYZERS, &r->aa, "/analyzer?maxResults=100", NULL, NULL, NULL, 0);
 }
@@ -359,6 +360,10 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         return zt_aws_json_count(page, "ConformancePackComplianceSummaryList",
                                  "ConformancePackComplianceStatus", "NON_COMPLIANT", &n,
                                  &r->packs_noncompliant, NULL, 0);
+    case ZT_AWS_NFW_LIST:
+        return zt_aws_json_ids(page, "Firewalls", "FirewallArn", zt_aws_on_firewall, c, next, nl);
+    case ZT_AWS_NFW_DESCRIBE:
+        return zt_aws_on_firewall_described(c, page);
     case ZT_AWS_KMS_KEYS:
         return zt_aws_json_ids(page, "Keys", "KeyId", zt_aws_on_kms_key, c, next, nl);
     case ZT_AWS_KMS_DESCRIBE:

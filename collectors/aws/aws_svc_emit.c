@@ -235,6 +235,11 @@ int zt_aws_svc_emit(struct zt_aws_run *run)
                     offsetof(struct zt_aws_rsvc, aa_external));
     n += emit_every(run, "aws.accessanalyzer.unused_access", TRACK(aa),
                     offsetof(struct zt_aws_rsvc, aa_unused));
+    n += emit_count(run, "aws.nfw.firewalls", TRACK(nfw), SUM(nfws));
+    if (all_done(run, TRACK(nfw))) {
+        n += zt_emit_double(run->ctx, "aws.nfw.multi_az_share",
+                            share(SUM(nfws_multi_az), SUM(nfws))) == 0;
+    }
     n += emit_count(run, "aws.asg.groups", TRACK(asg), SUM(asgs));
     if (all_done(run, TRACK(asg))) {
         n += zt_emit_double(run->ctx, "aws.asg.self_healing_scaling_share",

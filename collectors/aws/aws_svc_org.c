@@ -1,6 +1,6 @@
 /* aws_svc_org.c - the answers of WAFv2 (web ACLs, their rules and the load balancers they
- * protect), KMS (customer keys and their rotation) and Organizations (the organization, its
- * policies of four types and their targets), for aws_svc.c. */
+ * protect), Network Firewall (zones), KMS (customer keys and their rotation) and Organizations (the
+ * organization, its policies of four types and their targets), for aws_svc.c. */
 #include "aws_call.h"
 
 static const char *const org_types[_ZT_AWS_ORG_POLICY_MAX] = {
@@ -131,4 +131,30 @@ int zt_aws_on_kms_describe(struct zt_aws_call *c, struct json_object *page)
     _cleanup_free_ char *body = zt_aws_json_body(kv);
     return zt_aws_svc_call(c->run, c->region, ZT_AWS_KMS_ROTATION, c->track, "/", body, c->id, NULL,
                            0, 0);
+}
+
+int zt_aws_on_firewall(void *data, const char *arn, struct json_object *entry)
+{
+    struct zt_aws_call *c = data;
+    const char *kv[] = {"FirewallArn", arn, NULL};
+    _cleanup_free_ char *body = zt_aws_json_body(kv);
+    return zt_aws_svc_call(c->run, c->region, ZT_AWS_NFW_DESCRIBE, c->track, "/", body, arn, NULL,
+                           0, 0);
+}
+
+/* One subnet per zone: two mappings or more is a firewall that survives a zone. */
+int zt_aws_on_firewall_described(struct zt_aws_call *c, struct json_object *page)
+{
+    struct json_object *fw = NULL;
+    struct zt_aws_rsvc *r = zt_aws_rsvc(c->run, c->region);
+    if (!json_object_object_get_ex(page, "Firewall", &fw)) {
+        return -EBADMSG;
+    }
+    struct json_object *subnets = zt_json_array(fw, "SubnetMappings");
+    if (!subnets) {
+        return -EBADMSG;
+    }
+    r->nfws++;
+    r->nfws_multi_az += json_object_array_length(subnets) >= 2;
+    return 0;
 }

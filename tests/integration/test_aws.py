@@ -69,7 +69,8 @@ SVC_STRONG = {
     "aws.accessanalyzer.enabled": True, "aws.accessanalyzer.unused_access": True,
     "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 1.0,
     "aws.asg.groups": 4, "aws.asg.self_healing_scaling_share": 1.0, "aws.cfn.stacks": 3,
-    "aws.cfn.stacks_drifted": 0, "aws.guardduty.s3_protection": True}
+    "aws.cfn.stacks_drifted": 0, "aws.guardduty.s3_protection": True,
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 1.0}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
@@ -96,7 +97,8 @@ SVC_WEAK = {
     "aws.accessanalyzer.enabled": False, "aws.accessanalyzer.unused_access": False,
     "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5,
     "aws.asg.groups": 2, "aws.asg.self_healing_scaling_share": 0.0, "aws.cfn.stacks": 1,
-    "aws.cfn.stacks_drifted": 1, "aws.guardduty.s3_protection": False}
+    "aws.cfn.stacks_drifted": 1, "aws.guardduty.s3_protection": False,
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 0.0}
 
 
 class Aws(unittest.TestCase):
