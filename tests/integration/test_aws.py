@@ -6,9 +6,15 @@ request signed for the wrong region or service, or not signed right, gets no ans
 
 Usage: test_aws.py ZTMMD SOURCE_DIR
 Checks evidence and stages for a weak and a strong account over two regions, nextToken paging
-(security groups, GuardDuty detectors), retries of throttled calls (400 Throttling, 503
-RequestLimitExceeded, 400 ThrottlingException), a denied call (partial, that evidence missing),
-expired and wrong credentials (error, a clear message), and that no secret is ever printed.
+(security groups, GuardDuty detectors, ListBuckets, Config rules, load balancers, VPCs, web
+ACLs, KMS keys, access analyzers, Auto Scaling groups), retries of throttled calls (400
+Throttling, 503 RequestLimitExceeded, 400 ThrottlingException, 503 SlowDown, 429
+TooManyRequestsException, IAM's 404 ReportInProgress), S3's "not configured" answers read as
+unset, services off in a region (Macie, Security Hub, Organizations, Inspector) read as off and
+not as errors, denied calls (partial, that evidence missing, never a pass), expired and wrong
+credentials (error, a clear message), and that no secret is ever printed. The routes of the
+services beyond EC2/IAM/STS/CloudTrail/GuardDuty are written by tests/fixtures/aws/
+gen_services.py; every answer parses with botocore (tests/aws_botocore_fixtures.py).
 """
 import json
 import os
