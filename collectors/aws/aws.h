@@ -92,6 +92,7 @@ enum zt_aws_api {
     ZT_AWS_CFN_STACKS,
     ZT_AWS_NFW_LIST,
     ZT_AWS_NFW_DESCRIBE,
+    ZT_AWS_ORG_EFFECTIVE,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -191,6 +192,7 @@ struct zt_aws_org {
     struct zt_aws_track describe, policies[_ZT_AWS_ORG_POLICY_MAX];
     bool member;       /* in an organization (AWSOrganizationsNotInUseException: not) */
     bool all_features; /* FeatureSet ALL: policies can be attached */
+    bool management;   /* the scanned account is the management account: it lists policies */
     uint64_t attached[_ZT_AWS_ORG_POLICY_MAX]; /* policies with a target (SCPs beyond AWS's) */
 };
 
@@ -258,6 +260,8 @@ int zt_aws_s3_emit(struct zt_aws_run *run);
 void zt_aws_s3_free(struct zt_aws_s3_scan *s);
 /* Macie, Config, Backup, Security Hub, EventBridge, ELBv2, Organizations (aws_svc.c). */
 int zt_aws_svc_start(struct zt_aws_run *run);
+/* Organizations, once the account id is known (it decides management or member). */
+int zt_aws_org_start(struct zt_aws_run *run);
 int zt_aws_svc_emit(struct zt_aws_run *run);
 /* Pure readers of their answers (aws_svc_json.c); each returns 0 or -EBADMSG. */
 /* {"status": on|off|PAUSED} (Macie): enabled when on. */

@@ -138,6 +138,7 @@ static int on_account(struct zt_aws_call *c, const struct zt_http_page *p, const
     struct zt_aws_spec s = {.api = ZT_AWS_S3_PAB,
                             .scope = c->run->regions[0].name,
                             .path = "/v20180820/configuration/publicAccessBlock"};
+    zt_aws_org_start(c->run);
     return zt_aws_call_add(c->run, &s);
 }
 

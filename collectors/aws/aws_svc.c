@@ -211,15 +211,19 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
 
 int zt_aws_svc_start(struct zt_aws_run *run)
 {
-    const char *none[] = {NULL};
-    _cleanup_free_ char *empty = zt_aws_json_body(none);
-
     for (size_t i = 0; i < run->n_regions; i++) {
         region_start(run, &run->regions[i]);
     }
     /* IAM is global: its credential report is asked once, signed for us-east-1 */
     zt_aws_svc_call(run, NULL, ZT_AWS_IAM_GEN_REPORT, &run->acct.report, "/",
                     "Action=GenerateCredentialReport&Version=2010-05-08", NULL, NULL, 0, 0);
+    return 0;
+}
+
+int zt_aws_org_start(struct zt_aws_run *run)
+{
+    const char *none[] = {NULL};
+    _cleanup_free_ char *empty = zt_aws_json_body(none);
     return zt_aws_svc_call(run, NULL, ZT_AWS_ORG_DESCRIBE, &run->acct.org.describe, "/", empty,
                            NULL, NULL, 0, 0);
 }
@@ -499,6 +503,8 @@ bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
             return true;
         }
         return false;
+    case ZT_AWS_ORG_EFFECTIVE: /* no policy of that type applies to the account */
+        return zt_streq(e->code, "EffectivePolicyNotFoundException");
     case ZT_AWS_ORG_DESCRIBE:
         if (zt_streq(e->code, "AWSOrganizationsNotInUseException")) {
             c->run->acct.org.member = false;

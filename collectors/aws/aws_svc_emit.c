@@ -134,6 +134,7 @@ static int emit_org(struct zt_aws_run *run)
     n += zt_emit_bool(run->ctx, "aws.org.member", org->member) == 0;
     for (unsigned t = 0; t < _ZT_AWS_ORG_POLICY_MAX; t++) {
         /* outside an organization, or without all features, nothing can be attached */
+        /* a member account cannot list SCPs or RCPs: unknown there, not an error */
         bool known = !org->member || !org->all_features || ZT_AWS_TRACK_DONE(org->policies[t]);
         if (known) {
             n += zt_emit_int(run->ctx, keys[t], (int64_t)org->attached[t]) == 0;

@@ -86,12 +86,30 @@ int zt_aws_on_org(struct zt_aws_call *c, struct json_object *page, char *next, s
         if (!json_object_object_get_ex(page, "Organization", &o)) {
             return -EBADMSG;
         }
-        const char *fs = zt_json_str(o, "FeatureSet");
+        const char *fs = zt_json_str(o, "FeatureSet"), *mgmt = zt_json_str(o, "MasterAccountId");
         org->member = true;
         org->all_features = fs && zt_streq(fs, "ALL");
+        org->management = mgmt && zt_streq(mgmt, c->run->account);
         for (unsigned t = 0; t < _ZT_AWS_ORG_POLICY_MAX && org->all_features; t++) {
-            zt_aws_org_policies(c->run, t, NULL, 0);
+            if (org->management) {
+                zt_aws_org_policies(c->run, t, NULL, 0);
+            } else if (t == ZT_AWS_ORG_TAG || t == ZT_AWS_ORG_BACKUP) {
+                /* a member account sees the policies that apply to it, merged */
+                const char *kv[] = {"PolicyType", org_types[t], NULL};
+                _cleanup_free_ char *body = zt_aws_json_body(kv);
+                zt_aws_svc_call(c->run, NULL, ZT_AWS_ORG_EFFECTIVE, &org->policies[t], "/", body,
+                                NULL, NULL, 0, t);
+            }
         }
+        return 0;
+    }
+    case ZT_AWS_ORG_EFFECTIVE: {
+        struct json_object *ep = NULL;
+        if (!json_object_object_get_ex(page, "EffectivePolicy", &ep) ||
+            !zt_json_str(ep, "PolicyContent")) {
+            return -EBADMSG;
+        }
+        org->attached[c->tag] = 1; /* the account is under at least one such policy */
         return 0;
     }
     case ZT_AWS_ORG_POLICIES:

@@ -304,9 +304,17 @@ class Aws(unittest.TestCase):
         self.assertEqual(findings["aws.config.auto_remediation_network"] if
                          "aws.config.auto_remediation_network" in findings else "unknown",
                          "unknown")
-        for key, value in SVC_STRONG.items():
+        # a member account of an organization: its effective tag policy applies, no backup
+        # policy does (EffectivePolicyNotFoundException), SCPs and RCPs cannot be listed from
+        # it (unknown, and not an error)
+        member = {"aws.org.member": True, "aws.org.tag_policies_attached": 1,
+                  "aws.org.backup_policies_attached": 0}
+        for key in ("aws.org.scps_attached", "aws.org.rcps_attached"):
+            self.assertNotIn(key, ev)
+        for key, value in dict(SVC_STRONG, **member).items():
             if key not in ("aws.config.rules", "aws.config.auto_remediations",
-                           "aws.ec2.sg_iac_share", "aws.ec2.sg_iac"):
+                           "aws.ec2.sg_iac_share", "aws.ec2.sg_iac", "aws.org.scps_attached",
+                           "aws.org.rcps_attached"):
                 self.assertEqual(ev[key]["value"], value, key)
         self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
         for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
