@@ -489,7 +489,7 @@ bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
 {
     struct zt_aws_rsvc *r = c->region ? zt_aws_rsvc(c->run, c->region) : NULL;
     switch (c->api) {
-    case ZT_AWS_MACIE_SESSION: /* 403 AccessDeniedException "Macie is not enabled." */
+    case ZT_AWS_MACIE_SESSION: /* 401 AccessDeniedException "Macie is not enabled." */
         if (zt_streq(e->code, "AccessDeniedException") && strstr(e->message, "not enabled")) {
             r->macie_on = r->macie_auto_on = false;
             r->macie_auto.started = true;

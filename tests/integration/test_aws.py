@@ -79,7 +79,7 @@ SVC_STRONG = {
     "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 1.0}
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
-# discovery in us-east-1 and not enabled in eu-west-1 (403 "Macie is not enabled."); Security
+# discovery in us-east-1 and not enabled in eu-west-1 (401 "Macie is not enabled."); Security
 # Hub not subscribed in eu-west-1 (401 InvalidAccessException); GuardDuty findings only sent
 # to SNS; a standalone account (AWSOrganizationsNotInUseException). None of these is an error.
 SVC_WEAK = {
@@ -295,7 +295,11 @@ class Aws(unittest.TestCase):
             self.assertTrue(ev[key]["value"], key)
         self.assertEqual(fn["networks.segmentation"], "unknown")
         # S3: one bucket's GetBucketReplication is denied: replication unknown, the rest known
-        self.assertIn("(and 2 more problems)", col["error"])
+        self.assertIn("(and 3 more problems)", col["error"])
+        # Macie's AccessDeniedException that is a denial, not "Macie is not enabled.": unknown
+        self.assertRegex(p.stderr, r"GetMacieSession in eu-west-1: denied \(AccessDeniedException")
+        for key in ("aws.macie.enabled", "aws.macie.automated_discovery"):
+            self.assertNotIn(key, ev)
         # Config's rules denied in eu-west-1: rules and their remediation unknown, not zero
         self.assertRegex(p.stderr, r"DescribeConfigRules in eu-west-1: denied "
                                    r"\(AccessDeniedException")
@@ -314,7 +318,8 @@ class Aws(unittest.TestCase):
         for key, value in dict(SVC_STRONG, **member).items():
             if key not in ("aws.config.rules", "aws.config.auto_remediations",
                            "aws.ec2.sg_iac_share", "aws.ec2.sg_iac", "aws.org.scps_attached",
-                           "aws.org.rcps_attached"):
+                           "aws.org.rcps_attached", "aws.macie.enabled",
+                           "aws.macie.automated_discovery"):
                 self.assertEqual(ev[key]["value"], value, key)
         self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
         for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
