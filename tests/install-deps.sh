@@ -29,8 +29,9 @@ BUILD=(gcc libc6-dev make cmake pkg-config
 # Build-Depends beyond the build's) and lintian.
 PACKAGE=(build-essential dpkg-dev debhelper libcmocka-dev python3 lintian)
 # The test suite and CI beyond those: the integration tests' servers, browser and
-# real systemd, formatting and fuzzing (clang), git for tests/package.
-TEST=(git ca-certificates prometheus openssl clang
+# real systemd, formatting and fuzzing (clang), git for tests/package, botocore (AWS's own
+# service models and parsers, which the AWS fixtures are checked with).
+TEST=(git ca-certificates prometheus openssl clang python3-botocore
     libclang-rt-14-dev systemd util-linux iproute2 procps rsyslog rsyslog-openssl
     chromium chromium-driver)
 

@@ -24,8 +24,9 @@ static const struct zt_option aws_options[] = {
      offsetof(struct zt_aws_options, session_token_credential), 0,
      "systemd credential holding the session token (optional)"},
     {"regions", ZT_OPT_STRLIST, "us-east-1", offsetof(struct zt_aws_options, regions), 0,
-     "regions to assess (EC2 security groups, EBS default encryption, GuardDuty); the first "
-     "also answers CloudTrail, STS and S3 Control"},
+     "regions to assess (EC2 security groups, EBS default encryption, GuardDuty, ELBv2, WAFv2, "
+     "Macie, Config, Backup, Security Hub, EventBridge, Inspector); the first also answers "
+     "CloudTrail, STS, S3 Control and ListBuckets"},
     {"endpoint_url", ZT_OPT_URL, NULL, offsetof(struct zt_aws_options, endpoint_url), 0,
      "one endpoint for every service (LocalStack-style emulators, tests); default: AWS"},
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct zt_aws_options, ca_file), 0,
@@ -105,6 +106,8 @@ static void run_close(struct zt_aws_run *run)
     for (size_t i = 0; i < run->n_regions; i++) {
         free(run->regions[i].sg);
     }
+    zt_aws_s3_free(&run->acct.s3);
+    zt_aws_svc_free(run);
     zt_secret_free(run->secret);
     zt_secret_free(run->token);
 }
@@ -129,6 +132,11 @@ static int load_secrets(struct zt_aws_run *run)
     return 0;
 }
 
+static void s3_unanswered(struct zt_aws_call *c)
+{
+    zt_aws_s3_not_answered(c, false);
+}
+
 static int aws_collect(void *state, struct zt_ctx *ctx)
 {
     const struct zt_aws_options *o = state;
@@ -140,6 +148,7 @@ static int aws_collect(void *state, struct zt_ctx *ctx)
         .pab = ZT_AWS_UNKNOWN,
         .ct_logging = ZT_AWS_UNKNOWN,
         .on_page = zt_aws_on_page,
+        .on_unanswered = s3_unanswered,
     };
 
     int r = load_secrets(&run);
@@ -161,9 +170,14 @@ static int aws_collect(void *state, struct zt_ctx *ctx)
     }
     r = zt_aws_fetch_start(&run);
     if (r == 0) {
+        zt_aws_s3_start(&run);
+        zt_aws_svc_start(&run);
         zt_http_group_wait(run.group);
     }
     zt_aws_fetch_finish(&run);
+    if (r == 0) {
+        r = zt_aws_s3_buckets_run(&run);
+    }
     int emitted = zt_aws_emit(&run);
     if (r < 0) {
         return r;
@@ -178,7 +192,9 @@ const struct zt_collector zt_collector_aws = {
     .name = "aws",
     .summary = "AWS account (Signature V4): security groups open to the Internet on admin "
                "ports, root MFA, CloudTrail multi-region logging, S3 account public access "
-               "block, EBS default encryption and GuardDuty per region",
+               "block, EBS default encryption and GuardDuty per region; S3 buckets, load "
+               "balancers and WAF, Macie, Config, Backup, Security Hub, EventBridge, Inspector "
+               "and Organizations",
     .options = aws_options,
     .state_size = sizeof(struct zt_aws_options),
     .flags = ZT_COLLECTOR_USES_HTTP,

@@ -10,13 +10,27 @@ static int on_error(struct zt_aws_call *c, const struct zt_http_page *p, const c
     struct zt_aws_error e;
     long status = zt_http_page_status(p);
     bool coded = zt_aws_error_parse(body, len, &e) == 0;
-    char url[256];
+    char url[256], type[ZT_AWS_CODE_MAX];
 
-    if (c->api == ZT_AWS_S3_PAB && status == 404 && coded &&
-        zt_streq(e.code, "NoSuchPublicAccessBlockConfiguration")) {
-        c->run->pab = ZT_AWS_FALSE; /* never configured: every flag off */
-        return 0;
+    /* REST-JSON services name the error in X-Amzn-ErrorType ("Code:http://internal...") */
+    if (zt_http_page_header(p, "X-Amzn-ErrorType", type, sizeof(type))) {
+        type[strcspn(type, ":")] = '\0';
+        if (type[0]) {
+            snprintf(e.code, sizeof(e.code), "%s", type);
+            coded = true;
+        }
     }
+
+    if (status == 404 && coded && zt_aws_api_unset(c->api, e.code)) {
+        if (c->api == ZT_AWS_S3_PAB) {
+            c->run->pab = ZT_AWS_FALSE; /* never configured: every flag off */
+        }
+        return zt_aws_s3_not_answered(c, true);
+    }
+    if (coded && zt_aws_svc_not_enabled(c, &e)) {
+        return 0; /* the service is off here: evidence, not a failure */
+    }
+    zt_aws_s3_not_answered(c, false);
     zt_http_redact_url(zt_http_page_url(p), url, sizeof(url));
     if (coded && zt_aws_error_is_denied(e.code)) {
         c->run->denied++;
@@ -36,6 +50,7 @@ static int on_error(struct zt_aws_call *c, const struct zt_http_page *p, const c
 static int malformed(struct zt_aws_call *c, const struct zt_http_page *p, const char *why)
 {
     char url[256];
+    zt_aws_s3_not_answered(c, false);
     c->run->failed++;
     return zt_aws_call_failed(c, -EBADMSG, "malformed answer from %s: %s",
                               zt_http_redact_url(zt_http_page_url(p), url, sizeof(url)), why);
@@ -131,6 +146,7 @@ static int on_account(struct zt_aws_call *c, const struct zt_http_page *p, const
     struct zt_aws_spec s = {.api = ZT_AWS_S3_PAB,
                             .scope = c->run->regions[0].name,
                             .path = "/v20180820/configuration/publicAccessBlock"};
+    zt_aws_org_start(c->run);
     return zt_aws_call_add(c->run, &s);
 }
 
@@ -167,6 +183,7 @@ static int on_answer(struct zt_aws_call *c, const struct zt_http_page *p, const 
             return malformed(c, p, "expected {\"status\": \"ENABLED|DISABLED\"}");
         }
         c->region->gd_enabled |= b;
+        c->region->gd_s3 |= b && zt_aws_gd_s3_protection(zt_http_page_json(p));
         return 0;
     case ZT_AWS_CT_DESCRIBE:
         return on_trails(c, p);
@@ -187,8 +204,16 @@ static int on_answer(struct zt_aws_call *c, const struct zt_http_page *p, const 
         b = run->pab_flags[0] && run->pab_flags[1] && run->pab_flags[2] && run->pab_flags[3];
         run->pab = b ? ZT_AWS_TRUE : ZT_AWS_FALSE;
         return 0;
+    case ZT_AWS_S3_LIST:
+    case ZT_AWS_S3_ENCRYPTION:
+    case ZT_AWS_S3_VERSIONING:
+    case ZT_AWS_S3_OBJECT_LOCK:
+    case ZT_AWS_S3_POLICY_STATUS:
+    case ZT_AWS_S3_BUCKET_PAB:
+    case ZT_AWS_S3_REPLICATION:
+        return zt_aws_s3_answer(c, p, body, len);
     default:
-        return 0;
+        return zt_aws_svc_answer(c, p, body, len);
     }
 }
 
@@ -200,8 +225,9 @@ int zt_aws_on_page(void *data, const struct zt_http_page *p)
     const char *body = zt_http_page_body(p, &len);
 
     c->handled = true;
-    if (status < 200 || status >= 300) {
-        return on_error(c, p, body, len);
+    int r = status < 200 || status >= 300 ? on_error(c, p, body, len) : on_answer(c, p, body, len);
+    if (c->track && c->track->pending) {
+        c->track->pending--; /* after the calls this answer led to were counted */
     }
-    return on_answer(c, p, body, len);
+    return r;
 }

@@ -78,6 +78,23 @@ int zt_aws_gd_enabled(struct json_object *page, bool *enabled)
     return 0;
 }
 
+bool zt_aws_gd_s3_protection(struct json_object *page)
+{
+    struct json_object *l = zt_json_array(page, "features"), *ds = NULL, *s3 = NULL;
+    for (size_t i = 0; l && i < json_object_array_length(l); i++) {
+        struct json_object *f = json_object_array_get_idx(l, i);
+        const char *name = zt_json_str(f, "name"), *status = zt_json_str(f, "status");
+        if (name && status && zt_streq(name, "S3_DATA_EVENTS")) {
+            return zt_streq(status, "ENABLED");
+        }
+    }
+    const char *status = json_object_object_get_ex(page, "dataSources", &ds) &&
+                                 json_object_object_get_ex(ds, "s3Logs", &s3)
+                             ? zt_json_str(s3, "status")
+                             : NULL;
+    return status && zt_streq(status, "ENABLED");
+}
+
 /* ---- evidence --------------------------------------------------------------------------- */
 
 static struct json_object *fact_json(enum zt_aws_fact f)
@@ -129,9 +146,23 @@ static int emit_regional(struct zt_aws_run *run, const char *key, bool guardduty
     return emit_fact(run, key, all, detail);
 }
 
+/* S3 Protection in every region: known when GuardDuty is known everywhere. */
+static int emit_gd_s3(struct zt_aws_run *run)
+{
+    bool all = true;
+    for (size_t i = 0; i < run->n_regions; i++) {
+        const struct zt_aws_region *rg = &run->regions[i];
+        if (guardduty_fact(rg) == ZT_AWS_UNKNOWN) {
+            return 0;
+        }
+        all = all && rg->gd_enabled && rg->gd_s3;
+    }
+    return zt_emit_bool(run->ctx, "aws.guardduty.s3_protection", all) == 0;
+}
+
 static int emit_groups(struct zt_aws_run *run)
 {
-    uint64_t groups = 0, admin = 0, all_ports = 0;
+    uint64_t groups = 0, admin = 0, all_ports = 0, iac = 0;
     bool known = true;
     struct json_object *offenders = json_object_new_array();
     struct json_object *per = json_object_new_object();
@@ -144,6 +175,7 @@ static int emit_groups(struct zt_aws_run *run)
         groups += rg->sg->groups;
         admin += rg->sg->open_admin;
         all_ports += rg->sg->open_all;
+        iac += rg->sg->iac;
         for (unsigned j = 0; j < rg->sg->n_offenders; j++) {
             if (json_object_array_length(offenders) < ZT_AWS_DETAIL_MAX) {
                 char *s = zt_xasprintf("%s %s", rg->name, rg->sg->offenders[j]);
@@ -164,6 +196,9 @@ static int emit_groups(struct zt_aws_run *run)
         n += zt_emit_int(run->ctx, "aws.ec2.security_groups", (int64_t)groups) == 0;
         n += zt_emit_int(run->ctx, "aws.ec2.sg_open_admin_ports", (int64_t)admin) == 0;
         n += zt_emit_int(run->ctx, "aws.ec2.sg_open_all_ports", (int64_t)all_ports) == 0;
+        n += zt_emit_int(run->ctx, "aws.ec2.sg_iac", (int64_t)iac) == 0;
+        n += zt_emit_double(run->ctx, "aws.ec2.sg_iac_share",
+                            groups ? (double)iac / (double)groups : 1.0) == 0;
     }
     return n;
 }
@@ -196,6 +231,9 @@ int zt_aws_emit(struct zt_aws_run *run)
     n += emit_fact(run, "aws.s3.account_public_access_block", run->pab, detail);
     n += emit_regional(run, "aws.ebs.encryption_by_default", false);
     n += emit_regional(run, "aws.guardduty.enabled", true);
+    n += emit_gd_s3(run);
     n += emit_groups(run);
+    n += zt_aws_s3_emit(run);
+    n += zt_aws_svc_emit(run);
     return n;
 }

@@ -9,30 +9,6 @@
 #include "aws_call.h"
 
 #define AWS_SIG_HEADERS 8u
-#define CT_TARGET       "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
-
-struct api_desc {
-    const char *op;
-    const char *service; /* signing name and host prefix */
-    bool json;           /* the answer is JSON (else XML, read raw) */
-};
-
-static const struct api_desc apis[_ZT_AWS_API_MAX] = {
-    [ZT_AWS_STS_IDENTITY] = {"GetCallerIdentity", "sts", false},
-    [ZT_AWS_IAM_SUMMARY] = {"GetAccountSummary", "iam", false},
-    [ZT_AWS_EC2_GROUPS] = {"DescribeSecurityGroups", "ec2", false},
-    [ZT_AWS_EC2_EBS] = {"GetEbsEncryptionByDefault", "ec2", false},
-    [ZT_AWS_GD_LIST] = {"ListDetectors", "guardduty", true},
-    [ZT_AWS_GD_GET] = {"GetDetector", "guardduty", true},
-    [ZT_AWS_CT_DESCRIBE] = {"DescribeTrails", "cloudtrail", true},
-    [ZT_AWS_CT_STATUS] = {"GetTrailStatus", "cloudtrail", true},
-    [ZT_AWS_S3_PAB] = {"GetPublicAccessBlock", "s3", false},
-};
-
-const char *zt_aws_api_to_string(enum zt_aws_api a)
-{
-    return (unsigned)a < _ZT_AWS_API_MAX ? apis[a].op : NULL;
-}
 
 /* Mark what a failed call leaves unknown. */
 static void evidence_lost(struct zt_aws_call *c)
@@ -66,27 +42,13 @@ int zt_aws_call_failed(struct zt_aws_call *c, int err, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     evidence_lost(c);
-    zt_ctx_error(c->run->ctx, err, "%s%s%s: %s", apis[c->api].op, c->region ? " in " : "",
-                 c->region ? c->region->name : "", msg);
-    return 0;
-}
-
-/* https://host of service in region, or the endpoint_url override (trailing '/' dropped). */
-static void base_url(const struct zt_aws_run *run, const struct zt_aws_spec *s, char *buf,
-                     size_t len)
-{
-    const char *ep = run->opt->endpoint_url;
-    const char *svc = apis[s->api].service;
-
-    if (ep) {
-        snprintf(buf, len, "%.*s", (int)zt_url_base_len(ep), ep);
-    } else if (s->api == ZT_AWS_IAM_SUMMARY) {
-        snprintf(buf, len, "https://iam.amazonaws.com");
-    } else if (s->api == ZT_AWS_S3_PAB) {
-        snprintf(buf, len, "https://%s.s3-control.%s.amazonaws.com", run->account, s->scope);
-    } else {
-        snprintf(buf, len, "https://%s.%s.amazonaws.com", svc, s->scope);
+    if (c->track) {
+        c->track->failed = true;
     }
+    zt_ctx_error(c->run->ctx, err, "%s%s%s%s%s: %s", zt_aws_api_to_string(c->api),
+                 c->bucket ? " of bucket " : "", c->bucket ? c->bucket->name : "",
+                 c->region ? " in " : "", c->region ? c->region->name : "", msg);
+    return 0;
 }
 
 /* The authority of url as curl sends it in Host (the default port 443 left out). */
@@ -103,7 +65,9 @@ static void url_host(const char *url, char *buf, size_t len)
 static bool is_throttled(void *data, long status, const char *body, size_t len)
 {
     struct zt_aws_error e;
-    return zt_aws_error_parse(body, len, &e) == 0 && zt_aws_error_is_throttling(e.code);
+    /* IAM's ReportInProgress (404): the credential report is being made; ask again later */
+    return zt_aws_error_parse(body, len, &e) == 0 &&
+           (zt_aws_error_is_throttling(e.code) || zt_streq(e.code, "ReportInProgress"));
 }
 
 /* The headers of a signed request: "Name: value" strings (freed by the caller, wiped: the token
@@ -123,10 +87,9 @@ static void signed_headers_free(struct signed_headers *sh)
 static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char *url,
                 struct signed_headers *out)
 {
-    const char *svc = apis[s->api].service, *body = s->body ? s->body : "";
+    const char *svc = zt_aws_api_desc(s->api)->service, *body = s->body ? s->body : "";
     struct zt_sigv4_header h[AWS_SIG_HEADERS];
     char host[256], amz_date[20], payload[ZT_SIGV4_HEX_LEN + 1], target[128], authz[1024];
-    const char *ctype = NULL;
     size_t n = 0;
     struct tm tm;
     time_t now = time(NULL);
@@ -137,19 +100,12 @@ static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char 
     zt_sigv4_sha256_hex(body, strlen(body), payload);
     h[n++] = (struct zt_sigv4_header){"Host", host};
     h[n++] = (struct zt_sigv4_header){"X-Amz-Date", amz_date};
-    if (s->body) {
-        ctype = apis[s->api].json ? "application/x-amz-json-1.1"
-                                  : "application/x-www-form-urlencoded; charset=utf-8";
-        h[n++] = (struct zt_sigv4_header){"Content-Type", ctype};
+    int r =
+        zt_aws_api_headers(run, s, payload, h + n, AWS_SIG_HEADERS - n - 1, target, sizeof(target));
+    if (r < 0) {
+        return r;
     }
-    if (s->api == ZT_AWS_CT_DESCRIBE || s->api == ZT_AWS_CT_STATUS) {
-        snprintf(target, sizeof(target), CT_TARGET "%s", apis[s->api].op);
-        h[n++] = (struct zt_sigv4_header){"X-Amz-Target", target};
-    }
-    if (s->api == ZT_AWS_S3_PAB) {
-        h[n++] = (struct zt_sigv4_header){"X-Amz-Content-Sha256", payload};
-        h[n++] = (struct zt_sigv4_header){"X-Amz-Account-Id", run->account};
-    }
+    n += (size_t)r;
     if (run->token) {
         h[n++] = (struct zt_sigv4_header){"X-Amz-Security-Token", run->token};
     }
@@ -163,10 +119,10 @@ static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char 
         .headers = h,
         .n_headers = n,
         .payload_hash = payload,
-        .s3 = s->api == ZT_AWS_S3_PAB,
+        .s3 = zt_streq(svc, "s3"),
     };
     struct zt_sigv4_credentials cred = {run->opt->access_key_id, run->secret};
-    int r = zt_sigv4_authorization(&req, &cred, s->scope, svc, authz, sizeof(authz));
+    r = zt_sigv4_authorization(&req, &cred, s->scope, svc, authz, sizeof(authz));
     if (r < 0) {
         return r;
     }
@@ -184,28 +140,38 @@ int zt_aws_call_add(struct zt_aws_run *run, const struct zt_aws_spec *s)
 {
     struct zt_aws_call *c = zt_xcalloc(1, sizeof(*c));
     _cleanup_(signed_headers_free) struct signed_headers sh = {0};
-    char base[ZT_AWS_URL_MAX];
+    char url[ZT_AWS_URL_MAX];
 
-    *c = (struct zt_aws_call){
-        .next = run->calls, .run = run, .api = s->api, .region = s->region, .page = s->page};
-    snprintf(c->arg, sizeof(c->arg), "%s", s->arg ? s->arg : "");
+    *c = (struct zt_aws_call){.next = run->calls,
+                              .run = run,
+                              .api = s->api,
+                              .region = s->region,
+                              .bucket = s->bucket,
+                              .page = s->page,
+                              .arg = zt_xstrdup(s->arg ? s->arg : ""),
+                              .id = s->id ? zt_xstrdup(s->id) : NULL,
+                              .track = s->track,
+                              .tag = s->tag};
     run->calls = c;
-    base_url(run, s, base, sizeof(base));
-    _cleanup_free_ char *url = zt_xasprintf("%s%s", base, s->path);
+    if (c->track) {
+        c->track->started = true;
+        c->track->pending++;
+    }
+    zt_aws_api_url(run, s, url, sizeof(url));
     int r = sign(run, s, url, &sh);
     if (r < 0) {
         c->handled = true;
         run->failed++;
         return zt_aws_call_failed(c, r, "cannot sign the request: %s", strerror(-r));
     }
-    static const int accept[] = {400, 403, 404, 0};
+    static const int accept[] = {400, 401, 403, 404, 0};
     struct zt_http_request req = {
         .method = s->body ? ZT_HTTP_POST : ZT_HTTP_GET,
         .url = url,
         .headers = (const char *const *)sh.h,
         .body = s->body,
         .ca_file = run->opt->ca_file,
-        .raw = !apis[s->api].json,
+        .raw = !zt_aws_api_json(s->api),
         .accept_status = accept,
         .throttled = is_throttled,
         .on_page = run->on_page,
@@ -290,9 +256,13 @@ int zt_aws_fetch_start(struct zt_aws_run *run)
 
 void zt_aws_fetch_finish(struct zt_aws_run *run)
 {
+    run->acct.s3.stopped = true;
     for (struct zt_aws_call *c = run->calls; c; c = c->next) {
         if (!c->handled && c->res.error < 0) {
             run->failed++;
+            if (run->on_unanswered) {
+                run->on_unanswered(c);
+            }
             zt_aws_call_failed(c, c->res.error, "%s", c->res.message);
         }
     }
@@ -301,6 +271,8 @@ void zt_aws_fetch_finish(struct zt_aws_run *run)
     while (run->calls) {
         struct zt_aws_call *c = run->calls;
         run->calls = c->next;
+        free(c->arg);
+        free(c->id);
         free(c);
     }
 }

@@ -70,6 +70,7 @@ static void permission_end(struct zt_aws_sg_scan *s)
 static void group_end(struct zt_aws_sg_scan *s)
 {
     s->groups++;
+    s->iac += s->group_iac;
     if (s->group_all) {
         s->open_all++;
     }
@@ -88,6 +89,7 @@ static void group_end(struct zt_aws_sg_scan *s)
     s->group_id[0] = '\0';
     s->group_port = -1;
     s->group_all = false;
+    s->group_iac = false;
 }
 
 /* The element paths read, root first (namespaces ignored):
@@ -162,6 +164,10 @@ static int on_text(struct zt_aws_sg_scan *s, const struct zt_aws_xml_path *p, co
         }
         return 0;
     case 6:
+        if (in_group(p) && zt_streq(name, "key") && zt_streq(p->names[3], "tagSet") &&
+            zt_aws_iac_tag(text)) {
+            s->group_iac = true;
+        }
         return in_permission(p) ? on_leaf(s, p, name, text) : 0;
     case 8:
         if (zt_streq(p->names[6], "item") && in_permission(p) &&
@@ -186,6 +192,7 @@ int zt_aws_sg_page(struct zt_aws_sg_scan *s, const char *body, size_t len, char 
     s->group_id[0] = '\0';
     s->group_port = -1;
     s->group_all = false;
+    s->group_iac = false;
     int r = zt_aws_xml_walk(body, len, on_sg, s, err, errlen);
     if (r == -EMEDIUMTYPE) {
         snprintf(err, errlen, "expected a <DescribeSecurityGroupsResponse> document");
@@ -198,4 +205,11 @@ int zt_aws_sg_page(struct zt_aws_sg_scan *s, const char *body, size_t len, char 
         s->pages++;
     }
     return r;
+}
+
+bool zt_aws_iac_tag(const char *key)
+{
+    /* CloudFormation stamps every resource of a stack; Terraform and CDK users are told to
+     * tag theirs the same way through default tags, which this does not guess at. */
+    return zt_streq(key, "aws:cloudformation:stack-id");
 }

@@ -223,6 +223,7 @@ static void error_json(const char *body, size_t len, struct zt_aws_error *e)
     const char *code = zt_json_str(o, "__type");
     const char *msg = zt_json_str(o, "message");
     code = code ? code : zt_json_str(o, "code");
+    code = code ? code : zt_json_str(o, "Code"); /* Security Hub, Organizations' REST errors */
     msg = msg ? msg : zt_json_str(o, "Message");
     if (code) {
         const char *hash = strrchr(code, '#');

@@ -55,6 +55,7 @@ struct zt_aws_sg_scan {
     uint64_t groups;     /* security groups seen */
     uint64_t open_admin; /* groups with world ingress on an administrative port */
     uint64_t open_all;   /* groups with world ingress on every TCP port or protocol */
+    uint64_t iac;        /* groups a CloudFormation stack manages (aws:cloudformation:stack-id) */
     uint64_t pages;
     unsigned n_offenders; /* entries in offenders (at most ZT_AWS_DETAIL_MAX) */
     char offenders[ZT_AWS_DETAIL_MAX][ZT_AWS_ID_MAX]; /* "sg-1 tcp/22" */
@@ -66,7 +67,11 @@ struct zt_aws_sg_scan {
     char proto[16];
     long from, to;
     bool has_from, has_to, world;
+    bool group_iac;
 };
+/* Whether a tag key marks a resource created by infrastructure as code (a CloudFormation
+ * stack's aws:cloudformation:stack-id). */
+bool zt_aws_iac_tag(const char *key);
 /* The administrative TCP ports (SSH, RDP, databases, remote admin, ...), 0-terminated. */
 extern const int zt_aws_admin_ports[];
 /* Reset s before the first page. */
@@ -91,3 +96,59 @@ int zt_aws_ebs_default(const char *body, size_t len, bool *enabled, char *err, s
  * IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets (a missing flag is false). */
 int zt_aws_s3_pab(const char *body, size_t len, bool flags[4], char *err, size_t errlen);
 extern const char *const zt_aws_s3_pab_names[4];
+
+/* ---- S3 buckets (aws_s3_xml.c) ------------------------------------------------------------ */
+
+#define ZT_AWS_REGION_MAX 33u
+
+/* Count the elements at path (root first, NULL-terminated, "*" any name), how many hold want
+ * (n_want, may be NULL) and the first one's text. Returns 0, -ENOENT (none), or -EBADMSG
+ * (malformed, or the root is not path[0]). */
+int zt_aws_xml_values(const char *body, size_t len, const char *const *path, const char *want,
+                      unsigned *n_want, char *first, size_t first_len, char *err, size_t errlen);
+/* Called per bucket of a ListBuckets page (region "" when BucketRegion is absent). */
+typedef int (*zt_aws_bucket_fn)(void *data, const char *name, const char *region);
+/* ListAllMyBucketsResult: every bucket to fn, and ContinuationToken into next ("" at the end). */
+int zt_aws_s3_buckets(const char *body, size_t len, zt_aws_bucket_fn fn, void *data, char *next,
+                      size_t next_len, char *err, size_t errlen);
+enum zt_aws_sse {
+    ZT_AWS_SSE_NONE, /* no default encryption configured (or an unknown algorithm) */
+    ZT_AWS_SSE_S3,   /* AES256: keys S3 manages */
+    ZT_AWS_SSE_KMS,  /* aws:kms or aws:kms:dsse: keys in KMS */
+};
+/* GetBucketEncryption: the default rule's SSEAlgorithm. */
+int zt_aws_s3_encryption(const char *body, size_t len, enum zt_aws_sse *sse, char *err,
+                         size_t errlen);
+/* GetBucketVersioning: Status Enabled (Suspended and never-enabled buckets answer otherwise). */
+int zt_aws_s3_versioning(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+/* GetObjectLockConfiguration: ObjectLockEnabled Enabled. */
+int zt_aws_s3_object_lock(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+/* GetBucketPolicyStatus: IsPublic. */
+int zt_aws_s3_policy_public(const char *body, size_t len, bool *is_public, char *err,
+                            size_t errlen);
+/* GetBucketReplication: at least one rule with Status Enabled. */
+int zt_aws_s3_replication(const char *body, size_t len, bool *enabled, char *err, size_t errlen);
+
+/* ELBv2 DescribeLoadBalancers: one page's load balancers, counted. */
+struct zt_aws_elb_page {
+    uint64_t lbs, multi_az, internet_facing; /* multi_az: AvailabilityZones >= 2 */
+    char next[1024];                         /* NextMarker, "" on the last page */
+    unsigned zones;                          /* of the load balancer being read */
+    bool internet;
+};
+int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, char *err,
+                    size_t errlen);
+/* The ARNs of a DescribeLoadBalancers page's internet-facing application load balancers, added
+ * to the JSON array arns. Returns 0 or -EBADMSG. */
+struct json_object;
+int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *arns);
+/* DescribeVpcs (vpcId of every VPC) or DescribeFlowLogs (resourceId of every ACTIVE flow log)
+ * added to ids; nextToken into next. Returns 0 or -EBADMSG. */
+int zt_aws_ec2_ids(const char *body, size_t len, bool flow_logs, struct json_object *ids,
+                   char *next, size_t next_len);
+/* Called per <member> of a Query answer's list (Response/Result/List/member) with the texts of
+ * the requested fields ("" when absent), found on the member or one level below it. */
+typedef int (*zt_aws_member_fn)(void *data, const char *const values[4]);
+/* Walk such an answer whose root element is root; NextToken into next. 0 or -EBADMSG. */
+int zt_aws_xml_members(const char *body, size_t len, const char *root, const char *const *fields,
+                       zt_aws_member_fn fn, void *data, char *next, size_t next_len);

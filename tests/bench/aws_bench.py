@@ -4,7 +4,12 @@ served by tests/fixtures/server.py (Signature V4 checked on every request): N se
 spread over R regions, every answer delayed by --latency-ms. Not a test: it asserts nothing.
 
 Usage: tests/bench/aws_bench.py [BUILD_DIR] [--groups 5000] [--regions 10] [--latency-ms 20]
-       [--page-size 100] [--runs 3] [--keep DIR]
+       [--page-size 100] [--buckets 0] [--runs 3] [--keep DIR]
+
+--buckets N adds N S3 buckets (ListBuckets pages of 1000, then six calls per bucket: encryption,
+versioning, Object Lock, policy status, public access block, replication); doubling doubles
+them too. Their critical path is the ListBuckets chain plus one bucket call, but 6 N requests at
+the engine's 16 transfers at once cannot take less than 6 N x latency / 16 ("floor" below).
 
 Runs the scan with --groups and with twice as many, and reports for each: requests, wall time
 and peak RSS of ztmmd (peakrss.c), the critical path and wall / critical path. A third of the
@@ -58,7 +63,99 @@ def group(i):
             f"</ipPermissionsEgress><tagSet/></item>")
 
 
-def scenario(directory, groups, regions, page, latency_ms):
+S3NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+
+def s3_routes(directory, buckets, add, xml):
+    """ListBuckets pages of 1000 (a chain), then every bucket's six calls, one route each."""
+    names = [f"bench-bucket-{i:06d}" for i in range(buckets)]
+    pages = [names[k:k + 1000] for k in range(0, len(names), 1000)] or [[]]
+    for k, page in enumerate(pages):
+        nxt = f"<ContinuationToken>s3p{k + 1}</ContinuationToken>" if k + 1 < len(pages) else ""
+        body_file = f"s3-list-{k}.xml"
+        with open(os.path.join(directory, body_file), "w") as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult {S3NS}>'
+                    f'<Owner><ID>o</ID></Owner><Buckets>' + "".join(
+                        f"<Bucket><Name>{n}</Name><CreationDate>2024-01-01T00:00:00.000Z"
+                        f"</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket>"
+                        for n in page) + f"</Buckets>{nxt}</ListAllMyBucketsResult>")
+        query = "max-buckets=1000" + (f"&continuation-token=s3p{k}" if k else "")
+        add("s3/list", {"method": "GET", "path": "/", "query": query,
+                        "responses": [{"delay_ms": xml("")["delay_ms"], "content_type": "text/xml", "body_file": body_file}]})
+    answers = {
+        "encryption": f"<ServerSideEncryptionConfiguration {S3NS}><Rule><ApplyServerSideEncryption"
+                      "ByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryption"
+                      "ByDefault></Rule></ServerSideEncryptionConfiguration>",
+        "versioning": f"<VersioningConfiguration {S3NS}><Status>Enabled</Status>"
+                      "</VersioningConfiguration>",
+        "object-lock": f"<ObjectLockConfiguration {S3NS}><ObjectLockEnabled>Enabled"
+                       "</ObjectLockEnabled></ObjectLockConfiguration>",
+        "policyStatus": f"<PolicyStatus {S3NS}><IsPublic>false</IsPublic></PolicyStatus>",
+        "publicAccessBlock": f"<PublicAccessBlockConfiguration {S3NS}>" + "".join(
+            f"<{k}>true</{k}>" for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                         "BlockPublicPolicy", "RestrictPublicBuckets")) +
+                             "</PublicAccessBlockConfiguration>",
+        "replication": f"<ReplicationConfiguration {S3NS}><Role>r</Role><Rule><Status>Enabled"
+                       "</Status><Destination><Bucket>arn:aws:s3:::d</Bucket></Destination>"
+                       "</Rule></ReplicationConfiguration>",
+    }
+    for q, body in answers.items():
+        add("s3/bucket", {"method": "GET", "path_re": "/bench-bucket-[0-9]+", "query": q,
+                          "responses": [xml(body)]})
+
+
+def svc_routes(add, d):
+    """The per-region services (ELBv2, Macie, Config, Backup, Security Hub, EventBridge) and
+    Organizations, answered empty in every region: their calls count, their content does not."""
+    def j(doc):
+        return [{"delay_ms": d, "json": doc}]
+    iam = ('<GenerateCredentialReportResponse><GenerateCredentialReportResult><State>COMPLETE'
+           '</State></GenerateCredentialReportResult></GenerateCredentialReportResponse>')
+    report = ('<GetCredentialReportResponse><GetCredentialReportResult><Content>'
+              'dXNlcixhcm4scGFzc3dvcmRfZW5hYmxlZAo=</Content></GetCredentialReportResult>'
+              '</GetCredentialReportResponse>')  # "user,arn,password_enabled\n"
+    for action, body in (("GenerateCredentialReport", iam), ("GetCredentialReport", report),
+                         ("DescribeVpcs", "<DescribeVpcsResponse><vpcSet/></DescribeVpcsResponse>"),
+                         ("DescribeFlowLogs", "<DescribeFlowLogsResponse><flowLogSet/>"
+                                              "</DescribeFlowLogsResponse>"),
+                         ("DescribeAutoScalingGroups", "<DescribeAutoScalingGroupsResponse>"
+                          "<DescribeAutoScalingGroupsResult><AutoScalingGroups/>"
+                          "</DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>"),
+                         ("DescribePolicies", "<DescribePoliciesResponse><DescribePoliciesResult>"
+                          "<ScalingPolicies/></DescribePoliciesResult></DescribePoliciesResponse>"),
+                         ("DescribeStacks", "<DescribeStacksResponse><DescribeStacksResult><Stacks/>"
+                          "</DescribeStacksResult></DescribeStacksResponse>")):
+        add("svc", {"method": "POST", "path": "/", "body_re": f"^Action={action}&",
+                    "responses": [{"delay_ms": d, "content_type": "text/xml", "body": body}]})
+    add("svc", {"method": "POST", "path": "/", "body_re": "^Action=DescribeLoadBalancers",
+                "responses": [{"delay_ms": d, "content_type": "text/xml", "body":
+                               "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult>"
+                               "<LoadBalancers/></DescribeLoadBalancersResult>"
+                               "</DescribeLoadBalancersResponse>"}]})
+    for target, doc in (("DescribeConfigurationRecorders$", {"ConfigurationRecorders": []}),
+                        ("DescribeConfigurationRecorderStatus$",
+                         {"ConfigurationRecordersStatus": []}),
+                        ("DescribeConfigRules$", {"ConfigRules": []}),
+                        ("DescribeConformancePacks$", {"ConformancePackDetails": []}),
+                        ("DescribeConfigurationAggregators$", {"ConfigurationAggregators": []}),
+                        ("ListRules$", {"Rules": []}),
+                        ("ListWebACLs$", {"WebACLs": []}),
+                        ("ListKeys$", {"Keys": [], "Truncated": False}),
+                        ("ListInstances$", {"Instances": []}),
+                        ("DescribeOrganization$", {"Organization": {"FeatureSet": "CONSOLIDATED_BILLING"}})):
+        add("svc", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": target},
+                    "responses": j(doc)})
+    for method, path, doc in (("GET", "/macie", {"status": "PAUSED"}),
+                              ("GET", "/backup/plans/", {"BackupPlansList": []}),
+                              ("GET", "/backup-vaults/", {"BackupVaultList": []}),
+                              ("POST", "/standards/get", {"StandardsSubscriptions": []}),
+                              ("GET", "/automationrules/list", {"AutomationRulesMetadata": []}),
+                              ("GET", "/analyzer", {"analyzers": []}),
+                              ("POST", "/status/batch/get", {"accounts": []})):
+        add("svc", {"method": method, "path": path, "responses": j(doc)})
+
+
+def scenario(directory, groups, regions, page, latency_ms, buckets=0):
     """Write the account; returns {route index: chain name}."""
     os.makedirs(directory, exist_ok=True)
     d = latency_ms
@@ -118,6 +215,8 @@ def scenario(directory, groups, regions, page, latency_ms):
                     "IsMultiRegionTrail": True}]}}]})
     add("ct", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": "GetTrailStatus$"},
                "responses": [{"delay_ms": d, "json": {"IsLogging": True}}]})
+    s3_routes(directory, buckets, add, xml)
+    svc_routes(add, d)
     with open(os.path.join(directory, "scenario.json"), "w") as f:
         json.dump({"sigv4": SIG, "routes": routes}, f)
     return chains
@@ -127,9 +226,10 @@ class Account:
     """One synthetic account served for several runs (the first is a warm-up: Python's first
     pass over each page file is several times slower than the next ones)."""
 
-    def __init__(self, a, tmp, groups):
-        self.dir = os.path.join(tmp, f"scenario-{groups}")
-        self.chains = scenario(self.dir, groups, REGIONS[:a.regions], a.page_size, a.latency_ms)
+    def __init__(self, a, tmp, groups, buckets=0):
+        self.dir = os.path.join(tmp, f"scenario-{groups}-{buckets}")
+        self.chains = scenario(self.dir, groups, REGIONS[:a.regions], a.page_size, a.latency_ms,
+                               buckets)
         self.log = os.path.join(tmp, f"log-{groups}.jsonl")
         open(self.log, "w").close()
         certs = os.path.join(tmp, "certs")
@@ -168,12 +268,15 @@ class Account:
             c = self.chains.get(e.get("route"), "?")
             count[c] = count.get(c, 0) + 1
             served[c] = served.get(c, 0) + (e["end"] - e["t"])
-        longest = max(count, key=count.get)
+        longest = max((c for c in count if c not in ("s3/bucket", "svc")), key=count.get)
         return {"wall": float(wall_ms) / 1000, "rss": int(rss_kib) / 1024, "exit": int(code),
                 "requests": len(entries), "critical": count[longest] * a.latency_ms / 1000,
                 "served": max(served.values()), "longest": f"{longest} ({count[longest]})",
                 "cpu": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
                 "groups_seen": ev.get("aws.ec2.security_groups"),
+                "buckets_seen": ev.get("aws.s3.buckets"),
+                "s3_chain": count.get("s3/list", 0) + 1 if "s3/list" in count else 0,
+                "s3_requests": count.get("s3/list", 0) + count.get("s3/bucket", 0),
                 "open": ev.get("aws.ec2.sg_open_admin_ports"),
                 "status": doc["collectors"][0]["status"],
                 "bytes": sum(os.path.getsize(os.path.join(self.dir, x))
@@ -187,6 +290,7 @@ def main():
     ap.add_argument("--regions", type=int, default=10)
     ap.add_argument("--latency-ms", type=int, default=20)
     ap.add_argument("--page-size", type=int, default=100)
+    ap.add_argument("--buckets", type=int, default=0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep")
     a = ap.parse_args()
@@ -203,9 +307,9 @@ def main():
           f"median of {a.runs} runs after a warm-up")
     print(f"{'groups':>7} {'reqs':>5} {'wall s':>7} {'crit s':>7} {'wall/crit':>9} "
           f"{'served s':>8} {'ztmmd CPU s':>11} {'peak RSS MiB':>12} {'XML MiB':>8}  "
-          f"longest chain, status, groups seen, open")
-    for groups in (a.groups, 2 * a.groups):
-        acct = Account(a, tmp, groups)
+          f"longest chain, status, groups seen, open; S3")
+    for groups, buckets in ((a.groups, a.buckets), (2 * a.groups, 2 * a.buckets)):
+        acct = Account(a, tmp, groups, buckets)
         try:
             acct.run(a, peakrss, ztmmd)
             rs = [acct.run(a, peakrss, ztmmd) for _ in range(a.runs)]
@@ -217,6 +321,12 @@ def main():
               f"{med('wall') / med('critical'):>9.2f} {med('served'):>8.3f} {med('cpu'):>11.3f} "
               f"{med('rss'):>12.1f} {r['bytes'] / 2**20:>8.1f}  "
               f"{r['longest']}, {r['status']}, {r['groups_seen']}, {r['open']}")
+        if buckets:
+            floor = r["s3_requests"] * a.latency_ms / 1000 / 16
+            print(f"{'':>7} S3: {buckets} buckets seen {r['buckets_seen']}, {r['s3_requests']} "
+                  f"requests, chain {r['s3_chain']} x {a.latency_ms} ms = "
+                  f"{r['s3_chain'] * a.latency_ms / 1000:.2f} s, floor at 16 in flight "
+                  f"{floor:.2f} s, wall / floor {med('wall') / floor:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -6,9 +6,15 @@ request signed for the wrong region or service, or not signed right, gets no ans
 
 Usage: test_aws.py ZTMMD SOURCE_DIR
 Checks evidence and stages for a weak and a strong account over two regions, nextToken paging
-(security groups, GuardDuty detectors), retries of throttled calls (400 Throttling, 503
-RequestLimitExceeded, 400 ThrottlingException), a denied call (partial, that evidence missing),
-expired and wrong credentials (error, a clear message), and that no secret is ever printed.
+(security groups, GuardDuty detectors, ListBuckets, Config rules, load balancers, VPCs, web
+ACLs, KMS keys, access analyzers, Auto Scaling groups), retries of throttled calls (400
+Throttling, 503 RequestLimitExceeded, 400 ThrottlingException, 503 SlowDown, 429
+TooManyRequestsException, IAM's 404 ReportInProgress), S3's "not configured" answers read as
+unset, services off in a region (Macie, Security Hub, Organizations, Inspector) read as off and
+not as errors, denied calls (partial, that evidence missing, never a pass), expired and wrong
+credentials (error, a clear message), and that no secret is ever printed. The routes of the
+services beyond EC2/IAM/STS/CloudTrail/GuardDuty are written by tests/fixtures/aws/
+gen_services.py; every answer parses with botocore (tests/aws_botocore_fixtures.py).
 """
 import json
 import os
@@ -30,7 +36,79 @@ KEYS = ["aws.iam.root_mfa_enabled", "aws.iam.root_access_keys_present",
         "aws.ec2.sg_open_admin_ports", "aws.ec2.sg_open_all_ports"]
 
 
+# S3 per bucket: strong = 3 buckets over two ListBuckets pages, all SSE-KMS, versioned,
+# replicated and blocked, 2 with Object Lock, one without a policy (NoSuchBucketPolicy);
+# weak = SSE-S3 public site, an archive without default encryption (not-found answer) and
+# versioning suspended, and one strong bucket.
+S3_STRONG = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 3, "aws.s3.sse_kms_share": 1.0,
+             "aws.s3.versioned_buckets": 3, "aws.s3.versioning_share": 1.0,
+             "aws.s3.object_lock_buckets": 2, "aws.s3.object_lock_share": 2 / 3,
+             "aws.s3.public_access_blocked_buckets": 3, "aws.s3.public_access_blocked_share": 1.0,
+             "aws.s3.public_policy_buckets": 0, "aws.s3.replicated_buckets": 3,
+             "aws.s3.replication_share": 1.0}
+S3_WEAK = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 1, "aws.s3.sse_kms_share": 1 / 3,
+           "aws.s3.versioned_buckets": 1, "aws.s3.versioning_share": 1 / 3,
+           "aws.s3.object_lock_buckets": 1, "aws.s3.object_lock_share": 1 / 3,
+           "aws.s3.public_access_blocked_buckets": 1,
+           "aws.s3.public_access_blocked_share": 1 / 3, "aws.s3.public_policy_buckets": 1,
+           "aws.s3.replicated_buckets": 1, "aws.s3.replication_share": 1 / 3}
+
+# ELBv2, Config, Backup, Macie, Security Hub, EventBridge, Organizations (both regions).
+SVC_STRONG = {
+    "aws.ec2.sg_iac_share": 1.0, "aws.ec2.sg_iac": 4, "aws.elb.multi_az": 3,
+    "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
+    "aws.elb.multi_az_share": 1.0, "aws.config.recording_all": True, "aws.config.rules": 4,
+    "aws.config.auto_remediations": 2, "aws.config.conformance_packs": 2,
+    "aws.config.aggregators": 1, "aws.backup.plans": 2, "aws.backup.plans_with_selections": 2,
+    "aws.backup.vaults": 2, "aws.backup.vault_lock_share": 1.0, "aws.macie.enabled": True,
+    "aws.macie.automated_discovery": True, "aws.securityhub.enabled": True,
+    "aws.securityhub.standards": 4, "aws.securityhub.automation_rules": 2,
+    "aws.events.security_rules": 2, "aws.events.security_response_rules": 2,
+    "aws.events.security_response_all_regions": True, "aws.org.member": True,
+    "aws.org.scps_attached": 1, "aws.org.tag_policies_attached": 1,
+    "aws.org.backup_policies_attached": 1, "aws.org.rcps_attached": 1,
+    "aws.waf.web_acls": 3, "aws.waf.internet_albs": 2, "aws.waf.protected_internet_albs": 2,
+    "aws.waf.internet_alb_coverage": 1.0, "aws.waf.adaptive_acl_share": 1.0,
+    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": True,
+    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 3, "aws.vpc.flow_logs_share": 1.0,
+    "aws.iam.users": 2, "aws.iam.console_users": 0, "aws.identitycenter.instances": 1,
+    "aws.accessanalyzer.enabled": True, "aws.accessanalyzer.unused_access": True,
+    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 1.0,
+    "aws.asg.groups": 4, "aws.asg.self_healing_scaling_share": 1.0, "aws.cfn.stacks": 3,
+    "aws.cfn.stacks_drifted": 0, "aws.guardduty.s3_protection": True,
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 1.0}
+# weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
+# and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
+# discovery in us-east-1 and not enabled in eu-west-1 (401 "Macie is not enabled."); Security
+# Hub not subscribed in eu-west-1 (401 InvalidAccessException); GuardDuty findings only sent
+# to SNS; a standalone account (AWSOrganizationsNotInUseException). None of these is an error.
+SVC_WEAK = {
+    "aws.ec2.sg_iac_share": 0.2, "aws.ec2.sg_iac": 1, "aws.elb.multi_az": 1,
+    "aws.elb.load_balancers": 3, "aws.elb.internet_facing": 2,
+    "aws.elb.multi_az_share": 1 / 3, "aws.config.recording_all": False, "aws.config.rules": 0,
+    "aws.config.auto_remediations": 0, "aws.config.conformance_packs": 0,
+    "aws.config.aggregators": 0, "aws.backup.plans": 0, "aws.backup.plans_with_selections": 0,
+    "aws.backup.vaults": 2, "aws.backup.vault_lock_share": 0.0, "aws.macie.enabled": False,
+    "aws.macie.automated_discovery": False, "aws.securityhub.enabled": False,
+    "aws.securityhub.standards": 1, "aws.securityhub.automation_rules": 0,
+    "aws.events.security_rules": 2, "aws.events.security_response_rules": 0,
+    "aws.events.security_response_all_regions": False, "aws.org.member": False,
+    "aws.org.scps_attached": 0, "aws.org.tag_policies_attached": 0,
+    "aws.org.backup_policies_attached": 0, "aws.org.rcps_attached": 0,
+    "aws.waf.web_acls": 1, "aws.waf.internet_albs": 1, "aws.waf.protected_internet_albs": 0,
+    "aws.waf.internet_alb_coverage": 0.0, "aws.waf.adaptive_acl_share": 0.0,
+    "aws.config.conformance_packs_noncompliant": 0, "aws.inspector.ecr_lambda_scanning": False,
+    "aws.vpc.vpcs": 3, "aws.vpc.with_flow_logs": 1, "aws.vpc.flow_logs_share": 1 / 3,
+    "aws.iam.users": 3, "aws.iam.console_users": 2, "aws.identitycenter.instances": 0,
+    "aws.accessanalyzer.enabled": False, "aws.accessanalyzer.unused_access": False,
+    "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5,
+    "aws.asg.groups": 2, "aws.asg.self_healing_scaling_share": 0.0, "aws.cfn.stacks": 1,
+    "aws.cfn.stacks_drifted": 1, "aws.guardduty.s3_protection": False,
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 0.0}
+
+
 class Aws(unittest.TestCase):
+    maxDiff = None
     @classmethod
     def setUpClass(cls):
         fixture.make_pki(cls, SRC, SECRET)
@@ -88,7 +166,8 @@ class Aws(unittest.TestCase):
             "aws.cloudtrail.multi_region_logging": True, "aws.s3.account_public_access_block": True,
             "aws.ebs.encryption_by_default": True, "aws.guardduty.enabled": True,
             "aws.ec2.no_admin_ports_open_to_world": True, "aws.ec2.security_groups": 4,
-            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0})
+            "aws.ec2.sg_open_admin_ports": 0, "aws.ec2.sg_open_all_ports": 0, **S3_STRONG,
+            **SVC_STRONG})
         self.assertEqual(ev["aws.cloudtrail.multi_region_logging"]["detail"]["trail"],
                          "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail")
         for rule in ("aws.ec2.no_admin_ports_open_to_world", "aws.iam.root_mfa_enabled",
@@ -96,9 +175,24 @@ class Aws(unittest.TestCase):
                      "aws.guardduty.enabled", "aws.s3.account_public_access_block"):
             self.assertEqual(findings[rule], "pass", rule)
         self.assertEqual(fn["networks.segmentation"], "initial")
+        self.assertEqual(fn["data.availability"], "optimal")  # every bucket versioned, replicated
+        for f, stage in (("data.inventory_management", "optimal"),
+                         ("data.categorization", "advanced"),
+                         ("data.automation_orchestration", "optimal"),
+                         ("networks.resilience", "optimal"),
+                         ("networks.automation_orchestration", "optimal"),
+                         ("crosscutting.automation_orchestration", "advanced"),
+                         ("networks.traffic_management", "optimal"),
+                         ("applications.governance", "advanced"),
+                         ("networks.visibility_analytics", "advanced"),
+                         ("identity.identity_stores", "optimal"),
+                         ("applications.automation_orchestration", "optimal"),
+                         ("data.visibility_analytics", "advanced")):
+            self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
-        self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1)  # EBS, 3 pages, one 503 retried
+        # EBS, 3 pages, one 503 retried; DescribeVpcs (2 pages, nextToken followed), DescribeFlowLogs
+        self.assertEqual(scopes.count("us-east-1/ec2"), 1 + 3 + 1 + 2 + 1)
         # throttled calls were retried, then answered
         statuses = {}
         for r in requests:
@@ -111,6 +205,34 @@ class Aws(unittest.TestCase):
         gd = [r["query"] for r in requests if r["path"] == "/detector" and r["sigv4"] == "us-east-1/guardduty"]
         self.assertEqual(gd, ["maxResults=50", "maxResults=50&nextToken=gdp2"])
         self.assertEqual(col["requests"], len(requests))
+        # S3: ListBuckets followed its ContinuationToken; each bucket's calls were signed for
+        # its BucketRegion; a 503 SlowDown was retried; the dotted name went path style
+        lists = [r["query"] for r in requests if r["path"] == "/" and r["sigv4"] == "us-east-1/s3"]
+        self.assertEqual(lists, ["max-buckets=1000", "max-buckets=1000&continuation-token=s3page2"])
+        eu = {r["query"] for r in requests if r["path"] == "/zt.eu.data"}
+        self.assertEqual(eu, {"encryption", "versioning", "object-lock", "policyStatus",
+                              "publicAccessBlock", "replication"})
+        self.assertTrue(all(r["sigv4"] == "eu-west-1/s3" for r in requests
+                            if r["path"] == "/zt.eu.data"))
+        slow = [r["status"] for r in requests if r["path"] == "/zt-records" and
+                r["query"] == "versioning"]
+        self.assertEqual(slow, [503, 200])
+        # JSON protocols: Config's rules followed NextToken (one remediation call per page),
+        # Security Hub's 429 TooManyRequestsException was retried, Organizations went to
+        # us-east-1, every JSON 1.1 call named its X-Amz-Target
+        cfg = [r for r in requests if r["sigv4"] == "us-east-1/config"]
+        # recorders + status, 2 rule pages, 2 remediation calls, packs + one summary, aggregators
+        self.assertEqual(len(cfg), 2 + 2 + 2 + 2 + 1)
+        sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
+              r["sigv4"] == "us-east-1/securityhub"]
+        self.assertEqual(sh, [429, 200])
+        # the credential report: 404 ReportInProgress was retried until the report was ready
+        gets = [r["status"] for r in requests if r["sigv4"] == "us-east-1/iam"]
+        self.assertEqual(gets.count(404), 1)
+        org = {r["sigv4"] for r in requests if "organizations" in (r["sigv4"] or "")}
+        self.assertEqual(org, {"us-east-1/organizations"})
+        self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/organizations"]),
+                         1 + 4 + 4)  # DescribeOrganization, ListPolicies x4, one target list each
 
     def test_weak(self):
         p, col, ev, fn, findings, requests = self.scan("aws_weak")
@@ -123,7 +245,8 @@ class Aws(unittest.TestCase):
             "aws.cloudtrail.multi_region_logging": False, "aws.s3.account_public_access_block": False,
             "aws.ebs.encryption_by_default": False, "aws.guardduty.enabled": False,
             "aws.ec2.no_admin_ports_open_to_world": False, "aws.ec2.security_groups": 5,
-            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1})
+            "aws.ec2.sg_open_admin_ports": 3, "aws.ec2.sg_open_all_ports": 1, **S3_WEAK,
+            **SVC_WEAK})
         self.assertEqual(ev["aws.ec2.no_admin_ports_open_to_world"]["detail"]["open_groups"],
                          ["us-east-1 sg-ssh tcp/22", "eu-west-1 sg-rdp tcp/3389",
                           "eu-west-1 sg-any all ports"])
@@ -136,6 +259,23 @@ class Aws(unittest.TestCase):
             self.assertEqual(findings[rule], "fail", rule)
         self.assertEqual(fn["networks.segmentation"], "traditional")
         self.assertEqual(fn["identity.authentication"], "traditional")
+        # one of three buckets replicated: some (initial), not most (advanced)
+        self.assertEqual(fn["data.availability"], "initial")
+        self.assertEqual(findings["aws.s3.most_data_redundant_with_history"], "fail")
+        self.assertEqual(findings["aws.accessanalyzer.enabled_everywhere"], "fail")  # eu-west-1
+        self.assertEqual(findings["aws.kms.customer_keys_rotated"], "fail")  # 1 of 2 rotates
+        for f, stage in (("data.inventory_management", "traditional"),  # not in eu-west-1
+                         ("data.categorization", "traditional"),  # no organization
+                         ("data.automation_orchestration", "traditional"),  # no plan
+                         ("networks.resilience", "initial"),  # 1 of 3 multi-AZ
+                         ("networks.automation_orchestration", "initial"),  # 1 of 5 from a stack
+                         ("crosscutting.automation_orchestration", "traditional"),  # SNS only
+                         ("networks.traffic_management", "traditional"),  # ALB without ACL
+                         ("applications.governance", "traditional"),  # no ECR/Lambda scans
+                         ("networks.visibility_analytics", "traditional"),  # GuardDuty off in one
+                         ("identity.identity_stores", "traditional"),  # console users, no SSO
+                         ("applications.automation_orchestration", "initial")):  # a stack only
+            self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)
 
@@ -143,8 +283,8 @@ class Aws(unittest.TestCase):
         p, col, ev, fn, findings, requests = self.scan("aws_denied")
         self.assertNotEqual(p.returncode, 0)
         self.assertEqual(col["status"], "partial", col)
-        self.assertIn("DescribeSecurityGroups in eu-west-1", col["error"])
-        self.assertIn("UnauthorizedOperation", col["error"])
+        self.assertRegex(p.stderr, r"DescribeSecurityGroups in eu-west-1: denied "
+                                   r"\(UnauthorizedOperation")
         for key in ("aws.ec2.no_admin_ports_open_to_world", "aws.ec2.security_groups",
                     "aws.ec2.sg_open_admin_ports"):
             self.assertNotIn(key, ev)
@@ -154,6 +294,39 @@ class Aws(unittest.TestCase):
                     "aws.ebs.encryption_by_default", "aws.cloudtrail.multi_region_logging"):
             self.assertTrue(ev[key]["value"], key)
         self.assertEqual(fn["networks.segmentation"], "unknown")
+        # S3: one bucket's GetBucketReplication is denied: replication unknown, the rest known
+        self.assertIn("(and 3 more problems)", col["error"])
+        # Macie's AccessDeniedException that is a denial, not "Macie is not enabled.": unknown
+        self.assertRegex(p.stderr, r"GetMacieSession in eu-west-1: denied \(AccessDeniedException")
+        for key in ("aws.macie.enabled", "aws.macie.automated_discovery"):
+            self.assertNotIn(key, ev)
+        # Config's rules denied in eu-west-1: rules and their remediation unknown, not zero
+        self.assertRegex(p.stderr, r"DescribeConfigRules in eu-west-1: denied "
+                                   r"\(AccessDeniedException")
+        for key in ("aws.config.rules", "aws.config.auto_remediations"):
+            self.assertNotIn(key, ev)
+        self.assertEqual(findings["aws.config.auto_remediation_network"] if
+                         "aws.config.auto_remediation_network" in findings else "unknown",
+                         "unknown")
+        # a member account of an organization: its effective tag policy applies, no backup
+        # policy does (EffectivePolicyNotFoundException), SCPs and RCPs cannot be listed from
+        # it (unknown, and not an error)
+        member = {"aws.org.member": True, "aws.org.tag_policies_attached": 1,
+                  "aws.org.backup_policies_attached": 0}
+        for key in ("aws.org.scps_attached", "aws.org.rcps_attached"):
+            self.assertNotIn(key, ev)
+        for key, value in dict(SVC_STRONG, **member).items():
+            if key not in ("aws.config.rules", "aws.config.auto_remediations",
+                           "aws.ec2.sg_iac_share", "aws.ec2.sg_iac", "aws.org.scps_attached",
+                           "aws.org.rcps_attached", "aws.macie.enabled",
+                           "aws.macie.automated_discovery"):
+                self.assertEqual(ev[key]["value"], value, key)
+        self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
+        for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
+            self.assertNotIn(key, ev)
+        for key, value in S3_STRONG.items():
+            if "replicat" not in key:
+                self.assertEqual(ev[key]["value"], value, key)
 
     def test_expired_token(self):
         p, col, ev, fn, findings, requests = self.scan("aws_expired")
