@@ -212,8 +212,10 @@ static uint64_t vnets_covered(const struct zt_azure_net *n, const struct zt_strv
     _cleanup_free_ char **sorted = zt_xcalloc(targets->n + 1, sizeof(char *));
     uint64_t covered = 0;
 
-    memcpy(sorted, targets->v, targets->n * sizeof(char *));
-    qsort(sorted, targets->n, sizeof(char *), cmp_str);
+    if (targets->n > 0) { /* an empty list has no array to copy (v is NULL) */
+        memcpy(sorted, targets->v, targets->n * sizeof(char *));
+        qsort(sorted, targets->n, sizeof(char *), cmp_str);
+    }
     for (size_t i = 0; i < n->vnet_ids.n; i++) {
         covered += bsearch(&n->vnet_ids.v[i], sorted, targets->n, sizeof(char *), cmp_str) != NULL;
     }
