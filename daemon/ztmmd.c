@@ -164,12 +164,24 @@ static int once_open(const struct zt_config *cfg, struct once *o)
         fprintf(stderr, "ztmmd: the previous result cannot be compared (%s): no drift events\n",
                 err);
     }
-    r = zt_export_new(cfg, &o->x, err, sizeof(err));
+    return 0;
+}
+
+/* The export starts threads (sink deliveries, the HTTP engine): it is opened only after the
+ * scan, whose halves are forked processes, so that no fork happens while another thread holds a
+ * lock (of malloc, OpenSSL, libcurl) that the child would then wait on for ever. */
+static int once_export(const struct zt_config *cfg, struct once *o)
+{
+    char err[1024];
+
+    if (cfg->n_sinks == 0) {
+        return 0;
+    }
+    int r = zt_export_new(cfg, &o->x, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "ztmmd: export: %s\n", err);
-        return r;
     }
-    return 0;
+    return r;
 }
 
 static void once_done(struct once *o)
@@ -227,7 +239,7 @@ static int run_once(const struct args *a, struct zt_config *cfg, const struct zt
     _cleanup_(zt_scan_freep) struct zt_scan *scan = NULL;
     struct once o = {.args = a, .cfg = cfg};
 
-    /* Before scanning: an unusable state directory or sink is a clear error, not a lost result. */
+    /* Before scanning: an unusable state directory is a clear error, not a lost result. */
     if (once_open(cfg, &o) < 0) {
         once_done(&o);
         return EXIT_FAILURE;
@@ -237,6 +249,8 @@ static int run_once(const struct args *a, struct zt_config *cfg, const struct zt
         once_done(&o);
         return zt_log_errno(LOG_ERR, r, "scan failed");
     }
+    /* A sink that cannot start still leaves the result printed and saved, and fails the run. */
+    int exported = once_export(cfg, &o);
     _cleanup_json_ struct json_object *doc = zt_result_build(scan, cat, attest, n_attest);
     const struct zt_after_scan as = {.state = o.state,
                                      .export = o.x,
@@ -259,7 +273,7 @@ static int run_once(const struct args *a, struct zt_config *cfg, const struct zt
         fflush(stderr);
         _exit(EXIT_INCOMPLETE);
     }
-    if (o.printed < 0) {
+    if (o.printed < 0 || exported < 0) {
         return EXIT_FAILURE;
     }
     if (!zt_scan_complete(scan)) {
