@@ -52,7 +52,7 @@ static const struct zt_option k8s_options[] = {
      "objects per list request (limit)"},
     {"exclude_namespaces", ZT_OPT_STRLIST, "kube-system kube-public kube-node-lease",
      offsetof(struct k8s_state, exclude), 0,
-     "namespaces left out of the NetworkPolicy and Pod Security shares"},
+     "namespaces left out of the NetworkPolicy, Pod Security, GitOps and pod shares"},
     {.key = NULL},
 };
 
