@@ -295,11 +295,24 @@ users:
         self.assertEqual(self.stages(doc)["applications.governance"], ("initial", "exact"))
         # Engines not installed (404) are facts; no pods means no share.
         self.assertIs(ev["kubernetes.admission.vap_available"], False)
-        self.assertIs(ev["kubernetes.gatekeeper.installed"], False)
-        self.assertIs(ev["kubernetes.gitops.argocd_installed"], False)
+        self.assertIs(ev["kubernetes.gitops.flux_installed"], False)
         self.assertEqual(ev["kubernetes.pods.count"], 0)
         self.assertNotIn("kubernetes.pods.restricted_share", ev)
-        self.assertEqual(ev["kubernetes.gitops.reconciled_count"], 0)
+        # Gatekeeper: a kind whose constraint CRD is not created yet has none; warn is no deny.
+        self.assertEqual((ev["kubernetes.gatekeeper.templates_count"],
+                          ev["kubernetes.gatekeeper.constraints_count"],
+                          ev["kubernetes.gatekeeper.deny_constraints_count"]), (2, 1, 0))
+        self.assertEqual(sorted((e["path"].rsplit("/", 1)[1], e["status"]) for e in log
+                                if "constraints.gatekeeper" in e["path"]),
+                         [("k8sallowedrepos", 200), ("k8sblocknodeport", 404)])
+        # Argo CD: the list restarted after 410; the first pass is forgotten, not added.
+        self.assertEqual([(e["query"], e["status"]) for e in log if e["path"] == ARGO], [
+            ("limit=500", 200), ("limit=500&continue=argo-exp", 410), ("limit=500", 200),
+            ("limit=500&continue=argo-ok", 200)])
+        self.assertEqual((ev["kubernetes.gitops.argocd_applications_count"],
+                          ev["kubernetes.gitops.argocd_self_heal_count"]), (3, 2))
+        self.assertEqual(ev["kubernetes.gitops.reconciled_count"], 3)
+        self.assertEqual(ev["kubernetes.gitops.self_heal_count"], 2)
         self.assertEqual(ev["kubernetes.namespaces.count"], 3)
         self.assertAlmostEqual(ev["kubernetes.pss.enforce_baseline_share"], 2 / 3)
         # The expired list was read again from the start: counted once, not twice.
