@@ -1,7 +1,9 @@
 /* kubernetes.c - the `kubernetes` collector: connects by kubeconfig, by an explicit server with a
  * token or client certificate, or as the in-cluster service account; lists namespaces,
- * NetworkPolicies and ClusterRoleBindings concurrently, limit/continue paged and item by item,
- * restarting a list whose continue token expired (410 Gone). */
+ * NetworkPolicies, ClusterRoleBindings, pods, admission policies (ValidatingAdmissionPolicy
+ * bindings, Kyverno, Gatekeeper) and GitOps objects (Argo CD, Flux) concurrently, limit/continue
+ * paged and item by item, restarting a list whose continue token expired (410 Gone); a CRD that
+ * is not installed (404) is a fact, not an error. */
 #include "kubernetes.h"
 
 #include <inttypes.h>
@@ -50,7 +52,7 @@ static const struct zt_option k8s_options[] = {
      "objects per list request (limit)"},
     {"exclude_namespaces", ZT_OPT_STRLIST, "kube-system kube-public kube-node-lease",
      offsetof(struct k8s_state, exclude), 0,
-     "namespaces left out of the NetworkPolicy and Pod Security shares"},
+     "namespaces left out of the NetworkPolicy, Pod Security, GitOps and pod shares"},
     {.key = NULL},
 };
 
@@ -187,36 +189,36 @@ static int conn_open(const struct k8s_state *s, struct zt_k8s_conn *c, char *err
 
 /* ---- lists --------------------------------------------------------------------------------- */
 
-static const char *const list_paths[_ZT_K8S_LIST_MAX] = {
-    [ZT_K8S_LIST_NAMESPACES] = "/api/v1/namespaces",
-    [ZT_K8S_LIST_POLICIES] = "/apis/networking.k8s.io/v1/networkpolicies",
-    [ZT_K8S_LIST_BINDINGS] = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-};
+/* Gatekeeper constraints are read after the templates, one list per constraint kind. */
+#define K8S_GK_CONSTRAINTS _ZT_K8S_LIST_MAX
+#define K8S_GK_GROUP       "/apis/constraints.gatekeeper.sh/v1beta1/"
 
 struct k8s_list {
     struct zt_k8s_facts *facts;
-    enum zt_k8s_list which;
-    bool expired; /* the continue token expired: read again from the start */
+    int which;      /* enum zt_k8s_list, or K8S_GK_CONSTRAINTS */
+    char path[256]; /* the collection's API path */
+    bool expired;   /* the continue token expired: read again from the start */
     bool failed;
     bool gone_first; /* 410 on the first page: no continue token to blame */
+    bool absent;     /* 404 on the first page: the API group (CRD) is not installed */
     unsigned restarts;
     struct zt_http_result res;
 };
+
+/* Lists of API groups a cluster may lack: 404 there means "not installed", a fact. */
+static bool list_optional(int which)
+{
+    return which >= ZT_K8S_LIST_VAP_BINDINGS;
+}
 
 static int on_item(void *data, struct json_object *item)
 {
     struct k8s_list *l = data;
 
-    switch (l->which) {
-    case ZT_K8S_LIST_NAMESPACES:
-        zt_k8s_namespace_item(l->facts, item);
-        break;
-    case ZT_K8S_LIST_POLICIES:
-        zt_k8s_policy_item(l->facts, item);
-        break;
-    default:
-        zt_k8s_binding_item(l->facts, item);
-        break;
+    if (l->which == K8S_GK_CONSTRAINTS) {
+        zt_k8s_gk_constraint_item(l->facts, item);
+    } else {
+        zt_k8s_item(l->facts, (enum zt_k8s_list)l->which, item);
     }
     return 0;
 }
@@ -224,8 +226,16 @@ static int on_item(void *data, struct json_object *item)
 static int on_page(void *data, const struct zt_http_page *p)
 {
     struct k8s_list *l = data;
+    long status = zt_http_page_status(p);
 
-    if (zt_http_page_status(p) != 410) {
+    if (status == 404) {
+        if (zt_http_page_index(p) > 0) {
+            return -ENOENT; /* vanished while being read */
+        }
+        l->absent = true;
+        return 1;
+    }
+    if (status != 410) {
         return 0;
     }
     if (zt_http_page_index(p) == 0) {
@@ -239,11 +249,11 @@ static int on_page(void *data, const struct zt_http_page *p)
 static int list_add(struct zt_ctx *ctx, struct zt_http_group *g, const struct k8s_state *s,
                     const struct zt_k8s_conn *c, const char *const *headers, struct k8s_list *l)
 {
-    static const int accept_410[] = {410, 0};
+    static const int accept_410[] = {410, 0}, accept_404[] = {410, 404, 0};
     char query[64];
 
     snprintf(query, sizeof(query), "?limit=%" PRIu64, s->page_size);
-    _cleanup_free_ char *url = zt_xasprintf("%s%s%s", c->server, list_paths[l->which], query);
+    _cleanup_free_ char *url = zt_xasprintf("%s%s%s", c->server, l->path, query);
     struct zt_http_request req = {
         .method = ZT_HTTP_GET,
         .url = url,
@@ -255,13 +265,13 @@ static int list_add(struct zt_ctx *ctx, struct zt_http_group *g, const struct k8
         .paging = ZT_PAGING_JSON_TOKEN,
         .next_field = "metadata.continue",
         .token_param = "continue",
-        .accept_status = accept_410,
+        .accept_status = list_optional(l->which) ? accept_404 : accept_410,
         .items_field = "items",
         .on_item = on_item,
         .on_page = on_page,
         .userdata = l,
     };
-    l->expired = false;
+    l->expired = l->absent = false;
     return zt_ctx_http_group_add(ctx, g, &req, &l->res);
 }
 
@@ -283,6 +293,8 @@ static unsigned settle(struct zt_ctx *ctx, struct k8s_list *lists)
         } else if (l->res.error < 0) {
             l->failed = true;
             zt_ctx_error(ctx, l->res.error, "cannot list %s: %s", name, l->res.message);
+        } else if (l->absent) { /* only optional lists accept 404 */
+            l->facts->done[i] = l->facts->absent[i] = true;
         } else if (l->expired && l->restarts >= K8S_LIST_RETRIES) {
             l->failed = true;
             zt_ctx_error(ctx, -ENOENT,
@@ -294,7 +306,7 @@ static unsigned settle(struct zt_ctx *ctx, struct k8s_list *lists)
                        "listing %s: continue token expired (HTTP 410 Gone), reading it again",
                        name);
             l->restarts++;
-            zt_k8s_facts_reset(l->facts, l->which);
+            zt_k8s_facts_reset(l->facts, (enum zt_k8s_list)l->which);
             again++;
         } else {
             l->facts->done[i] = true;
@@ -304,15 +316,8 @@ static unsigned settle(struct zt_ctx *ctx, struct k8s_list *lists)
 }
 
 static int fetch(struct zt_ctx *ctx, const struct k8s_state *s, const struct zt_k8s_conn *c,
-                 struct k8s_list *lists)
+                 const char *const *headers, struct k8s_list *lists)
 {
-    _cleanup_(zt_secret_freep) char *auth = NULL;
-    const char *headers[2] = {NULL, NULL};
-
-    if (c->token) {
-        auth = zt_xasprintf("Authorization: Bearer %s", c->token);
-        headers[0] = auth;
-    }
     do {
         _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
         int r = zt_ctx_http_group_new(ctx, &g);
@@ -330,23 +335,78 @@ static int fetch(struct zt_ctx *ctx, const struct k8s_state *s, const struct zt_
     return 0;
 }
 
+/* The constraints of every kind the templates create, read concurrently; complete only when
+ * every kind was read (a kind whose CRD is not yet created answers 404: none). */
+static void fetch_constraints(struct zt_ctx *ctx, const struct k8s_state *s,
+                              const struct zt_k8s_conn *c, const char *const *headers,
+                              struct zt_k8s_facts *f)
+{
+    _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
+    struct k8s_list *ls = zt_xcalloc(f->gk_nkinds + 1, sizeof(*ls));
+    bool ok = f->gk_templates == f->gk_nkinds;
+
+    if (!ok) {
+        zt_ctx_error(ctx, -E2BIG,
+                     "Gatekeeper: %" PRIu64 " constraint templates, %zu constraint kinds read "
+                     "(at most %u, each template naming one): constraints not counted",
+                     f->gk_templates, f->gk_nkinds, ZT_K8S_GK_KINDS_MAX);
+    } else if (zt_ctx_http_group_new(ctx, &g) < 0) {
+        ok = false;
+        zt_ctx_error(ctx, -ENOMEM, "cannot start HTTP requests");
+    }
+    for (size_t i = 0; ok && i < f->gk_nkinds; i++) {
+        ls[i] = (struct k8s_list){.facts = f, .which = K8S_GK_CONSTRAINTS};
+        int n = snprintf(ls[i].path, sizeof(ls[i].path), K8S_GK_GROUP "%s", f->gk_kinds[i]);
+        for (char *p = ls[i].path + strlen(K8S_GK_GROUP); *p; p++) {
+            *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+        }
+        ok = n > 0 && (size_t)n < sizeof(ls[i].path);
+        if (ok) {
+            list_add(ctx, g, s, c, headers, &ls[i]);
+        }
+    }
+    if (g) {
+        zt_http_group_wait(g);
+    }
+    for (size_t i = 0; ok && i < f->gk_nkinds; i++) {
+        if (ls[i].res.error < 0 || ls[i].expired || ls[i].gone_first) {
+            ok = false;
+            zt_ctx_error(ctx, ls[i].res.error < 0 ? ls[i].res.error : -ENOENT,
+                         "cannot list Gatekeeper constraints %s: %s", ls[i].path,
+                         ls[i].res.error < 0 ? ls[i].res.message : "HTTP 410 Gone");
+        }
+    }
+    f->gk_done = ok;
+    free(ls);
+}
+
 static int k8s_collect(void *state, struct zt_ctx *ctx)
 {
     const struct k8s_state *s = state;
     _cleanup_(zt_k8s_conn_clear) struct zt_k8s_conn conn = {0};
     struct zt_k8s_facts facts;
     struct k8s_list lists[_ZT_K8S_LIST_MAX];
+    _cleanup_(zt_secret_freep) char *auth = NULL;
+    const char *headers[2] = {NULL, NULL};
     char err[512] = "";
 
     int r = conn_open(s, &conn, err, sizeof(err));
     if (r < 0) {
         return zt_ctx_error(ctx, r, "%s", err);
     }
+    if (conn.token) {
+        auth = zt_xasprintf("Authorization: Bearer %s", conn.token);
+        headers[0] = auth;
+    }
     zt_k8s_facts_init(&facts, &s->exclude);
     for (int i = 0; i < _ZT_K8S_LIST_MAX; i++) {
-        lists[i] = (struct k8s_list){.facts = &facts, .which = (enum zt_k8s_list)i};
+        lists[i] = (struct k8s_list){.facts = &facts, .which = i};
+        snprintf(lists[i].path, sizeof(lists[i].path), "%s", zt_k8s_list_path(i));
     }
-    fetch(ctx, s, &conn, lists);
+    fetch(ctx, s, &conn, headers, lists);
+    if (facts.done[ZT_K8S_LIST_GK_TEMPLATES] && !facts.absent[ZT_K8S_LIST_GK_TEMPLATES]) {
+        fetch_constraints(ctx, s, &conn, headers, &facts);
+    }
     bool any = false;
     int first = 0;
     for (int i = 0; i < _ZT_K8S_LIST_MAX; i++) {
@@ -354,6 +414,7 @@ static int k8s_collect(void *state, struct zt_ctx *ctx)
         first = first ? first : (lists[i].res.error < 0 ? lists[i].res.error : 0);
     }
     zt_k8s_emit(ctx, &facts);
+    zt_k8s_emit_workloads(ctx, &facts);
     zt_k8s_facts_free(&facts);
     /* Every list failed: could not collect. Some did: the recorded problems make it partial. */
     return any ? 0 : (first ? first : -EIO);
@@ -362,7 +423,8 @@ static int k8s_collect(void *state, struct zt_ctx *ctx)
 const struct zt_collector zt_collector_kubernetes = {
     .name = "kubernetes",
     .summary = "Kubernetes API: default-deny NetworkPolicies per namespace, cluster-admin "
-               "bindings, Pod Security admission levels",
+               "bindings, Pod Security admission levels, admission policy engines, GitOps "
+               "controllers, pod hardening",
     .options = k8s_options,
     .state_size = sizeof(struct k8s_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

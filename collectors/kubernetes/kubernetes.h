@@ -83,9 +83,53 @@ enum zt_k8s_list {
     ZT_K8S_LIST_NAMESPACES,
     ZT_K8S_LIST_POLICIES,
     ZT_K8S_LIST_BINDINGS,
+    ZT_K8S_LIST_PODS,
+    ZT_K8S_LIST_VAP_BINDINGS, /* ValidatingAdmissionPolicyBindings (GA in 1.30) */
+    ZT_K8S_LIST_KYVERNO,      /* Kyverno ClusterPolicies (CRD) */
+    ZT_K8S_LIST_GK_TEMPLATES, /* Gatekeeper ConstraintTemplates (CRD) */
+    ZT_K8S_LIST_ARGO_APPS,    /* Argo CD Applications (CRD) */
+    ZT_K8S_LIST_FLUX_KS,      /* Flux Kustomizations (CRD) */
     _ZT_K8S_LIST_MAX,
 };
+#define ZT_K8S_GK_KINDS_MAX 64u /* Gatekeeper constraint kinds listed */
 const char *zt_k8s_list_to_string(enum zt_k8s_list l);
+/* The API path of list l. */
+const char *zt_k8s_list_path(enum zt_k8s_list l);
+
+/* ---- admission, GitOps and pods (kubernetes_workloads.c): one object each ------------------ */
+
+/* Whether a Kyverno ClusterPolicy blocks: some validate or verifyImages rule whose effective
+ * failure action (its own failureAction, else spec.validationFailureAction, default Audit;
+ * Kyverno accepts either case) is Enforce. */
+enum {
+    ZT_K8S_KY_VALIDATES = 1u << 0,     /* has a validate or verifyImages rule */
+    ZT_K8S_KY_ENFORCE = 1u << 1,       /* one of them enforces */
+    ZT_K8S_KY_VERIFY_IMAGES = 1u << 2, /* a verifyImages rule enforces */
+};
+unsigned zt_k8s_kyverno_policy(struct json_object *policy);
+/* A ValidatingAdmissionPolicyBinding whose validationActions holds Deny. */
+bool zt_k8s_vap_binding_denies(struct json_object *binding);
+/* A Gatekeeper constraint denies: spec.enforcementAction absent (default deny) or "deny". */
+bool zt_k8s_gk_constraint_denies(struct json_object *constraint);
+/* The constraint kind a ConstraintTemplate creates (spec.crd.spec.names.kind), or NULL. */
+const char *zt_k8s_gk_template_kind(struct json_object *tmpl);
+
+/* An Argo CD Application: whether it targets this cluster's namespace (*ns, borrowed), syncs
+ * automatically and heals drift. */
+enum {
+    ZT_K8S_ARGO_LOCAL = 1u << 0,     /* destination is in-cluster, with a namespace */
+    ZT_K8S_ARGO_AUTOMATED = 1u << 1, /* spec.syncPolicy.automated set (and not enabled: false) */
+    ZT_K8S_ARGO_SELF_HEAL = 1u << 2, /* ... with selfHeal: true */
+};
+unsigned zt_k8s_argo_app(struct json_object *app, const char **ns);
+
+/* A pod's hardening, as the restricted Pod Security Standard and resource limits read it. */
+enum {
+    ZT_K8S_POD_RESTRICTED = 1u << 0, /* every container: runAsNonRoot, no privilege escalation,
+                                      * capabilities drop ALL, seccomp RuntimeDefault/Localhost */
+    ZT_K8S_POD_LIMITS = 1u << 1,     /* every container has cpu and memory limits */
+};
+unsigned zt_k8s_pod_hardening(struct json_object *pod);
 
 struct zt_k8s_ns; /* one namespace seen in any list (kubernetes_facts.c) */
 
@@ -97,9 +141,18 @@ struct zt_k8s_facts {
     uint64_t policies;         /* NetworkPolicies listed */
     uint64_t policy_malformed; /* items without a namespace */
     uint64_t crb_total, crb_cluster_admin;
-    uint64_t subjects[_ZT_K8S_SUBJECT_MAX]; /* subjects of cluster-admin bindings */
-    struct json_object *admins;             /* non-system and broad subjects (bounded) */
-    bool done[_ZT_K8S_LIST_MAX];            /* the list was read completely */
+    uint64_t subjects[_ZT_K8S_SUBJECT_MAX];      /* subjects of cluster-admin bindings */
+    struct json_object *admins;                  /* non-system and broad subjects (bounded) */
+    uint64_t pods, pods_restricted, pods_limits; /* running pods outside excluded namespaces */
+    uint64_t vap_bindings, vap_deny;
+    uint64_t ky_policies, ky_validating, ky_enforce, ky_verify_images;
+    uint64_t gk_templates, gk_constraints, gk_deny;
+    char *gk_kinds[ZT_K8S_GK_KINDS_MAX]; /* constraint kinds of the templates */
+    size_t gk_nkinds;
+    bool gk_done; /* every constraint kind was listed */
+    uint64_t argo_apps, argo_automated, argo_self_heal, flux_ks, flux_active;
+    bool done[_ZT_K8S_LIST_MAX];   /* the list was read completely */
+    bool absent[_ZT_K8S_LIST_MAX]; /* its API group answered 404: not installed */
 };
 
 void zt_k8s_facts_init(struct zt_k8s_facts *f, const struct zt_strv *exclude);
@@ -110,6 +163,34 @@ void zt_k8s_facts_reset(struct zt_k8s_facts *f, enum zt_k8s_list l);
 void zt_k8s_namespace_item(struct zt_k8s_facts *f, struct json_object *ns);
 void zt_k8s_policy_item(struct zt_k8s_facts *f, struct json_object *policy);
 void zt_k8s_binding_item(struct zt_k8s_facts *f, struct json_object *binding);
+void zt_k8s_pod_item(struct zt_k8s_facts *f, struct json_object *pod);
+void zt_k8s_vap_binding_item(struct zt_k8s_facts *f, struct json_object *binding);
+void zt_k8s_kyverno_item(struct zt_k8s_facts *f, struct json_object *policy);
+void zt_k8s_gk_template_item(struct zt_k8s_facts *f, struct json_object *tmpl);
+void zt_k8s_gk_constraint_item(struct zt_k8s_facts *f, struct json_object *constraint);
+void zt_k8s_argo_item(struct zt_k8s_facts *f, struct json_object *app);
+void zt_k8s_flux_item(struct zt_k8s_facts *f, struct json_object *ks);
+/* Fold an item of list l (the dispatcher of the collector). */
+void zt_k8s_item(struct zt_k8s_facts *f, enum zt_k8s_list l, struct json_object *item);
+/* Emit the admission, GitOps and pod keys (called by zt_k8s_emit). */
+void zt_k8s_emit_workloads(struct zt_ctx *ctx, const struct zt_k8s_facts *f);
+/* Namespace records (kubernetes_facts.c), for the GitOps marks. */
+enum {
+    ZT_K8S_NS_ARGO = 1u << 0,      /* an in-cluster Argo CD Application deploys here */
+    ZT_K8S_NS_ARGO_HEAL = 1u << 1, /* ... one that syncs automatically with selfHeal */
+    ZT_K8S_NS_FLUX = 1u << 2,      /* a Flux Kustomization (not suspended) targets it */
+};
+void zt_k8s_ns_mark(struct zt_k8s_facts *f, const char *ns, unsigned gitops);
+/* In-scope namespaces (listed, not excluded, not terminating): all, with any GitOps mark, with a
+ * self-healing mark (Argo selfHeal, or Flux, which always reverts drift). */
+void zt_k8s_ns_gitops_counts(const struct zt_k8s_facts *f, uint64_t *scope, uint64_t *reconciled,
+                             uint64_t *healed);
+/* key = v; key_count = part and key_share = part / whole when whole > 0 (detail on the share,
+ * dropped without it). */
+int zt_k8s_emit_count(struct zt_ctx *ctx, const char *key, uint64_t v, struct json_object *detail);
+void zt_k8s_emit_part(struct zt_ctx *ctx, const char *prefix, uint64_t part, uint64_t whole,
+                      struct json_object *detail);
+bool zt_k8s_ns_excluded(const struct zt_k8s_facts *f, const char *ns);
 /* Emit the kubernetes.* keys of the lists marked done (shares only over a non-empty set of
  * namespaces; NetworkPolicy and Pod Security facts need the namespace list). */
 int zt_k8s_emit(struct zt_ctx *ctx, const struct zt_k8s_facts *f);

@@ -169,7 +169,31 @@ static const char *const list_names[_ZT_K8S_LIST_MAX] = {
     [ZT_K8S_LIST_NAMESPACES] = "namespaces",
     [ZT_K8S_LIST_POLICIES] = "networkpolicies",
     [ZT_K8S_LIST_BINDINGS] = "clusterrolebindings",
+    [ZT_K8S_LIST_PODS] = "pods",
+    [ZT_K8S_LIST_VAP_BINDINGS] = "validatingadmissionpolicybindings",
+    [ZT_K8S_LIST_KYVERNO] = "Kyverno clusterpolicies",
+    [ZT_K8S_LIST_GK_TEMPLATES] = "Gatekeeper constrainttemplates",
+    [ZT_K8S_LIST_ARGO_APPS] = "Argo CD applications",
+    [ZT_K8S_LIST_FLUX_KS] = "Flux kustomizations",
 };
+
+static const char *const list_paths[_ZT_K8S_LIST_MAX] = {
+    [ZT_K8S_LIST_NAMESPACES] = "/api/v1/namespaces",
+    [ZT_K8S_LIST_POLICIES] = "/apis/networking.k8s.io/v1/networkpolicies",
+    [ZT_K8S_LIST_BINDINGS] = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+    [ZT_K8S_LIST_PODS] = "/api/v1/pods",
+    [ZT_K8S_LIST_VAP_BINDINGS] =
+        "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings",
+    [ZT_K8S_LIST_KYVERNO] = "/apis/kyverno.io/v1/clusterpolicies",
+    [ZT_K8S_LIST_GK_TEMPLATES] = "/apis/templates.gatekeeper.sh/v1/constrainttemplates",
+    [ZT_K8S_LIST_ARGO_APPS] = "/apis/argoproj.io/v1alpha1/applications",
+    [ZT_K8S_LIST_FLUX_KS] = "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
+};
+
+const char *zt_k8s_list_path(enum zt_k8s_list l)
+{
+    return (unsigned)l < _ZT_K8S_LIST_MAX ? list_paths[l] : NULL;
+}
 
 const char *zt_k8s_list_to_string(enum zt_k8s_list l)
 {

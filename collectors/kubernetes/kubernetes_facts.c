@@ -17,6 +17,7 @@ struct zt_k8s_ns {
     bool terminating; /* status.phase Terminating */
     uint8_t pss;      /* enum zt_k8s_pss */
     uint8_t deny;     /* ZT_K8S_DENY_* from its policies, OR-ed */
+    uint8_t gitops;   /* ZT_K8S_NS_* marks */
 };
 
 void zt_k8s_facts_init(struct zt_k8s_facts *f, const struct zt_strv *exclude)
@@ -31,6 +32,9 @@ void zt_k8s_facts_free(struct zt_k8s_facts *f)
     }
     free(f->ns);
     json_object_put(f->admins);
+    for (size_t i = 0; i < f->gk_nkinds; i++) {
+        free(f->gk_kinds[i]);
+    }
     *f = (struct zt_k8s_facts){0};
 }
 
@@ -81,6 +85,45 @@ static struct zt_k8s_ns *ns_get(struct zt_k8s_facts *f, const char *name)
     return n;
 }
 
+void zt_k8s_ns_mark(struct zt_k8s_facts *f, const char *ns, unsigned gitops)
+{
+    if (ns && ns[0]) {
+        ns_get(f, ns)->gitops |= (uint8_t)gitops;
+    }
+}
+
+/* The counters a list folds into, forgotten when it restarts. */
+static void reset_counters(struct zt_k8s_facts *f, enum zt_k8s_list l)
+{
+    switch (l) {
+    case ZT_K8S_LIST_PODS:
+        f->pods = f->pods_restricted = f->pods_limits = 0;
+        break;
+    case ZT_K8S_LIST_VAP_BINDINGS:
+        f->vap_bindings = f->vap_deny = 0;
+        break;
+    case ZT_K8S_LIST_KYVERNO:
+        f->ky_policies = f->ky_validating = f->ky_enforce = f->ky_verify_images = 0;
+        break;
+    case ZT_K8S_LIST_GK_TEMPLATES:
+        f->gk_templates = 0;
+        for (size_t i = 0; i < f->gk_nkinds; i++) {
+            free(f->gk_kinds[i]);
+        }
+        f->gk_nkinds = 0;
+        break;
+    case ZT_K8S_LIST_ARGO_APPS:
+        f->argo_apps = f->argo_automated = f->argo_self_heal = 0;
+        break;
+    case ZT_K8S_LIST_FLUX_KS:
+        f->flux_ks = f->flux_active = 0;
+        break;
+    default:
+        break;
+    }
+    f->absent[l] = false;
+}
+
 void zt_k8s_facts_reset(struct zt_k8s_facts *f, enum zt_k8s_list l)
 {
     for (size_t i = 0; i < f->ns_cap; i++) {
@@ -90,8 +133,13 @@ void zt_k8s_facts_reset(struct zt_k8s_facts *f, enum zt_k8s_list l)
             n->pss = ZT_K8S_PSS_UNSET;
         } else if (l == ZT_K8S_LIST_POLICIES) {
             n->deny = 0;
+        } else if (l == ZT_K8S_LIST_ARGO_APPS) {
+            n->gitops &= (uint8_t) ~(ZT_K8S_NS_ARGO | ZT_K8S_NS_ARGO_HEAL);
+        } else if (l == ZT_K8S_LIST_FLUX_KS) {
+            n->gitops &= (uint8_t)~ZT_K8S_NS_FLUX;
         }
     }
+    reset_counters(f, l);
     if (l == ZT_K8S_LIST_POLICIES) {
         f->policies = f->policy_malformed = 0;
     } else if (l == ZT_K8S_LIST_BINDINGS) {
@@ -190,6 +238,26 @@ static bool in_scope(const struct zt_k8s_facts *f, const struct zt_k8s_ns *n)
     return n->name && n->listed && !n->terminating && !zt_strv_contains(f->exclude, n->name);
 }
 
+bool zt_k8s_ns_excluded(const struct zt_k8s_facts *f, const char *ns)
+{
+    return zt_strv_contains(f->exclude, ns);
+}
+
+void zt_k8s_ns_gitops_counts(const struct zt_k8s_facts *f, uint64_t *scope, uint64_t *reconciled,
+                             uint64_t *healed)
+{
+    *scope = *reconciled = *healed = 0;
+    for (size_t i = 0; i < f->ns_cap; i++) {
+        const struct zt_k8s_ns *n = &f->ns[i];
+        if (!in_scope(f, n)) {
+            continue;
+        }
+        (*scope)++;
+        *reconciled += n->gitops != 0;
+        *healed += (n->gitops & (ZT_K8S_NS_ARGO_HEAL | ZT_K8S_NS_FLUX)) != 0;
+    }
+}
+
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -227,20 +295,20 @@ static bool below_baseline(const struct zt_k8s_ns *n)
     return n->pss != ZT_K8S_PSS_BASELINE && n->pss != ZT_K8S_PSS_RESTRICTED;
 }
 
-static int emit_count(struct zt_ctx *ctx, const char *key, uint64_t v, struct json_object *detail)
+int zt_k8s_emit_count(struct zt_ctx *ctx, const char *key, uint64_t v, struct json_object *detail)
 {
     return zt_emit(ctx, key, json_object_new_int64((int64_t)(v > INT64_MAX ? INT64_MAX : v)),
                    detail);
 }
 
 /* key_count = part; key_share = part / whole when whole > 0. */
-static void emit_part(struct zt_ctx *ctx, const char *prefix, uint64_t part, uint64_t whole,
+void zt_k8s_emit_part(struct zt_ctx *ctx, const char *prefix, uint64_t part, uint64_t whole,
                       struct json_object *detail)
 {
     char key[128];
 
     snprintf(key, sizeof(key), "%s_count", prefix);
-    emit_count(ctx, key, part, NULL);
+    zt_k8s_emit_count(ctx, key, part, NULL);
     if (whole > 0) {
         snprintf(key, sizeof(key), "%s_share", prefix);
         zt_emit(ctx, key, json_object_new_double((double)part / (double)whole), detail);
@@ -255,13 +323,13 @@ static void emit_bindings(struct zt_ctx *ctx, const struct zt_k8s_facts *f)
     json_object_object_add(d, "bindings_listed", json_object_new_int64((int64_t)f->crb_total));
     json_object_object_add(d, "system_subjects",
                            json_object_new_int64((int64_t)f->subjects[ZT_K8S_SUBJECT_SYSTEM]));
-    emit_count(ctx, "kubernetes.rbac.cluster_admin_bindings", f->crb_cluster_admin, d);
+    zt_k8s_emit_count(ctx, "kubernetes.rbac.cluster_admin_bindings", f->crb_cluster_admin, d);
     d = json_object_new_object();
     json_object_object_add(d, "subjects", json_object_get(f->admins));
-    emit_count(ctx, "kubernetes.rbac.cluster_admin_non_system_subjects",
-               f->subjects[ZT_K8S_SUBJECT_OTHER] + f->subjects[ZT_K8S_SUBJECT_BROAD], d);
-    emit_count(ctx, "kubernetes.rbac.cluster_admin_broad_subjects",
-               f->subjects[ZT_K8S_SUBJECT_BROAD], NULL);
+    zt_k8s_emit_count(ctx, "kubernetes.rbac.cluster_admin_non_system_subjects",
+                      f->subjects[ZT_K8S_SUBJECT_OTHER] + f->subjects[ZT_K8S_SUBJECT_BROAD], d);
+    zt_k8s_emit_count(ctx, "kubernetes.rbac.cluster_admin_broad_subjects",
+                      f->subjects[ZT_K8S_SUBJECT_BROAD], NULL);
 }
 
 struct ns_counts {
@@ -299,7 +367,7 @@ static void emit_namespaces(struct zt_ctx *ctx, const struct zt_k8s_facts *f,
     json_object_object_add(d, "listed", json_object_new_int64((int64_t)c->listed));
     json_object_object_add(d, "excluded", json_object_new_int64((int64_t)c->excluded));
     json_object_object_add(d, "terminating", json_object_new_int64((int64_t)c->terminating));
-    emit_count(ctx, "kubernetes.namespaces.count", c->scope, d);
+    zt_k8s_emit_count(ctx, "kubernetes.namespaces.count", c->scope, d);
 
     for (int p = 0; p < _ZT_K8S_PSS_MAX; p++) {
         json_object_object_add(levels, zt_k8s_pss_to_string(p),
@@ -308,10 +376,10 @@ static void emit_namespaces(struct zt_ctx *ctx, const struct zt_k8s_facts *f,
     d = json_object_new_object();
     json_object_object_add(d, "levels", levels);
     json_object_object_add(d, "below_baseline", names_where(f, below_baseline));
-    emit_part(ctx, "kubernetes.pss.enforce_baseline",
-              c->pss[ZT_K8S_PSS_BASELINE] + c->pss[ZT_K8S_PSS_RESTRICTED], c->scope, d);
-    emit_part(ctx, "kubernetes.pss.enforce_restricted", c->pss[ZT_K8S_PSS_RESTRICTED], c->scope,
-              NULL);
+    zt_k8s_emit_part(ctx, "kubernetes.pss.enforce_baseline",
+                     c->pss[ZT_K8S_PSS_BASELINE] + c->pss[ZT_K8S_PSS_RESTRICTED], c->scope, d);
+    zt_k8s_emit_part(ctx, "kubernetes.pss.enforce_restricted", c->pss[ZT_K8S_PSS_RESTRICTED],
+                     c->scope, NULL);
 }
 
 static void emit_policies(struct zt_ctx *ctx, const struct zt_k8s_facts *f,
@@ -321,9 +389,9 @@ static void emit_policies(struct zt_ctx *ctx, const struct zt_k8s_facts *f,
 
     json_object_object_add(d, "without_default_deny", names_where(f, lacks_deny));
     json_object_object_add(d, "caveat", json_object_new_string(CNI_CAVEAT));
-    emit_part(ctx, "kubernetes.netpol.default_deny_ingress", c->ingress, c->scope, NULL);
-    emit_part(ctx, "kubernetes.netpol.default_deny_egress", c->egress, c->scope, NULL);
-    emit_part(ctx, "kubernetes.netpol.default_deny", c->both, c->scope, d);
+    zt_k8s_emit_part(ctx, "kubernetes.netpol.default_deny_ingress", c->ingress, c->scope, NULL);
+    zt_k8s_emit_part(ctx, "kubernetes.netpol.default_deny_egress", c->egress, c->scope, NULL);
+    zt_k8s_emit_part(ctx, "kubernetes.netpol.default_deny", c->both, c->scope, d);
 }
 
 int zt_k8s_emit(struct zt_ctx *ctx, const struct zt_k8s_facts *f)
@@ -334,7 +402,7 @@ int zt_k8s_emit(struct zt_ctx *ctx, const struct zt_k8s_facts *f)
         emit_bindings(ctx, f);
     }
     if (f->done[ZT_K8S_LIST_POLICIES]) {
-        emit_count(ctx, "kubernetes.netpol.policy_count", f->policies, NULL);
+        zt_k8s_emit_count(ctx, "kubernetes.netpol.policy_count", f->policies, NULL);
     }
     if (!f->done[ZT_K8S_LIST_NAMESPACES]) {
         return 0;

@@ -22,8 +22,9 @@ static const struct {
      "okta.deviceAssurance.read (and a read-only administrator role on newer orgs)",
      "conf/conf.d/okta.conf.example"},
     {"kubernetes",
-     "only `list` on namespaces, networkpolicies.networking.k8s.io and "
-     "clusterrolebindings.rbac.authorization.k8s.io",
+     "only `list` on namespaces, pods, networkpolicies.networking.k8s.io, "
+     "clusterrolebindings.rbac.authorization.k8s.io and the admission and GitOps resources of "
+     "the ClusterRole ztmmd-reader",
      "conf/conf.d/kubernetes.conf.example"},
     {"intune",
      "permissions DeviceManagementManagedDevices.Read.All and "

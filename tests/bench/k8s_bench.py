@@ -9,7 +9,9 @@ a fixed latency per request.
 
 Each namespace carries Pod Security labels and --policies-per-ns NetworkPolicies (a default deny
 plus allow rules), each object with managedFields as a real API server returns them (about 1 KiB
-per object). 60 ClusterRoleBindings. The three lists are paged with limit/continue.
+per object). 60 ClusterRoleBindings. Five pods per namespace (two containers, about 3 KiB each,
+half with a restricted security context). The four lists are paged with limit/continue; the
+admission and GitOps CRDs answer 404 (not installed).
 
 Reports, per size (and for twice the size): wall time of the run, its critical path (the longest
 chain of dependent requests, from the server's log: first arrival to last answer of the longest
@@ -35,6 +37,7 @@ import server as fx  # noqa: E402
 TOKEN = "bench-k8s-token"
 NS, NP, CRB = ("/api/v1/namespaces", "/apis/networking.k8s.io/v1/networkpolicies",
                "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings")
+PODS, PODS_PER_NS = "/api/v1/pods", 5  # the other lists (CRDs) answer 404: not installed
 
 
 def managed(i):
@@ -88,12 +91,30 @@ def binding(i):
             "subjects": subj}
 
 
+def pod(j):
+    i, k = divmod(j, PODS_PER_NS)
+    sc = ({"runAsNonRoot": True, "allowPrivilegeEscalation": False,
+           "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+          if j % 2 == 0 else {})
+    ctr = {"name": "app", "image": f"registry.example/svc-{k}@sha256:{j:064x}",
+           "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+           "env": [{"name": f"VAR_{v}", "value": "x" * 40} for v in range(8)],
+           "resources": {"limits": {"cpu": "500m", "memory": "256Mi"},
+                         "requests": {"cpu": "100m", "memory": "128Mi"}},
+           "securityContext": sc}
+    return {"metadata": {"name": f"svc-{k}-{j:08d}", "namespace": f"team-{i:05d}",
+                         "uid": f"22222222-0000-0000-0000-{j:012d}", "managedFields": managed(j)},
+            "spec": {"containers": [ctr, dict(ctr, name="sidecar")], "nodeName": "node-1"},
+            "status": {"phase": "Running", "podIP": "10.1.2.3"}}
+
+
 class Cluster:
     def __init__(self, a):
         self.lists = {NS: ("NamespaceList", a.namespaces, namespace),
                       NP: ("NetworkPolicyList", a.namespaces * a.policies_per_ns,
                            lambda j: policy(j, a.policies_per_ns)),
-                      CRB: ("ClusterRoleBindingList", 60, binding)}
+                      CRB: ("ClusterRoleBindingList", 60, binding),
+                      PODS: ("PodList", a.namespaces * PODS_PER_NS, pod)}
 
     def page(self, path, query):
         kind, total, make = self.lists[path]
@@ -177,6 +198,9 @@ def run_once(a, tmp, ztmmd, peakrss, namespaces):
     assert doc["collectors"][0]["status"] == "ok", doc["collectors"]
     ev = {e["key"]: e["value"] for e in doc["evidence"]}
     assert ev["kubernetes.namespaces.count"] == namespaces, ev
+    assert ev["kubernetes.pods.count"] == namespaces * PODS_PER_NS, ev
+    assert ev["kubernetes.pods.restricted_share"] == 0.5, ev
+    assert ev["kubernetes.gitops.argocd_installed"] is False, ev
     with open(log) as f:
         entries = [json.loads(line) for line in f]
     chains = {}
@@ -209,7 +233,7 @@ def bench(a):
             runs = [run_once(a, tmp, ztmmd, peakrss, n) for _ in range(a.runs)]
             r = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
             results[n] = r
-            print(f"{n} namespaces, {n * a.policies_per_ns} policies, latency {a.latency_ms} ms, "
+            print(f"{n} namespaces, {n * a.policies_per_ns} policies, {n * PODS_PER_NS} pods, latency {a.latency_ms} ms, "
                   f"limit {a.page_size}: {r['requests']:.0f} requests, "
                   f"{r['bytes'] / 1e6:.1f} MB; wall {r['wall_ms']:.0f} ms; critical path "
                   f"{r['critical_ms']:.0f} ms ({r['critical_pages']:.0f} pages x "

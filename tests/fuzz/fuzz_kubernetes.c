@@ -1,6 +1,7 @@
 /* fuzz_kubernetes.c - libFuzzer harness for the kubernetes collector's parsers of outside input:
  * the kubeconfig (YAML) and the list items it folds (NetworkPolicies, namespaces,
- * ClusterRoleBindings) with the evidence derived from them. The first byte picks the parser; the
+ * ClusterRoleBindings, pods, admission policies, Gatekeeper objects, Argo CD and Flux objects)
+ * with the evidence derived from them. The first byte picks the parser; the
  * rest is the file or the JSON array of items as the API sent it. */
 #include <json-c/json.h>
 #include <stdint.h>
@@ -44,15 +45,26 @@ static void fuzz_items(struct json_object *doc, uint8_t which)
         zt_k8s_namespace_item(&f, item);
         zt_k8s_binding_item(&f, item);
         (void)zt_k8s_subject_classify(item);
+        for (int l = ZT_K8S_LIST_PODS; l < _ZT_K8S_LIST_MAX; l++) {
+            zt_k8s_item(&f, (enum zt_k8s_list)l, item);
+        }
+        zt_k8s_gk_constraint_item(&f, item);
+    }
+    if (f.pods_restricted > f.pods || f.pods_limits > f.pods || f.ky_enforce > f.ky_validating ||
+        f.ky_verify_images > f.ky_enforce || f.gk_nkinds > ZT_K8S_GK_KINDS_MAX) {
+        __builtin_trap(); /* parts never exceed their whole */
     }
     if (which & 2) {
         zt_k8s_facts_reset(&f, (enum zt_k8s_list)(which % _ZT_K8S_LIST_MAX));
     }
     for (int l = 0; l < _ZT_K8S_LIST_MAX; l++) {
         f.done[l] = true;
+        f.absent[l] = (which >> 2) & 1 && l >= ZT_K8S_LIST_VAP_BINDINGS;
     }
+    f.gk_done = which & 8;
     struct zt_ctx *ctx = zt_ctx_new("fuzz", 0);
     (void)zt_k8s_emit(ctx, &f);
+    zt_k8s_emit_workloads(ctx, &f);
     zt_ctx_free(ctx);
     zt_k8s_facts_free(&f);
     zt_strv_clear(&exclude);

@@ -22,10 +22,19 @@ import fixture
 
 ZTMMD, SRC = sys.argv[1:3]
 RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
-FUNCS = ["networks.segmentation", "identity.access_management", "applications.threat_protections"]
+FUNCS = ["networks.segmentation", "identity.access_management", "applications.threat_protections",
+         "applications.governance", "applications.automation_orchestration"]
 NS = "/api/v1/namespaces"
 NP = "/apis/networking.k8s.io/v1/networkpolicies"
 CRB = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
+PODS = "/api/v1/pods"
+VAPB = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings"
+KY = "/apis/kyverno.io/v1/clusterpolicies"
+GKT = "/apis/templates.gatekeeper.sh/v1/constrainttemplates"
+GKC = "/apis/constraints.gatekeeper.sh/v1beta1/k8srequiredlabels"
+ARGO = "/apis/argoproj.io/v1alpha1/applications"
+FLUX = "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations"
+LISTS = [NS, NP, CRB, PODS, VAPB, KY, GKT, ARGO, FLUX]
 
 
 class Kubernetes(unittest.TestCase):
@@ -106,13 +115,37 @@ class Kubernetes(unittest.TestCase):
                                                           "system:anonymous"])
         self.assertEqual(self.detail(doc, "kubernetes.netpol.default_deny_share")
                          ["without_default_deny"], ["default", "payments", "shop"])
+        # Pods: default unhardened, shop may escalate, payments lacks a CPU limit.
+        self.assertEqual(ev["kubernetes.pods.count"], 3)
+        self.assertAlmostEqual(ev["kubernetes.pods.restricted_share"], 1 / 3)
+        self.assertAlmostEqual(ev["kubernetes.pods.limits_share"], 1 / 3)
+        # Admission in audit only; engines not installed are facts.
+        self.assertEqual((ev["kubernetes.admission.vap_available"],
+                          ev["kubernetes.admission.vap_bindings_count"],
+                          ev["kubernetes.admission.vap_deny_bindings_count"]), (True, 1, 0))
+        self.assertEqual((ev["kubernetes.kyverno.installed"], ev["kubernetes.kyverno.enforce_count"],
+                          ev["kubernetes.kyverno.audit_count"]), (True, 0, 1))
+        self.assertIs(ev["kubernetes.gatekeeper.installed"], False)
+        self.assertNotIn("kubernetes.gatekeeper.templates_count", ev)
+        self.assertEqual(ev["kubernetes.admission.enforcing_count"], 0)
+        # GitOps: Argo CD reconciles default (automated, no selfHeal) and shop (manual).
+        self.assertIs(ev["kubernetes.gitops.flux_installed"], False)
+        self.assertEqual((ev["kubernetes.gitops.argocd_applications_count"],
+                          ev["kubernetes.gitops.argocd_automated_count"],
+                          ev["kubernetes.gitops.argocd_self_heal_count"]), (2, 1, 0))
+        self.assertAlmostEqual(ev["kubernetes.gitops.reconciled_share"], 2 / 3)
+        self.assertEqual(ev["kubernetes.gitops.self_heal_share"], 0)
         self.assertEqual(self.stages(doc), {
             "networks.segmentation": ("traditional", "exact"),
             "identity.access_management": ("traditional", "exact"),
-            "applications.threat_protections": ("initial", "exact")})
+            "applications.threat_protections": ("initial", "exact"),
+            "applications.governance": ("initial", "exact"),
+            "applications.automation_orchestration": ("initial", "exact")})
+        self.assertEqual(self.collector(doc)["status"], "ok")  # a 404 CRD is no problem
         for e in log:  # every request carried the token, one page each
-            self.assertEqual((e["token"], e["status"], e["query"]), ("static-1", 200, "limit=500"))
-        self.assertEqual(sorted(e["path"] for e in log), sorted([NS, NP, CRB]))
+            self.assertEqual((e["token"], e["query"]), ("static-1", "limit=500"))
+            self.assertEqual(e["status"], 404 if e["path"] in (GKT, FLUX) else 200)
+        self.assertEqual(sorted(e["path"] for e in log), sorted(LISTS))
 
     def test_token_from_credential(self):
         creds = os.path.join(self.tmp.name, "creds")
@@ -134,7 +167,7 @@ class Kubernetes(unittest.TestCase):
         self.assertIn("HTTP 401", c["error"])
         self.assertIn("/api/v1/namespaces", c["error"] + p.stderr)
         self.assertFalse([e for e in doc["evidence"] if e["key"].startswith("kubernetes.")])
-        self.assertEqual(len(log), 3)  # no retry on a static token's 401
+        self.assertEqual(len(log), len(LISTS))  # no retry on a static token's 401
         self.assertTrue(all(e["status"] == 401 for e in log))
 
     def kubeconfig(self, context="audit"):
@@ -177,19 +210,47 @@ users:
         self.assertEqual(ev["kubernetes.pss.enforce_restricted_share"], 1)
         self.assertEqual(ev["kubernetes.rbac.cluster_admin_bindings"], 2)
         self.assertEqual(ev["kubernetes.rbac.cluster_admin_non_system_subjects"], 0)
+        # Pods: kube-system and the Succeeded pod left out; pod-level defaults count.
+        self.assertEqual(ev["kubernetes.pods.count"], 3)
+        self.assertEqual(ev["kubernetes.pods.restricted_share"], 1)
+        self.assertEqual(ev["kubernetes.pods.limits_share"], 1)
+        self.assertEqual(ev["kubernetes.admission.vap_deny_bindings_count"], 1)
+        self.assertEqual((ev["kubernetes.kyverno.policies_count"],
+                          ev["kubernetes.kyverno.enforce_count"],
+                          ev["kubernetes.kyverno.verify_images_enforce_count"]), (3, 3, 1))
+        self.assertEqual((ev["kubernetes.gatekeeper.templates_count"],
+                          ev["kubernetes.gatekeeper.constraints_count"],
+                          ev["kubernetes.gatekeeper.deny_constraints_count"]), (1, 2, 1))
+        self.assertEqual(ev["kubernetes.admission.enforcing_count"], 5)
+        self.assertEqual(self.detail(doc, "kubernetes.admission.enforcing_count"), {
+            "vap_deny_bindings": 1, "kyverno_enforce": 3, "gatekeeper_deny": 1})
+        # a and b by in-cluster Argo CD apps with selfHeal, c by Flux; the remote app not.
+        self.assertEqual(ev["kubernetes.gitops.argocd_self_heal_count"], 3)
+        self.assertEqual(ev["kubernetes.gitops.reconciled_share"], 1)
+        self.assertEqual(ev["kubernetes.gitops.self_heal_share"], 1)
         st = self.stages(doc)
         self.assertEqual(st["networks.segmentation"], ("optimal", "exact"))
         self.assertEqual(st["applications.threat_protections"], ("optimal", "exact"))
+        self.assertEqual(st["applications.governance"], ("optimal", "exact"))
+        self.assertEqual(st["applications.automation_orchestration"], ("optimal", "exact"))
         self.assertEqual(st["identity.access_management"][0], "advanced")
         # Every request authenticated by the client certificate; each list followed its
         # continue tokens in order with the same limit.
         self.assertTrue(all(e["token"] == "cert:ztmmd-test-user" and e["status"] == 200
                             for e in log))
-        queries = {path: [e["query"] for e in log if e["path"] == path] for path in (NS, NP, CRB)}
+        queries = {path: [e["query"] for e in log if e["path"] == path]
+                   for path in (NS, NP, CRB, PODS, KY, GKC, ARGO)}
         self.assertEqual(queries, {
             NS: ["limit=2", "limit=2&continue=ns-p2"],
             NP: ["limit=2", "limit=2&continue=np-p2", "limit=2&continue=np-p3"],
-            CRB: ["limit=2", "limit=2&continue=crb-p2"]})
+            CRB: ["limit=2", "limit=2&continue=crb-p2"],
+            PODS: ["limit=2", "limit=2&continue=pod-p2", "limit=2&continue=pod-p3"],
+            KY: ["limit=2", "limit=2&continue=ky-p2"],
+            GKC: ["limit=2"],
+            ARGO: ["limit=2", "limit=2&continue=arg-p2"]})
+        # The constraints of a kind are read after the template that names it.
+        self.assertLess(max(i for i, e in enumerate(log) if e["path"] == GKT),
+                        min(i for i, e in enumerate(log) if e["path"] == GKC))
 
     def test_missing_context_names_the_file(self):
         p, doc, log = self.scan("k8s_strong", self.kubeconfig("staging"))
@@ -220,6 +281,38 @@ users:
         self.assertIn(CRB, c["error"])
         ev = self.evidence(doc)
         self.assertFalse([k for k in ev if k.startswith("kubernetes.rbac.")])
+        # The Kyverno list denied: its keys and the admission total unknown, the problem named.
+        self.assertIn("cannot list Kyverno clusterpolicies", c["error"] + p.stderr)
+        self.assertFalse([k for k in ev if k.startswith("kubernetes.kyverno.")])
+        self.assertNotIn("kubernetes.admission.enforcing_count", ev)
+        # Rules reading what was denied are unknown, never pass or fail; initial passes on
+        # Pod Security alone, advanced fails on its share (2 of 3) whatever the engines say.
+        findings = {f["rule"]: f["status"] for f in doc["findings"]}
+        self.assertEqual(findings["kubernetes.kyverno.verify_images_enforced"], "unknown")
+        self.assertEqual(findings["kubernetes.admission.engine_active"], "pass")
+        self.assertEqual(findings["kubernetes.admission.enforce_most"], "fail")
+        self.assertEqual(findings["kubernetes.pods.hardened_most"], "unknown")  # no pods
+        self.assertEqual(self.stages(doc)["applications.governance"], ("initial", "exact"))
+        # Engines not installed (404) are facts; no pods means no share.
+        self.assertIs(ev["kubernetes.admission.vap_available"], False)
+        self.assertIs(ev["kubernetes.gitops.flux_installed"], False)
+        self.assertEqual(ev["kubernetes.pods.count"], 0)
+        self.assertNotIn("kubernetes.pods.restricted_share", ev)
+        # Gatekeeper: a kind whose constraint CRD is not created yet has none; warn is no deny.
+        self.assertEqual((ev["kubernetes.gatekeeper.templates_count"],
+                          ev["kubernetes.gatekeeper.constraints_count"],
+                          ev["kubernetes.gatekeeper.deny_constraints_count"]), (2, 1, 0))
+        self.assertEqual(sorted((e["path"].rsplit("/", 1)[1], e["status"]) for e in log
+                                if "constraints.gatekeeper" in e["path"]),
+                         [("k8sallowedrepos", 200), ("k8sblocknodeport", 404)])
+        # Argo CD: the list restarted after 410; the first pass is forgotten, not added.
+        self.assertEqual([(e["query"], e["status"]) for e in log if e["path"] == ARGO], [
+            ("limit=500", 200), ("limit=500&continue=argo-exp", 410), ("limit=500", 200),
+            ("limit=500&continue=argo-ok", 200)])
+        self.assertEqual((ev["kubernetes.gitops.argocd_applications_count"],
+                          ev["kubernetes.gitops.argocd_self_heal_count"]), (3, 2))
+        self.assertEqual(ev["kubernetes.gitops.reconciled_count"], 3)
+        self.assertEqual(ev["kubernetes.gitops.self_heal_count"], 2)
         self.assertEqual(ev["kubernetes.namespaces.count"], 3)
         self.assertAlmostEqual(ev["kubernetes.pss.enforce_baseline_share"], 2 / 3)
         # The expired list was read again from the start: counted once, not twice.
