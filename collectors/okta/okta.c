@@ -10,7 +10,8 @@
 #include "okta.h"
 
 #define OKTA_SCOPES                                                                                \
-    "okta.policies.read okta.authenticators.read okta.groups.read okta.deviceAssurance.read"
+    "okta.policies.read okta.authenticators.read okta.groups.read okta.deviceAssurance.read "      \
+    "okta.apps.read okta.idps.read okta.threatInsights.read"
 #define OKTA_URL_MAX  2048u
 #define OKTA_ID_MAX   64u
 #define OKTA_PAGE_MAX 200u /* pages of one list call */
@@ -80,6 +81,10 @@ enum okta_call_id {
     C_ENROLL,
     C_AUTHN,
     C_DEVICE,
+    C_APPS, /* reduced as they arrive: C_APPS + zt_okta_list */
+    C_IDPS,
+    C_GROUP_RULES,
+    C_THREATS, /* one object */
     _C_FIRST_MAX,
 };
 
@@ -96,6 +101,10 @@ static const struct okta_endpoint endpoints[_C_FIRST_MAX] = {
     [C_ENROLL] = {"/api/v1/policies?type=MFA_ENROLL", "okta.policies.read", "policies"},
     [C_AUTHN] = {"/api/v1/authenticators", "okta.authenticators.read", "authenticators"},
     [C_DEVICE] = {"/api/v1/device-assurances", "okta.deviceAssurance.read", "device-assurances"},
+    [C_APPS] = {"/api/v1/apps?limit=200", "okta.apps.read", "apps"},
+    [C_IDPS] = {"/api/v1/idps?limit=200", "okta.idps.read", "idps"},
+    [C_GROUP_RULES] = {"/api/v1/groups/rules?limit=200", "okta.groups.read", "groups"},
+    [C_THREATS] = {"/api/v1/threats/configuration", "okta.threatInsights.read", "threats"},
 };
 
 struct okta_run;
@@ -108,6 +117,7 @@ struct okta_call {
     struct json_object *into; /* array receiving the elements of each page (borrowed) */
     size_t max;
     int kind;     /* second round: 0 sign-on rules, 1 access rules, 2 Okta Verify methods */
+    int first;    /* first round: its okta_call_id */
     bool as_text; /* keep elements as JSON text (rules: many, and a tree costs far more) */
     struct zt_http_result res;
 };
@@ -132,6 +142,7 @@ struct okta_run {
     struct json_object *lists[_C_FIRST_MAX];
     struct json_object *rules;   /* policy id -> rules array */
     struct json_object *methods; /* Okta Verify methods */
+    struct zt_okta_stores stores;
     bool failed[_C_FIRST_MAX];
     bool rules_failed[2]; /* sign-on, access */
     bool methods_failed;
@@ -162,6 +173,7 @@ static void run_close(struct okta_run *r)
     }
     json_object_put(r->rules);
     json_object_put(r->methods);
+    zt_okta_stores_clear(&r->stores);
     zt_secret_free(r->secret);
     zt_secret_free(r->auth_header);
     free(r->token_url);
@@ -213,6 +225,9 @@ static int on_page(void *data, const struct zt_http_page *p)
     struct json_object *page = zt_http_page_json(p);
 
     pace_from_headers(c, p);
+    if (c->first == C_THREATS) {
+        return zt_okta_threats_doc(&c->run->stores, page);
+    }
     if (!json_object_is_type(page, json_type_array)) {
         return -EBADMSG; /* every list of the management API is a bare array */
     }
@@ -221,6 +236,13 @@ static int on_page(void *data, const struct zt_http_page *p)
             return -E2BIG;
         }
         struct json_object *e = json_object_array_get_idx(page, i);
+        if (c->first >= C_APPS) {
+            int k = zt_okta_stores_item(&c->run->stores, c->first - C_APPS, e);
+            if (k < 0) {
+                return k;
+            }
+            continue;
+        }
         json_object_array_add(c->into, c->as_text
                                            ? json_object_new_string(json_object_to_json_string_ext(
                                                  e, JSON_C_TO_STRING_PLAIN))
@@ -289,6 +311,7 @@ static int fetch_first(struct okta_run *r)
         if (e < 0) {
             return zt_ctx_error(r->ctx, e, "%s", calls[i].res.message);
         }
+        calls[i].first = (int)i;
     }
     zt_http_group_wait(g);
     for (size_t i = 0; i < _C_FIRST_MAX; i++) {
@@ -434,7 +457,14 @@ static int derive(struct okta_run *r)
     zt_okta_walk_clear(&signon);
     zt_okta_walk_clear(&access);
     zt_okta_authn_clear(&authn);
-    if (e == 0 && !have_signon && !have_access && !have_authn && devices < 0) {
+    bool have[_ZT_OKTA_LIST_MAX] = {!r->failed[C_APPS], !r->failed[C_IDPS],
+                                    !r->failed[C_GROUP_RULES]};
+    if (e == 0) {
+        e = zt_okta_stores_emit(r->ctx, &r->stores, have, !r->failed[C_THREATS]);
+    }
+    if (e == 0 && !have_signon && !have_access && !have_authn && devices < 0 &&
+        !have[ZT_OKTA_APPS] && !have[ZT_OKTA_IDPS] && !have[ZT_OKTA_GROUP_RULES] &&
+        r->failed[C_THREATS]) {
         return r->first_err ? r->first_err : -EIO; /* nothing collected: an error, not partial */
     }
     return e;

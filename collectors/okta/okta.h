@@ -90,4 +90,23 @@ int zt_okta_emit(struct zt_ctx *ctx, const struct zt_okta_walk *signon,
                  const struct zt_okta_walk *access, const struct zt_okta_authn *authn,
                  int64_t device_assurances);
 
+/* Identity stores and lifecycle automation (okta_stores.c): the apps, identity providers and group
+ * rules lists reduced element by element (none kept; only ACTIVE ones count), and the
+ * ThreatInsight configuration. */
+enum zt_okta_list { ZT_OKTA_APPS, ZT_OKTA_IDPS, ZT_OKTA_GROUP_RULES, _ZT_OKTA_LIST_MAX };
+struct zt_okta_stores {
+    uint64_t apps_active, sso, vaulted, provisioning, imports; /* active apps */
+    uint64_t idps_active, rules_active;
+    struct json_object *vaulted_names; /* labels of password-vaulted apps (bounded); owned */
+    const char *threat_action;         /* "none", "audit", "block", or NULL */
+};
+/* Count one element of a list. Returns 0, or -EBADMSG when it is not an object. */
+int zt_okta_stores_item(struct zt_okta_stores *s, enum zt_okta_list list, struct json_object *e);
+/* GET /api/v1/threats/configuration. Returns 0, or -EBADMSG for an unknown or missing action. */
+int zt_okta_threats_doc(struct zt_okta_stores *s, struct json_object *doc);
+void zt_okta_stores_clear(struct zt_okta_stores *s);
+/* Emit the keys of every list read in full (have) and of the ThreatInsight action. */
+int zt_okta_stores_emit(struct zt_ctx *ctx, const struct zt_okta_stores *s,
+                        const bool have[_ZT_OKTA_LIST_MAX], bool have_threats);
+
 extern const struct zt_collector zt_collector_okta;

@@ -254,7 +254,7 @@ class Entra(unittest.TestCase):
         self.assertEqual(ev["entra.consent.user_consent"], "disabled")
         f = self.findings(doc)
         for rule in ("entra.accessreviews.privileged_and_guests", "entra.consent.governed",
-                     "entra.directory.sync_recent"):
+                     "idp.users_provisioned_automatically"):
             self.assertEqual(f[rule], "pass", rule)
 
     def test_faults_end_complete_or_named(self):
