@@ -96,6 +96,7 @@ int zt_okta_emit(struct zt_ctx *ctx, const struct zt_okta_walk *signon,
 enum zt_okta_list { ZT_OKTA_APPS, ZT_OKTA_IDPS, ZT_OKTA_GROUP_RULES, _ZT_OKTA_LIST_MAX };
 struct zt_okta_stores {
     uint64_t apps_active, sso, vaulted, provisioning, imports; /* active apps */
+    uint64_t provisioned_accounts; /* ... provisioned and federated or vaulted */
     uint64_t idps_active, rules_active;
     struct json_object *vaulted_names; /* labels of password-vaulted apps (bounded); owned */
     const char *threat_action;         /* "none", "audit", "block", or NULL */
@@ -105,6 +106,12 @@ int zt_okta_stores_item(struct zt_okta_stores *s, enum zt_okta_list list, struct
 /* GET /api/v1/threats/configuration. Returns 0, or -EBADMSG for an unknown or missing action. */
 int zt_okta_threats_doc(struct zt_okta_stores *s, struct json_object *doc);
 void zt_okta_stores_clear(struct zt_okta_stores *s);
+/* Active apps that keep user accounts of their own: federated (SAML, OIDC, WS-Fed) or password
+ * vaulted; bookmarks and the rest have none. okta.apps.provisioned_share =
+ * provisioned_accounts / this. */
+uint64_t zt_okta_apps_with_accounts(const struct zt_okta_stores *s);
+/* part / whole (whole > 0), to four decimals. */
+double zt_okta_share(uint64_t part, uint64_t whole);
 /* Emit the keys of every list read in full (have) and of the ThreatInsight action. */
 int zt_okta_stores_emit(struct zt_ctx *ctx, const struct zt_okta_stores *s,
                         const bool have[_ZT_OKTA_LIST_MAX], bool have_threats);

@@ -45,9 +45,15 @@ static void count_app(struct zt_okta_stores *s, struct json_object *app)
 {
     const char *mode = zt_json_str(app, "signOnMode");
 
+    bool sso = in_list(mode, sso_modes, ZT_ELEMENTSOF(sso_modes));
+    bool vaulted = in_list(mode, vaulted_modes, ZT_ELEMENTSOF(vaulted_modes));
+    bool push = has_feature(app, "PUSH_NEW_USERS");
+
     s->apps_active++;
-    s->sso += in_list(mode, sso_modes, ZT_ELEMENTSOF(sso_modes));
-    if (in_list(mode, vaulted_modes, ZT_ELEMENTSOF(vaulted_modes))) {
+    s->sso += sso;
+    s->provisioning += push;
+    s->provisioned_accounts += push && (sso || vaulted);
+    if (vaulted) {
         s->vaulted++;
         if (!s->vaulted_names) {
             s->vaulted_names = json_object_new_array();
@@ -57,7 +63,6 @@ static void count_app(struct zt_okta_stores *s, struct json_object *app)
             json_object_array_add(s->vaulted_names, json_object_new_string(label ? label : "?"));
         }
     }
-    s->provisioning += has_feature(app, "PUSH_NEW_USERS");
     s->imports += has_feature(app, "IMPORT_NEW_USERS");
 }
 
@@ -99,6 +104,17 @@ int zt_okta_threats_doc(struct zt_okta_stores *s, struct json_object *doc)
     return -EBADMSG;
 }
 
+uint64_t zt_okta_apps_with_accounts(const struct zt_okta_stores *s)
+{
+    return s->sso + s->vaulted;
+}
+
+double zt_okta_share(uint64_t part, uint64_t whole)
+{
+    /* four decimals, rounded half up (no libm needed) */
+    return (double)(uint64_t)((double)part / (double)whole * 10000.0 + 0.5) / 10000.0;
+}
+
 void zt_okta_stores_clear(struct zt_okta_stores *s)
 {
     json_object_put(s->vaulted_names);
@@ -124,6 +140,11 @@ static int emit_apps(struct zt_ctx *ctx, const struct zt_okta_stores *s)
     }
     if (r == 0) {
         r = zt_emit_int(ctx, "okta.apps.import_count", (int64_t)s->imports);
+    }
+    uint64_t accounts = zt_okta_apps_with_accounts(s);
+    if (r == 0 && accounts > 0) { /* a share of no app is unknown, not 0 or 1 */
+        r = zt_emit(ctx, "okta.apps.provisioned_share",
+                    json_object_new_double(zt_okta_share(s->provisioned_accounts, accounts)), NULL);
     }
     json_object_put(d);
     return r;

@@ -210,6 +210,7 @@ class Entra(unittest.TestCase):
         self.assertIs(ev["entra.accessreviews.guests"], True)
         self.assertIs(ev["entra.accessreviews.privileged_roles"], False)
         self.assertEqual(f["entra.accessreviews.privileged_and_guests"], "fail")
+        self.assertEqual(f["entra.apps.no_client_secrets"], "fail")
 
     def test_strong_tenant_with_certificate(self):
         auth = (f"certificate_file = {self.certs}/client.pem\n"
@@ -254,7 +255,7 @@ class Entra(unittest.TestCase):
         self.assertEqual(ev["entra.consent.user_consent"], "disabled")
         f = self.findings(doc)
         for rule in ("entra.accessreviews.privileged_and_guests", "entra.consent.governed",
-                     "idp.users_provisioned_automatically"):
+                     "idp.users_provisioned_automatically", "entra.apps.no_client_secrets"):
             self.assertEqual(f[rule], "pass", rule)
 
     def test_faults_end_complete_or_named(self):

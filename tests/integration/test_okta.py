@@ -31,7 +31,7 @@ OKTA_RULES = ["entra.ca.mfa_all_users", "entra.ca.phishing_resistant_mfa_all_use
 # The identity store, automation and ThreatInsight rules that read okta keys (an Okta-only scan).
 STORE_RULES = ["idp.stores_integrated_some", "idp.users_provisioned_automatically",
                "okta.apps.provisioning_every_org", "okta.apps.no_password_vaulting",
-               "okta.threatinsight.blocking"]
+               "okta.threatinsight.blocking", "okta.apps.provisioned_most"]
 class Okta(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -80,10 +80,11 @@ class Okta(unittest.TestCase):
         for rule in OKTA_RULES:
             self.assertEqual(findings[rule], "pass", rule)
         # Apps over two pages (the inactive password-vaulted one does not count): a Workday
-        # profile source, Salesforce provisioned, an OIDC app; one active SAML IdP, one group rule.
+        # profile source, Salesforce and an OIDC app provisioned; one active SAML IdP, one rule.
         self.assertEqual((ev["okta.apps.active"], ev["okta.apps.sso_count"],
                           ev["okta.apps.password_vaulted_count"], ev["okta.apps.provisioning_count"],
-                          ev["okta.apps.import_count"]), (3, 3, 0, 1, 1))
+                          ev["okta.apps.import_count"]), (3, 3, 0, 2, 1))
+        self.assertAlmostEqual(ev["okta.apps.provisioned_share"], 0.6667)
         self.assertEqual((ev["okta.idps.active_count"], ev["okta.grouprules.active"]), (1, 1))
         self.assertEqual(ev["okta.threatinsight.action"], "block")
         for rule in STORE_RULES:
@@ -180,6 +181,7 @@ class Okta(unittest.TestCase):
         self.assertEqual((ev["okta.apps.active"], ev["okta.apps.sso_count"],
                           ev["okta.apps.password_vaulted_count"], ev["okta.apps.provisioning_count"],
                           ev["okta.apps.import_count"]), (3, 0, 2, 0, 0))
+        self.assertEqual(ev["okta.apps.provisioned_share"], 0)  # 0 of 2 vaulted (not the bookmark)
         vaulted = {e["key"]: e["detail"] for e in doc["evidence"]}["okta.apps.password_vaulted_count"]
         self.assertEqual(vaulted["apps"], ["Legacy intranet", "Shared mailbox"])
         self.assertEqual((ev["okta.idps.active_count"], ev["okta.grouprules.active"]), (0, 0))

@@ -46,6 +46,18 @@ static void test_okta_apps_modes_and_features(void **state)
     assert_int_equal(s.vaulted, 2);
     assert_int_equal(s.provisioning, 1);
     assert_int_equal(s.imports, 1);
+    /* apps with accounts: 3 federated + 2 vaulted; Salesforce provisioned: 1/5 */
+    assert_int_equal(zt_okta_apps_with_accounts(&s), 5);
+    assert_int_equal(s.provisioned_accounts, 1);
+    assert_float_equal(zt_okta_share(s.provisioned_accounts, 5), 0.2, 1e-9);
+    assert_float_equal(zt_okta_share(2, 3), 0.6667, 1e-9);
+    /* a provisioned bookmark keeps no accounts: counted as provisioning, not in the share */
+    assert_int_equal(feed(&s, ZT_OKTA_APPS,
+                          "[{\"status\":\"ACTIVE\",\"signOnMode\":\"BOOKMARK\","
+                          "\"features\":[\"PUSH_NEW_USERS\"]}]"),
+                     0);
+    assert_int_equal(s.provisioning, 2);
+    assert_int_equal(s.provisioned_accounts, 1);
     assert_string_equal(json_object_to_json_string_ext(s.vaulted_names, JSON_C_TO_STRING_PLAIN),
                         "[\"Intranet\",\"Router\"]");
     /* an element that is not an object is a shape error of the page */
