@@ -1,11 +1,9 @@
 /* okta.c - the `okta` collector: Okta sign-on and authentication policies, authenticators,
  * enrollment policies and device assurance through the Okta management API, with an SSWS API
  * token or an OAuth 2.0 service app (private_key_jwt). Options and collect(); the policy walk is
- * okta_policy.c, the authenticator facts okta_authn.c, the evidence okta_emit.c. */
-#include <inttypes.h>
+ * okta_policy.c, the authenticator facts okta_authn.c, the evidence okta_emit.c, stores and
+ * automation okta_stores.c, pacing from the rate limit headers okta_pace.c. */
 #include <strings.h>
-#include <syslog.h>
-#include <time.h>
 
 #include "okta.h"
 
@@ -15,7 +13,6 @@
 #define OKTA_URL_MAX  2048u
 #define OKTA_ID_MAX   64u
 #define OKTA_PAGE_MAX 200u /* pages of one list call */
-#define OKTA_KEY_MAX  320u /* "okta/<host>/<endpoint family>": a pacing bucket */
 
 struct okta_state {
     char *org_url;
@@ -122,14 +119,6 @@ struct okta_call {
     struct zt_http_result res;
 };
 
-/* The pacing this collection set on one bucket, and until when it stands. */
-struct okta_pace {
-    char key[OKTA_KEY_MAX];
-    uint64_t ms;
-    int64_t until; /* the window's reset (epoch seconds) */
-};
-#define OKTA_BUCKETS 8u
-
 struct okta_run {
     const struct okta_state *s;
     struct zt_ctx *ctx;
@@ -147,24 +136,8 @@ struct okta_run {
     bool rules_failed[2]; /* sign-on, access */
     bool methods_failed;
     int first_err; /* of the first failed call */
-    struct okta_pace paces[OKTA_BUCKETS];
-    size_t n_paces;
+    struct zt_okta_paces paces;
 };
-
-static struct okta_pace *pace_of(struct okta_run *r, const char *key)
-{
-    for (size_t i = 0; i < r->n_paces; i++) {
-        if (zt_streq(r->paces[i].key, key)) {
-            return &r->paces[i];
-        }
-    }
-    if (r->n_paces == OKTA_BUCKETS) {
-        return NULL;
-    }
-    struct okta_pace *p = &r->paces[r->n_paces++];
-    snprintf(p->key, sizeof(p->key), "%s", key);
-    return p;
-}
 
 static void run_close(struct okta_run *r)
 {
@@ -180,51 +153,12 @@ static void run_close(struct okta_run *r)
     free(r->base);
 }
 
-/* Okta's rate limit headers of this page set the pacing of its bucket: when few requests are
- * left in the window, the rest are spread until it resets instead of running into a 429. Pacing
- * tightens at once but relaxes only after the window that asked for it has reset: responses of
- * concurrent requests arrive out of order, and an older, more hopeful count must not undo it. */
-static void pace_from_headers(struct okta_call *c, const struct zt_http_page *p)
-{
-    char buf[64];
-    int64_t now = (int64_t)time(NULL);
-    uint64_t limit = 0, remaining = 0, reset = 0;
-
-    if (!zt_http_page_header(p, "X-Rate-Limit-Remaining", buf, sizeof(buf)) ||
-        zt_parse_uint64(buf, &remaining) < 0 ||
-        !zt_http_page_header(p, "X-Rate-Limit-Reset", buf, sizeof(buf)) ||
-        zt_parse_uint64(buf, &reset) < 0 || remaining > INT32_MAX || reset > INT64_MAX / 2) {
-        return;
-    }
-    if (zt_http_page_header(p, "X-Rate-Limit-Limit", buf, sizeof(buf))) {
-        zt_parse_uint64(buf, &limit);
-    }
-    if (zt_http_page_header(p, "Date", buf, sizeof(buf))) {
-        zt_http_parse_date(buf, &now);
-    }
-    uint64_t ms = zt_okta_pace_ms(limit > INT32_MAX ? INT32_MAX : (int64_t)limit,
-                                  (int64_t)remaining, (int64_t)reset, now);
-    struct okta_pace *pace = pace_of(c->run, c->bucket);
-    if (!pace || (ms < pace->ms && now < pace->until) || ms == pace->ms) {
-        return;
-    }
-    pace->ms = ms;
-    pace->until = (int64_t)reset;
-    zt_http_engine_set_pacing(zt_ctx_http_engine(c->run->ctx), c->bucket, ms);
-    if (ms) {
-        zt_ctx_log(c->run->ctx, LOG_DEBUG,
-                   "%" PRIu64 " requests left until the rate limit "
-                   "resets: pacing %s at %" PRIu64 " ms",
-                   remaining, c->bucket, ms);
-    }
-}
-
 static int on_page(void *data, const struct zt_http_page *p)
 {
     struct okta_call *c = data;
     struct json_object *page = zt_http_page_json(p);
 
-    pace_from_headers(c, p);
+    zt_okta_pace_page(&c->run->paces, c->run->ctx, c->bucket, p);
     if (c->first == C_THREATS) {
         return zt_okta_threats_doc(&c->run->stores, page);
     }
@@ -533,7 +467,8 @@ static int okta_collect(void *state, struct zt_ctx *ctx)
 const struct zt_collector zt_collector_okta = {
     .name = "okta",
     .summary = "Okta: global session and authentication policies (MFA, phishing-resistant "
-               "factors, device assurance, re-authentication), authenticators, enrollment",
+               "factors, device assurance, re-authentication), authenticators, enrollment, apps "
+               "(SSO, vaulting, provisioning), identity providers, group rules, ThreatInsight",
     .options = okta_options,
     .state_size = sizeof(struct okta_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

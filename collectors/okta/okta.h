@@ -116,4 +116,22 @@ double zt_okta_share(uint64_t part, uint64_t whole);
 int zt_okta_stores_emit(struct zt_ctx *ctx, const struct zt_okta_stores *s,
                         const bool have[_ZT_OKTA_LIST_MAX], bool have_threats);
 
+/* Pacing set by this collection (okta_pace.c): per bucket "okta/<host>/<endpoint family>", the
+ * interval asked for and until when it stands (the window's reset, epoch seconds). */
+#define OKTA_KEY_MAX    320u
+#define ZT_OKTA_BUCKETS 16u
+struct zt_okta_pace {
+    char key[OKTA_KEY_MAX];
+    uint64_t ms;
+    int64_t until;
+};
+struct zt_okta_paces {
+    struct zt_okta_pace v[ZT_OKTA_BUCKETS];
+    size_t n;
+};
+/* Okta's rate limit headers of page p set the pacing of bucket: when few requests are left in
+ * the window, the rest are spread until it resets instead of running into a 429. */
+void zt_okta_pace_page(struct zt_okta_paces *ps, struct zt_ctx *ctx, const char *bucket,
+                       const struct zt_http_page *p);
+
 extern const struct zt_collector zt_collector_okta;
