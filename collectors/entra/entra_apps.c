@@ -146,7 +146,11 @@ static const char *consent_level(struct json_object *assigned)
         if (strcasecmp(policy, "microsoft-user-default-legacy") == 0) {
             return "all";
         }
-        level = strcasecmp(policy, "microsoft-user-default-low") == 0 ? "low_risk" : "custom";
+        if (strcasecmp(policy, "microsoft-user-default-low") != 0) {
+            level = "custom"; /* whatever else is assigned beside it: only legacy is wider */
+        } else if (strcmp(level, "disabled") == 0) {
+            level = "low_risk";
+        }
     }
     return level;
 }

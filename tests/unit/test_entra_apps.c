@@ -206,6 +206,15 @@ static void test_entra_consent_levels(void **state)
     assert_string_equal(consent("[\"ManagePermissionGrantsForSelf.contoso-custom\"]", &restricted),
                         "custom");
     assert_int_equal(restricted, 0);
+    /* a custom policy beside the low-risk one is custom, in either order */
+    assert_string_equal(consent("[\"ManagePermissionGrantsForSelf.contoso-custom\","
+                                "\"ManagePermissionGrantsForSelf.microsoft-user-default-low\"]",
+                                &restricted),
+                        "custom");
+    assert_string_equal(consent("[\"ManagePermissionGrantsForSelf.microsoft-user-default-low\","
+                                "\"ManagePermissionGrantsForSelf.contoso-custom\"]",
+                                &restricted),
+                        "custom");
     assert_string_equal(consent("null", &restricted), ""); /* shape error: no fact */
     assert_int_equal(restricted, -1);
 
