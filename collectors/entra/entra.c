@@ -69,7 +69,8 @@ static int entra_check(const void *state, char *err, size_t errlen)
 const struct zt_collector zt_collector_entra = {
     .name = "entra",
     .summary = "Microsoft Entra ID (Graph): Conditional Access, security defaults, "
-               "authentication methods and strengths, MFA registration, PIM roles",
+               "authentication methods and strengths, MFA registration, PIM roles, directory sync, "
+               "app credentials, consent, access reviews",
     .options = entra_options,
     .state_size = sizeof(struct entra_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

@@ -38,6 +38,10 @@ int entra_collect(void *state, struct zt_ctx *ctx);
 void entra_fact(struct json_object *facts, const char *key, struct json_object *value,
                 struct json_object *detail);
 struct json_object *entra_fact_value(struct json_object *facts, const char *key);
+/* Emit key from the boolean member field of a single document. Returns 0, or -EBADMSG when the
+ * member is missing or not a boolean. */
+int entra_fact_flag(struct json_object *doc, const char *field, const char *key,
+                    struct json_object *facts);
 struct json_object *entra_fact_detail(struct json_object *facts, const char *key);
 
 /* Helpers on borrowed JSON (NULL-safe): member of an object, array length, string compare. */
@@ -89,6 +93,45 @@ int entra_reg_item(struct entra_reg *r, struct json_object *user);
 void entra_reg_facts(const struct entra_reg *r, struct json_object *facts);
 /* Whether one methodsRegistered array holds a phishing-resistant method. */
 bool entra_reg_phishing_resistant(struct json_object *methods);
+
+/* ---- hybrid identity, app registrations, consent (entra_apps.c) ---------------------------- */
+
+/* Facts from one page of GET /organization (value[0]): entra.directory.hybrid_sync, and
+ * entra.directory.last_sync_age_hours when sync is on. Returns 0 or -EBADMSG. */
+int entra_org_derive(struct json_object *page, int64_t now_usec, struct json_object *facts);
+
+struct entra_domains {
+    uint64_t managed, federated, other;
+};
+/* Count one page of GET /domains by authenticationType. Returns 0 or -EBADMSG. */
+int entra_domains_page(struct entra_domains *d, struct json_object *page);
+void entra_domains_facts(const struct entra_domains *d, struct json_object *facts);
+
+struct entra_apps {
+    uint64_t apps, with_secret, with_certificate, expired, expiring_30d;
+    uint64_t without_owner, owners_unknown;
+    struct json_object *secret_apps; /* detail: names of apps with a client secret (bounded) */
+};
+/* Reduce one application (item of GET /applications, owners expanded); never kept. Returns 0, or
+ * -EBADMSG for an item that is not an object with an id. */
+int entra_apps_item(struct entra_apps *a, struct json_object *app, int64_t now_usec);
+void entra_apps_facts(const struct entra_apps *a, struct json_object *facts);
+
+/* Facts from GET /policies/authorizationPolicy (user consent) and
+ * GET /policies/adminConsentRequestPolicy (admin consent workflow). Return 0 or -EBADMSG. */
+int entra_consent_derive(struct json_object *authz, struct json_object *facts);
+int entra_admin_consent_derive(struct json_object *doc, struct json_object *facts);
+
+/* ---- access review definitions (entra_reviews.c) ------------------------------------------- */
+
+struct entra_reviews {
+    uint64_t total, active, recurring;
+    bool privileged_roles, guests; /* an active recurring review covers them */
+};
+/* Reduce one page of GET /identityGovernance/accessReviews/definitions. Returns 0 or -EBADMSG
+ * (nothing of the page counted). */
+int entra_reviews_page(struct entra_reviews *r, struct json_object *page);
+void entra_reviews_facts(const struct entra_reviews *r, struct json_object *facts);
 
 /* ---- PIM role assignment / eligibility instances, reduced page by page (entra_pim.c) -------- */
 

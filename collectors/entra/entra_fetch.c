@@ -16,6 +16,12 @@ enum entra_call_id {
     E_REG,
     E_PIM_ACTIVE,
     E_PIM_ELIGIBLE,
+    E_ORG,
+    E_DOMAINS,
+    E_APPS,
+    E_AUTHZ,
+    E_ADMIN_CONSENT,
+    E_REVIEWS,
     _E_MAX,
 };
 
@@ -32,10 +38,15 @@ struct entra_run {
     struct zt_ctx *ctx;
     struct json_object *ca, *ca_beta;     /* policies (at most ENTRA_CA_MAX each) */
     struct json_object *secdef, *methods; /* single documents */
-    struct json_object *strengths;        /* strength id -> allowedCombinations */
+    struct json_object *org, *authz, *admin_consent;
+    struct json_object *strengths; /* strength id -> allowedCombinations */
     struct json_object *facts;
     struct entra_reg reg;
     struct entra_pim pim;
+    struct entra_domains domains;
+    struct entra_apps apps;
+    struct entra_reviews reviews;
+    int64_t now_usec; /* one clock for every expiry and age of the scan */
     struct entra_call calls[_E_MAX];
 };
 
@@ -111,6 +122,31 @@ static int page_pim_eligible(struct entra_run *r, struct json_object *p)
     return entra_pim_page(&r->pim, p, true);
 }
 
+static int page_org(struct entra_run *r, struct json_object *p)
+{
+    return keep_doc(&r->org, p);
+}
+static int page_domains(struct entra_run *r, struct json_object *p)
+{
+    return entra_domains_page(&r->domains, p);
+}
+static int item_app(struct entra_run *r, struct json_object *app)
+{
+    return entra_apps_item(&r->apps, app, r->now_usec);
+}
+static int page_authz(struct entra_run *r, struct json_object *p)
+{
+    return keep_doc(&r->authz, p);
+}
+static int page_admin_consent(struct entra_run *r, struct json_object *p)
+{
+    return keep_doc(&r->admin_consent, p);
+}
+static int page_reviews(struct entra_run *r, struct json_object *p)
+{
+    return entra_reviews_page(&r->reviews, p);
+}
+
 #define POLICY_AM "Policy.Read.AuthenticationMethod (or Policy.Read.All)"
 #define PIM_P2    "; PIM needs a Microsoft Entra ID P2 licence"
 static const struct entra_endpoint endpoints[_E_MAX] = {
@@ -177,6 +213,47 @@ static const struct entra_endpoint endpoints[_E_MAX] = {
                         .paged = true,
                         .max_pages = 1000,
                         .on_page = page_pim_eligible},
+    [E_ORG] = {.version = "v1.0",
+               .path = "/organization?$select=id,onPremisesSyncEnabled,onPremisesLastSyncDateTime",
+               .permission = "Organization.Read.All",
+               .note = "",
+               .max_pages = 1,
+               .on_page = page_org},
+    [E_DOMAINS] = {.version = "v1.0",
+                   .path = "/domains?$select=id,authenticationType",
+                   .permission = "Domain.Read.All",
+                   .note = "",
+                   .paged = true,
+                   .max_pages = 100,
+                   .on_page = page_domains},
+    /* owners expanded to ids: one $expand is the most Graph takes on directory objects. */
+    [E_APPS] = {.version = "v1.0",
+                .path = "/applications?$select=id,displayName,passwordCredentials,keyCredentials"
+                        "&$expand=owners($select=id)&$top=999",
+                .permission = "Application.Read.All",
+                .note = "",
+                .paged = true,
+                .max_pages = 5000,
+                .on_item = item_app},
+    [E_AUTHZ] = {.version = "v1.0",
+                 .path = "/policies/authorizationPolicy",
+                 .permission = "Policy.Read.All",
+                 .note = "",
+                 .max_pages = 1,
+                 .on_page = page_authz},
+    [E_ADMIN_CONSENT] = {.version = "v1.0",
+                         .path = "/policies/adminConsentRequestPolicy",
+                         .permission = "Policy.Read.All",
+                         .note = "",
+                         .max_pages = 1,
+                         .on_page = page_admin_consent},
+    [E_REVIEWS] = {.version = "v1.0",
+                   .path = "/identityGovernance/accessReviews/definitions",
+                   .permission = "AccessReview.Read.All",
+                   .note = "; access reviews need a Microsoft Entra ID P2 or Governance licence",
+                   .paged = true,
+                   .max_pages = 500,
+                   .on_page = page_reviews},
 };
 
 static int on_page(void *userdata, const struct zt_http_page *p)
@@ -203,6 +280,10 @@ static void run_done(struct entra_run *r)
     json_object_put(r->secdef);
     json_object_put(r->methods);
     json_object_put(r->strengths);
+    json_object_put(r->org);
+    json_object_put(r->authz);
+    json_object_put(r->admin_consent);
+    json_object_put(r->apps.secret_apps);
     json_object_put(r->facts);
     entra_pim_done(&r->pim);
 }
@@ -283,6 +364,29 @@ static void shape_problem(struct entra_run *r, enum entra_call_id id, int k)
     }
 }
 
+/* Hybrid identity, applications, consent and access reviews. */
+static void derive_apps(struct entra_run *r)
+{
+    if (ok(r, E_ORG)) {
+        shape_problem(r, E_ORG, entra_org_derive(r->org, r->now_usec, r->facts));
+    }
+    if (ok(r, E_DOMAINS)) {
+        entra_domains_facts(&r->domains, r->facts);
+    }
+    if (ok(r, E_APPS)) {
+        entra_apps_facts(&r->apps, r->facts);
+    }
+    if (ok(r, E_AUTHZ)) {
+        shape_problem(r, E_AUTHZ, entra_consent_derive(r->authz, r->facts));
+    }
+    if (ok(r, E_ADMIN_CONSENT)) {
+        shape_problem(r, E_ADMIN_CONSENT, entra_admin_consent_derive(r->admin_consent, r->facts));
+    }
+    if (ok(r, E_REVIEWS)) {
+        entra_reviews_facts(&r->reviews, r->facts);
+    }
+}
+
 static void derive(struct entra_run *r)
 {
     const struct zt_strv *em = &r->s->emergency_accounts;
@@ -306,6 +410,7 @@ static void derive(struct entra_run *r)
     if (ok(r, E_PIM_ACTIVE)) {
         entra_pim_facts(&r->pim, ok(r, E_PIM_ELIGIBLE), r->facts);
     }
+    derive_apps(r);
 }
 
 static void emit_facts(struct entra_run *r)
@@ -356,6 +461,8 @@ int entra_collect(void *state, struct zt_ctx *ctx)
         .ca_beta = json_object_new_array(),
         .strengths = json_object_new_object(),
         .facts = json_object_new_object(),
+        .apps = {.secret_apps = json_object_new_array()},
+        .now_usec = (int64_t)zt_now_real_usec(),
     };
     _cleanup_(zt_ms_session_close) struct zt_ms_session sess = {0};
     _cleanup_free_ char *scope = zt_ms_url(s->graph_url, "/.default");

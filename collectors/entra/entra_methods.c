@@ -102,12 +102,5 @@ int entra_methods_derive(struct json_object *policy, struct json_object *facts)
 
 int entra_secdefaults_derive(struct json_object *doc, struct json_object *facts)
 {
-    struct json_object *en = entra_get(doc, "isEnabled");
-
-    if (!en || !json_object_is_type(en, json_type_boolean)) {
-        return -EBADMSG;
-    }
-    entra_fact(facts, "entra.security_defaults.enabled",
-               json_object_new_boolean(json_object_get_boolean(en)), NULL);
-    return 0;
+    return entra_fact_flag(doc, "isEnabled", "entra.security_defaults.enabled", facts);
 }

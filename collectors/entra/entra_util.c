@@ -14,6 +14,18 @@ void entra_fact(struct json_object *facts, const char *key, struct json_object *
     json_object_object_add(facts, key, f);
 }
 
+int entra_fact_flag(struct json_object *doc, const char *field, const char *key,
+                    struct json_object *facts)
+{
+    struct json_object *v = entra_get(doc, field);
+
+    if (!v || !json_object_is_type(v, json_type_boolean)) {
+        return -EBADMSG;
+    }
+    entra_fact(facts, key, json_object_new_boolean(json_object_get_boolean(v)), NULL);
+    return 0;
+}
+
 struct json_object *entra_fact_value(struct json_object *facts, const char *key)
 {
     return entra_get(entra_get(facts, key), "value");

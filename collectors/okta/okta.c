@@ -1,20 +1,18 @@
 /* okta.c - the `okta` collector: Okta sign-on and authentication policies, authenticators,
  * enrollment policies and device assurance through the Okta management API, with an SSWS API
  * token or an OAuth 2.0 service app (private_key_jwt). Options and collect(); the policy walk is
- * okta_policy.c, the authenticator facts okta_authn.c, the evidence okta_emit.c. */
-#include <inttypes.h>
+ * okta_policy.c, the authenticator facts okta_authn.c, the evidence okta_emit.c, stores and
+ * automation okta_stores.c, pacing from the rate limit headers okta_pace.c. */
 #include <strings.h>
-#include <syslog.h>
-#include <time.h>
 
 #include "okta.h"
 
 #define OKTA_SCOPES                                                                                \
-    "okta.policies.read okta.authenticators.read okta.groups.read okta.deviceAssurance.read"
+    "okta.policies.read okta.authenticators.read okta.groups.read okta.deviceAssurance.read "      \
+    "okta.apps.read okta.idps.read okta.threatInsights.read"
 #define OKTA_URL_MAX  2048u
 #define OKTA_ID_MAX   64u
 #define OKTA_PAGE_MAX 200u /* pages of one list call */
-#define OKTA_KEY_MAX  320u /* "okta/<host>/<endpoint family>": a pacing bucket */
 
 struct okta_state {
     char *org_url;
@@ -80,6 +78,10 @@ enum okta_call_id {
     C_ENROLL,
     C_AUTHN,
     C_DEVICE,
+    C_APPS, /* reduced as they arrive: C_APPS + zt_okta_list */
+    C_IDPS,
+    C_GROUP_RULES,
+    C_THREATS, /* one object */
     _C_FIRST_MAX,
 };
 
@@ -96,6 +98,10 @@ static const struct okta_endpoint endpoints[_C_FIRST_MAX] = {
     [C_ENROLL] = {"/api/v1/policies?type=MFA_ENROLL", "okta.policies.read", "policies"},
     [C_AUTHN] = {"/api/v1/authenticators", "okta.authenticators.read", "authenticators"},
     [C_DEVICE] = {"/api/v1/device-assurances", "okta.deviceAssurance.read", "device-assurances"},
+    [C_APPS] = {"/api/v1/apps?limit=200", "okta.apps.read", "apps"},
+    [C_IDPS] = {"/api/v1/idps?limit=200", "okta.idps.read", "idps"},
+    [C_GROUP_RULES] = {"/api/v1/groups/rules?limit=200", "okta.groups.read", "groups"},
+    [C_THREATS] = {"/api/v1/threats/configuration", "okta.threatInsights.read", "threats"},
 };
 
 struct okta_run;
@@ -108,17 +114,10 @@ struct okta_call {
     struct json_object *into; /* array receiving the elements of each page (borrowed) */
     size_t max;
     int kind;     /* second round: 0 sign-on rules, 1 access rules, 2 Okta Verify methods */
+    int first;    /* first round: its okta_call_id */
     bool as_text; /* keep elements as JSON text (rules: many, and a tree costs far more) */
     struct zt_http_result res;
 };
-
-/* The pacing this collection set on one bucket, and until when it stands. */
-struct okta_pace {
-    char key[OKTA_KEY_MAX];
-    uint64_t ms;
-    int64_t until; /* the window's reset (epoch seconds) */
-};
-#define OKTA_BUCKETS 8u
 
 struct okta_run {
     const struct okta_state *s;
@@ -132,28 +131,13 @@ struct okta_run {
     struct json_object *lists[_C_FIRST_MAX];
     struct json_object *rules;   /* policy id -> rules array */
     struct json_object *methods; /* Okta Verify methods */
+    struct zt_okta_stores stores;
     bool failed[_C_FIRST_MAX];
     bool rules_failed[2]; /* sign-on, access */
     bool methods_failed;
     int first_err; /* of the first failed call */
-    struct okta_pace paces[OKTA_BUCKETS];
-    size_t n_paces;
+    struct zt_okta_paces paces;
 };
-
-static struct okta_pace *pace_of(struct okta_run *r, const char *key)
-{
-    for (size_t i = 0; i < r->n_paces; i++) {
-        if (zt_streq(r->paces[i].key, key)) {
-            return &r->paces[i];
-        }
-    }
-    if (r->n_paces == OKTA_BUCKETS) {
-        return NULL;
-    }
-    struct okta_pace *p = &r->paces[r->n_paces++];
-    snprintf(p->key, sizeof(p->key), "%s", key);
-    return p;
-}
 
 static void run_close(struct okta_run *r)
 {
@@ -162,49 +146,11 @@ static void run_close(struct okta_run *r)
     }
     json_object_put(r->rules);
     json_object_put(r->methods);
+    zt_okta_stores_clear(&r->stores);
     zt_secret_free(r->secret);
     zt_secret_free(r->auth_header);
     free(r->token_url);
     free(r->base);
-}
-
-/* Okta's rate limit headers of this page set the pacing of its bucket: when few requests are
- * left in the window, the rest are spread until it resets instead of running into a 429. Pacing
- * tightens at once but relaxes only after the window that asked for it has reset: responses of
- * concurrent requests arrive out of order, and an older, more hopeful count must not undo it. */
-static void pace_from_headers(struct okta_call *c, const struct zt_http_page *p)
-{
-    char buf[64];
-    int64_t now = (int64_t)time(NULL);
-    uint64_t limit = 0, remaining = 0, reset = 0;
-
-    if (!zt_http_page_header(p, "X-Rate-Limit-Remaining", buf, sizeof(buf)) ||
-        zt_parse_uint64(buf, &remaining) < 0 ||
-        !zt_http_page_header(p, "X-Rate-Limit-Reset", buf, sizeof(buf)) ||
-        zt_parse_uint64(buf, &reset) < 0 || remaining > INT32_MAX || reset > INT64_MAX / 2) {
-        return;
-    }
-    if (zt_http_page_header(p, "X-Rate-Limit-Limit", buf, sizeof(buf))) {
-        zt_parse_uint64(buf, &limit);
-    }
-    if (zt_http_page_header(p, "Date", buf, sizeof(buf))) {
-        zt_http_parse_date(buf, &now);
-    }
-    uint64_t ms = zt_okta_pace_ms(limit > INT32_MAX ? INT32_MAX : (int64_t)limit,
-                                  (int64_t)remaining, (int64_t)reset, now);
-    struct okta_pace *pace = pace_of(c->run, c->bucket);
-    if (!pace || (ms < pace->ms && now < pace->until) || ms == pace->ms) {
-        return;
-    }
-    pace->ms = ms;
-    pace->until = (int64_t)reset;
-    zt_http_engine_set_pacing(zt_ctx_http_engine(c->run->ctx), c->bucket, ms);
-    if (ms) {
-        zt_ctx_log(c->run->ctx, LOG_DEBUG,
-                   "%" PRIu64 " requests left until the rate limit "
-                   "resets: pacing %s at %" PRIu64 " ms",
-                   remaining, c->bucket, ms);
-    }
 }
 
 static int on_page(void *data, const struct zt_http_page *p)
@@ -212,7 +158,10 @@ static int on_page(void *data, const struct zt_http_page *p)
     struct okta_call *c = data;
     struct json_object *page = zt_http_page_json(p);
 
-    pace_from_headers(c, p);
+    zt_okta_pace_page(&c->run->paces, c->run->ctx, c->bucket, p);
+    if (c->first == C_THREATS) {
+        return zt_okta_threats_doc(&c->run->stores, page);
+    }
     if (!json_object_is_type(page, json_type_array)) {
         return -EBADMSG; /* every list of the management API is a bare array */
     }
@@ -221,6 +170,13 @@ static int on_page(void *data, const struct zt_http_page *p)
             return -E2BIG;
         }
         struct json_object *e = json_object_array_get_idx(page, i);
+        if (c->first >= C_APPS) {
+            int k = zt_okta_stores_item(&c->run->stores, c->first - C_APPS, e);
+            if (k < 0) {
+                return k;
+            }
+            continue;
+        }
         json_object_array_add(c->into, c->as_text
                                            ? json_object_new_string(json_object_to_json_string_ext(
                                                  e, JSON_C_TO_STRING_PLAIN))
@@ -289,6 +245,7 @@ static int fetch_first(struct okta_run *r)
         if (e < 0) {
             return zt_ctx_error(r->ctx, e, "%s", calls[i].res.message);
         }
+        calls[i].first = (int)i;
     }
     zt_http_group_wait(g);
     for (size_t i = 0; i < _C_FIRST_MAX; i++) {
@@ -434,7 +391,14 @@ static int derive(struct okta_run *r)
     zt_okta_walk_clear(&signon);
     zt_okta_walk_clear(&access);
     zt_okta_authn_clear(&authn);
-    if (e == 0 && !have_signon && !have_access && !have_authn && devices < 0) {
+    bool have[_ZT_OKTA_LIST_MAX] = {!r->failed[C_APPS], !r->failed[C_IDPS],
+                                    !r->failed[C_GROUP_RULES]};
+    if (e == 0) {
+        e = zt_okta_stores_emit(r->ctx, &r->stores, have, !r->failed[C_THREATS]);
+    }
+    if (e == 0 && !have_signon && !have_access && !have_authn && devices < 0 &&
+        !have[ZT_OKTA_APPS] && !have[ZT_OKTA_IDPS] && !have[ZT_OKTA_GROUP_RULES] &&
+        r->failed[C_THREATS]) {
         return r->first_err ? r->first_err : -EIO; /* nothing collected: an error, not partial */
     }
     return e;
@@ -503,7 +467,8 @@ static int okta_collect(void *state, struct zt_ctx *ctx)
 const struct zt_collector zt_collector_okta = {
     .name = "okta",
     .summary = "Okta: global session and authentication policies (MFA, phishing-resistant "
-               "factors, device assurance, re-authentication), authenticators, enrollment",
+               "factors, device assurance, re-authentication), authenticators, enrollment, apps "
+               "(SSO, vaulting, provisioning), identity providers, group rules, ThreatInsight",
     .options = okta_options,
     .state_size = sizeof(struct okta_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

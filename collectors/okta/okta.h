@@ -90,4 +90,48 @@ int zt_okta_emit(struct zt_ctx *ctx, const struct zt_okta_walk *signon,
                  const struct zt_okta_walk *access, const struct zt_okta_authn *authn,
                  int64_t device_assurances);
 
+/* Identity stores and lifecycle automation (okta_stores.c): the apps, identity providers and group
+ * rules lists reduced element by element (none kept; only ACTIVE ones count), and the
+ * ThreatInsight configuration. */
+enum zt_okta_list { ZT_OKTA_APPS, ZT_OKTA_IDPS, ZT_OKTA_GROUP_RULES, _ZT_OKTA_LIST_MAX };
+struct zt_okta_stores {
+    uint64_t apps_active, sso, vaulted, provisioning, imports; /* active apps */
+    uint64_t provisioned_accounts; /* ... provisioned and federated or vaulted */
+    uint64_t idps_active, rules_active;
+    struct json_object *vaulted_names; /* labels of password-vaulted apps (bounded); owned */
+    const char *threat_action;         /* "none", "audit", "block", or NULL */
+};
+/* Count one element of a list. Returns 0, or -EBADMSG when it is not an object. */
+int zt_okta_stores_item(struct zt_okta_stores *s, enum zt_okta_list list, struct json_object *e);
+/* GET /api/v1/threats/configuration. Returns 0, or -EBADMSG for an unknown or missing action. */
+int zt_okta_threats_doc(struct zt_okta_stores *s, struct json_object *doc);
+void zt_okta_stores_clear(struct zt_okta_stores *s);
+/* Active apps that keep user accounts of their own: federated (SAML, OIDC, WS-Fed) or password
+ * vaulted; bookmarks and the rest have none. okta.apps.provisioned_share =
+ * provisioned_accounts / this. */
+uint64_t zt_okta_apps_with_accounts(const struct zt_okta_stores *s);
+/* part / whole (whole > 0), to four decimals. */
+double zt_okta_share(uint64_t part, uint64_t whole);
+/* Emit the keys of every list read in full (have) and of the ThreatInsight action. */
+int zt_okta_stores_emit(struct zt_ctx *ctx, const struct zt_okta_stores *s,
+                        const bool have[_ZT_OKTA_LIST_MAX], bool have_threats);
+
+/* Pacing set by this collection (okta_pace.c): per bucket "okta/<host>/<endpoint family>", the
+ * interval asked for and until when it stands (the window's reset, epoch seconds). */
+#define OKTA_KEY_MAX    320u
+#define ZT_OKTA_BUCKETS 16u
+struct zt_okta_pace {
+    char key[OKTA_KEY_MAX];
+    uint64_t ms;
+    int64_t until;
+};
+struct zt_okta_paces {
+    struct zt_okta_pace v[ZT_OKTA_BUCKETS];
+    size_t n;
+};
+/* Okta's rate limit headers of page p set the pacing of bucket: when few requests are left in
+ * the window, the rest are spread until it resets instead of running into a 429. */
+void zt_okta_pace_page(struct zt_okta_paces *ps, struct zt_ctx *ctx, const char *bucket,
+                       const struct zt_http_page *p);
+
 extern const struct zt_collector zt_collector_okta;

@@ -130,6 +130,21 @@ class Entra(unittest.TestCase):
         self.assertEqual(fn["identity.access_management"], ("traditional", "at_least"))
         self.assertEqual(self.findings(doc)["entra.ca.device_signals_used"], "fail")
         self.assertEqual(self.findings(doc)["entra.roles.global_admin_count"], "unknown")
+        # Access reviews answered 403 too: named in the problem, no review key, never a fail.
+        self.assertIn("(and 2 more problems)", c["error"])  # PIM twice, then access reviews
+        self.assertRegex(p.stderr, r"accessReviews/definitions.*HTTP 403.*AccessReview\.Read\.All")
+        self.assertNotIn("entra.accessreviews.privileged_roles", ev)
+        self.assertEqual(self.findings(doc)["entra.accessreviews.privileged_and_guests"], "unknown")
+        # A cloud-only tenant (onPremisesSyncEnabled null), anyone may consent to any app, no
+        # admin consent workflow, one ownerless app whose only secret expired.
+        self.assertIs(ev["entra.directory.hybrid_sync"], False)
+        self.assertNotIn("entra.directory.last_sync_age_hours", ev)
+        self.assertEqual(ev["entra.consent.user_consent"], "all")
+        self.assertIs(ev["entra.consent.user_consent_restricted"], False)
+        self.assertIs(ev["entra.consent.admin_workflow_enabled"], False)
+        self.assertEqual((ev["entra.apps.registrations"], ev["entra.apps.secret_credentials"],
+                          ev["entra.apps.expired_credentials"], ev["entra.apps.without_owners"]),
+                         (1, 1, 1, 1))
 
     def test_typical_tenant(self):
         p, doc, requests = self.scan("entra_typical")
@@ -175,6 +190,27 @@ class Entra(unittest.TestCase):
         self.assertEqual(f[GA_KEY], "fail")
         self.assertEqual((f["entra.ca.device_signals_used"], f["entra.ca.managed_device_required"]),
                          ("pass", "fail"))
+        # Hybrid: synced two hours ago, one federated domain; consent to low-risk permissions only.
+        self.assertIs(ev["entra.directory.hybrid_sync"], True)
+        self.assertAlmostEqual(ev["entra.directory.last_sync_age_hours"], 2.0, delta=0.1)
+        self.assertEqual((ev["entra.domains.federated_count"], ev["entra.domains.managed_count"]),
+                         (1, 1))
+        self.assertEqual(ev["entra.consent.user_consent"], "low_risk")
+        self.assertIs(ev["entra.consent.user_consent_restricted"], True)
+        self.assertIs(ev["entra.consent.admin_workflow_enabled"], True)
+        # Apps: an expired secret, a secret expiring in 20 days, a certificate, one without owner.
+        self.assertEqual((ev["entra.apps.registrations"], ev["entra.apps.secret_credentials"],
+                          ev["entra.apps.certificate_credentials"],
+                          ev["entra.apps.expired_credentials"],
+                          ev["entra.apps.expiring_credentials_30d"], ev["entra.apps.without_owners"]),
+                         (4, 2, 1, 1, 1, 1))
+        # A recurring guest review; the Global Administrator review was a completed one-off.
+        self.assertEqual((ev["entra.accessreviews.active_definitions"],
+                          ev["entra.accessreviews.recurring_definitions"]), (1, 1))
+        self.assertIs(ev["entra.accessreviews.guests"], True)
+        self.assertIs(ev["entra.accessreviews.privileged_roles"], False)
+        self.assertEqual(f["entra.accessreviews.privileged_and_guests"], "fail")
+        self.assertEqual(f["entra.apps.no_client_secrets"], "fail")
 
     def test_strong_tenant_with_certificate(self):
         auth = (f"certificate_file = {self.certs}/client.pem\n"
@@ -206,6 +242,21 @@ class Entra(unittest.TestCase):
         self.assertEqual(fn["identity.governance"], ("optimal", "exact"))
         self.assertEqual(fn["identity.access_management"][0], "advanced")
         self.assertEqual(fn["devices.resource_access"][0], "advanced")
+        # Applications over two pages (the second by its nextLink), certificates only, owned.
+        apps = [r for r in graph if r["path"] == "/v1.0/applications"]
+        self.assertEqual(len(apps), 2)
+        self.assertIn("$expand=owners", apps[0]["query"])
+        self.assertEqual(apps[1]["query"], "$skiptoken=apps2")
+        self.assertEqual((ev["entra.apps.registrations"], ev["entra.apps.secret_credentials"],
+                          ev["entra.apps.certificate_credentials"], ev["entra.apps.without_owners"]),
+                         (3, 0, 2, 0))
+        self.assertIs(ev["entra.accessreviews.privileged_roles"], True)
+        self.assertIs(ev["entra.accessreviews.guests"], True)
+        self.assertEqual(ev["entra.consent.user_consent"], "disabled")
+        f = self.findings(doc)
+        for rule in ("entra.accessreviews.privileged_and_guests", "entra.consent.governed",
+                     "idp.users_provisioned_automatically", "entra.apps.no_client_secrets"):
+            self.assertEqual(f[rule], "pass", rule)
 
     def test_faults_end_complete_or_named(self):
         p, doc, requests = self.scan("entra_faults", with_host=False)

@@ -28,6 +28,10 @@ OKTA_RULES = ["entra.ca.mfa_all_users", "entra.ca.phishing_resistant_mfa_all_use
               "okta.device_assurance.defined"]
 
 
+# The identity store, automation and ThreatInsight rules that read okta keys (an Okta-only scan).
+STORE_RULES = ["idp.stores_integrated_some", "idp.users_provisioned_automatically",
+               "okta.apps.provisioning_every_org", "okta.apps.no_password_vaulting",
+               "okta.threatinsight.blocking", "okta.apps.provisioned_most"]
 class Okta(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -75,6 +79,16 @@ class Okta(unittest.TestCase):
         self.assertEqual(ev["okta.device_assurance.policies"], 2)
         for rule in OKTA_RULES:
             self.assertEqual(findings[rule], "pass", rule)
+        # Apps over two pages (the inactive password-vaulted one does not count): a Workday
+        # profile source, Salesforce and an OIDC app provisioned; one active SAML IdP, one rule.
+        self.assertEqual((ev["okta.apps.active"], ev["okta.apps.sso_count"],
+                          ev["okta.apps.password_vaulted_count"], ev["okta.apps.provisioning_count"],
+                          ev["okta.apps.import_count"]), (3, 3, 0, 2, 1))
+        self.assertAlmostEqual(ev["okta.apps.provisioned_share"], 0.6667)
+        self.assertEqual((ev["okta.idps.active_count"], ev["okta.grouprules.active"]), (1, 1))
+        self.assertEqual(ev["okta.threatinsight.action"], "block")
+        for rule in STORE_RULES:
+            self.assertEqual(findings[rule], "pass", rule)
 
     def test_strong_org_with_api_token(self):
         p, doc, ev, findings, requests = self.scan("okta_strong")
@@ -91,6 +105,7 @@ class Okta(unittest.TestCase):
         for q in ("type=ACCESS_POLICY", "type=ACCESS_POLICY&after=pg1", "type=ACCESS_POLICY&after=pg2"):
             self.assertIn(("/api/v1/policies", q), queries)
         self.assertIn(("/api/v1/policies/rst001/rules", "after=pg1"), queries)
+        self.assertIn(("/api/v1/apps", "limit=200&after=0oaApp0100"), queries)  # page 2 of apps
         # Rules of the inactive sign-on policy are never fetched.
         self.assertNotIn("/api/v1/policies/00pSignonOld/rules", {r["path"] for r in requests})
 
@@ -161,6 +176,17 @@ class Okta(unittest.TestCase):
             "okta.authenticators.weak_methods_disabled"]["weak"]
         self.assertEqual(sorted(w["key"] for w in weak), ["okta_email", "okta_sms", "phone_number"])
         for rule in OKTA_RULES:
+            self.assertEqual(findings[rule], "fail", rule)
+        # Two password-vaulted apps and a bookmark, no IdP, an inactive group rule, ThreatInsight off.
+        self.assertEqual((ev["okta.apps.active"], ev["okta.apps.sso_count"],
+                          ev["okta.apps.password_vaulted_count"], ev["okta.apps.provisioning_count"],
+                          ev["okta.apps.import_count"]), (3, 0, 2, 0, 0))
+        self.assertEqual(ev["okta.apps.provisioned_share"], 0)  # 0 of 2 vaulted (not the bookmark)
+        vaulted = {e["key"]: e["detail"] for e in doc["evidence"]}["okta.apps.password_vaulted_count"]
+        self.assertEqual(vaulted["apps"], ["Legacy intranet", "Shared mailbox"])
+        self.assertEqual((ev["okta.idps.active_count"], ev["okta.grouprules.active"]), (0, 0))
+        self.assertEqual(ev["okta.threatinsight.action"], "none")
+        for rule in STORE_RULES:
             self.assertEqual(findings[rule], "fail", rule)
 
     def test_1fa_catch_all_on_last_page(self):
@@ -238,6 +264,11 @@ class Okta(unittest.TestCase):
         self.assertNotIn("okta.device_assurance.policies", ev)
         self.assertEqual(findings["okta.device_assurance.defined"], "unknown")
         self.assertIs(ev["okta.access.mfa_all_users"], True)  # the rest was collected
+        # ThreatInsight answered 403 as well: its key left out, its rule unknown, never a fail.
+        self.assertRegex(p.stderr, r"/api/v1/threats/configuration.*HTTP 403.*okta\.threatInsights\.read")
+        self.assertNotIn("okta.threatinsight.action", ev)
+        self.assertEqual(findings["okta.threatinsight.blocking"], "unknown")
+        self.assertEqual(ev["okta.apps.sso_count"], 3)
 
 
 if __name__ == "__main__":
