@@ -4,13 +4,15 @@
 #include "aws_call.h"
 
 #include <ctype.h>
+#include <syslog.h>
 
 #define AWS_PAGE_MAX 1000u /* DescribeSecurityGroups MaxResults range 5..1000 */
 #define AWS_PAGE_MIN 5u
 
 static const struct zt_option aws_options[] = {
-    {"access_key_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, access_key_id),
-     ZT_OPT_REQUIRED, "access key id (AKIA... or, with session_token_*, ASIA...)"},
+    {"access_key_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, access_key_id), 0,
+     "access key id (AKIA... or, with session_token_*, ASIA...; any with endpoint_url); unset: "
+     "the standard credential chain (environment, web identity, container, IMDSv2)"},
     {"secret_access_key_file", ZT_OPT_PATH, NULL,
      offsetof(struct zt_aws_options, secret_access_key_file), ZT_OPT_SECRET,
      "file holding the secret access key (owner root or ztmmd, mode 0600)"},
@@ -46,14 +48,53 @@ static bool region_valid(const char *r)
     return strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
+bool zt_aws_key_shape(const char *key, char *buf, size_t len)
 {
-    if (!o->access_key_id || strlen(o->access_key_id) < 16 || strlen(o->access_key_id) > 128 ||
-        strspn(o->access_key_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
-            strlen(o->access_key_id)) {
+    size_t n = strlen(key);
+    bool upper = strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n;
+    bool known = strncmp(key, "AKIA", 4) == 0 || strncmp(key, "ASIA", 4) == 0;
+    const char *cls =
+        !upper  ? "not only capital letters and digits"
+        : known ? (key[0] == 'A' && key[1] == 'K' ? "AKIA (long-term)" : "ASIA (temporary)")
+                : "a prefix other than AKIA or ASIA";
+    snprintf(buf, len, "%zu characters, %s", n, cls);
+    return upper && known && n >= 16 && n <= 128;
+}
+
+/* A key id goes into the Credential= part of the Authorization header: printable ASCII without
+ * the separators of that header ('/', ',', '=', space). */
+static bool key_id_sendable(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 128) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] <= ' ' || k[i] > '~' || strchr("/,=", k[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int check_keys(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    bool has_secret = o->secret_access_key_file || o->secret_access_key_credential;
+    bool has_token = o->session_token_file || o->session_token_credential;
+
+    if (!o->access_key_id) {
+        if (has_secret || has_token) {
+            snprintf(err, errlen,
+                     "'secret_access_key_*' and 'session_token_*' need 'access_key_id' (unset "
+                     "all three to use the standard credential chain)");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (!key_id_sendable(o->access_key_id)) {
         snprintf(err, errlen,
-                 "'access_key_id' must be an access key id (16-128 capital letters "
-                 "and digits, AKIA... or ASIA...)");
+                 "'access_key_id' must be 1 to 128 printable characters without spaces, '/', "
+                 "',' or '=' (AKIA... or ASIA... on AWS)");
         return -EINVAL;
     }
     if (!!o->secret_access_key_file + !!o->secret_access_key_credential != 1) {
@@ -61,6 +102,15 @@ int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
                  "set exactly one of 'secret_access_key_file' or "
                  "'secret_access_key_credential'");
         return -EINVAL;
+    }
+    return 0;
+}
+
+int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    int r = check_keys(o, err, errlen);
+    if (r < 0) {
+        return r;
     }
     if (o->session_token_file && o->session_token_credential) {
         snprintf(err, errlen,
@@ -115,8 +165,18 @@ static void run_close(struct zt_aws_run *run)
 static int load_secrets(struct zt_aws_run *run)
 {
     const struct zt_aws_options *o = run->opt;
-    char err[512];
+    char err[512], shape[96];
 
+    if (!o->access_key_id) {
+        return zt_ctx_error(run->ctx, -ENOKEY, "no access_key_id configured");
+    }
+    if (!zt_aws_key_shape(o->access_key_id, shape, sizeof(shape)) && !o->endpoint_url) {
+        /* the shape, never the key: AWS will say whether it knows it */
+        zt_ctx_log(run->ctx, LOG_WARNING,
+                   "access_key_id has the shape of no AWS access key id (%s; AWS ids are "
+                   "AKIA... or ASIA..., 16 to 128 capital letters and digits)",
+                   shape);
+    }
     int r = zt_secret_load(o->secret_access_key_file, o->secret_access_key_credential, &run->secret,
                            err, sizeof(err));
     if (r < 0) {

@@ -231,6 +231,9 @@ struct zt_aws_run {
     struct zt_aws_account acct; /* the services of aws_s3.c, aws_svc*.c */
 };
 
+/* Describe an access key id's shape in buf ("20 characters, AKIA (long-term)"), never the key
+ * itself. Returns whether the shape is one AWS issues (AKIA/ASIA, 16-128 capitals and digits). */
+bool zt_aws_key_shape(const char *key, char *buf, size_t len);
 /* Validate the options (config time). Returns 0 or -EINVAL with a message naming the option. */
 int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen);
 
