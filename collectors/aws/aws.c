@@ -158,38 +158,28 @@ static void run_close(struct zt_aws_run *run)
     }
     zt_aws_s3_free(&run->acct.s3);
     zt_aws_svc_free(run);
-    zt_secret_free(run->secret);
-    zt_secret_free(run->token);
+    zt_aws_creds_clear(&run->creds);
 }
 
-static int load_secrets(struct zt_aws_run *run)
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+static int load_credentials(struct zt_aws_run *run)
 {
     const struct zt_aws_options *o = run->opt;
-    char err[512], shape[96];
+    char shape[96];
 
-    if (!o->access_key_id) {
-        return zt_ctx_error(run->ctx, -ENOKEY, "no access_key_id configured");
-    }
-    if (!zt_aws_key_shape(o->access_key_id, shape, sizeof(shape)) && !o->endpoint_url) {
+    if (o->access_key_id && !zt_aws_key_shape(o->access_key_id, shape, sizeof(shape)) &&
+        !o->endpoint_url) {
         /* the shape, never the key: AWS will say whether it knows it */
         zt_ctx_log(run->ctx, LOG_WARNING,
                    "access_key_id has the shape of no AWS access key id (%s; AWS ids are "
                    "AKIA... or ASIA..., 16 to 128 capital letters and digits)",
                    shape);
     }
-    int r = zt_secret_load(o->secret_access_key_file, o->secret_access_key_credential, &run->secret,
-                           err, sizeof(err));
-    if (r < 0) {
-        return zt_ctx_error(run->ctx, r, "secret access key: %s", err);
-    }
-    if (o->session_token_file || o->session_token_credential) {
-        r = zt_secret_load(o->session_token_file, o->session_token_credential, &run->token, err,
-                           sizeof(err));
-        if (r < 0) {
-            return zt_ctx_error(run->ctx, r, "session token: %s", err);
-        }
-    }
-    return 0;
+    return zt_aws_creds_load(run->ctx, o, o->regions.v[0], run->env, &run->creds);
 }
 
 static void s3_unanswered(struct zt_aws_call *c)
@@ -209,9 +199,10 @@ static int aws_collect(void *state, struct zt_ctx *ctx)
         .ct_logging = ZT_AWS_UNKNOWN,
         .on_page = zt_aws_on_page,
         .on_unanswered = s3_unanswered,
+        .env = env_get,
     };
 
-    int r = load_secrets(&run);
+    int r = load_credentials(&run);
     if (r < 0) {
         return r;
     }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "aws_creds.h"
 #include "aws_sigv4.h"
 #include "aws_xml.h"
 #include "collector.h"
@@ -210,8 +211,10 @@ struct zt_aws_account {
 struct zt_aws_run {
     struct zt_ctx *ctx;
     const struct zt_aws_options *opt;
-    char *secret; /* wiped and freed at the end */
-    char *token;  /* session token or NULL, idem */
+    struct zt_aws_creds creds; /* wiped at the end; refreshed before they expire */
+    zt_aws_env_fn env;         /* the credential chain's environment (getenv) */
+    unsigned refreshes;        /* times temporary credentials were fetched again */
+    int64_t refresh_after;     /* after a failed refresh: no new try before (Unix seconds) */
     struct zt_http_group *group;
     struct zt_aws_call *calls; /* every call made (freed at the end) */
     struct zt_aws_region regions[ZT_AWS_REGIONS_MAX];
