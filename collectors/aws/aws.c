@@ -35,6 +35,13 @@ static const struct zt_option aws_options[] = {
      "PEM trust anchor replacing the system store for these requests"},
     {"page_size", ZT_OPT_UINT, "1000", offsetof(struct zt_aws_options, page_size), 0,
      "security groups per DescribeSecurityGroups page (5 to 1000)"},
+    {"role_arn", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, role_arn), 0,
+     "role to assume (STS AssumeRole, signed with the credentials found) before scanning"},
+    {"external_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, external_id), 0,
+     "ExternalId the role's trust policy requires (with role_arn)"},
+    {"role_session_name", ZT_OPT_STRING, "ztmmd",
+     offsetof(struct zt_aws_options, role_session_name), 0,
+     "RoleSessionName of the assumed role's session (CloudTrail shows it)"},
     {.key = NULL},
 };
 
@@ -106,9 +113,45 @@ static int check_keys(const struct zt_aws_options *o, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether s has min..max characters, each alphanumeric or in extra (AWS's patterns). */
+static bool aws_chars(const char *s, size_t min, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i])) {
+            return false;
+        }
+    }
+    return n >= min && n <= max;
+}
+
+static int check_role(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    if (o->role_arn && (!zt_startswith(o->role_arn, "arn:") || !strstr(o->role_arn, ":role/") ||
+                        !aws_chars(o->role_arn, 20, 2048, "+=,.@_-:/"))) {
+        snprintf(err, errlen,
+                 "'role_arn' must be a role ARN (arn:aws:iam::123456789012:role/name)");
+        return -EINVAL;
+    }
+    if (o->external_id && (!o->role_arn || !aws_chars(o->external_id, 2, 1224, "+=,.@:/_-"))) {
+        snprintf(err, errlen,
+                 "'external_id' needs 'role_arn' and must be 2 to 1224 letters, digits or "
+                 "+=,.@:/_-");
+        return -EINVAL;
+    }
+    if (!aws_chars(o->role_session_name, 2, 64, "+=,.@_-")) {
+        snprintf(err, errlen, "'role_session_name' must be 2 to 64 letters, digits or +=,.@_-");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
 {
     int r = check_keys(o, err, errlen);
+    if (r == 0) {
+        r = check_role(o, err, errlen);
+    }
     if (r < 0) {
         return r;
     }

@@ -27,6 +27,9 @@ struct zt_aws_options {
     char *endpoint_url; /* one endpoint for every service (emulators, tests); NULL = AWS */
     char *ca_file;
     uint64_t page_size; /* DescribeSecurityGroups MaxResults */
+    char *role_arn;     /* assumed with STS AssumeRole before scanning, or NULL */
+    char *external_id;
+    char *role_session_name;
 };
 
 /* A three-valued fact: unknown until an answer says otherwise. */

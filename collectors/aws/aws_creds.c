@@ -265,6 +265,78 @@ static int from_config(struct zt_ctx *ctx, const struct zt_aws_options *o, struc
     return 0;
 }
 
+/* The Authorization and other signed headers of an STS Query POST with c. */
+static int sts_sign(const struct zt_aws_creds *c, const char *url, const char *region,
+                    const char *body, char *hdrs[4])
+{
+    const char *a = url + strcspn(url, ":") + 3;
+    size_t n = strcspn(a, "/?#");
+    if (n > 4 && strncmp(a + n - 4, ":443", 4) == 0) {
+        n -= 4;
+    }
+    char host[256], amz_date[20], payload[ZT_SIGV4_HEX_LEN + 1], authz[1024];
+    struct tm tm;
+    time_t now = time(NULL);
+    snprintf(host, sizeof(host), "%.*s", (int)n, a);
+    gmtime_r(&now, &tm);
+    strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
+    zt_sigv4_sha256_hex(body, strlen(body), payload);
+    const char *path = a + strcspn(a, "/");
+    _cleanup_free_ char *p = zt_xstrndup(path, strcspn(path, "?#"));
+    struct zt_sigv4_header h[4] = {{"Host", host},
+                                   {"Content-Type", "application/x-www-form-urlencoded"},
+                                   {"X-Amz-Date", amz_date},
+                                   {"X-Amz-Security-Token", c->token}};
+    struct zt_sigv4_request req = {.method = "POST",
+                                   .path = p[0] ? p : "/",
+                                   .headers = h,
+                                   .n_headers = c->token ? 4 : 3,
+                                   .payload_hash = payload};
+    struct zt_sigv4_credentials cred = {c->access_key_id, c->secret};
+    int r = zt_sigv4_authorization(&req, &cred, region, "sts", authz, sizeof(authz));
+    if (r < 0) {
+        return r;
+    }
+    hdrs[0] = zt_xasprintf("X-Amz-Date: %s", amz_date);
+    hdrs[1] = zt_xasprintf("Authorization: %s", authz);
+    hdrs[2] = c->token ? zt_xasprintf("X-Amz-Security-Token: %s", c->token) : NULL;
+    hdrs[3] = NULL;
+    OPENSSL_cleanse(authz, sizeof(authz));
+    return 0;
+}
+
+/* role_arn assumed with c (STS AssumeRole, signed); c replaced by the role's credentials. */
+static int assume_role(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
+                       zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen)
+{
+    _cleanup_free_ char *arn = zt_http_urlencode(o->role_arn);
+    _cleanup_free_ char *name = zt_http_urlencode(o->role_session_name);
+    _cleanup_(zt_secret_freep) char *ext =
+        o->external_id ? zt_http_urlencode(o->external_id) : NULL;
+    _cleanup_free_ char *body = zt_xasprintf(
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&DurationSeconds=3600"
+        "%s%s",
+        arn, name, ext ? "&ExternalId=" : "", ext ? ext : "");
+    _cleanup_free_ char *url = sts_url(o, region, env);
+    _cleanup_(answer_free) struct answer a = {0};
+    char *h[4] = {NULL};
+
+    int r = sts_sign(c, url, region, body, h);
+    if (r == 0) {
+        r = fetch(ctx, ZT_HTTP_POST, url, (const char *const *)h, body, o->ca_file, &a, err,
+                  errlen);
+    } else {
+        snprintf(err, errlen, "cannot sign AssumeRole: %s", strerror(-r));
+    }
+    for (size_t i = 0; i < 3; i++) {
+        zt_secret_free(h[i]);
+    }
+    if (r == 0) {
+        r = zt_aws_creds_sts_xml(a.body, a.len, c, err, errlen);
+    }
+    return r;
+}
+
 int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
                       zt_aws_env_fn env, struct zt_aws_creds *c)
 {
@@ -282,6 +354,16 @@ int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const 
     }
     if (r < 0) {
         return r;
+    }
+    if (o->role_arn) {
+        r = assume_role(ctx, o, region, env, c, err, sizeof(err));
+        if (r < 0) {
+            return zt_ctx_error(ctx, r, "AssumeRole %s with the credentials from %s: %s",
+                                o->role_arn, zt_aws_source_to_string(c->source), err);
+        }
+        c->assumed = true;
+        size_t n = strlen(c->detail);
+        snprintf(c->detail + n, sizeof(c->detail) - n, ", then role %.180s", o->role_arn);
     }
     zt_ctx_log(ctx, LOG_NOTICE, "AWS credentials from %s (%s)%s",
                zt_aws_source_to_string(c->source), c->detail, c->expires ? ", temporary" : "");

@@ -281,6 +281,40 @@ class AwsCreds(unittest.TestCase):
         self.assertEqual(self.plain.log[0][2]["X-aws-ec2-metadata-token-ttl-seconds"], "21600")
         self.assertEqual(p.stderr.count("AWS credentials from imds"), 2)
 
+    def assume(self, role, extra=""):
+        self.plain.imds_creds = BASE  # the instance's own role, allowed to assume ROLE only
+        conf = (f"role_arn = {role}\nexternal_id = zt-ext-42\nrole_session_name = zt-audit\n"
+                f"{extra}")
+        return self.scan({"AWS_EC2_METADATA_DISABLED": "",
+                          "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.plain.url(),
+                          "AWS_ENDPOINT_URL_STS": self.sts.url("https") + "/"}, conf)
+
+    def test_assume_role(self):
+        p, col, ev, requests = self.assume(ROLE)
+        self.assert_scanned(p, col, ev, requests)
+        self.assertIn("AWS credentials from imds (instance profile role zt-scanner, then role "
+                      f"{ROLE}), temporary", p.stderr)
+        posts = [e for e in self.sts.log if e[0] == "POST"]
+        self.assertEqual(len(posts), 1)  # SigV4-verified with the IMDS credentials (BASE)
+        form = posts[0][3]
+        self.assertEqual((form["Action"], form["RoleArn"], form["ExternalId"],
+                          form["RoleSessionName"]),
+                         ("AssumeRole", ROLE, "zt-ext-42", "zt-audit"))
+        self.assertEqual(posts[0][2]["X-Amz-Security-Token"], BASE["session_token"])
+
+    def test_assume_role_denied(self):
+        for role, code in (("denied", "HTTP 403: AccessDenied"),
+                           ("expired", "HTTP 400: ExpiredToken")):
+            with self.subTest(role=role):
+                p, col, ev, requests = self.assume(ROLE[:-len("zt-reader")] + role)
+                self.assertNotEqual(col["status"], "ok")
+                text = json.dumps(col)
+                self.assertIn("AssumeRole arn:aws:iam::123456789012:role/" + role, text)
+                self.assertIn("with the credentials from imds", text)
+                self.assertIn(code, text)
+                self.assertEqual(requests, [])
+                self.assertEqual(ev, {})
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -118,11 +118,26 @@ static void test_aws_key_ids(void **state)
         "https://localhost:4566", NULL};
     const char *odd[] = {"access_key_id", "akia-lower", "secret_access_key_file", "/s", NULL};
     const char *chain[] = {"regions", "eu-west-1", NULL};
+    const char *role[] = {"role_arn",
+                          "arn:aws:iam::123456789012:role/zt-reader",
+                          "external_id",
+                          "zt-ext-42",
+                          "role_session_name",
+                          "zt-audit",
+                          NULL};
+    const char *not_role[] = {"role_arn", "arn:aws:iam::123456789012:user/bob", NULL};
+    const char *ext_alone[] = {"external_id", "zt-ext-42", NULL};
+    const char *bad_name[] = {"role_arn", "arn:aws:iam::123456789012:role/r", "role_session_name",
+                              "has space", NULL};
     char shape[96];
 
     check_accepted(emulator);
     check_accepted(odd);
     check_accepted(chain);
+    check_accepted(role);
+    check_refused(not_role, "'role_arn'");
+    check_refused(ext_alone, "'external_id' needs 'role_arn'");
+    check_refused(bad_name, "'role_session_name'");
     assert_false(zt_aws_key_shape("test", shape, sizeof(shape)));
     assert_string_equal(shape, "4 characters, not only capital letters and digits");
     assert_false(zt_aws_key_shape("XKIAIOSFODNN7EXAMPLE", shape, sizeof(shape)));
