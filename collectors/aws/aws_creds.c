@@ -224,10 +224,18 @@ static int chain(struct zt_ctx *ctx, const struct zt_aws_options *o, const char 
                  zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen)
 {
     int s = zt_aws_chain_pick(env);
+    if (s != ZT_AWS_SRC_ENV && s != ZT_AWS_SRC_WEB_IDENTITY) {
+        c->source = ZT_AWS_SRC_PROFILE;
+        int r = zt_aws_profile_load(env, c, err, errlen);
+        if (r != -ENOKEY) {
+            return r;
+        }
+    }
     if (s < 0) {
         snprintf(err, errlen,
                  "no credentials: no access_key_id configured, none in the environment, no web "
-                 "identity or container endpoint, and IMDS is disabled");
+                 "identity, shared credentials profile or container endpoint, and IMDS is "
+                 "disabled");
         return s;
     }
     c->source = (enum zt_aws_source)s;

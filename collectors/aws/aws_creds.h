@@ -14,11 +14,12 @@ enum zt_aws_source {
     ZT_AWS_SRC_CONFIG,       /* access_key_id + secret_access_key_* */
     ZT_AWS_SRC_ENV,          /* AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN */
     ZT_AWS_SRC_WEB_IDENTITY, /* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (STS) */
+    ZT_AWS_SRC_PROFILE,      /* a profile's keys in the shared credentials file */
     ZT_AWS_SRC_CONTAINER,    /* AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI */
     ZT_AWS_SRC_IMDS,         /* the EC2 instance metadata service, IMDSv2 */
     _ZT_AWS_SRC_MAX,
 };
-/* "config", "environment", "web-identity", "container", "imds". */
+/* "config", "environment", "web-identity", "profile", "container", "imds". */
 const char *zt_aws_source_to_string(enum zt_aws_source s);
 
 /* A set of credentials. The strings are owned; secret and token are wiped when cleared. */
@@ -38,7 +39,8 @@ typedef const char *(*zt_aws_env_fn)(const char *name);
 
 /* The first source of the chain the environment configures, in the SDKs' order: environment
  * keys (both set), web identity (token file and role ARN), container (a full or relative URI),
- * else IMDS unless AWS_EC2_METADATA_DISABLED=true. Returns the source or -ENOENT. */
+ * else IMDS unless AWS_EC2_METADATA_DISABLED=true. Returns the source or -ENOENT. The shared
+ * credentials file's profile, when it has keys, comes after web identity (aws_creds.c). */
 int zt_aws_chain_pick(zt_aws_env_fn env);
 
 /* Pure readers of credential answers; the strings found go into c (replacing what it held).
@@ -50,6 +52,17 @@ int zt_aws_creds_json(const char *body, size_t len, struct zt_aws_creds *c, char
  * SessionToken, Expiration}. */
 int zt_aws_creds_sts_xml(const char *body, size_t len, struct zt_aws_creds *c, char *err,
                          size_t errlen);
+
+/* The keys of profile (aws_access_key_id, aws_secret_access_key, aws_session_token) in the text
+ * of a shared credentials file into c. Returns 0, -ENOENT (no such profile, or no keys in it)
+ * or -EBADMSG, with the reason in err (never a value). */
+int zt_aws_profile_parse(const char *text, const char *profile, struct zt_aws_creds *c, char *err,
+                         size_t errlen);
+/* The shared credentials file's profile (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials;
+ * AWS_PROFILE, else "default"; the file mode 0600, as secrets are) into c. Returns 0, -ENOKEY
+ * when no file or default profile exists (the chain goes on), or an error with err set (a
+ * named AWS_PROFILE that is missing is an error, as in the SDKs). */
+int zt_aws_profile_load(zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen);
 
 /* Load the run's credentials into c: the configured keys, else the chain (env read through
  * env); then, with role_arn, that role assumed. Each step is logged by source, never by value.

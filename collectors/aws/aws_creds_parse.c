@@ -13,8 +13,8 @@
 
 const char *zt_aws_source_to_string(enum zt_aws_source s)
 {
-    static const char *const names[_ZT_AWS_SRC_MAX] = {"config", "environment", "web-identity",
-                                                       "container", "imds"};
+    static const char *const names[_ZT_AWS_SRC_MAX] = {"config",  "environment", "web-identity",
+                                                       "profile", "container",   "imds"};
     return (unsigned)s < _ZT_AWS_SRC_MAX ? names[s] : NULL;
 }
 

@@ -148,6 +148,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class AwsCreds(unittest.TestCase):
     maxDiff = None
+    runs = 0
 
     @classmethod
     def setUpClass(cls):
@@ -172,7 +173,8 @@ class AwsCreds(unittest.TestCase):
         return path
 
     def scan(self, env, extra="", scenario="aws_strong"):
-        log = os.path.join(self.tmp.name, f"log-{self.id()}.jsonl")
+        AwsCreds.runs += 1
+        log = os.path.join(self.tmp.name, f"log-{self.id()}-{AwsCreds.runs}.jsonl")
         base = fixture.serve(self, SRC, scenario, log)
         conf = (f"[collector:acct]\ntype = aws\nregions = us-east-1, eu-west-1\n"
                 f"endpoint_url = {base}/\nca_file = {self.certs}/ca.pem\n{extra}")
@@ -180,7 +182,7 @@ class AwsCreds(unittest.TestCase):
         with open(path, "w") as f:
             f.write(conf)
         full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        full.update({"AWS_EC2_METADATA_DISABLED": "true", **env})
+        full.update({"AWS_EC2_METADATA_DISABLED": "true", "HOME": self.tmp.name, **env})
         import subprocess
         p = subprocess.run([ZTMMD, "--once", "--config", path, "--rules", RULES,
                             "--format", "json"], capture_output=True, text=True, timeout=120,
@@ -214,6 +216,26 @@ class AwsCreds(unittest.TestCase):
         self.assertIn("AWS credentials from environment (AWS_ACCESS_KEY_ID with "
                       "AWS_SESSION_TOKEN)", p.stderr)
         self.assertEqual(self.plain.log, [])  # the first source that is configured wins
+
+    def test_profile(self):
+        creds = self.secret_file("credentials", f"[default]\naws_access_key_id = AKIAOTHER\n"
+                                 f"aws_secret_access_key = other\n[scanner]\n"
+                                 f"aws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+                                 f"aws_session_token = {TOKEN}\n")
+        p, col, ev, requests = self.scan({"AWS_SHARED_CREDENTIALS_FILE": creds,
+                                          "AWS_PROFILE": "scanner",
+                                          "AWS_EC2_METADATA_DISABLED": "",
+                                          "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.plain.url()})
+        self.assert_scanned(p, col, ev, requests)
+        self.assertIn(f"AWS credentials from profile (profile scanner of {creds})", p.stderr)
+        self.assertEqual(self.plain.log, [])  # before IMDS in the chain
+        # a named profile that is missing is an error, not a fall through to IMDS
+        p, col, ev, requests = self.scan({"AWS_SHARED_CREDENTIALS_FILE": creds,
+                                          "AWS_PROFILE": "absent",
+                                          "AWS_EC2_METADATA_DISABLED": "",
+                                          "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.plain.url()})
+        self.assertIn("no profile [absent]", json.dumps(col))
+        self.assertEqual((requests, self.plain.log), ([], []))
 
     def test_web_identity(self):
         jwt = self.secret_file("jwt", JWT)

@@ -124,12 +124,40 @@ static void test_aws_creds_sts(void **state)
     zt_aws_creds_clear(&c);
 }
 
+static void test_aws_profile(void **state)
+{
+    struct zt_aws_creds c = {0};
+    char err[256] = "";
+    const char *text = "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n"
+                       "\n# a comment\n[scanner]\naws_access_key_id=ASIASCAN\n"
+                       "aws_secret_access_key = s/+=\naws_session_token = t==\nregion = x\n"
+                       "[profile scanner]\naws_access_key_id = NOT_THIS\n"
+                       "[nokeys]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n";
+
+    assert_int_equal(zt_aws_profile_parse(text, "scanner", &c, err, sizeof(err)), 0);
+    assert_string_equal(c.access_key_id, "ASIASCAN");
+    assert_string_equal(c.secret, "s/+=");
+    assert_string_equal(c.token, "t==");
+    assert_int_equal(zt_aws_profile_parse(text, "default", &c, err, sizeof(err)), 0);
+    assert_string_equal(c.access_key_id, "AKIADEFAULT");
+    assert_null(c.token);
+    assert_int_equal(zt_aws_profile_parse(text, "nokeys", &c, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "no aws_access_key_id"));
+    assert_int_equal(zt_aws_profile_parse(text, "absent", &c, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "no profile [absent]"));
+    assert_int_equal(zt_aws_profile_parse("[a\nb", "a", &c, err, sizeof(err)), -EBADMSG);
+    assert_null(strstr(err, "AKIADEFAULT"));
+    assert_string_equal(c.access_key_id, "AKIADEFAULT");
+    zt_aws_creds_clear(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aws_chain_order),
         cmocka_unit_test(test_aws_creds_json),
         cmocka_unit_test(test_aws_creds_sts),
+        cmocka_unit_test(test_aws_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
