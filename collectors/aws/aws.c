@@ -35,6 +35,10 @@ static const struct zt_option aws_options[] = {
      "PEM trust anchor replacing the system store for these requests"},
     {"page_size", ZT_OPT_UINT, "1000", offsetof(struct zt_aws_options, page_size), 0,
      "security groups per DescribeSecurityGroups page (5 to 1000)"},
+    {"credential_source", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, credential_source),
+     0,
+     "without access_key_id: only this source of the chain (environment, web-identity, profile, "
+     "container, imds); default: the first one configured"},
     {"role_arn", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, role_arn), 0,
      "role to assume (STS AssumeRole, signed with the credentials found) before scanning"},
     {"external_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, external_id), 0,
@@ -89,6 +93,13 @@ static int check_keys(const struct zt_aws_options *o, char *err, size_t errlen)
     bool has_secret = o->secret_access_key_file || o->secret_access_key_credential;
     bool has_token = o->session_token_file || o->session_token_credential;
 
+    if (o->credential_source &&
+        (o->access_key_id || zt_aws_source_from_string(o->credential_source) < 0)) {
+        snprintf(err, errlen,
+                 "'credential_source' must be one of environment, web-identity, profile, "
+                 "container or imds, without 'access_key_id'");
+        return -EINVAL;
+    }
     if (!o->access_key_id) {
         if (has_secret || has_token) {
             snprintf(err, errlen,

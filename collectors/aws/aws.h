@@ -26,8 +26,9 @@ struct zt_aws_options {
     struct zt_strv regions;
     char *endpoint_url; /* one endpoint for every service (emulators, tests); NULL = AWS */
     char *ca_file;
-    uint64_t page_size; /* DescribeSecurityGroups MaxResults */
-    char *role_arn;     /* assumed with STS AssumeRole before scanning, or NULL */
+    uint64_t page_size;      /* DescribeSecurityGroups MaxResults */
+    char *credential_source; /* one source of the chain only ("imds"), or NULL: the chain */
+    char *role_arn;          /* assumed with STS AssumeRole before scanning, or NULL */
     char *external_id;
     char *role_session_name;
 };

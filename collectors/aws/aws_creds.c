@@ -223,11 +223,22 @@ static int from_imds(struct zt_ctx *ctx, zt_aws_env_fn env, struct zt_aws_creds 
 static int chain(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
                  zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen)
 {
-    int s = zt_aws_chain_pick(env);
-    if (s != ZT_AWS_SRC_ENV && s != ZT_AWS_SRC_WEB_IDENTITY) {
+    int s = o->credential_source ? zt_aws_source_from_string(o->credential_source)
+                                 : zt_aws_chain_pick(env);
+    if (o->credential_source && (s < 0 || !zt_aws_source_configured(s, env))) {
+        c->source = s < 0 ? ZT_AWS_SRC_CONFIG : (enum zt_aws_source)s;
+        snprintf(err, errlen, "credential_source = %s, but the environment does not configure it",
+                 o->credential_source);
+        return -ENOKEY;
+    }
+    if (s == ZT_AWS_SRC_PROFILE ||
+        (!o->credential_source && s != ZT_AWS_SRC_ENV && s != ZT_AWS_SRC_WEB_IDENTITY)) {
         c->source = ZT_AWS_SRC_PROFILE;
         int r = zt_aws_profile_load(env, c, err, errlen);
-        if (r != -ENOKEY) {
+        if (r != -ENOKEY || o->credential_source) {
+            if (r == -ENOKEY) {
+                snprintf(err, errlen, "no shared credentials file or default profile");
+            }
             return r;
         }
     }

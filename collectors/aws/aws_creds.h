@@ -34,6 +34,9 @@ struct zt_aws_creds {
 };
 void zt_aws_creds_clear(struct zt_aws_creds *c);
 
+/* The source named name (not "config"), or -EINVAL. */
+int zt_aws_source_from_string(const char *name);
+
 /* The environment as the chain reads it (getenv in the daemon, a table in unit tests). */
 typedef const char *(*zt_aws_env_fn)(const char *name);
 
@@ -42,6 +45,8 @@ typedef const char *(*zt_aws_env_fn)(const char *name);
  * else IMDS unless AWS_EC2_METADATA_DISABLED=true. Returns the source or -ENOENT. The shared
  * credentials file's profile, when it has keys, comes after web identity (aws_creds.c). */
 int zt_aws_chain_pick(zt_aws_env_fn env);
+/* Whether the environment configures source s (its variables set; IMDS: not disabled). */
+bool zt_aws_source_configured(enum zt_aws_source s, zt_aws_env_fn env);
 
 /* Pure readers of credential answers; the strings found go into c (replacing what it held).
  * Return 0, or -EBADMSG with the reason in err (never a value). */

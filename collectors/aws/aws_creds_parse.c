@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws_creds.h"
 #include "aws_xml.h"
@@ -33,23 +34,47 @@ static bool set(const char *name, zt_aws_env_fn env)
     return v && v[0];
 }
 
+int zt_aws_source_from_string(const char *name)
+{
+    for (int i = ZT_AWS_SRC_ENV; i < _ZT_AWS_SRC_MAX; i++) {
+        if (strcmp(name, zt_aws_source_to_string((enum zt_aws_source)i)) == 0) {
+            return i;
+        }
+    }
+    return -EINVAL;
+}
+
+bool zt_aws_source_configured(enum zt_aws_source s, zt_aws_env_fn env)
+{
+    const char *off;
+    switch (s) {
+    case ZT_AWS_SRC_ENV:
+        return set("AWS_ACCESS_KEY_ID", env) && set("AWS_SECRET_ACCESS_KEY", env);
+    case ZT_AWS_SRC_WEB_IDENTITY:
+        return set("AWS_WEB_IDENTITY_TOKEN_FILE", env) && set("AWS_ROLE_ARN", env);
+    case ZT_AWS_SRC_CONTAINER:
+        return set("AWS_CONTAINER_CREDENTIALS_FULL_URI", env) ||
+               set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", env);
+    case ZT_AWS_SRC_IMDS:
+        off = env("AWS_EC2_METADATA_DISABLED");
+        return !off || strcasecmp(off, "true") != 0;
+    case ZT_AWS_SRC_PROFILE: /* decided by the file (aws_creds_profile.c) */
+        return true;
+    default:
+        return false;
+    }
+}
+
 int zt_aws_chain_pick(zt_aws_env_fn env)
 {
-    if (set("AWS_ACCESS_KEY_ID", env) && set("AWS_SECRET_ACCESS_KEY", env)) {
-        return ZT_AWS_SRC_ENV;
+    static const enum zt_aws_source order[] = {ZT_AWS_SRC_ENV, ZT_AWS_SRC_WEB_IDENTITY,
+                                               ZT_AWS_SRC_CONTAINER, ZT_AWS_SRC_IMDS};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (zt_aws_source_configured(order[i], env)) {
+            return order[i];
+        }
     }
-    if (set("AWS_WEB_IDENTITY_TOKEN_FILE", env) && set("AWS_ROLE_ARN", env)) {
-        return ZT_AWS_SRC_WEB_IDENTITY;
-    }
-    if (set("AWS_CONTAINER_CREDENTIALS_FULL_URI", env) ||
-        set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", env)) {
-        return ZT_AWS_SRC_CONTAINER;
-    }
-    const char *off = env("AWS_EC2_METADATA_DISABLED");
-    if (off && strcasecmp(off, "true") == 0) {
-        return -ENOENT;
-    }
-    return ZT_AWS_SRC_IMDS;
+    return -ENOENT;
 }
 
 /* Expiration "2026-12-07T18:00:00Z" into Unix seconds. */

@@ -237,6 +237,20 @@ class AwsCreds(unittest.TestCase):
         self.assertIn("no profile [absent]", json.dumps(col))
         self.assertEqual((requests, self.plain.log), ([], []))
 
+    def test_selected_source(self):
+        # credential_source picks one step of the chain: IMDS, though the environment has keys
+        env = {"AWS_ACCESS_KEY_ID": "AKIANOTUSED000000000", "AWS_SECRET_ACCESS_KEY": "x",
+               "AWS_EC2_METADATA_DISABLED": "",
+               "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.plain.url()}
+        p, col, ev, requests = self.scan(env, "credential_source = imds\n")
+        self.assert_scanned(p, col, ev, requests)
+        self.assertIn("AWS credentials from imds", p.stderr)
+        # a selected source the environment does not configure is an error, never another one
+        p, col, ev, requests = self.scan(env, "credential_source = container\n")
+        self.assertIn("credential_source = container, but the environment does not configure it",
+                      json.dumps(col))
+        self.assertEqual(requests, [])
+
     def test_web_identity(self):
         jwt = self.secret_file("jwt", JWT)
         p, col, ev, requests = self.scan({"AWS_WEB_IDENTITY_TOKEN_FILE": jwt,

@@ -55,6 +55,11 @@ static void test_aws_chain_order(void **state)
     assert_int_equal(pick(off), -ENOENT);
     assert_int_equal(pick(not_off), ZT_AWS_SRC_IMDS);
     assert_string_equal(zt_aws_source_to_string(ZT_AWS_SRC_WEB_IDENTITY), "web-identity");
+    assert_int_equal(zt_aws_source_from_string("profile"), ZT_AWS_SRC_PROFILE);
+    assert_int_equal(zt_aws_source_from_string("config"), -EINVAL); /* not a chain step */
+    env_table = half_env;
+    assert_false(zt_aws_source_configured(ZT_AWS_SRC_ENV, env));
+    assert_true(zt_aws_source_configured(ZT_AWS_SRC_WEB_IDENTITY, env));
 }
 
 static void test_aws_creds_json(void **state)

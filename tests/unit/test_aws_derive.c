@@ -126,6 +126,10 @@ static void test_aws_key_ids(void **state)
                           "zt-audit",
                           NULL};
     const char *not_role[] = {"role_arn", "arn:aws:iam::123456789012:user/bob", NULL};
+    const char *source[] = {"credential_source", "web-identity", NULL};
+    const char *bad_source[] = {"credential_source", "sso", NULL};
+    const char *source_and_key[] = {
+        "credential_source", "imds", "access_key_id", "test", "secret_access_key_file", "/s", NULL};
     const char *ext_alone[] = {"external_id", "zt-ext-42", NULL};
     const char *bad_name[] = {"role_arn", "arn:aws:iam::123456789012:role/r", "role_session_name",
                               "has space", NULL};
@@ -135,6 +139,9 @@ static void test_aws_key_ids(void **state)
     check_accepted(odd);
     check_accepted(chain);
     check_accepted(role);
+    check_accepted(source);
+    check_refused(bad_source, "'credential_source' must be one of");
+    check_refused(source_and_key, "without 'access_key_id'");
     check_refused(not_role, "'role_arn'");
     check_refused(ext_alone, "'external_id' needs 'role_arn'");
     check_refused(bad_name, "'role_session_name'");
