@@ -64,6 +64,7 @@ class CredServer(http.server.ThreadingHTTPServer):
     def __init__(self, tls_dir=None):
         super().__init__(("127.0.0.1", 0), Handler)
         self.log = []
+        self.fetched = []  # when IMDS handed out credentials
         self.imds_expiry = []  # seconds of validity of each IMDS answer, in order; then 6 h
         self.inner = {"access_key_id": AKID, "secret_access_key": SECRET, "session_token": TOKEN}
         self.imds_creds = dict(self.inner)
@@ -107,6 +108,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.answer(200, "zt-scanner", "text/plain")
             if self.path == "/latest/meta-data/iam/security-credentials/zt-scanner":
                 left = self.server.imds_expiry.pop(0) if self.server.imds_expiry else 6 * 3600
+                self.server.fetched.append(time.time())
                 c = self.server.imds_creds
                 return self.answer(200, json.dumps({
                     "Code": "Success", "LastUpdated": iso(time.time()), "Type": "AWS-HMAC",
@@ -236,6 +238,19 @@ class AwsCreds(unittest.TestCase):
                                           "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.plain.url()})
         self.assertIn("no profile [absent]", json.dumps(col))
         self.assertEqual((requests, self.plain.log), ([], []))
+
+    def test_imds_expiring_midway(self):
+        # every answer expires within the margin: each signed call, also those started from an
+        # answer's callback in the middle of the scan, fetches again first; the scan completes
+        self.plain.imds_expiry = [120] * 100000
+        p, col, ev, requests = self.scan({"AWS_EC2_METADATA_DISABLED": "",
+                                          "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.plain.url()})
+        self.assert_scanned(p, col, ev, requests)
+        # fetched again after AWS had answered calls: in the middle of the scan
+        first = min(r["t"] for r in requests)
+        later = [t for t in self.plain.fetched if t > first]
+        self.assertGreater(len(later), 10)
+        self.assertGreater(len(self.plain.fetched), len(later))  # and before the first call
 
     def test_selected_source(self):
         # credential_source picks one step of the chain: IMDS, though the environment has keys
