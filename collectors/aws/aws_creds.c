@@ -13,6 +13,7 @@
 #define WEB_TOKEN_MAX    (16u * 1024u)
 #define IMDS_DEFAULT     "http://169.254.169.254"
 #define ECS_DEFAULT      "http://169.254.170.2"
+#define IMDS_WAIT_USEC   (10u * 1000000u) /* IMDS calls; off EC2 nothing answers: fail soon */
 
 /* One answer's body, kept (and wiped) by the caller. */
 struct answer {
@@ -59,6 +60,11 @@ static int fetch(struct zt_ctx *ctx, enum zt_http_method m, const char *url,
                                   .on_page = on_answer,
                                   .userdata = a};
     struct zt_http_result res = {0};
+    /* the IMDS calls (the token PUT, and the GETs that carry it) */
+    if (m == ZT_HTTP_PUT || (headers && zt_startswith(headers[0], "X-aws-ec2-metadata-token:"))) {
+        uint64_t until = zt_now_mono_usec() + IMDS_WAIT_USEC, d = zt_ctx_deadline_usec(ctx);
+        req.deadline_usec = d && d < until ? d : until;
+    }
     int r = zt_ctx_http(ctx, &req, &res);
     if (r < 0) {
         snprintf(err, errlen, "%s", res.message);

@@ -252,6 +252,21 @@ class AwsCreds(unittest.TestCase):
         self.assertGreater(len(later), 10)
         self.assertGreater(len(self.plain.fetched), len(later))  # and before the first call
 
+    def test_imds_silent(self):
+        # an address that takes the connection and never answers (IMDS off EC2 behind a
+        # firewall): the chain gives up within its short IMDS wait, with an error, no scan
+        import socket
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        self.addCleanup(silent.close)
+        p, col, ev, requests = self.scan({
+            "AWS_EC2_METADATA_DISABLED": "",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": f"http://127.0.0.1:{silent.getsockname()[1]}"})
+        self.assertNotEqual(col["status"], "ok")
+        self.assertIn("credentials from imds: PUT http://127.0.0.1:", json.dumps(col))
+        self.assertEqual(requests, [])
+
     def test_selected_source(self):
         # credential_source picks one step of the chain: IMDS, though the environment has keys
         env = {"AWS_ACCESS_KEY_ID": "AKIANOTUSED000000000", "AWS_SECRET_ACCESS_KEY": "x",
