@@ -139,7 +139,13 @@ int zt_aws_creds_json(const char *body, size_t len, struct zt_aws_creds *c, char
     } else {
         take(c, akid, secret, token, exp);
     }
-    json_object_put(o); /* json-c keeps its own copies: freed here, not wiped */
+    if (secret) { /* json-c's own copies, wiped before they are freed */
+        OPENSSL_cleanse((char *)secret, strlen(secret));
+    }
+    if (token) {
+        OPENSSL_cleanse((char *)token, strlen(token));
+    }
+    json_object_put(o);
     return r;
 }
 
