@@ -4,13 +4,15 @@
 #include "aws_call.h"
 
 #include <ctype.h>
+#include <syslog.h>
 
 #define AWS_PAGE_MAX 1000u /* DescribeSecurityGroups MaxResults range 5..1000 */
 #define AWS_PAGE_MIN 5u
 
 static const struct zt_option aws_options[] = {
-    {"access_key_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, access_key_id),
-     ZT_OPT_REQUIRED, "access key id (AKIA... or, with session_token_*, ASIA...)"},
+    {"access_key_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, access_key_id), 0,
+     "access key id (AKIA... or, with session_token_*, ASIA...; any with endpoint_url); unset: "
+     "the standard credential chain (environment, web identity, container, IMDSv2)"},
     {"secret_access_key_file", ZT_OPT_PATH, NULL,
      offsetof(struct zt_aws_options, secret_access_key_file), ZT_OPT_SECRET,
      "file holding the secret access key (owner root or ztmmd, mode 0600)"},
@@ -33,6 +35,17 @@ static const struct zt_option aws_options[] = {
      "PEM trust anchor replacing the system store for these requests"},
     {"page_size", ZT_OPT_UINT, "1000", offsetof(struct zt_aws_options, page_size), 0,
      "security groups per DescribeSecurityGroups page (5 to 1000)"},
+    {"credential_source", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, credential_source),
+     0,
+     "without access_key_id: only this source of the chain (environment, web-identity, profile, "
+     "container, imds); default: the first one configured"},
+    {"role_arn", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, role_arn), 0,
+     "role to assume (STS AssumeRole, signed with the credentials found) before scanning"},
+    {"external_id", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, external_id), 0,
+     "ExternalId the role's trust policy requires (with role_arn)"},
+    {"role_session_name", ZT_OPT_STRING, "ztmmd",
+     offsetof(struct zt_aws_options, role_session_name), 0,
+     "RoleSessionName of the assumed role's session (CloudTrail shows it)"},
     {.key = NULL},
 };
 
@@ -46,14 +59,60 @@ static bool region_valid(const char *r)
     return strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
+bool zt_aws_key_shape(const char *key, char *buf, size_t len)
 {
-    if (!o->access_key_id || strlen(o->access_key_id) < 16 || strlen(o->access_key_id) > 128 ||
-        strspn(o->access_key_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
-            strlen(o->access_key_id)) {
+    size_t n = strlen(key);
+    bool upper = strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n;
+    bool known = strncmp(key, "AKIA", 4) == 0 || strncmp(key, "ASIA", 4) == 0;
+    const char *cls =
+        !upper  ? "not only capital letters and digits"
+        : known ? (key[0] == 'A' && key[1] == 'K' ? "AKIA (long-term)" : "ASIA (temporary)")
+                : "a prefix other than AKIA or ASIA";
+    snprintf(buf, len, "%zu characters, %s", n, cls);
+    return upper && known && n >= 16 && n <= 128;
+}
+
+/* A key id goes into the Credential= part of the Authorization header: printable ASCII without
+ * the separators of that header ('/', ',', '=', space). */
+static bool key_id_sendable(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 128) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] <= ' ' || k[i] > '~' || strchr("/,=", k[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int check_keys(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    bool has_secret = o->secret_access_key_file || o->secret_access_key_credential;
+    bool has_token = o->session_token_file || o->session_token_credential;
+
+    if (o->credential_source &&
+        (o->access_key_id || zt_aws_source_from_string(o->credential_source) < 0)) {
         snprintf(err, errlen,
-                 "'access_key_id' must be an access key id (16-128 capital letters "
-                 "and digits, AKIA... or ASIA...)");
+                 "'credential_source' must be one of environment, web-identity, profile, "
+                 "container or imds, without 'access_key_id'");
+        return -EINVAL;
+    }
+    if (!o->access_key_id) {
+        if (has_secret || has_token) {
+            snprintf(err, errlen,
+                     "'secret_access_key_*' and 'session_token_*' need 'access_key_id' (unset "
+                     "all three to use the standard credential chain)");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (!key_id_sendable(o->access_key_id)) {
+        snprintf(err, errlen,
+                 "'access_key_id' must be 1 to 128 printable characters without spaces, '/', "
+                 "',' or '=' (AKIA... or ASIA... on AWS)");
         return -EINVAL;
     }
     if (!!o->secret_access_key_file + !!o->secret_access_key_credential != 1) {
@@ -61,6 +120,51 @@ int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
                  "set exactly one of 'secret_access_key_file' or "
                  "'secret_access_key_credential'");
         return -EINVAL;
+    }
+    return 0;
+}
+
+/* Whether s has min..max characters, each alphanumeric or in extra (AWS's patterns). */
+static bool aws_chars(const char *s, size_t min, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i])) {
+            return false;
+        }
+    }
+    return n >= min && n <= max;
+}
+
+static int check_role(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    if (o->role_arn && (!zt_startswith(o->role_arn, "arn:") || !strstr(o->role_arn, ":role/") ||
+                        !aws_chars(o->role_arn, 20, 2048, "+=,.@_-:/"))) {
+        snprintf(err, errlen,
+                 "'role_arn' must be a role ARN (arn:aws:iam::123456789012:role/name)");
+        return -EINVAL;
+    }
+    if (o->external_id && (!o->role_arn || !aws_chars(o->external_id, 2, 1224, "+=,.@:/_-"))) {
+        snprintf(err, errlen,
+                 "'external_id' needs 'role_arn' and must be 2 to 1224 letters, digits or "
+                 "+=,.@:/_-");
+        return -EINVAL;
+    }
+    if (!aws_chars(o->role_session_name, 2, 64, "+=,.@_-")) {
+        snprintf(err, errlen, "'role_session_name' must be 2 to 64 letters, digits or +=,.@_-");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
+{
+    int r = check_keys(o, err, errlen);
+    if (r == 0) {
+        r = check_role(o, err, errlen);
+    }
+    if (r < 0) {
+        return r;
     }
     if (o->session_token_file && o->session_token_credential) {
         snprintf(err, errlen,
@@ -108,28 +212,28 @@ static void run_close(struct zt_aws_run *run)
     }
     zt_aws_s3_free(&run->acct.s3);
     zt_aws_svc_free(run);
-    zt_secret_free(run->secret);
-    zt_secret_free(run->token);
+    zt_aws_creds_clear(&run->creds);
 }
 
-static int load_secrets(struct zt_aws_run *run)
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+static int load_credentials(struct zt_aws_run *run)
 {
     const struct zt_aws_options *o = run->opt;
-    char err[512];
+    char shape[96];
 
-    int r = zt_secret_load(o->secret_access_key_file, o->secret_access_key_credential, &run->secret,
-                           err, sizeof(err));
-    if (r < 0) {
-        return zt_ctx_error(run->ctx, r, "secret access key: %s", err);
+    if (o->access_key_id && !zt_aws_key_shape(o->access_key_id, shape, sizeof(shape)) &&
+        !o->endpoint_url) {
+        /* the shape, never the key: AWS will say whether it knows it */
+        zt_ctx_log(run->ctx, LOG_WARNING,
+                   "access_key_id has the shape of no AWS access key id (%s; AWS ids are "
+                   "AKIA... or ASIA..., 16 to 128 capital letters and digits)",
+                   shape);
     }
-    if (o->session_token_file || o->session_token_credential) {
-        r = zt_secret_load(o->session_token_file, o->session_token_credential, &run->token, err,
-                           sizeof(err));
-        if (r < 0) {
-            return zt_ctx_error(run->ctx, r, "session token: %s", err);
-        }
-    }
-    return 0;
+    return zt_aws_creds_load(run->ctx, o, o->regions.v[0], run->env, &run->creds);
 }
 
 static void s3_unanswered(struct zt_aws_call *c)
@@ -149,9 +253,10 @@ static int aws_collect(void *state, struct zt_ctx *ctx)
         .ct_logging = ZT_AWS_UNKNOWN,
         .on_page = zt_aws_on_page,
         .on_unanswered = s3_unanswered,
+        .env = env_get,
     };
 
-    int r = load_secrets(&run);
+    int r = load_credentials(&run);
     if (r < 0) {
         return r;
     }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "aws_creds.h"
 #include "aws_sigv4.h"
 #include "aws_xml.h"
 #include "collector.h"
@@ -25,7 +26,11 @@ struct zt_aws_options {
     struct zt_strv regions;
     char *endpoint_url; /* one endpoint for every service (emulators, tests); NULL = AWS */
     char *ca_file;
-    uint64_t page_size; /* DescribeSecurityGroups MaxResults */
+    uint64_t page_size;      /* DescribeSecurityGroups MaxResults */
+    char *credential_source; /* one source of the chain only ("imds"), or NULL: the chain */
+    char *role_arn;          /* assumed with STS AssumeRole before scanning, or NULL */
+    char *external_id;
+    char *role_session_name;
 };
 
 /* A three-valued fact: unknown until an answer says otherwise. */
@@ -210,8 +215,10 @@ struct zt_aws_account {
 struct zt_aws_run {
     struct zt_ctx *ctx;
     const struct zt_aws_options *opt;
-    char *secret; /* wiped and freed at the end */
-    char *token;  /* session token or NULL, idem */
+    struct zt_aws_creds creds; /* wiped at the end; refreshed before they expire */
+    zt_aws_env_fn env;         /* the credential chain's environment (getenv) */
+    unsigned refreshes;        /* times temporary credentials were fetched again */
+    int64_t refresh_after;     /* after a failed refresh: no new try before (Unix seconds) */
     struct zt_http_group *group;
     struct zt_aws_call *calls; /* every call made (freed at the end) */
     struct zt_aws_region regions[ZT_AWS_REGIONS_MAX];
@@ -231,6 +238,9 @@ struct zt_aws_run {
     struct zt_aws_account acct; /* the services of aws_s3.c, aws_svc*.c */
 };
 
+/* Describe an access key id's shape in buf ("20 characters, AKIA (long-term)"), never the key
+ * itself. Returns whether the shape is one AWS issues (AKIA/ASIA, 16-128 capitals and digits). */
+bool zt_aws_key_shape(const char *key, char *buf, size_t len);
 /* Validate the options (config time). Returns 0 or -EINVAL with a message naming the option. */
 int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen);
 

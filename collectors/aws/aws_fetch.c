@@ -94,6 +94,10 @@ static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char 
     struct tm tm;
     time_t now = time(NULL);
 
+    if (zt_aws_creds_expiring(&run->creds, now, ZT_AWS_REFRESH_MARGIN) &&
+        now >= run->refresh_after && zt_aws_creds_refresh(run) < 0) {
+        run->refresh_after = now + 30; /* the old ones serve while they last */
+    }
     gmtime_r(&now, &tm);
     strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
     url_host(url, host, sizeof(host));
@@ -106,8 +110,8 @@ static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char 
         return r;
     }
     n += (size_t)r;
-    if (run->token) {
-        h[n++] = (struct zt_sigv4_header){"X-Amz-Security-Token", run->token};
+    if (run->creds.token) {
+        h[n++] = (struct zt_sigv4_header){"X-Amz-Security-Token", run->creds.token};
     }
     const char *path = url + strlen("https://") + strcspn(url + strlen("https://"), "/");
     _cleanup_free_ char *p = zt_xstrndup(path, strcspn(path, "?"));
@@ -121,7 +125,7 @@ static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char 
         .payload_hash = payload,
         .s3 = zt_streq(svc, "s3"),
     };
-    struct zt_sigv4_credentials cred = {run->opt->access_key_id, run->secret};
+    struct zt_sigv4_credentials cred = {run->creds.access_key_id, run->creds.secret};
     r = zt_sigv4_authorization(&req, &cred, s->scope, svc, authz, sizeof(authz));
     if (r < 0) {
         return r;

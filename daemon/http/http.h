@@ -89,8 +89,13 @@ struct zt_http_request {
     size_t body_len;            /* 0 = strlen(body) */
     const char *content_type;   /* of body; default application/json */
     bool sensitive;             /* body or response hold secrets: wipe copies after use */
-    const char *ca_file;        /* trust anchor PEM; replaces the system store; NULL = system */
-    const char *ca_pem;         /* the same as PEM text in memory (not with ca_file) */
+    /* The one exception to https only, for cloud credential endpoints that are plain HTTP by
+     * their vendor's design: an http:// URL is accepted when its host is loopback or one of
+     * zt_http_credential_host()'s link-local addresses, and then only http is enabled on the
+     * transfer, with no redirect followed. https:// URLs behave as always. */
+    bool credential_http;
+    const char *ca_file; /* trust anchor PEM; replaces the system store; NULL = system */
+    const char *ca_pem;  /* the same as PEM text in memory (not with ca_file) */
     /* Mutual TLS: a PEM client certificate (chain) and its private key, in memory; both or
      * neither. The call keeps its own copies and wipes the key's when it ends. */
     const char *client_cert_pem;
@@ -254,6 +259,11 @@ char *zt_http_url_resolve(const char *base, const char *ref);
 char *zt_http_urlencode(const char *s);
 /* Return a new URL: url with query parameter name set to value (encoded), replacing any. */
 char *zt_http_url_set_param(const char *url, const char *name, const char *value);
+/* Whether url is http:// to a host the credential_http exception allows: loopback
+ * (127.0.0.0/8, [::1], localhost), the EC2 instance metadata service (169.254.169.254,
+ * [fd00:ec2::254]) or the ECS/EKS container credential endpoints (169.254.170.2,
+ * 169.254.170.23, [fd00:ec2::23]); no userinfo. */
+bool zt_http_credential_host(const char *url);
 /* "scheme://host[:port]" of an absolute URL, lowercased, into buf; NULL if unparsable. */
 char *zt_http_url_origin(const char *url, char *buf, size_t len);
 /* The object member at dotted path ("meta.pagination.offset"), borrowed, or NULL. */

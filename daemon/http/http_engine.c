@@ -248,9 +248,11 @@ static void set_method(CURL *h, const struct zt_http_request *req)
 /* TLS and protocol policy: HTTPS only, verification always on, TLS 1.2 or newer. */
 static void set_security(CURL *h, const struct zt_http_request *req)
 {
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    /* credential endpoints (http.h): the checked http:// URL, and no redirect away from it */
+    bool plain = req->credential_http && zt_http_credential_host(req->url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, plain ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -40,7 +40,8 @@ static int request_check(const struct zt_http_request *req, struct zt_http_resul
         return res->error = -EINVAL;
     }
     zt_http_redact_url(req->url, url, sizeof(url));
-    if (strncasecmp(req->url, "https://", 8) != 0) {
+    if (strncasecmp(req->url, "https://", 8) != 0 &&
+        !(req->credential_http && zt_http_credential_host(req->url))) {
         snprintf(res->message, sizeof(res->message),
                  "%s %s: refusing a non-HTTPS URL (only https:// is allowed)", method, url);
         return res->error = -EPROTONOSUPPORT;

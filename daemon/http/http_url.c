@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -210,4 +211,33 @@ char *zt_http_redact_url(const char *url, char *buf, size_t len)
         }
     }
     return buf;
+}
+
+bool zt_http_credential_host(const char *url)
+{
+    static const char *const hosts[] = {
+        "localhost",     "[::1]",          "169.254.169.254", "[fd00:ec2::254]",
+        "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]",  NULL};
+    if (strncasecmp(url, "http://", 7) != 0) {
+        return false;
+    }
+    const char *h = url + 7;
+    size_t auth = strcspn(h, "/?#");
+    if (memchr(h, '@', auth)) {
+        return false;
+    }
+    size_t n = h[0] == '[' ? strcspn(h, "]/?#") + 1 : strcspn(h, ":/?#");
+    if (n > auth || (h[n] != '\0' && !strchr(":/?#", h[n]))) {
+        return false;
+    }
+    for (size_t i = 0; hosts[i]; i++) {
+        if (strlen(hosts[i]) == n && strncasecmp(h, hosts[i], n) == 0) {
+            return true;
+        }
+    }
+    unsigned a, b, c, d;
+    char end;
+    _cleanup_free_ char *host = zt_xstrndup(h, n);
+    return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4 && a == 127 && b < 256 &&
+           c < 256 && d < 256 && strspn(host, "0123456789.") == n;
 }

@@ -1,14 +1,36 @@
 /* fuzz_aws_xml.c - libFuzzer harness for the aws collector's XML readers (libxml2 streaming
- * walk): DescribeSecurityGroups pages, error bodies (XML and JSON) and the small documents.
- * Checks the invariants of the security-group counters on every input. */
+ * walk): DescribeSecurityGroups pages, error bodies (XML and JSON) and the small documents, and
+ * the credential answers (STS XML, container/IMDS JSON, a shared credentials file). Checks the
+ * invariants of the security-group counters and that accepted credentials are complete. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws_creds.h"
 #include "aws/aws_xml.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Accepted credentials have a key id and a secret; a refusal says why. */
+static void check_creds(const char *body, size_t size)
+{
+    struct zt_aws_creds c = {0};
+    char *text = zt_xstrndup(body, size);
+
+    for (int i = 0; i < 3; i++) {
+        char err[256] = "";
+        int r = i == 0   ? zt_aws_creds_sts_xml(body, size, &c, err, sizeof(err))
+                : i == 1 ? zt_aws_creds_json(body, size, &c, err, sizeof(err))
+                         : zt_aws_profile_parse(text, "default", &c, err, sizeof(err));
+        if ((r == 0 && (!c.access_key_id || !c.access_key_id[0] || !c.secret)) ||
+            (r < 0 && !err[0])) {
+            abort();
+        }
+        zt_aws_creds_clear(&c);
+    }
+    free(text);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,5 +60,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     zt_aws_ebs_default(body, size, &b, err, sizeof(err));
     zt_aws_s3_pab(body, size, flags, err, sizeof(err));
+    check_creds(body, size);
     return 0;
 }

@@ -34,7 +34,8 @@ static void check_refused(const char *const *kv, const char *why)
 
 static void test_aws_options(void **state)
 {
-    const char *bad_key[] = {"access_key_id", "akia-lower", "secret_access_key_file", "/s", NULL};
+    const char *bad_key[] = {"access_key_id", "test/x", "secret_access_key_file", "/s", NULL};
+    const char *secret_alone[] = {"secret_access_key_file", "/s", NULL};
     const char *no_secret[] = {"access_key_id", "AKIAIOSFODNN7EXAMPLE", NULL};
     const char *two_secrets[] = {"access_key_id",
                                  "AKIAIOSFODNN7EXAMPLE",
@@ -83,6 +84,7 @@ static void test_aws_options(void **state)
                           NULL};
 
     check_refused(bad_key, "'access_key_id'");
+    check_refused(secret_alone, "need 'access_key_id'");
     check_refused(no_secret, "exactly one of 'secret_access_key_file'");
     check_refused(two_secrets, "exactly one of 'secret_access_key_file'");
     check_refused(two_tokens, "at most one of 'session_token_file'");
@@ -90,6 +92,68 @@ static void test_aws_options(void **state)
     check_refused(dup_region, "twice");
     check_refused(page, "'page_size'");
     check_refused(http, "https");
+}
+
+static void check_accepted(const char *const *kv)
+{
+    struct zt_instance *inst = NULL;
+    char err[512] = "";
+
+    assert_int_equal(zt_instance_new(&zt_collector_aws, "a", &inst, err, sizeof(err)), 0);
+    for (size_t i = 0; kv[i]; i += 2) {
+        assert_int_equal(zt_instance_set(inst, kv[i], kv[i + 1], err, sizeof(err)), 0);
+    }
+    if (zt_instance_check(inst, err, sizeof(err)) != 0) {
+        fail_msg("refused: %s", err);
+    }
+    zt_instance_free(inst);
+}
+
+/* Emulators' keys (LocalStack's "test") are accepted; a shape AWS does not issue is described
+ * (for a warning at run time) without the key; no key at all is the credential chain. */
+static void test_aws_key_ids(void **state)
+{
+    const char *emulator[] = {
+        "access_key_id",          "test", "secret_access_key_file", "/s", "endpoint_url",
+        "https://localhost:4566", NULL};
+    const char *odd[] = {"access_key_id", "akia-lower", "secret_access_key_file", "/s", NULL};
+    const char *chain[] = {"regions", "eu-west-1", NULL};
+    const char *role[] = {"role_arn",
+                          "arn:aws:iam::123456789012:role/zt-reader",
+                          "external_id",
+                          "zt-ext-42",
+                          "role_session_name",
+                          "zt-audit",
+                          NULL};
+    const char *not_role[] = {"role_arn", "arn:aws:iam::123456789012:user/bob", NULL};
+    const char *source[] = {"credential_source", "web-identity", NULL};
+    const char *bad_source[] = {"credential_source", "sso", NULL};
+    const char *source_and_key[] = {
+        "credential_source", "imds", "access_key_id", "test", "secret_access_key_file", "/s", NULL};
+    const char *ext_alone[] = {"external_id", "zt-ext-42", NULL};
+    const char *bad_name[] = {"role_arn", "arn:aws:iam::123456789012:role/r", "role_session_name",
+                              "has space", NULL};
+    char shape[96];
+
+    check_accepted(emulator);
+    check_accepted(odd);
+    check_accepted(chain);
+    check_accepted(role);
+    check_accepted(source);
+    check_refused(bad_source, "'credential_source' must be one of");
+    check_refused(source_and_key, "without 'access_key_id'");
+    check_refused(not_role, "'role_arn'");
+    check_refused(ext_alone, "'external_id' needs 'role_arn'");
+    check_refused(bad_name, "'role_session_name'");
+    assert_false(zt_aws_key_shape("test", shape, sizeof(shape)));
+    assert_string_equal(shape, "4 characters, not only capital letters and digits");
+    assert_false(zt_aws_key_shape("XKIAIOSFODNN7EXAMPLE", shape, sizeof(shape)));
+    assert_string_equal(shape, "20 characters, a prefix other than AKIA or ASIA");
+    assert_false(zt_aws_key_shape("AKIA12", shape, sizeof(shape)));
+    assert_string_equal(shape, "6 characters, AKIA (long-term)");
+    assert_true(zt_aws_key_shape("AKIAIOSFODNN7EXAMPLE", shape, sizeof(shape)));
+    assert_true(zt_aws_key_shape("ASIAZTMMDFIXTURE0001", shape, sizeof(shape)));
+    assert_string_equal(shape, "20 characters, ASIA (temporary)");
 }
 
 static void test_aws_cloudtrail(void **state)
@@ -210,6 +274,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aws_options),
+        cmocka_unit_test(test_aws_key_ids),
         cmocka_unit_test(test_aws_cloudtrail),
         cmocka_unit_test(test_aws_guardduty),
         cmocka_unit_test(test_aws_emit_combines_regions),

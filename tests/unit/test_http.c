@@ -346,6 +346,11 @@ static void test_http_refuses_plain_http(void **state)
     assert_non_null(strstr(res.message, "non-HTTPS"));
     assert_null(strstr(res.message, "hunter2"));
     assert_int_equal(res.attempts, 0);
+    /* the credential endpoints' exception covers their hosts only */
+    req.credential_http = true;
+    req.url = "http://192.0.2.1:1/latest/api/token";
+    assert_int_equal(zt_http_do(e, &req, &res), -EPROTONOSUPPORT);
+    assert_int_equal(res.attempts, 0);
     zt_http_engine_free(e);
 }
 

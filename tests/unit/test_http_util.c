@@ -251,6 +251,45 @@ static void test_http_util_header_value(void **state)
                         "170"); /* cut to the buffer, terminated */
 }
 
+/* The credential_http exception: loopback and the documented link-local credential endpoints
+ * only; nothing that merely starts like them, no userinfo, no https look-alike. */
+static void test_http_util_credential_host(void **state)
+{
+    static const char *const ok[] = {"http://169.254.169.254/latest/api/token",
+                                     "http://[fd00:ec2::254]/latest/api/token",
+                                     "http://169.254.170.2/v2/credentials/x",
+                                     "http://169.254.170.23/v1/credentials",
+                                     "http://[fd00:ec2::23]/v1/credentials",
+                                     "http://127.0.0.1:8080/creds",
+                                     "http://127.9.8.7",
+                                     "HTTP://LOCALHOST:1/x",
+                                     "http://[::1]:9/x",
+                                     NULL};
+    static const char *const refused[] = {"https://169.254.169.254/",
+                                          "http://169.254.169.2540/",
+                                          "http://169.254.169.254.evil.example/",
+                                          "http://evil@169.254.169.254/",
+                                          "http://169.254.170.3/",
+                                          "http://128.0.0.1/",
+                                          "http://127.0.0.1.nip.io/",
+                                          "http://localhost.example/",
+                                          "http://[fd00:ec2::255]/",
+                                          "http://10.0.0.1/",
+                                          "ftp://127.0.0.1/",
+                                          "http://",
+                                          NULL};
+    for (size_t i = 0; ok[i]; i++) {
+        if (!zt_http_credential_host(ok[i])) {
+            fail_msg("refused %s", ok[i]);
+        }
+    }
+    for (size_t i = 0; refused[i]; i++) {
+        if (zt_http_credential_host(refused[i])) {
+            fail_msg("allowed %s", refused[i]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_http_util_url_resolve),
         cmocka_unit_test(test_http_util_redact_url),
         cmocka_unit_test(test_http_util_url_edit),
+        cmocka_unit_test(test_http_util_credential_host),
         cmocka_unit_test(test_http_util_json_path),
         cmocka_unit_test(test_http_util_header_value),
     };
