@@ -246,8 +246,16 @@ static void set_method(CURL *h, const struct zt_http_request *req)
 }
 
 /* TLS and protocol policy: HTTPS only, verification always on, TLS 1.2 or newer. */
-static void set_security(CURL *h, const struct zt_http_request *req)
+static void set_security(CURL *h, const struct zt_http_request *req, const char *url)
 {
+    if (req->identity_endpoint && zt_http_url_identity_local(url)) {
+        /* A managed identity endpoint on this host or the link-local metadata address (checked
+         * when the call was made): plain HTTP, never through a proxy, no redirects. */
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        return;
+    }
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -304,7 +312,7 @@ int zt_http_xfer_new(struct zt_http_engine *e, struct zt_http_xfer_owner *owner,
     atomic_init(&x->drop, false);
     atomic_init(&x->ahead_ok, false);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    set_security(h, owner->req);
+    set_security(h, owner->req, url);
     set_limits(h, &e->limits);
     set_method(h, owner->req);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)x->slist);

@@ -40,7 +40,10 @@ static int request_check(const struct zt_http_request *req, struct zt_http_resul
         return res->error = -EINVAL;
     }
     zt_http_redact_url(req->url, url, sizeof(url));
-    if (strncasecmp(req->url, "https://", 8) != 0) {
+    /* The one exception to HTTPS only: a managed identity token request (oauth.c) to the
+     * link-local metadata address or loopback, which those endpoints serve over plain HTTP. */
+    if (strncasecmp(req->url, "https://", 8) != 0 &&
+        !(req->identity_endpoint && zt_http_url_identity_local(req->url))) {
         snprintf(res->message, sizeof(res->message),
                  "%s %s: refusing a non-HTTPS URL (only https:// is allowed)", method, url);
         return res->error = -EPROTONOSUPPORT;

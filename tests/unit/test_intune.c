@@ -73,8 +73,39 @@ static void test_ms_auth_check(void **state)
     char err[256];
     struct zt_ms_auth a = {.tenant_id = "contoso.onmicrosoft.com", .client_id = "app"};
 
-    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL); /* no credential */
-    assert_non_null(strstr(err, "exactly one"));
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("IDENTITY_ENDPOINT");
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
+    /* No credential: managed identity (instance metadata), tenant and client optional. */
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
+    assert_int_equal(zt_ms_auth_source(&a), ZT_MS_SOURCE_IMDS);
+    struct zt_ms_auth mi = {0};
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    mi.managed_identity_url = "http://metadata.example.com/token"; /* not link-local/loopback */
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "managed_identity_url"));
+    mi.managed_identity_url = "http://127.0.0.1:8080/metadata/identity/oauth2/token";
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    /* App Service when both variables are set. */
+    setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/MSI/token/", 1);
+    setenv("IDENTITY_HEADER", "h", 1);
+    assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_APP_SERVICE);
+    unsetenv("IDENTITY_ENDPOINT");
+    /* Workload identity: the ids may come from the environment, but must come from somewhere. */
+    setenv("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token", 1);
+    assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_FEDERATED);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "AZURE_TENANT_ID"));
+    setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com", 1);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "AZURE_CLIENT_ID"));
+    setenv("AZURE_CLIENT_ID", "app", 1);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    assert_string_equal(zt_ms_client_id(&mi), "app");
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
     a.client_secret_file = "/etc/ztmmd/secret";
     assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
     a.credential = "contoso";
