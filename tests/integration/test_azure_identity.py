@@ -3,8 +3,9 @@
 without a secret. The entra collector through the instance metadata endpoint (a plain-HTTP
 fixture on loopback, managed_identity_url) and through workload identity federation
 (AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID with no ids in the config);
-the azure collector through App Service's IDENTITY_ENDPOINT and IDENTITY_HEADER. The Graph and
-ARM fixtures are the entra_strong and azure_strong scenarios, adapted in a temp dir.
+the azure collector through App Service's IDENTITY_ENDPOINT and IDENTITY_HEADER; intune and
+defender through a user-assigned identity. The Graph, ARM and device fixtures are the
+entra_strong, azure_strong and devices_strong scenarios, adapted in a temp dir.
 
 Usage: test_azure_identity.py ZTMMD SOURCE_DIR
 """
@@ -173,6 +174,25 @@ class AzureIdentity(unittest.TestCase):
         self.assertEqual(len(ids), 1, ids)
         self.assertEqual((ids[0]["client_auth"], ids[0]["client_id"]), ("app_service", CLIENT_ID))
         self.assertEqual(ids[0]["resource"], arm)
+        for r in self.requests(alog):
+            if r.get("route") is not None:
+                self.assertEqual(r["token"], "static-1", r)
+
+    def test_intune_and_defender_user_assigned_identity(self):
+        api, alog = self.static_graph("devices_strong")
+        imds, ilog = self.identity_server(("imds_path", "/metadata/identity/oauth2/token"))
+        common = (f"client_id = {CLIENT_ID}\nmanaged_identity_url = {imds}\n"
+                  f"ca_file = {self.certs}/ca.pem\n")
+        conf = (f"[collector:intune]\n{common}graph_url = {api}\n\n"
+                f"[collector:defender]\n{common}api_url = {api}\n")
+        p, doc = self.run_ztmmd(conf, {})
+        self.assertEqual(sorted((c["type"], c["status"]) for c in doc["collectors"]),
+                         [("defender", "ok"), ("intune", "ok")], p.stderr)
+        ids = self.requests(ilog)
+        # One token per resource: Graph (the origin of graph_url) and Defender for Endpoint.
+        self.assertEqual(sorted(r["resource"] for r in ids),
+                         sorted([api, "https://api.securitycenter.microsoft.com"]), ids)
+        self.assertTrue(all(r["client_id"] == CLIENT_ID for r in ids), ids)
         for r in self.requests(alog):
             if r.get("route") is not None:
                 self.assertEqual(r["token"], "static-1", r)
