@@ -79,7 +79,8 @@ class AzureIdentity(unittest.TestCase):
                    if not k.startswith(("AZURE_", "IDENTITY_"))}
         environ.update(env)
         p = subprocess.run([ZTMMD, "--once", "--config", path, "--rules", rules, "--format",
-                            "json", "--log-level", "info"], capture_output=True, text=True, timeout=120, env=environ)
+                            "json", "--log-level", "info"], capture_output=True, text=True,
+                           timeout=120, env=environ)
         self.assertNotIn(p.returncode, (-6, -11, 134, 139), p.stderr)  # never a crash
         self.assertNotIn(MI_TOKEN, p.stdout + p.stderr)
         self.assertNotIn(HEADER, p.stdout + p.stderr)
