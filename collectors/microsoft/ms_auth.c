@@ -120,7 +120,12 @@ static char *session_token_url(struct zt_ms_session *s, const struct zt_ms_auth 
         return zt_xstrdup(a->managed_identity_url ? a->managed_identity_url : ZT_MS_IMDS_URL);
     }
     _cleanup_free_ char *path = zt_xasprintf("/%s/oauth2/v2.0/token", zt_ms_tenant(a));
-    return zt_ms_url(a->login_url ? a->login_url : ZT_MS_LOGIN_URL, path);
+    const char *login = a->login_url ? a->login_url : ZT_MS_LOGIN_URL;
+    const char *authority = env_nonempty("AZURE_AUTHORITY_HOST"); /* AKS injects it */
+    if (s->source == ZT_MS_SOURCE_FEDERATED && authority && zt_streq(login, ZT_MS_LOGIN_URL)) {
+        login = authority; /* the pod's cloud, unless login_url says otherwise */
+    }
+    return zt_ms_url(login, path);
 }
 
 int zt_ms_session_open(struct zt_ms_session *s, const struct zt_ms_auth *a, const char *scope,

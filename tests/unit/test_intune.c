@@ -106,6 +106,13 @@ static void test_ms_auth_check(void **state)
     unsetenv("AZURE_FEDERATED_TOKEN_FILE");
     unsetenv("AZURE_TENANT_ID");
     unsetenv("AZURE_CLIENT_ID");
+    a.federated_token_file = "/run/token"; /* the option instead of the environment */
+    assert_int_equal(zt_ms_auth_source(&a), ZT_MS_SOURCE_FEDERATED);
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
+    a.credential = "contoso";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL); /* a secret as well */
+    assert_non_null(strstr(err, "at most one"));
+    a.credential = a.federated_token_file = NULL;
     a.client_secret_file = "/etc/ztmmd/secret";
     assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
     a.credential = "contoso";
@@ -120,6 +127,57 @@ static void test_ms_auth_check(void **state)
     a.tenant_id = "contoso/../evil?";
     assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "tenant_id"));
+}
+
+/* What zt_ms_session_open() makes of each source: endpoint, flow, ids, assertion file. */
+static void test_ms_session_sources(void **state)
+{
+    char err[256];
+    struct zt_ms_auth a = {.login_url = ZT_MS_LOGIN_URL};
+    struct zt_ms_session s;
+
+    setenv("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token", 1);
+    setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com", 1);
+    setenv("AZURE_CLIENT_ID", "app", 1);
+    setenv("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/", 1);
+    assert_int_equal(
+        zt_ms_session_open(&s, &a, "https://graph.microsoft.us/.default", err, sizeof(err)), 0);
+    assert_int_equal(s.source, ZT_MS_SOURCE_FEDERATED);
+    assert_string_equal(
+        s.oauth.token_url,
+        "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/token");
+    assert_string_equal(s.oauth.assertion_file,
+                        "/var/run/secrets/azure/tokens/azure-identity-token");
+    assert_string_equal(s.oauth.client_id, "app");
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_CLIENT_CREDENTIALS);
+    zt_ms_session_close(&s);
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
+    unsetenv("AZURE_AUTHORITY_HOST");
+
+    setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/MSI/token/", 1);
+    setenv("IDENTITY_HEADER", "hdr", 1);
+    assert_int_equal(
+        zt_ms_session_open(&s, &a, "https://management.azure.com/.default", err, sizeof(err)), 0);
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_AZURE_APP_SERVICE);
+    assert_string_equal(s.oauth.token_url, "http://127.0.0.1:41741/MSI/token/");
+    assert_string_equal(s.oauth.identity_header, "hdr");
+    assert_null(s.oauth.client_secret);
+    assert_null(s.oauth.client_id); /* system-assigned */
+    zt_ms_session_close(&s);
+    setenv("IDENTITY_ENDPOINT", "http://10.0.0.5:41741/MSI/token/", 1); /* not loopback */
+    assert_int_equal(zt_ms_session_open(&s, &a, "x", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "IDENTITY_ENDPOINT"));
+    unsetenv("IDENTITY_ENDPOINT");
+    unsetenv("IDENTITY_HEADER");
+
+    a.client_id = "user-assigned";
+    assert_int_equal(zt_ms_session_open(&s, &a, "x", err, sizeof(err)), 0);
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_AZURE_IMDS);
+    assert_string_equal(s.oauth.token_url, ZT_MS_IMDS_URL);
+    assert_string_equal(s.oauth.client_id, "user-assigned");
+    zt_ms_session_close(&s);
 }
 
 static const char *DEVICES_PAGE =
@@ -368,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_ms_parse_time),
         cmocka_unit_test(test_ms_platforms),
         cmocka_unit_test(test_ms_auth_check),
+        cmocka_unit_test(test_ms_session_sources),
         cmocka_unit_test(test_intune_devices_reduce),
         cmocka_unit_test(test_intune_devices_bad_page),
         cmocka_unit_test(test_intune_no_devices_no_shares),
