@@ -82,6 +82,15 @@ int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen)
         snprintf(err, errlen, "'private_key_file' needs 'certificate_file'");
         return -EINVAL;
     }
+    if (src == ZT_MS_SOURCE_IMDS && env_nonempty("IDENTITY_ENDPOINT") &&
+        env_nonempty("IMDS_ENDPOINT")) {
+        /* Azure Arc: its endpoint answers with a challenge naming a key file to read, which
+         * is not implemented; the VM metadata address would only time out there. */
+        snprintf(err, errlen,
+                 "Azure Arc managed identity (IDENTITY_ENDPOINT and IMDS_ENDPOINT "
+                 "set) is not supported: use a certificate or workload identity");
+        return -EOPNOTSUPP;
+    }
     if (a->managed_identity_url && !zt_http_url_identity_local(a->managed_identity_url)) {
         snprintf(err, errlen,
                  "'managed_identity_url' must be http:// to 169.254.169.254 or a loopback host");

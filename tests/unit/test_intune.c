@@ -91,6 +91,12 @@ static void test_ms_auth_check(void **state)
     setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/MSI/token/", 1);
     setenv("IDENTITY_HEADER", "h", 1);
     assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_APP_SERVICE);
+    /* Azure Arc (IDENTITY_ENDPOINT and IMDS_ENDPOINT, no header): refused, not sent to IMDS. */
+    unsetenv("IDENTITY_HEADER");
+    setenv("IMDS_ENDPOINT", "http://localhost:40342", 1);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EOPNOTSUPP);
+    assert_non_null(strstr(err, "Azure Arc"));
+    unsetenv("IMDS_ENDPOINT");
     unsetenv("IDENTITY_ENDPOINT");
     /* Workload identity: the ids may come from the environment, but must come from somewhere. */
     setenv("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token", 1);
