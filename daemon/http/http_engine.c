@@ -284,9 +284,17 @@ static void set_security(CURL *h, const struct zt_http_request *req, const char 
     }
 }
 
-static void set_limits(CURL *h, const struct zt_http_limits *l)
+#define IDENTITY_CONNECT_MS 2000 /* a link-local or loopback peer answers at once, or not at all   \
+                                  */
+
+static void set_limits(CURL *h, const struct zt_http_limits *l, bool identity)
 {
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)l->connect_timeout_ms);
+    /* Off Azure, 169.254.169.254 drops the SYN: fail in 2 s, not the 10 s meant for the
+     * Internet (as the Azure SDKs probe it with a short timeout). */
+    uint64_t connect = identity && l->connect_timeout_ms > IDENTITY_CONNECT_MS
+                           ? IDENTITY_CONNECT_MS
+                           : l->connect_timeout_ms;
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)l->total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)((l->low_speed_time_ms + 999) / 1000));
@@ -313,7 +321,7 @@ int zt_http_xfer_new(struct zt_http_engine *e, struct zt_http_xfer_owner *owner,
     atomic_init(&x->ahead_ok, false);
     curl_easy_setopt(h, CURLOPT_URL, url);
     set_security(h, owner->req, url);
-    set_limits(h, &e->limits);
+    set_limits(h, &e->limits, owner->req->identity_endpoint);
     set_method(h, owner->req);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)x->slist);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
