@@ -32,6 +32,9 @@ enum zt_ms_source zt_ms_auth_source(const struct zt_ms_auth *a)
     if (env_nonempty("IDENTITY_ENDPOINT") && env_nonempty("IDENTITY_HEADER")) {
         return ZT_MS_SOURCE_APP_SERVICE;
     }
+    if (env_nonempty("IDENTITY_ENDPOINT") && env_nonempty("IMDS_ENDPOINT")) {
+        return ZT_MS_SOURCE_ARC; /* the Arc agent sets both, and no header */
+    }
     return ZT_MS_SOURCE_IMDS;
 }
 
@@ -43,6 +46,7 @@ const char *zt_ms_source_to_string(enum zt_ms_source s)
         [ZT_MS_SOURCE_FEDERATED] = "workload identity",
         [ZT_MS_SOURCE_APP_SERVICE] = "managed identity (App Service)",
         [ZT_MS_SOURCE_IMDS] = "managed identity (instance metadata)",
+        [ZT_MS_SOURCE_ARC] = "managed identity (Azure Arc)",
     };
     return (size_t)s < ZT_ELEMENTSOF(names) ? names[s] : "?";
 }
@@ -82,21 +86,12 @@ int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen)
         snprintf(err, errlen, "'private_key_file' needs 'certificate_file'");
         return -EINVAL;
     }
-    if (src == ZT_MS_SOURCE_IMDS && env_nonempty("IDENTITY_ENDPOINT") &&
-        env_nonempty("IMDS_ENDPOINT")) {
-        /* Azure Arc: its endpoint answers with a challenge naming a key file to read, which
-         * is not implemented; the VM metadata address would only time out there. */
-        snprintf(err, errlen,
-                 "Azure Arc managed identity (IDENTITY_ENDPOINT and IMDS_ENDPOINT "
-                 "set) is not supported: use a certificate or workload identity");
-        return -EOPNOTSUPP;
-    }
     if (a->managed_identity_url && !zt_http_url_identity_local(a->managed_identity_url)) {
         snprintf(err, errlen,
                  "'managed_identity_url' must be http:// to 169.254.169.254 or a loopback host");
         return -EINVAL;
     }
-    bool managed = src == ZT_MS_SOURCE_APP_SERVICE || src == ZT_MS_SOURCE_IMDS;
+    bool managed = src >= ZT_MS_SOURCE_APP_SERVICE; /* App Service, IMDS, Arc */
     if ((tenant || !managed) &&
         (!zt_ms_tenant_valid(tenant) || strlen(tenant) >= ZT_MS_TENANT_MAX)) {
         snprintf(err, errlen,
@@ -122,7 +117,7 @@ void zt_ms_session_close(struct zt_ms_session *s)
 /* The token endpoint of a's source: the tenant's, App Service's or the metadata endpoint. */
 static char *session_token_url(struct zt_ms_session *s, const struct zt_ms_auth *a)
 {
-    if (s->source == ZT_MS_SOURCE_APP_SERVICE) {
+    if (s->source == ZT_MS_SOURCE_APP_SERVICE || s->source == ZT_MS_SOURCE_ARC) {
         return zt_xstrdup(getenv("IDENTITY_ENDPOINT"));
     }
     if (s->source == ZT_MS_SOURCE_IMDS) {
@@ -142,7 +137,8 @@ int zt_ms_session_open(struct zt_ms_session *s, const struct zt_ms_auth *a, cons
 {
     static const enum zt_oauth_flow flows[] = {[ZT_MS_SOURCE_APP_SERVICE] =
                                                    ZT_OAUTH_AZURE_APP_SERVICE,
-                                               [ZT_MS_SOURCE_IMDS] = ZT_OAUTH_AZURE_IMDS};
+                                               [ZT_MS_SOURCE_IMDS] = ZT_OAUTH_AZURE_IMDS,
+                                               [ZT_MS_SOURCE_ARC] = ZT_OAUTH_AZURE_ARC};
     int r = zt_ms_auth_check(a, err, errlen); /* again: the environment may differ now */
 
     *s = (struct zt_ms_session){.source = zt_ms_auth_source(a)};
@@ -163,7 +159,8 @@ int zt_ms_session_open(struct zt_ms_session *s, const struct zt_ms_auth *a, cons
         snprintf(err, errlen, "'login_url' is too long");
         return -EINVAL;
     }
-    if (s->source == ZT_MS_SOURCE_APP_SERVICE && !zt_http_url_identity_local(s->token_url)) {
+    if ((s->source == ZT_MS_SOURCE_APP_SERVICE || s->source == ZT_MS_SOURCE_ARC) &&
+        !zt_http_url_identity_local(s->token_url)) {
         zt_ms_session_close(s);
         snprintf(err, errlen, "IDENTITY_ENDPOINT must be an http:// URL of a loopback host");
         return -EINVAL;
@@ -179,6 +176,7 @@ int zt_ms_session_open(struct zt_ms_session *s, const struct zt_ms_auth *a, cons
         .ca_file = a->ca_file,
         .flow = s->source < ZT_ELEMENTSOF(flows) ? flows[s->source] : ZT_OAUTH_CLIENT_CREDENTIALS,
         .identity_header = s->source == ZT_MS_SOURCE_APP_SERVICE ? s->secret : NULL,
+        .arc_key_dir = ZT_MS_ARC_KEY_DIR,
     };
     if (s->source == ZT_MS_SOURCE_FEDERATED) {
         s->oauth.assertion_file = a->federated_token_file ? a->federated_token_file

@@ -15,6 +15,7 @@
 #define ZT_MS_DETAIL_MAX  50u   /* names listed in one evidence detail array */
 #define ZT_MS_SECONDS_DAY 86400
 #define ZT_MS_IMDS_URL    "http://169.254.169.254/metadata/identity/oauth2/token"
+#define ZT_MS_ARC_KEY_DIR "/var/opt/azcmagent/tokens" /* where the Arc agent writes its keys */
 
 /* The shared options, embedded in a collector's state and bound by ZT_MS_AUTH_OPTIONS(). The core
  * owns and frees the strings. At most one of client_secret_file, credential, certificate_file,
@@ -101,10 +102,12 @@ enum zt_ms_source {
     ZT_MS_SOURCE_FEDERATED,   /* workload identity federation */
     ZT_MS_SOURCE_APP_SERVICE, /* managed identity of App Service / Functions */
     ZT_MS_SOURCE_IMDS,        /* managed identity of the VM (instance metadata) */
+    ZT_MS_SOURCE_ARC,         /* managed identity of an Azure Arc-enabled server */
 };
 enum zt_ms_source zt_ms_auth_source(const struct zt_ms_auth *a);
 /* "client secret", "certificate", "workload identity", "managed identity (App Service)",
- * "managed identity (instance metadata)": for the log and status, never a value. */
+ * "managed identity (instance metadata)", "managed identity (Azure Arc)": for the log, never a
+ * value. */
 const char *zt_ms_source_to_string(enum zt_ms_source s);
 /* The tenant: tenant_id, else AZURE_TENANT_ID, else NULL. */
 const char *zt_ms_tenant(const struct zt_ms_auth *a);

@@ -62,6 +62,7 @@ enum zt_oauth_flow {
     ZT_OAUTH_CLIENT_CREDENTIALS = 0, /* RFC 6749 4.4 at token_url */
     ZT_OAUTH_AZURE_IMDS,             /* GET with "Metadata: true", api-version 2018-02-01 */
     ZT_OAUTH_AZURE_APP_SERVICE,      /* GET with X-IDENTITY-HEADER, api-version 2019-08-01 */
+    ZT_OAUTH_AZURE_ARC,              /* GET, 401 names a key file in arc_key_dir, GET again */
 };
 
 /* OAuth2 client credentials (RFC 6749 4.4) for the Microsoft identity platform and alikes.
@@ -88,6 +89,7 @@ struct zt_oauth_config {
      * user-assigned identity (NULL = system-assigned), scope's resource is asked for. */
     enum zt_oauth_flow flow;
     const char *identity_header; /* ZT_OAUTH_APP_SERVICE: IDENTITY_HEADER's value (a secret) */
+    const char *arc_key_dir;     /* ZT_OAUTH_AZURE_ARC: the only directory a challenge may name */
     /* Optional: called with each successful token response (after its token was read), on the
      * thread that fetched it, so a caller can read what the endpoint says beside the token
      * (CrowdStrike's X-CS-Region header). Not called when the token came from the cache. */

@@ -120,7 +120,22 @@ struct token_reply {
     char *token;
     int64_t expires_in;
     char err[128];
+    char challenge[256]; /* Azure Arc: the key file its 401 names */
 };
+
+/* Azure Arc's first answer: 401 with "WWW-Authenticate: Basic realm=<key file>". */
+static int on_arc_challenge(struct token_reply *t, const struct zt_http_page *p)
+{
+    char buf[300];
+    const char *v = zt_http_page_header(p, "WWW-Authenticate", buf, sizeof(buf));
+
+    if (!v || strncasecmp(v, "Basic realm=", 12) != 0 || strlen(v + 12) >= sizeof(t->challenge)) {
+        snprintf(t->err, sizeof(t->err), "401 without a Basic realm challenge");
+        return -EACCES;
+    }
+    snprintf(t->challenge, sizeof(t->challenge), "%s", v + 12);
+    return 0;
+}
 
 static int on_token_page(void *userdata, const struct zt_http_page *p)
 {
@@ -129,6 +144,9 @@ static int on_token_page(void *userdata, const struct zt_http_page *p)
     struct json_object *v = zt_http_json_path(j, "access_token");
     struct json_object *type = zt_http_json_path(j, "token_type");
 
+    if (t->cfg->flow == ZT_OAUTH_AZURE_ARC && zt_http_page_status(p) == 401) {
+        return on_arc_challenge(t, p);
+    }
     if (!v || !json_object_is_type(v, json_type_string) || !json_object_get_string_len(v)) {
         snprintf(t->err, sizeof(t->err), "the token response has no access_token");
         return -EBADMSG;
@@ -194,7 +212,10 @@ static int token_send(struct zt_http_engine *e, const struct zt_http_request *in
 static int identity_request(const struct zt_oauth_config *cfg, char **url, char **header, char *err,
                             size_t errlen)
 {
-    bool imds = cfg->flow == ZT_OAUTH_AZURE_IMDS;
+    bool imds = cfg->flow != ZT_OAUTH_AZURE_APP_SERVICE; /* IMDS and Arc: Metadata: true */
+    const char *api = cfg->flow == ZT_OAUTH_AZURE_ARC    ? "2019-11-01"
+                      : cfg->flow == ZT_OAUTH_AZURE_IMDS ? "2018-02-01"
+                                                         : "2019-08-01";
     const char *scope = cfg->scope ? cfg->scope : "";
     size_t n = strlen(scope);
 
@@ -209,11 +230,43 @@ static int identity_request(const struct zt_oauth_config *cfg, char **url, char 
     _cleanup_free_ char *res = zt_http_urlencode(resource);
     _cleanup_free_ char *id = cfg->client_id ? zt_http_urlencode(cfg->client_id) : NULL;
     *url = zt_xasprintf("%s%capi-version=%s&resource=%s%s%s", cfg->token_url,
-                        strchr(cfg->token_url, '?') ? '&' : '?', imds ? "2018-02-01" : "2019-08-01",
-                        res, id ? "&client_id=" : "", id ? id : "");
+                        strchr(cfg->token_url, '?') ? '&' : '?', api, res, id ? "&client_id=" : "",
+                        id ? id : "");
     *header = imds ? zt_xstrdup("Metadata: true")
                    : zt_xasprintf("X-IDENTITY-HEADER: %s", cfg->identity_header);
     return 0;
+}
+
+/* Azure Arc's second request: the challenge's key file (in cfg->arc_key_dir only, named *.key,
+ * at most 4 KiB, as the Azure SDKs check) as "Authorization: Basic <key>". */
+static int arc_answer(struct zt_http_engine *e, const struct zt_http_request *first,
+                      struct token_reply *t, const struct zt_oauth_wait *w, char *err,
+                      size_t errlen)
+{
+    const char *dir = t->cfg->arc_key_dir, *path = t->challenge;
+    size_t n = dir ? strlen(dir) : 0, len = 0;
+    _cleanup_(zt_secret_freep) char *key = NULL;
+    _cleanup_(zt_secret_freep) char *auth = NULL;
+
+    if (!dir || strncmp(path, dir, n) != 0 || path[n] != '/' || strchr(path + n + 1, '/') ||
+        !zt_endswith(path, ".key")) {
+        snprintf(err, errlen, "the Azure Arc challenge names %s, not a .key file in %s", path,
+                 dir ? dir : "(none)");
+        return -EPERM;
+    }
+    int r = zt_read_file(path, 4096, &key, &len);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot read the Azure Arc key file %s: %s", path, strerror(-r));
+        return r;
+    }
+    key[strcspn(key, "\r\n")] = '\0';
+    auth = zt_xasprintf("Authorization: Basic %s", key);
+    const char *headers[] = {first->headers[0], auth, NULL};
+    struct zt_http_request req = *first;
+    req.headers = headers;
+    req.accept_status = NULL;
+    req.raw = false;
+    return token_send(e, &req, t, w, err, errlen);
 }
 
 static int token_fetch(struct zt_http_engine *e, const struct zt_oauth_config *cfg,
@@ -239,6 +292,7 @@ static int token_fetch(struct zt_http_engine *e, const struct zt_oauth_config *c
         if (r < 0) {
             return r;
         }
+        static const int challenge[] = {401, 0};
         const char *headers[] = {header, NULL};
         req = (struct zt_http_request){.url = url,
                                        .headers = headers,
@@ -247,7 +301,15 @@ static int token_fetch(struct zt_http_engine *e, const struct zt_oauth_config *c
                                        .ca_file = cfg->ca_file,
                                        .on_page = on_token_page,
                                        .userdata = t};
-        return token_send(e, &req, t, w, err, errlen);
+        if (cfg->flow == ZT_OAUTH_AZURE_ARC) {
+            req.accept_status = challenge;
+            req.raw = true; /* the challenge's body is not ours to parse */
+        }
+        r = token_send(e, &req, t, w, err, errlen);
+        if (r < 0 || t->token || cfg->flow != ZT_OAUTH_AZURE_ARC) {
+            return r;
+        }
+        return arc_answer(e, &req, t, w, err, errlen);
     }
     if (!cfg->token_url || !cfg->client_id ||
         (!cfg->client_secret && !cfg->cert_file && !cfg->key_file && !cfg->key_pem &&

@@ -167,6 +167,40 @@ static void test_app_service_header_checked(void **state)
     env_stop(v);
 }
 
+/* Azure Arc: the 401 names a key file the agent just wrote; its content answers the challenge.
+ * The file must be in arc_key_dir. */
+static void test_arc_challenge(void **state)
+{
+    char keys[PATH_MAX], err[512] = "";
+    fixture_join(keys, sizeof(keys), dir, "/arc-keys");
+    assert_int_equal(mkdir(keys, 0700), 0);
+    setenv("ZT_ARC_KEY_DIR", keys, 1); /* where the fixture writes its key files */
+    struct env *v = env_start("azure_identity", "/arc/token", true);
+    struct zt_oauth_config cfg = {.token_url = v->url,
+                                  .scope = "https://management.azure.com/.default",
+                                  .flow = ZT_OAUTH_AZURE_ARC,
+                                  .arc_key_dir = "/var/opt/azcmagent/tokens"};
+
+    /* A challenge naming a file outside the key directory is refused, never read. */
+    assert_int_equal(token(v, &cfg, NULL, err, sizeof(err)), -EPERM);
+    assert_non_null(strstr(err, "/var/opt/azcmagent/tokens"));
+    cfg.arc_key_dir = keys;
+    assert_int_equal(token(v, &cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(token(v, &cfg, NULL, err, sizeof(err)), 0); /* cached */
+    struct json_object *log = fixture_log(&v->f), *e[6];
+    /* challenge (refused file), challenge, answer; then the cache */
+    assert_int_equal(fixture_entries(log, "/arc/token", e, 6), 3);
+    assert_int_equal(fixture_num(e[0], "status"), 401);
+    assert_int_equal(fixture_num(e[1], "status"), 401);
+    assert_int_equal(fixture_num(e[2], "status"), 200);
+    assert_string_equal(fixture_str(e[2], "client_auth"), "arc");
+    assert_string_equal(fixture_str(e[2], "resource"), "https://management.azure.com");
+    assert_string_equal(fixture_str(e[2], "issued"), "tok-1");
+    json_object_put(log);
+    env_stop(v);
+    unsetenv("ZT_ARC_KEY_DIR");
+}
+
 static char *b64url(const char *s)
 {
     char *out = zt_xmalloc(4 * strlen(s) / 3 + 8);
@@ -263,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_imds_token_cached),
         cmocka_unit_test(test_imds_refuses_without_metadata_header),
         cmocka_unit_test(test_app_service_header_checked),
+        cmocka_unit_test(test_arc_challenge),
         cmocka_unit_test(test_federated_assertion_reread),
         cmocka_unit_test(test_federated_file_problems),
     };

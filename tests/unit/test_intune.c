@@ -91,11 +91,17 @@ static void test_ms_auth_check(void **state)
     setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/MSI/token/", 1);
     setenv("IDENTITY_HEADER", "h", 1);
     assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_APP_SERVICE);
-    /* Azure Arc (IDENTITY_ENDPOINT and IMDS_ENDPOINT, no header): refused, not sent to IMDS. */
+    /* Azure Arc: IDENTITY_ENDPOINT and IMDS_ENDPOINT, no header. */
     unsetenv("IDENTITY_HEADER");
     setenv("IMDS_ENDPOINT", "http://localhost:40342", 1);
-    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EOPNOTSUPP);
-    assert_non_null(strstr(err, "Azure Arc"));
+    assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_ARC);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    struct zt_ms_session s;
+    setenv("IDENTITY_ENDPOINT", "http://localhost:40342/metadata/identity/oauth2/token", 1);
+    assert_int_equal(zt_ms_session_open(&s, &mi, "x", err, sizeof(err)), 0);
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_AZURE_ARC);
+    assert_string_equal(s.oauth.arc_key_dir, "/var/opt/azcmagent/tokens");
+    zt_ms_session_close(&s);
     unsetenv("IMDS_ENDPOINT");
     unsetenv("IDENTITY_ENDPOINT");
     /* Workload identity: the ids may come from the environment, but must come from somewhere. */
