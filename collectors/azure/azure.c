@@ -397,6 +397,7 @@ static int azure_collect(void *state, struct zt_ctx *ctx)
     if (r < 0) {
         return zt_ctx_error(ctx, r, "%s", err);
     }
+    zt_ms_session_log(ctx, &sess);
     const struct zt_strv *subs = &s->subscriptions;
     if (subs->n == 0) {
         r = list_subscriptions(ctx, s, &sess, &listed);

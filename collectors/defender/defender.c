@@ -98,7 +98,8 @@ static int fetch_window(struct zt_ctx *ctx, const struct defender_state *s,
     if (!url) {
         return zt_ctx_error(ctx, -EINVAL, "'api_url' is too long");
     }
-    snprintf(pace_key, sizeof(pace_key), "mde/%s", s->auth.tenant_id);
+    snprintf(pace_key, sizeof(pace_key), "mde/%s",
+             zt_ms_tenant(&s->auth) ? zt_ms_tenant(&s->auth) : "-");
     struct zt_http_request req = {
         .method = ZT_HTTP_GET,
         .url = url,
@@ -142,6 +143,7 @@ static int defender_collect(void *state, struct zt_ctx *ctx)
     if (r < 0) {
         return zt_ctx_error(ctx, r, "%s", err);
     }
+    zt_ms_session_log(ctx, &sess);
     /* $top/$skip windows until a short page, a 404 or server-driven nextLink paging ends it. */
     for (unsigned call = 0;; call++) {
         if (call == DEFENDER_MAX_CALLS) {

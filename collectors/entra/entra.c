@@ -39,22 +39,10 @@ static bool guid_like(const char *s)
 static int entra_check(const void *state, char *err, size_t errlen)
 {
     const struct entra_state *s = state;
-    int methods = zt_ms_auth_sources(&s->auth);
+    int r = zt_ms_auth_check(&s->auth, err, errlen);
 
-    if (!zt_ms_tenant_valid(s->auth.tenant_id)) {
-        snprintf(err, errlen, "'tenant_id' must be a tenant GUID or domain name");
-        return -EINVAL;
-    }
-    if (methods != 1) {
-        snprintf(err, errlen,
-                 "set exactly one authentication method: 'client_secret_file', 'credential' "
-                 "or 'certificate_file' (with 'private_key_file'); %d given",
-                 methods);
-        return -EINVAL;
-    }
-    if (s->auth.private_key_file && !s->auth.certificate_file) {
-        snprintf(err, errlen, "'private_key_file' needs 'certificate_file'");
-        return -EINVAL;
+    if (r < 0) {
+        return r;
     }
     for (size_t i = 0; i < s->emergency_accounts.n; i++) {
         if (!guid_like(s->emergency_accounts.v[i])) {

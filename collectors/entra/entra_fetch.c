@@ -298,7 +298,7 @@ static int get_token(struct entra_run *r, const struct zt_oauth_config *auth)
     zt_secret_free(tok);
     if (k < 0) {
         return zt_ctx_error(r->ctx, k, "cannot get a Microsoft Graph token for client %s: %s",
-                            auth->client_id, err);
+                            auth->client_id ? auth->client_id : "(managed identity)", err);
     }
     return 0;
 }
@@ -426,7 +426,8 @@ static void emit_facts(struct entra_run *r)
 static int fetch_all(struct entra_run *r, const struct zt_oauth_config *auth)
 {
     _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
-    _cleanup_free_ char *pace_key = zt_xasprintf("graph/%s/ca", r->s->auth.tenant_id);
+    _cleanup_free_ char *pace_key =
+        zt_xasprintf("graph/%s/ca", zt_ms_tenant(&r->s->auth) ? zt_ms_tenant(&r->s->auth) : "-");
     int k = zt_ctx_http_group_new(r->ctx, &g), n_ok = 0;
 
     if (k < 0) {
@@ -476,6 +477,7 @@ int entra_collect(void *state, struct zt_ctx *ctx)
     if (k < 0) {
         return zt_ctx_error(ctx, k, "%s", err);
     }
+    zt_ms_session_log(ctx, &sess);
     const struct zt_oauth_config *auth = &sess.oauth;
     k = get_token(&r, auth);
     if (k < 0) {

@@ -132,6 +132,7 @@ static int intune_collect(void *state, struct zt_ctx *ctx)
     if (r < 0) {
         return zt_ctx_error(ctx, r, "%s", err);
     }
+    zt_ms_session_log(ctx, &sess);
     r = intune_fetch_all(ctx, s, &sess, &f, res);
     if (r < 0) {
         return r;

@@ -3,11 +3,62 @@
 #include "ms_auth.h"
 
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 
 int zt_ms_auth_sources(const struct zt_ms_auth *a)
 {
-    return !!a->client_secret_file + !!a->credential + !!a->certificate_file;
+    return !!a->client_secret_file + !!a->credential + !!a->certificate_file +
+           !!a->federated_token_file;
+}
+
+static const char *env_nonempty(const char *name)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : NULL;
+}
+
+enum zt_ms_source zt_ms_auth_source(const struct zt_ms_auth *a)
+{
+    if (a->client_secret_file || a->credential) {
+        return ZT_MS_SOURCE_SECRET;
+    }
+    if (a->certificate_file) {
+        return ZT_MS_SOURCE_CERTIFICATE;
+    }
+    if (a->federated_token_file || env_nonempty("AZURE_FEDERATED_TOKEN_FILE")) {
+        return ZT_MS_SOURCE_FEDERATED;
+    }
+    if (env_nonempty("IDENTITY_ENDPOINT") && env_nonempty("IDENTITY_HEADER")) {
+        return ZT_MS_SOURCE_APP_SERVICE;
+    }
+    if (env_nonempty("IDENTITY_ENDPOINT") && env_nonempty("IMDS_ENDPOINT")) {
+        return ZT_MS_SOURCE_ARC; /* the Arc agent sets both, and no header */
+    }
+    return ZT_MS_SOURCE_IMDS;
+}
+
+const char *zt_ms_source_to_string(enum zt_ms_source s)
+{
+    static const char *const names[] = {
+        [ZT_MS_SOURCE_SECRET] = "client secret",
+        [ZT_MS_SOURCE_CERTIFICATE] = "certificate",
+        [ZT_MS_SOURCE_FEDERATED] = "workload identity",
+        [ZT_MS_SOURCE_APP_SERVICE] = "managed identity (App Service)",
+        [ZT_MS_SOURCE_IMDS] = "managed identity (instance metadata)",
+        [ZT_MS_SOURCE_ARC] = "managed identity (Azure Arc)",
+    };
+    return (size_t)s < ZT_ELEMENTSOF(names) ? names[s] : "?";
+}
+
+const char *zt_ms_tenant(const struct zt_ms_auth *a)
+{
+    return a->tenant_id ? a->tenant_id : env_nonempty("AZURE_TENANT_ID");
+}
+
+const char *zt_ms_client_id(const struct zt_ms_auth *a)
+{
+    return a->client_id ? a->client_id : env_nonempty("AZURE_CLIENT_ID");
 }
 
 bool zt_ms_tenant_valid(const char *tenant)
@@ -21,11 +72,13 @@ bool zt_ms_tenant_valid(const char *tenant)
 int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen)
 {
     int sources = zt_ms_auth_sources(a);
+    enum zt_ms_source src = zt_ms_auth_source(a);
+    const char *tenant = zt_ms_tenant(a), *client = zt_ms_client_id(a);
 
-    if (sources != 1) {
+    if (sources > 1) {
         snprintf(err, errlen,
-                 "set exactly one of 'client_secret_file', 'credential' or 'certificate_file' "
-                 "(%d set)",
+                 "set at most one of 'client_secret_file', 'credential', 'certificate_file' or "
+                 "'federated_token_file' (%d set; none = managed or workload identity)",
                  sources);
         return -EINVAL;
     }
@@ -33,13 +86,21 @@ int zt_ms_auth_check(const struct zt_ms_auth *a, char *err, size_t errlen)
         snprintf(err, errlen, "'private_key_file' needs 'certificate_file'");
         return -EINVAL;
     }
-    if (!zt_ms_tenant_valid(a->tenant_id) || strlen(a->tenant_id) >= ZT_MS_TENANT_MAX) {
+    if (a->managed_identity_url && !zt_http_url_identity_local(a->managed_identity_url)) {
         snprintf(err, errlen,
-                 "'tenant_id' must be a tenant GUID or domain name (letters, digits, '.', '-')");
+                 "'managed_identity_url' must be http:// to 169.254.169.254 or a loopback host");
         return -EINVAL;
     }
-    if (!a->client_id || !a->client_id[0]) {
-        snprintf(err, errlen, "'client_id' must not be empty");
+    bool managed = src >= ZT_MS_SOURCE_APP_SERVICE; /* App Service, IMDS, Arc */
+    if ((tenant || !managed) &&
+        (!zt_ms_tenant_valid(tenant) || strlen(tenant) >= ZT_MS_TENANT_MAX)) {
+        snprintf(err, errlen,
+                 "'tenant_id' (or AZURE_TENANT_ID) must be a tenant GUID or domain "
+                 "name (letters, digits, '.', '-')");
+        return -EINVAL;
+    }
+    if ((client && !client[0]) || (!client && !managed)) {
+        snprintf(err, errlen, "'client_id' (or AZURE_CLIENT_ID) must not be empty");
         return -EINVAL;
     }
     return 0;
@@ -53,34 +114,81 @@ void zt_ms_session_close(struct zt_ms_session *s)
     *s = (struct zt_ms_session){0};
 }
 
+/* The token endpoint of a's source: the tenant's, App Service's or the metadata endpoint. */
+static char *session_token_url(struct zt_ms_session *s, const struct zt_ms_auth *a)
+{
+    if (s->source == ZT_MS_SOURCE_APP_SERVICE || s->source == ZT_MS_SOURCE_ARC) {
+        return zt_xstrdup(getenv("IDENTITY_ENDPOINT"));
+    }
+    if (s->source == ZT_MS_SOURCE_IMDS) {
+        return zt_xstrdup(a->managed_identity_url ? a->managed_identity_url : ZT_MS_IMDS_URL);
+    }
+    _cleanup_free_ char *path = zt_xasprintf("/%s/oauth2/v2.0/token", zt_ms_tenant(a));
+    const char *login = a->login_url ? a->login_url : ZT_MS_LOGIN_URL;
+    const char *authority = env_nonempty("AZURE_AUTHORITY_HOST"); /* AKS injects it */
+    if (s->source == ZT_MS_SOURCE_FEDERATED && authority && zt_streq(login, ZT_MS_LOGIN_URL)) {
+        login = authority; /* the pod's cloud, unless login_url says otherwise */
+    }
+    return zt_ms_url(login, path);
+}
+
 int zt_ms_session_open(struct zt_ms_session *s, const struct zt_ms_auth *a, const char *scope,
                        char *err, size_t errlen)
 {
-    *s = (struct zt_ms_session){0};
+    static const enum zt_oauth_flow flows[] = {[ZT_MS_SOURCE_APP_SERVICE] =
+                                                   ZT_OAUTH_AZURE_APP_SERVICE,
+                                               [ZT_MS_SOURCE_IMDS] = ZT_OAUTH_AZURE_IMDS,
+                                               [ZT_MS_SOURCE_ARC] = ZT_OAUTH_AZURE_ARC};
+    int r = zt_ms_auth_check(a, err, errlen); /* again: the environment may differ now */
+
+    *s = (struct zt_ms_session){.source = zt_ms_auth_source(a)};
+    if (r < 0) {
+        return r;
+    }
     if (a->client_secret_file || a->credential) {
-        int r = zt_secret_load(a->client_secret_file, a->credential, &s->secret, err, errlen);
+        r = zt_secret_load(a->client_secret_file, a->credential, &s->secret, err, errlen);
         if (r < 0) {
             return r;
         }
+    } else if (s->source == ZT_MS_SOURCE_APP_SERVICE) {
+        s->secret = zt_xstrdup(getenv("IDENTITY_HEADER"));
     }
-    _cleanup_free_ char *path = zt_xasprintf("/%s/oauth2/v2.0/token", a->tenant_id);
-    s->token_url = zt_ms_url(a->login_url ? a->login_url : ZT_MS_LOGIN_URL, path);
+    s->token_url = session_token_url(s, a);
     if (!s->token_url) {
         zt_ms_session_close(s);
         snprintf(err, errlen, "'login_url' is too long");
         return -EINVAL;
     }
+    if ((s->source == ZT_MS_SOURCE_APP_SERVICE || s->source == ZT_MS_SOURCE_ARC) &&
+        !zt_http_url_identity_local(s->token_url)) {
+        zt_ms_session_close(s);
+        snprintf(err, errlen, "IDENTITY_ENDPOINT must be an http:// URL of a loopback host");
+        return -EINVAL;
+    }
     s->scope = zt_xstrdup(scope);
     s->oauth = (struct zt_oauth_config){
         .token_url = s->token_url,
-        .client_id = a->client_id,
+        .client_id = zt_ms_client_id(a),
         .scope = s->scope,
-        .client_secret = s->secret,
+        .client_secret = s->source == ZT_MS_SOURCE_SECRET ? s->secret : NULL,
         .cert_file = a->certificate_file,
         .key_file = a->private_key_file,
         .ca_file = a->ca_file,
+        .flow = s->source < ZT_ELEMENTSOF(flows) ? flows[s->source] : ZT_OAUTH_CLIENT_CREDENTIALS,
+        .identity_header = s->source == ZT_MS_SOURCE_APP_SERVICE ? s->secret : NULL,
+        .arc_key_dir = ZT_MS_ARC_KEY_DIR,
     };
+    if (s->source == ZT_MS_SOURCE_FEDERATED) {
+        s->oauth.assertion_file = a->federated_token_file ? a->federated_token_file
+                                                          : getenv("AZURE_FEDERATED_TOKEN_FILE");
+    }
     return 0;
+}
+
+void zt_ms_session_log(struct zt_ctx *ctx, const struct zt_ms_session *s)
+{
+    zt_ctx_log(ctx, LOG_INFO, "token source for %s: %s", s->scope,
+               zt_ms_source_to_string(s->source));
 }
 
 char *zt_ms_url(const char *base, const char *path)

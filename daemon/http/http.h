@@ -57,6 +57,14 @@ enum zt_http_paging {
 
 struct zt_http_page; /* one received page, borrowed by the on_page callback */
 
+/* How a token is obtained. */
+enum zt_oauth_flow {
+    ZT_OAUTH_CLIENT_CREDENTIALS = 0, /* RFC 6749 4.4 at token_url */
+    ZT_OAUTH_AZURE_IMDS,             /* GET with "Metadata: true", api-version 2018-02-01 */
+    ZT_OAUTH_AZURE_APP_SERVICE,      /* GET with X-IDENTITY-HEADER, api-version 2019-08-01 */
+    ZT_OAUTH_AZURE_ARC,              /* GET, 401 names a key file in arc_key_dir, GET again */
+};
+
 /* OAuth2 client credentials (RFC 6749 4.4) for the Microsoft identity platform and alikes.
  * Give client_secret, or cert_file (+ key_file, may be the same PEM) for a private_key_jwt
  * assertion, or only a key (key_file or key_pem, optional key_id) for identity providers that
@@ -72,6 +80,16 @@ struct zt_oauth_config {
     const char *key_pem;       /* the PEM private key itself (from a credential); wins over files */
     const char *key_id;        /* "kid" JOSE header of the assertion; NULL = none */
     const char *ca_file;       /* trust anchor for the token endpoint; NULL = system */
+    /* Workload identity federation: a file holding a JWT issued by another identity provider
+     * (AKS's AZURE_FEDERATED_TOKEN_FILE), read afresh for every token request (it rotates) and
+     * sent as the client assertion instead of a secret or a signed one. */
+    const char *assertion_file;
+    /* Azure managed identity instead of the client credentials grant: token_url is the identity
+     * endpoint (plain http:// allowed only to 169.254.169.254 or a loopback host), client_id the
+     * user-assigned identity (NULL = system-assigned), scope's resource is asked for. */
+    enum zt_oauth_flow flow;
+    const char *identity_header; /* ZT_OAUTH_APP_SERVICE: IDENTITY_HEADER's value (a secret) */
+    const char *arc_key_dir;     /* ZT_OAUTH_AZURE_ARC: the only directory a challenge may name */
     /* Optional: called with each successful token response (after its token was read), on the
      * thread that fetched it, so a caller can read what the endpoint says beside the token
      * (CrowdStrike's X-CS-Region header). Not called when the token came from the cache. */
@@ -83,16 +101,17 @@ struct zt_oauth_config {
  * when the call is submitted; the caller may reuse the struct afterwards. */
 struct zt_http_request {
     enum zt_http_method method;
-    const char *url;            /* https:// only */
+    const char *url;            /* https:// only (but see credential_http) */
     const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
     const char *body;           /* request body (POST/PUT/PATCH), or NULL */
     size_t body_len;            /* 0 = strlen(body) */
     const char *content_type;   /* of body; default application/json */
     bool sensitive;             /* body or response hold secrets: wipe copies after use */
     /* The one exception to https only, for cloud credential endpoints that are plain HTTP by
-     * their vendor's design: an http:// URL is accepted when its host is loopback or one of
-     * zt_http_credential_host()'s link-local addresses, and then only http is enabled on the
-     * transfer, with no redirect followed. https:// URLs behave as always. */
+     * their vendor's design (AWS IMDS and container credentials, Azure managed identity): an
+     * http:// URL is accepted when its host is loopback or one of zt_http_credential_host()'s
+     * link-local addresses, and then only http is enabled on the transfer, with no proxy, no
+     * redirect followed and a short connect timeout. https:// URLs behave as always. */
     bool credential_http;
     const char *ca_file; /* trust anchor PEM; replaces the system store; NULL = system */
     const char *ca_pem;  /* the same as PEM text in memory (not with ca_file) */
@@ -220,6 +239,12 @@ void zt_oauth_invalidate(struct zt_http_engine *e, const struct zt_oauth_config 
 int zt_oauth_client_assertion(const struct zt_oauth_config *cfg, char **ret, char *err,
                               size_t errlen);
 
+/* Read the federated client assertion of cfg->assertion_file afresh (at most 16 KiB, outer
+ * whitespace dropped; it must look like a JWT: three base64url parts). Returns 0 and the JWT in
+ * *ret (free with zt_secret_free()), or -errno with a message naming the file in err. */
+int zt_oauth_federated_assertion(const struct zt_oauth_config *cfg, char **ret, char *err,
+                                 size_t errlen);
+
 /* Sign claims_json (a JSON object as text, used verbatim) as an RS256 JWT with the PEM RSA private
  * key key_pem (key_name labels messages): for APIs that authenticate with a JWT of their own claims
  * (a GitHub App's iat/exp/iss). Returns 0 and the JWT in *ret (free with zt_secret_free()), or
@@ -266,5 +291,8 @@ char *zt_http_url_set_param(const char *url, const char *name, const char *value
 bool zt_http_credential_host(const char *url);
 /* "scheme://host[:port]" of an absolute URL, lowercased, into buf; NULL if unparsable. */
 char *zt_http_url_origin(const char *url, char *buf, size_t len);
+/* Whether url is a plain http:// URL a managed identity endpoint may have: host 169.254.169.254
+ * (Azure IMDS) or loopback (127.0.0.0/8, [::1], localhost), no userinfo. */
+bool zt_http_url_identity_local(const char *url);
 /* The object member at dotted path ("meta.pagination.offset"), borrowed, or NULL. */
 struct json_object *zt_http_json_path(struct json_object *o, const char *path);

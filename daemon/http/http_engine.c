@@ -246,11 +246,15 @@ static void set_method(CURL *h, const struct zt_http_request *req)
 }
 
 /* TLS and protocol policy: HTTPS only, verification always on, TLS 1.2 or newer. */
-static void set_security(CURL *h, const struct zt_http_request *req)
+static void set_security(CURL *h, const struct zt_http_request *req, const char *url)
 {
-    /* credential endpoints (http.h): the checked http:// URL, and no redirect away from it */
-    bool plain = req->credential_http && zt_http_credential_host(req->url);
+    /* credential endpoints (http.h): the checked http:// URL, never through a proxy, and no
+     * redirect away from it */
+    bool plain = req->credential_http && zt_http_credential_host(url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
+    if (plain) {
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    }
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, plain ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
@@ -278,9 +282,18 @@ static void set_security(CURL *h, const struct zt_http_request *req)
     }
 }
 
-static void set_limits(CURL *h, const struct zt_http_limits *l)
+#define IDENTITY_CONNECT_MS                                                                        \
+    2000 /* a link-local or loopback peer answers at once, or not at all                           \
+          */
+
+static void set_limits(CURL *h, const struct zt_http_limits *l, bool identity)
 {
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)l->connect_timeout_ms);
+    /* Off Azure, 169.254.169.254 drops the SYN: fail in 2 s, not the 10 s meant for the
+     * Internet (as the Azure SDKs probe it with a short timeout). */
+    uint64_t connect = identity && l->connect_timeout_ms > IDENTITY_CONNECT_MS
+                           ? IDENTITY_CONNECT_MS
+                           : l->connect_timeout_ms;
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)l->total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)((l->low_speed_time_ms + 999) / 1000));
@@ -306,8 +319,8 @@ int zt_http_xfer_new(struct zt_http_engine *e, struct zt_http_xfer_owner *owner,
     atomic_init(&x->drop, false);
     atomic_init(&x->ahead_ok, false);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    set_security(h, owner->req);
-    set_limits(h, &e->limits);
+    set_security(h, owner->req, url);
+    set_limits(h, &e->limits, owner->req->credential_http);
     set_method(h, owner->req);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)x->slist);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

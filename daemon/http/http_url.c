@@ -2,6 +2,7 @@
  * resolving a relative next link, redaction for messages. No I/O. */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,6 +135,37 @@ char *zt_http_url_origin(const char *url, char *buf, size_t len)
         *c = (char)tolower((unsigned char)*c);
     }
     return buf;
+}
+
+bool zt_http_url_identity_local(const char *url)
+{
+    if (strncasecmp(url, "http://", 7) != 0) {
+        return false;
+    }
+    const char *host = url + 7;
+    size_t n = strcspn(host, "/?#");
+    if (memchr(host, '@', n)) {
+        return false;
+    }
+    if (n >= 5 && strncmp(host, "[::1]", 5) == 0) {
+        return n == 5 || host[5] == ':';
+    }
+    n = strcspn(host, ":/?#"); /* the host without its port */
+    char name[64];
+    if (n == 0 || n >= sizeof(name)) {
+        return false;
+    }
+    memcpy(name, host, n);
+    name[n] = '\0';
+    struct in_addr a;
+    if (strcasecmp(name, "localhost") == 0) {
+        return true;
+    }
+    if (inet_pton(AF_INET, name, &a) != 1) {
+        return false;
+    }
+    uint32_t ip = ntohl(a.s_addr);
+    return ip == 0xa9fea9feu /* 169.254.169.254 */ || (ip >> 24) == 127;
 }
 
 static bool name_is_secret(const char *name, size_t n)

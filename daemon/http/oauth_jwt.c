@@ -1,7 +1,8 @@
 /* oauth_jwt.c - private_key_jwt client assertions (RFC 7523): an RS256 JWT signed with the
  * application's key, carrying the certificate thumbprints Microsoft requires when a certificate
  * is given, or only a key id (Okta service apps register a bare public key); and bare RS256 JWTs of
- * a caller's own claims (GitHub App authentication). */
+ * a caller's own claims (GitHub App authentication); and federated assertions read from a file
+ * (workload identity). */
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -230,5 +231,49 @@ int zt_jwt_rs256(const char *key_pem, const char *key_name, const char *claims_j
         return r;
     }
     *ret = zt_xasprintf("%s.%s", input, sig);
+    return 0;
+}
+
+#define FEDERATED_MAX (16u * 1024u) /* a projected service account token is ~1-2 KiB */
+
+/* Whether s is three non-empty base64url parts joined by dots (a JWS compact serialization). */
+static bool jwt_shaped(const char *s)
+{
+    static const char b64url_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789-_";
+    for (int part = 0; part < 3; part++) {
+        size_t n = strspn(s, b64url_chars);
+        if (n == 0 || s[n] != (part < 2 ? '.' : '\0')) {
+            return false;
+        }
+        s += n + 1;
+    }
+    return true;
+}
+
+int zt_oauth_federated_assertion(const struct zt_oauth_config *cfg, char **ret, char *err,
+                                 size_t errlen)
+{
+    _cleanup_(zt_secret_freep) char *text = NULL;
+    size_t len = 0;
+
+    /* Read every time: the kubelet rotates the projected token file. Not a long-lived secret
+     * (it is mode 0644 in the pod), so no ownership check; never logged. */
+    int r = zt_read_file(cfg->assertion_file, FEDERATED_MAX, &text, &len);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot read the federated token file %s: %s%s", cfg->assertion_file,
+                 strerror(-r), r == -EFBIG ? " (over 16 KiB)" : "");
+        return r;
+    }
+    size_t start = strspn(text, " \t\r\n");
+    while (len > start && strchr(" \t\r\n", text[len - 1])) {
+        text[--len] = '\0';
+    }
+    if (!jwt_shaped(text + start)) {
+        snprintf(err, errlen, "the federated token file %s does not hold a JWT",
+                 cfg->assertion_file);
+        return -EBADMSG;
+    }
+    *ret = zt_xstrdup(text + start);
     return 0;
 }

@@ -331,7 +331,7 @@ class Devices(unittest.TestCase):
         p = subprocess.run([ZTMMD, "--check-config", "--config", path, "--rules", RULES],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)
-        self.assertIn("exactly one of 'client_secret_file', 'credential' or 'certificate_file'",
+        self.assertIn("at most one of 'client_secret_file', 'credential', 'certificate_file'",
                       p.stderr)
 
 

@@ -317,7 +317,7 @@ class Entra(unittest.TestCase):
         p = subprocess.run([ZTMMD, "--check-config", "--config", path, "--rules", RULES],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)
-        self.assertIn("exactly one authentication method", p.stderr)
+        self.assertIn("set at most one of 'client_secret_file', 'credential'", p.stderr)
 
 
 if __name__ == "__main__":

@@ -73,8 +73,58 @@ static void test_ms_auth_check(void **state)
     char err[256];
     struct zt_ms_auth a = {.tenant_id = "contoso.onmicrosoft.com", .client_id = "app"};
 
-    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL); /* no credential */
-    assert_non_null(strstr(err, "exactly one"));
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("IDENTITY_ENDPOINT");
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
+    /* No credential: managed identity (instance metadata), tenant and client optional. */
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
+    assert_int_equal(zt_ms_auth_source(&a), ZT_MS_SOURCE_IMDS);
+    struct zt_ms_auth mi = {0};
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    mi.managed_identity_url = "http://metadata.example.com/token"; /* not link-local/loopback */
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "managed_identity_url"));
+    mi.managed_identity_url = "http://127.0.0.1:8080/metadata/identity/oauth2/token";
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    /* App Service when both variables are set. */
+    setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/MSI/token/", 1);
+    setenv("IDENTITY_HEADER", "h", 1);
+    assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_APP_SERVICE);
+    /* Azure Arc: IDENTITY_ENDPOINT and IMDS_ENDPOINT, no header. */
+    unsetenv("IDENTITY_HEADER");
+    setenv("IMDS_ENDPOINT", "http://localhost:40342", 1);
+    assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_ARC);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    struct zt_ms_session s;
+    setenv("IDENTITY_ENDPOINT", "http://localhost:40342/metadata/identity/oauth2/token", 1);
+    assert_int_equal(zt_ms_session_open(&s, &mi, "x", err, sizeof(err)), 0);
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_AZURE_ARC);
+    assert_string_equal(s.oauth.arc_key_dir, "/var/opt/azcmagent/tokens");
+    zt_ms_session_close(&s);
+    unsetenv("IMDS_ENDPOINT");
+    unsetenv("IDENTITY_ENDPOINT");
+    /* Workload identity: the ids may come from the environment, but must come from somewhere. */
+    setenv("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token", 1);
+    assert_int_equal(zt_ms_auth_source(&mi), ZT_MS_SOURCE_FEDERATED);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "AZURE_TENANT_ID"));
+    setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com", 1);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "AZURE_CLIENT_ID"));
+    setenv("AZURE_CLIENT_ID", "app", 1);
+    assert_int_equal(zt_ms_auth_check(&mi, err, sizeof(err)), 0);
+    assert_string_equal(zt_ms_client_id(&mi), "app");
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
+    a.federated_token_file = "/run/token"; /* the option instead of the environment */
+    assert_int_equal(zt_ms_auth_source(&a), ZT_MS_SOURCE_FEDERATED);
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
+    a.credential = "contoso";
+    assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL); /* a secret as well */
+    assert_non_null(strstr(err, "at most one"));
+    a.credential = a.federated_token_file = NULL;
     a.client_secret_file = "/etc/ztmmd/secret";
     assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), 0);
     a.credential = "contoso";
@@ -89,6 +139,57 @@ static void test_ms_auth_check(void **state)
     a.tenant_id = "contoso/../evil?";
     assert_int_equal(zt_ms_auth_check(&a, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "tenant_id"));
+}
+
+/* What zt_ms_session_open() makes of each source: endpoint, flow, ids, assertion file. */
+static void test_ms_session_sources(void **state)
+{
+    char err[256];
+    struct zt_ms_auth a = {.login_url = ZT_MS_LOGIN_URL};
+    struct zt_ms_session s;
+
+    setenv("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token", 1);
+    setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com", 1);
+    setenv("AZURE_CLIENT_ID", "app", 1);
+    setenv("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/", 1);
+    assert_int_equal(
+        zt_ms_session_open(&s, &a, "https://graph.microsoft.us/.default", err, sizeof(err)), 0);
+    assert_int_equal(s.source, ZT_MS_SOURCE_FEDERATED);
+    assert_string_equal(
+        s.oauth.token_url,
+        "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/token");
+    assert_string_equal(s.oauth.assertion_file,
+                        "/var/run/secrets/azure/tokens/azure-identity-token");
+    assert_string_equal(s.oauth.client_id, "app");
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_CLIENT_CREDENTIALS);
+    zt_ms_session_close(&s);
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
+    unsetenv("AZURE_AUTHORITY_HOST");
+
+    setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/MSI/token/", 1);
+    setenv("IDENTITY_HEADER", "hdr", 1);
+    assert_int_equal(
+        zt_ms_session_open(&s, &a, "https://management.azure.com/.default", err, sizeof(err)), 0);
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_AZURE_APP_SERVICE);
+    assert_string_equal(s.oauth.token_url, "http://127.0.0.1:41741/MSI/token/");
+    assert_string_equal(s.oauth.identity_header, "hdr");
+    assert_null(s.oauth.client_secret);
+    assert_null(s.oauth.client_id); /* system-assigned */
+    zt_ms_session_close(&s);
+    setenv("IDENTITY_ENDPOINT", "http://10.0.0.5:41741/MSI/token/", 1); /* not loopback */
+    assert_int_equal(zt_ms_session_open(&s, &a, "x", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "IDENTITY_ENDPOINT"));
+    unsetenv("IDENTITY_ENDPOINT");
+    unsetenv("IDENTITY_HEADER");
+
+    a.client_id = "user-assigned";
+    assert_int_equal(zt_ms_session_open(&s, &a, "x", err, sizeof(err)), 0);
+    assert_int_equal(s.oauth.flow, ZT_OAUTH_AZURE_IMDS);
+    assert_string_equal(s.oauth.token_url, ZT_MS_IMDS_URL);
+    assert_string_equal(s.oauth.client_id, "user-assigned");
+    zt_ms_session_close(&s);
 }
 
 static const char *DEVICES_PAGE =
@@ -337,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_ms_parse_time),
         cmocka_unit_test(test_ms_platforms),
         cmocka_unit_test(test_ms_auth_check),
+        cmocka_unit_test(test_ms_session_sources),
         cmocka_unit_test(test_intune_devices_reduce),
         cmocka_unit_test(test_intune_devices_bad_page),
         cmocka_unit_test(test_intune_no_devices_no_shares),
