@@ -377,6 +377,8 @@ static void fetch_constraints(struct zt_ctx *ctx, const struct k8s_state *s,
         }
     }
     f->gk_done = ok;
+    /* The group's calls point into ls: end the group before ls goes. */
+    zt_http_group_free(TAKE_PTR(g));
     free(ls);
 }
 
