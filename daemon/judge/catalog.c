@@ -80,7 +80,7 @@ static struct json_object *get_array(struct json_object *o, const char *name)
 
 int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id)
 {
-    for (size_t i = 0; i < cat->n_pillars; i++) {
+    for (size_t i = 0; id && i < cat->n_pillars; i++) {
         if (strcmp(cat->pillars[i].id, id) == 0) {
             return (int)i;
         }
@@ -90,7 +90,7 @@ int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id)
 
 int zt_catalog_function_index(const struct zt_catalog *cat, const char *id)
 {
-    for (size_t i = 0; i < cat->n_functions; i++) {
+    for (size_t i = 0; id && i < cat->n_functions; i++) {
         if (strcmp(cat->functions[i].id, id) == 0) {
             return (int)i;
         }

@@ -86,7 +86,7 @@ int zt_catalog_from_json(struct json_object *doc, const char *path, struct zt_ca
 void zt_catalog_free(struct zt_catalog *cat);
 void zt_catalog_freep(struct zt_catalog **cat);
 
-/* Index of a function or pillar id, or -1. */
+/* Index of a function or pillar id, or -1 (also for a NULL id: ids read from documents). */
 int zt_catalog_function_index(const struct zt_catalog *cat, const char *id);
 int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id);
 

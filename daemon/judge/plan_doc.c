@@ -56,7 +56,12 @@ static struct json_object *finding_sources(struct json_object *f, struct json_ob
     }
     arr = json_object_new_array();
     for (size_t i = 0; i < json_object_array_length(keys); i++) {
-        const char *key = json_object_get_string(json_object_array_get_idx(keys, i));
+        struct json_object *k = json_object_array_get_idx(keys, i);
+        const char *key =
+            json_object_is_type(k, json_type_string) ? json_object_get_string(k) : NULL;
+        if (!key) {
+            continue; /* a document from outside: not every entry is a key */
+        }
         struct json_object *prefix = json_object_new_string_len(key, (int)strcspn(key, "."));
         bool seen = false;
         for (size_t j = 0; !seen && j < json_object_array_length(arr); j++) {

@@ -65,9 +65,14 @@ static void fuzz_page(const char *body, size_t len)
         return;
     }
     zt_cs_details_page(&f.hosts, env);
-    const char *next = zt_cs_scroll_next(&f.hosts, env, n);
-    if (next && !next[0]) {
+    const char *next = NULL;
+    char cut[160] = "";
+    int sr = zt_cs_scroll_next(&f.hosts, env, n, &next, cut, sizeof(cut));
+    if (sr == 0 && next && !next[0]) {
         __builtin_trap(); /* an empty token is the end, never a next page */
+    }
+    if (sr < 0 && !cut[0]) {
+        __builtin_trap(); /* a list cut short always says why */
     }
     struct json_object *whole = json_tokener_parse(body);
     char why[192];

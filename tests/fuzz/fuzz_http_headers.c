@@ -68,7 +68,7 @@ static void check_resolve(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char buf[512], *next = NULL;
+    char buf[512];
     uint64_t ms = 0;
     int64_t sec = 0;
 

@@ -13,12 +13,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const tags[] = {
-    "!DOCTYPE", "html",       "head",    "meta", "link",    "title",   "style",  "body",
-    "header",   "h1",         "h2",      "h3",   "h4",      "p",       "code",   "time",
-    "nav",      "a",          "section", "div",  "span",    "small",   "table",  "thead",
-    "tbody",    "tr",         "th",      "td",   "b",       "input",   "label",  "br",
-    "article",  "dl",         "dt",      "dd",   "details", "summary", "pre",    "strong",
-    "figure",   "figcaption", "svg",     "line", "text",    "path",    "circle", "footer",
+    "!DOCTYPE", "html",    "head",   "meta",   "link",   "title",      "style", "body", "header",
+    "h1",       "h2",      "h3",     "h4",     "p",      "code",       "time",  "nav",  "a",
+    "section",  "div",     "span",   "small",  "table",  "thead",      "tbody", "tr",   "th",
+    "td",       "b",       "input",  "label",  "br",     "article",    "dl",    "dt",   "dd",
+    "details",  "summary", "pre",    "strong", "figure", "figcaption", "svg",   "line", "text",
+    "path",     "circle",  "footer", "ol",     "li",
 };
 
 static bool known_tag(const char *p)

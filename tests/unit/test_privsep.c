@@ -186,7 +186,8 @@ static int loopback_listener(uint16_t *port)
 static void test_host_half_cannot_connect(void **state)
 {
     uint16_t port = 0;
-    _cleanup_close_ int lfd = loopback_listener(&port);
+    _cleanup_close_ int lfd = loopback_listener(&port); /* kept open for the test's length */
+    assert_true(lfd >= 0);
     _cleanup_free_ char *conf = zt_xasprintf("[collector:host]\ntype = probe_host\nport = %u\n"
                                              "[collector:api]\ntype = probe\nport = %u\n",
                                              port, port);
