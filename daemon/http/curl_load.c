@@ -1,68 +1,47 @@
 /* curl_load.c - load libcurl at run time, once, on the first HTTP engine (see curl_load.h). */
-#include <dlfcn.h>
-#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "curl_load.h"
+#include "dl.h"
 #include "util.h"
 
-#define LIBCURL "libcurl.so.4"
+static struct zt_curl_api api; /* written once by zt_dl_load(), read-only afterwards */
 
-static struct zt_curl_api api; /* written once under pthread_once, read-only afterwards */
-static int load_result;
-static char load_error[256];
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static const struct zt_dl_sym syms[] = {
+    {"curl_global_init", offsetof(struct zt_curl_api, global_init)},
+    {"curl_easy_init", offsetof(struct zt_curl_api, easy_init)},
+    {"curl_easy_setopt", offsetof(struct zt_curl_api, easy_setopt)},
+    {"curl_easy_getinfo", offsetof(struct zt_curl_api, easy_getinfo)},
+    {"curl_easy_cleanup", offsetof(struct zt_curl_api, easy_cleanup)},
+    {"curl_easy_strerror", offsetof(struct zt_curl_api, easy_strerror)},
+    {"curl_multi_init", offsetof(struct zt_curl_api, multi_init)},
+    {"curl_multi_setopt", offsetof(struct zt_curl_api, multi_setopt)},
+    {"curl_multi_add_handle", offsetof(struct zt_curl_api, multi_add_handle)},
+    {"curl_multi_remove_handle", offsetof(struct zt_curl_api, multi_remove_handle)},
+    {"curl_multi_perform", offsetof(struct zt_curl_api, multi_perform)},
+    {"curl_multi_poll", offsetof(struct zt_curl_api, multi_poll)},
+    {"curl_multi_wakeup", offsetof(struct zt_curl_api, multi_wakeup)},
+    {"curl_multi_cleanup", offsetof(struct zt_curl_api, multi_cleanup)},
+    {"curl_multi_info_read", offsetof(struct zt_curl_api, multi_info_read)},
+    {"curl_slist_append", offsetof(struct zt_curl_api, slist_append)},
+    {"curl_slist_free_all", offsetof(struct zt_curl_api, slist_free_all)},
+};
 
-/* dlsym() into a function pointer: POSIX guarantees the conversion works. */
-#define SYM(field, name)                                                                           \
-    do {                                                                                           \
-        *(void **)&api.field = dlsym(h, name);                                                     \
-        if (!api.field) {                                                                          \
-            snprintf(load_error, sizeof(load_error), "%s: missing symbol %s", LIBCURL, name);      \
-            load_result = -ELIBBAD;                                                                \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-static void load(void)
+static int global_init(char *err, size_t errlen)
 {
-    /* Never unloaded: curl keeps global state (and threads may still use it at exit). */
-    void *h = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBCURL, dlerror());
-        load_result = -ELIBACC;
-        return;
-    }
-    SYM(global_init, "curl_global_init");
-    SYM(easy_init, "curl_easy_init");
-    SYM(easy_setopt, "curl_easy_setopt");
-    SYM(easy_getinfo, "curl_easy_getinfo");
-    SYM(easy_cleanup, "curl_easy_cleanup");
-    SYM(easy_strerror, "curl_easy_strerror");
-    SYM(multi_init, "curl_multi_init");
-    SYM(multi_setopt, "curl_multi_setopt");
-    SYM(multi_add_handle, "curl_multi_add_handle");
-    SYM(multi_remove_handle, "curl_multi_remove_handle");
-    SYM(multi_perform, "curl_multi_perform");
-    SYM(multi_poll, "curl_multi_poll");
-    SYM(multi_wakeup, "curl_multi_wakeup");
-    SYM(multi_cleanup, "curl_multi_cleanup");
-    SYM(multi_info_read, "curl_multi_info_read");
-    SYM(slist_append, "curl_slist_append");
-    SYM(slist_free_all, "curl_slist_free_all");
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(load_error, sizeof(load_error), "curl_global_init() failed");
-        load_result = -EIO;
+        snprintf(err, errlen, "curl_global_init() failed");
+        return -EIO;
     }
+    return 0;
 }
+
+static struct zt_dl curl = ZT_DL_INIT("libcurl.so.4", syms, &api, global_init);
 
 int zt_curl_load(char *err, size_t errlen)
 {
-    pthread_once(&load_once, load);
-    if (load_result < 0) {
-        snprintf(err, errlen, "%s", load_error);
-    }
-    return load_result;
+    return zt_dl_load(&curl, err, errlen);
 }
 
 const struct zt_curl_api *zt_curl_api(void)
