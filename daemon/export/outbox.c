@@ -202,31 +202,19 @@ static char *seg_name(uint64_t first)
     return zt_xasprintf("%016" PRIx64 ".seg", first);
 }
 
-static int read_all_at(int dir_fd, const char *name, unsigned char **ret, size_t *len)
+/* The most a segment can hold: it is closed once past ZT_OUTBOX_SEGMENT_SIZE, so its last record
+ * may reach beyond it by one record. A longer file is not one the outbox wrote. */
+#define SEGMENT_FILE_MAX (ZT_OUTBOX_SEGMENT_SIZE + ZT_OUTBOX_HEADER + ZT_OUTBOX_RECORD_MAX)
+#define CURSOR_FILE_MAX  256u
+
+static int read_all_at(int dir_fd, const char *name, size_t max, unsigned char **ret, size_t *len)
 {
     _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
 
-    if (fd < 0 || fstat(fd, &st) < 0) {
+    if (fd < 0) {
         return -errno;
     }
-    unsigned char *buf = zt_xmalloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t k = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k <= 0) {
-            int r = k < 0 ? -errno : -EIO;
-            free(buf);
-            return r;
-        }
-        got += (size_t)k;
-    }
-    *ret = buf;
-    *len = got;
-    return 0;
+    return zt_read_fd(fd, max, false, (char **)ret, len);
 }
 
 static int write_cursor(struct zt_outbox *ob, const struct reader *r)
@@ -259,10 +247,9 @@ static void read_cursor(struct zt_outbox *ob, struct reader *r, bool *found)
     char schema[32];
 
     *found = false;
-    if (read_all_at(ob->dir_fd, name, &buf, &len) < 0) {
+    if (read_all_at(ob->dir_fd, name, CURSOR_FILE_MAX, &buf, &len) < 0) {
         return;
     }
-    buf[len] = '\0';
     if (sscanf((char *)buf, "%31s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, schema,
                &r->c.acked, &r->c.delivered, &r->c.dropped, &r->c.skipped) == 5 &&
         zt_streq(schema, CURSOR_SCHEMA)) {
@@ -335,7 +322,7 @@ static int recover(struct zt_outbox *ob, char *err, size_t errlen)
         }
         unsigned char *data = NULL;
         size_t len = 0, n = 0, resync = 0;
-        int r = read_all_at(ob->dir_fd, name, &data, &len);
+        int r = read_all_at(ob->dir_fd, name, SEGMENT_FILE_MAX, &data, &len);
         if (r < 0) {
             snprintf(err, errlen, "cannot read %s/%s: %s", ob->path, name, strerror(-r));
             return r;
@@ -795,7 +782,7 @@ static void resync(struct zt_outbox *ob, struct reader *r, struct segment *s, ui
     size_t len = 0;
     uint64_t next = s->last + 1;
 
-    if (read_all_at(ob->dir_fd, name, &data, &len) == 0) {
+    if (read_all_at(ob->dir_fd, name, SEGMENT_FILE_MAX, &data, &len) == 0) {
         struct header x;
         size_t size;
         for (size_t p = (size_t)r->off + 1; p < len && p < s->bytes; p++) {

@@ -279,6 +279,25 @@ static void test_outbox_lock_and_unusable_dir(void **state)
     rmdir(seg);
 }
 
+/* A segment longer than any the outbox writes is refused by name, never read into memory whole,
+ * and left as it was (nothing deleted). */
+static void test_outbox_oversize_segment_is_refused(void **state)
+{
+    struct zt_outbox *ob = open_ob(0), *other = NULL;
+    char err[512];
+    struct stat st;
+
+    append(ob, 0, 3, 100);
+    zt_outbox_free(ob);
+    _cleanup_free_ char *p = seg_path(1);
+    off_t huge = (off_t)ZT_OUTBOX_SEGMENT_SIZE + ZT_OUTBOX_HEADER + ZT_OUTBOX_RECORD_MAX + 1;
+    assert_int_equal(truncate(p, huge), 0); /* sparse: no disk used */
+    assert_int_equal(zt_outbox_open(dir, 0, two, 2, &other, err, sizeof(err)), -EFBIG);
+    assert_non_null(strstr(err, "0000000000000001.seg"));
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_size, huge);
+}
+
 static void test_outbox_new_sink_starts_at_the_end(void **state)
 {
     struct zt_outbox *ob = open_ob(0);
@@ -310,6 +329,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outbox_bound_drops_oldest_and_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_lock_and_unusable_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_new_sink_starts_at_the_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_oversize_segment_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
