@@ -1,6 +1,7 @@
 /* options.c - table-driven binding of config keys to struct fields. */
 #include "options.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,24 @@ static int set_string(const struct zt_option *opt, char **field, const char *val
     return 0;
 }
 
+/* "'keep' must be between 0 and 1000, got '2000'", with durations and sizes in their units. */
+static void range_error(const struct zt_option *opt, const char *value, char *err, size_t errlen)
+{
+    char lo[32], hi[32];
+
+    if (opt->type == ZT_OPT_DURATION) {
+        zt_format_duration_ms(opt->min, lo, sizeof(lo));
+        zt_format_duration_ms(opt->max, hi, sizeof(hi));
+    } else if (opt->type == ZT_OPT_SIZE) {
+        zt_format_size(opt->min, lo, sizeof(lo));
+        zt_format_size(opt->max, hi, sizeof(hi));
+    } else {
+        snprintf(lo, sizeof(lo), "%" PRIu64, opt->min);
+        snprintf(hi, sizeof(hi), "%" PRIu64, opt->max);
+    }
+    snprintf(err, errlen, "'%s' must be between %s and %s, got '%s'", opt->key, lo, hi, value);
+}
+
 static int set_number(const struct zt_option *opt, uint64_t *field, const char *value, char *err,
                       size_t errlen)
 {
@@ -89,6 +108,10 @@ static int set_number(const struct zt_option *opt, uint64_t *field, const char *
                                            : zt_parse_size(value, &v);
     if (r < 0) {
         snprintf(err, errlen, "'%s' must be %s, got '%s'", opt->key, hint[opt->type], value);
+        return -EINVAL;
+    }
+    if (opt->max > 0 && (v < opt->min || v > opt->max)) {
+        range_error(opt, value, err, errlen);
         return -EINVAL;
     }
     *field = v;

@@ -24,6 +24,11 @@ enum {
     ZT_OPT_SECRET = 1u << 1,
 };
 
+/* Bounds for option ranges, in the fields' units. */
+#define ZT_MS_PER_HOUR (3600u * 1000u)
+#define ZT_MS_PER_DAY  (24u * ZT_MS_PER_HOUR)
+#define ZT_SIZE_G(n)   ((uint64_t)(n)*1024u * 1024u * 1024u)
+
 /* A list of strings; the binder owns it, zt_options_free() releases it. */
 struct zt_strv {
     char **v;
@@ -38,6 +43,10 @@ struct zt_option {
     size_t offset;   /* offsetof() the field in the bound struct */
     unsigned flags;
     const char *doc; /* one line for `ztmmd --help-options` and the docs */
+    /* Numbers (integers, durations in milliseconds, sizes in bytes): the accepted range, checked
+     * where the value is set, so the error names the key and the value as written. max 0: no
+     * range (min is then ignored). */
+    uint64_t min, max;
 };
 
 const char *zt_opt_type_to_string(enum zt_opt_type t);
@@ -47,7 +56,8 @@ const struct zt_option *zt_options_find(const struct zt_option *table, const cha
 /* Set every field of base to its default. Returns 0 or -EINVAL with a message in err
  * (a bad default is a programming error, caught by the unit tests). */
 int zt_options_defaults(const struct zt_option *table, void *base, char *err, size_t errlen);
-/* Parse value into the field of opt. Returns 0, or -EINVAL with a message in err. */
+/* Parse value into the field of opt (numbers within [min, max] when max is set). Returns 0, or
+ * -EINVAL with a message in err. */
 int zt_option_set(const struct zt_option *opt, void *base, const char *value, char *err,
                   size_t errlen);
 /* Whether the field of o has a value (strings and lists; numbers and booleans always do). */

@@ -332,6 +332,39 @@ int zt_parse_duration_ms(const char *s, uint64_t *ret)
     return parse_with_units(s, units, ZT_ELEMENTSOF(units), ret);
 }
 
+void zt_format_duration_ms(uint64_t ms, char *buf, size_t len)
+{
+    static const struct unit units[] = {
+        {"d", 86400000},
+        {"h", 3600000},
+        {"min", 60000},
+        {"s", 1000},
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(units); i++) {
+        if (ms > 0 && ms % units[i].factor == 0) {
+            snprintf(buf, len, "%" PRIu64 "%s", ms / units[i].factor, units[i].suffix);
+            return;
+        }
+    }
+    snprintf(buf, len, "%" PRIu64 "ms", ms);
+}
+
+void zt_format_size(uint64_t bytes, char *buf, size_t len)
+{
+    static const struct unit units[] = {
+        {"G", 1024ULL * 1024 * 1024},
+        {"M", 1024 * 1024},
+        {"K", 1024},
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(units); i++) {
+        if (bytes > 0 && bytes % units[i].factor == 0) {
+            snprintf(buf, len, "%" PRIu64 "%s", bytes / units[i].factor, units[i].suffix);
+            return;
+        }
+    }
+    snprintf(buf, len, "%" PRIu64, bytes);
+}
+
 int zt_parse_size(const char *s, uint64_t *ret)
 {
     static const struct unit units[] = {

@@ -91,6 +91,11 @@ char *zt_strstrip(char *s);
 
 /* Parse "90", "90s", "15m", "6h", "1d", "500ms" into milliseconds. Returns 0 or -EINVAL/-ERANGE. */
 int zt_parse_duration_ms(const char *s, uint64_t *ret);
+/* Write ms in the largest unit that divides it exactly ("6h", "90s", "250ms"), as the parser
+ * above reads it back. */
+void zt_format_duration_ms(uint64_t ms, char *buf, size_t len);
+/* Write a byte count in the largest unit that divides it exactly ("2G", "512K", "100"). */
+void zt_format_size(uint64_t bytes, char *buf, size_t len);
 /* Parse "512", "64K", "10M", "1G" (binary units) into bytes. */
 int zt_parse_size(const char *s, uint64_t *ret);
 /* Parse a boolean as systemd does: yes/no, true/false, on/off, 1/0. */

@@ -23,19 +23,9 @@ static const struct zt_option file_options[] = {
     {"max_size", ZT_OPT_SIZE, "100M", offsetof(struct file_sink, max_size), 0,
      "rotate the file before it grows past this size (0: never)"},
     {"keep", ZT_OPT_UINT, "5", offsetof(struct file_sink, keep), 0,
-     "rotated files kept (PATH.1 is the newest)"},
+     "rotated files kept (PATH.1 is the newest)", 0, 1000},
     {.key = NULL},
 };
-
-static int file_check(const void *state, char *err, size_t errlen)
-{
-    const struct file_sink *f = state;
-    if (f->keep > 1000) {
-        snprintf(err, errlen, "'keep' must be at most 1000, got %llu", (unsigned long long)f->keep);
-        return -EINVAL;
-    }
-    return 0;
-}
 
 static void file_close_fd(struct file_sink *f)
 {
@@ -174,7 +164,6 @@ const struct zt_sink zt_sink_file = {
     .state_size = sizeof(struct file_sink),
     .formats = ZT_FORMATS_ALL,
     .default_format = ZT_FORMAT_JSON,
-    .check = file_check,
     .open = file_open,
     .deliver = file_deliver,
     .close = file_close,

@@ -214,11 +214,14 @@ static void test_config_errors_name_file_and_line(void **state)
              "ztmmd.conf:3: [attest] duplicate key");
     load_err("[daemon]\nlog_level = chatty\n", "log_level must be");
     load_err("[daemon]\nmax_parallel_collectors = 0\n",
-             "max_parallel_collectors must be more than 0");
-    load_err("[daemon]\nhttp_timeout = 0\n", "[daemon] http_timeout must be more than 0");
-    load_err("[daemon]\nhttp_max_body = 0\n", "[daemon] http_max_body must be more than 0");
-    load_err("[daemon]\nhttp_max_body = 5G\n", "[daemon] http_max_body is too large");
-    load_err("[daemon]\nhttp_max_attempts = 101\n", "[daemon] http_max_attempts is too large");
+             "ztmmd.conf:2: [daemon] 'max_parallel_collectors' must be between 1 and 256, got '0'");
+    load_err("[daemon]\nhttp_timeout = 0\n",
+             "ztmmd.conf:2: [daemon] 'http_timeout' must be between 1ms and 1d, got '0'");
+    load_err("[daemon]\nhttp_max_body = 0\n",
+             "ztmmd.conf:2: [daemon] 'http_max_body' must be between 1 and 2G, got '0'");
+    load_err("[daemon]\nhttp_max_body = 5G\n", "[daemon] 'http_max_body' must be between 1 and 2G");
+    load_err("[daemon]\nhttp_max_attempts = 101\n",
+             "ztmmd.conf:2: [daemon] 'http_max_attempts' must be between 1 and 100, got '101'");
     load_err("[daemon]\nhttp_connect_timeout = soon\n",
              "ztmmd.conf:2: [daemon] 'http_connect_timeout' must be a duration");
     /* Sinks: every error names the line of the key at fault. */
@@ -234,7 +237,11 @@ static void test_config_errors_name_file_and_line(void **state)
              "ztmmd.conf:1: [sink:f] missing required key 'path' for sink type 'file'");
     load_err("[sink:f]\ntype = file\npath = relative.jsonl\n", "ztmmd.conf:3: [sink:f]");
     load_err("[sink:f]\ntype = file\npath = /tmp/x\ntimeout = 0\n",
-             "ztmmd.conf:4: [sink:f] timeout must be more than 0");
+             "ztmmd.conf:4: [sink:f] 'timeout' must be between 1ms and 1d, got '0'");
+    load_err("[sink:f]\ntype = file\npath = /tmp/x\nbatch = 100001\n",
+             "ztmmd.conf:4: [sink:f] 'batch' must be between 0 and 100000, got '100001'");
+    load_err("[sink:f]\ntype = file\npath = /tmp/x\nkeep = 1001\n",
+             "ztmmd.conf:4: [sink:f] 'keep' must be between 0 and 1000, got '1001'");
 }
 
 static void test_config_long_line_is_an_error(void **state)
@@ -358,6 +365,20 @@ static void test_options_parsers(void **state)
     assert_int_equal(zt_parse_bool("On", &b), 0);
     assert_true(b);
     assert_int_equal(zt_parse_bool("2", &b), -EINVAL);
+    /* Formatting picks the largest exact unit, and the parser reads it back. */
+    char text[32];
+    const uint64_t ms[] = {1, 250, 1000, 90000, 3600000, 86400000, 86401000};
+    const char *want[] = {"1ms", "250ms", "1s", "90s", "1h", "1d", "86401s"};
+    for (size_t i = 0; i < ZT_ELEMENTSOF(ms); i++) {
+        zt_format_duration_ms(ms[i], text, sizeof(text));
+        assert_string_equal(text, want[i]);
+        assert_int_equal(zt_parse_duration_ms(text, &v), 0);
+        assert_int_equal(v, ms[i]);
+    }
+    zt_format_size(2ULL << 30, text, sizeof(text));
+    assert_string_equal(text, "2G");
+    zt_format_size(1536, text, sizeof(text));
+    assert_string_equal(text, "1536"); /* not a whole number of K */
 }
 
 int main(void)
