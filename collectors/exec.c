@@ -259,9 +259,9 @@ static const struct zt_option exec_options[] = {
     {"args", ZT_OPT_STRLIST, NULL, OFF(args), 0,
      "arguments passed to the program (separated by whitespace or commas)"},
     {"program_timeout", ZT_OPT_DURATION, "60s", OFF(program_timeout_ms), 0,
-     "the program is killed (with its process group) when it runs longer"},
+     "the program is killed (with its process group) when it runs longer", 1, ZT_MS_PER_DAY},
     {"max_output", ZT_OPT_SIZE, "1M", OFF(max_output), 0,
-     "largest output accepted from the program (at most 64M)"},
+     "largest output accepted from the program", 1, EXEC_MAX_OUTPUT_MAX},
     {"working_directory", ZT_OPT_PATH, NULL, OFF(working_directory), 0,
      "directory the program runs in (default: the daemon's)"},
     {.key = NULL},
@@ -274,15 +274,6 @@ static int exec_check(const void *state, char *err, size_t errlen)
 
     if (!s->command) {
         snprintf(err, errlen, "missing required key 'command'");
-        return -EINVAL;
-    }
-    if (s->program_timeout_ms == 0) {
-        snprintf(err, errlen, "'program_timeout' must be greater than 0");
-        return -EINVAL;
-    }
-    if (s->max_output == 0 || s->max_output > EXEC_MAX_OUTPUT_MAX) {
-        snprintf(err, errlen, "'max_output' must be between 1 and 64M, got %llu bytes",
-                 (unsigned long long)s->max_output);
         return -EINVAL;
     }
     return 0;

@@ -35,7 +35,7 @@ static const struct zt_option gh_options[] = {
     {"alerts", ZT_OPT_BOOL, "yes", offsetof(struct gh_state, alerts), 0,
      "count open code scanning, secret scanning and Dependabot alerts of each organization"},
     {"alert_age_days", ZT_OPT_UINT, "30", offsetof(struct gh_state, alert_age_days), 0,
-     "an open alert older than this many days counts as old"},
+     "an open alert older than this many days counts as old", 1, 3650},
     {.key = NULL},
 };
 
@@ -78,10 +78,6 @@ static int gh_check(const void *state, char *err, size_t errlen)
     }
     if (strlen(s->api_url) > GH_URL_MAX) {
         snprintf(err, errlen, "'api_url' is too long");
-        return -EINVAL;
-    }
-    if (s->alert_age_days < 1 || s->alert_age_days > 3650) {
-        snprintf(err, errlen, "'alert_age_days' must be between 1 and 3650");
         return -EINVAL;
     }
     return 0;

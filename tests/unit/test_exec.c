@@ -523,8 +523,9 @@ static void test_exec_check_rejects_bad_options(void **state)
 {
     const char *const bad[][2] = {
         {"max_output", "0"}, {"max_output", "65M"}, {"program_timeout", "0"}};
-    const char *const expect[] = {"'max_output' must be between 1 and 64M", "got 68157440 bytes",
-                                  "'program_timeout' must be greater than 0"};
+    const char *const expect[] = {"'max_output' must be between 1 and 64M, got '0'",
+                                  "'max_output' must be between 1 and 64M, got '65M'",
+                                  "'program_timeout' must be between 1ms and 1d, got '0'"};
 
     for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
         _cleanup_(zt_instance_freep) struct zt_instance *inst = NULL;
@@ -532,8 +533,7 @@ static void test_exec_check_rejects_bad_options(void **state)
 
         assert_int_equal(zt_instance_new(&zt_collector_exec, "exec", &inst, err, sizeof(err)), 0);
         assert_int_equal(zt_instance_set(inst, "command", "/bin/true", err, sizeof(err)), 0);
-        assert_int_equal(zt_instance_set(inst, bad[i][0], bad[i][1], err, sizeof(err)), 0);
-        assert_int_equal(zt_instance_check(inst, err, sizeof(err)), -EINVAL);
+        assert_int_equal(zt_instance_set(inst, bad[i][0], bad[i][1], err, sizeof(err)), -EINVAL);
         assert_contains(err, expect[i]);
     }
 }

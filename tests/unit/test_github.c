@@ -451,7 +451,7 @@ static void test_github_options(void **state)
                   "organizations");
     check_refused(
         (const char *[]){"organizations", "acme", "token_file", "/t", "alert_age_days", "0", NULL},
-        "alert_age_days");
+        "'alert_age_days' must be between 1 and 3650, got '0'");
     check_refused((const char *[]){"organizations", "acme", "token_file", "/t", "api_url",
                                    "http://api.github.com", NULL},
                   "api_url");
