@@ -149,7 +149,7 @@ static void test_entra_apps_instance_lock(void **state)
         /* only verify locked: signing credentials can still be added */
         "{\"id\":\"3\",\"signInAudience\":\"AzureADMultipleOrgs\",\"owners\":[],"
         "\"servicePrincipalLockConfiguration\":{\"isEnabled\":true,\"allProperties\":false,"
-        "\"credentialsWithUsageVerify\":true}}",
+        "\"credentialsWithUsageVerify\":true,\"credentialsWithUsageSign\":false}}",
         /* all properties set but the lock itself off */
         "{\"id\":\"4\",\"signInAudience\":\"AzureADMultipleOrgs\",\"owners\":[],"
         "\"servicePrincipalLockConfiguration\":{\"isEnabled\":false,\"allProperties\":true}}",
