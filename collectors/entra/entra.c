@@ -58,7 +58,8 @@ const struct zt_collector zt_collector_entra = {
     .name = "entra",
     .summary = "Microsoft Entra ID (Graph): Conditional Access, security defaults, "
                "authentication methods and strengths, MFA registration, PIM roles, directory sync, "
-               "app credentials, consent, access reviews",
+               "app and service principal credentials, consent, cross-tenant defaults, access "
+               "reviews, lifecycle workflows, access packages",
     .options = entra_options,
     .state_size = sizeof(struct entra_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

@@ -53,6 +53,18 @@ bool entra_array_has(struct json_object *a, const char *s);
 bool entra_is_emergency(const struct zt_strv *emergency, const char *id);
 /* Append a string to a detail array, at most ENTRA_DETAIL_MAX entries. */
 void entra_detail_push(struct json_object *arr, const char *s);
+/* Count the credentials (passwordCredentials or keyCredentials items) whose endDateTime is past
+ * now into *expired, or within 30 days of it into *expiring_30d; one with no parsable
+ * endDateTime is not counted. */
+void entra_cred_expiry(struct json_object *creds, int64_t now_usec, uint64_t *expired,
+                       uint64_t *expiring_30d);
+/* The "value" array of a list page when every item of it is an object (borrowed), else NULL. */
+struct json_object *entra_page_objects(struct json_object *page);
+/* part / whole as a JSON number with four decimals (whole > 0). */
+struct json_object *entra_share(uint64_t part, uint64_t whole);
+/* Count the items of one list page into *n (an item must be an object with an id). Returns 0,
+ * or -EBADMSG (nothing of the page counted). */
+int entra_ids_page(uint64_t *n, struct json_object *page);
 
 /* ---- Conditional Access (entra_ca.c, entra_ca_keys.c) --------------------------------------- */
 
@@ -110,6 +122,7 @@ void entra_domains_facts(const struct entra_domains *d, struct json_object *fact
 struct entra_apps {
     uint64_t apps, with_secret, with_certificate, expired, expiring_30d;
     uint64_t without_owner, owners_unknown;
+    uint64_t multitenant, multitenant_unlocked; /* signInAudience other than AzureADMyOrg */
     struct json_object *secret_apps; /* detail: names of apps with a client secret (bounded) */
 };
 /* Reduce one application (item of GET /applications, owners expanded); never kept. Returns 0, or
@@ -125,13 +138,49 @@ int entra_admin_consent_derive(struct json_object *doc, struct json_object *fact
 /* ---- access review definitions (entra_reviews.c) ------------------------------------------- */
 
 struct entra_reviews {
-    uint64_t total, active, recurring;
+    uint64_t total, active, recurring, auto_apply;
     bool privileged_roles, guests; /* an active recurring review covers them */
 };
 /* Reduce one page of GET /identityGovernance/accessReviews/definitions. Returns 0 or -EBADMSG
  * (nothing of the page counted). */
 int entra_reviews_page(struct entra_reviews *r, struct json_object *page);
 void entra_reviews_facts(const struct entra_reviews *r, struct json_object *facts);
+
+/* ---- workload identities (entra_sp.c) ----------------------------------------------------- */
+
+struct entra_sps {
+    uint64_t total, sso, password_sso; /* sso: saml or oidc; password_sso: password vaulted */
+    uint64_t sso_assignment_required;  /* of sso + password_sso: appRoleAssignmentRequired */
+    uint64_t with_secret, expired, expiring_30d;
+    struct json_object *secret_sps; /* detail: names of service principals with a secret */
+};
+/* Reduce one service principal (item of GET /servicePrincipals); never kept. Returns 0, or
+ * -EBADMSG for an item that is not an object with an id. */
+int entra_sps_item(struct entra_sps *s, struct json_object *sp, int64_t now_usec);
+void entra_sps_facts(const struct entra_sps *s, struct json_object *facts);
+/* Conditional Access for workload identities from the v1.0 policy list (conditions
+ * .clientApplications). Returns 0 or -EBADMSG (policies not an array). */
+int entra_ca_workload_derive(struct json_object *policies, struct json_object *facts);
+
+/* ---- cross-tenant access default (entra_xtap.c) -------------------------------------------- */
+
+/* Facts from GET /policies/crossTenantAccessPolicy/default. Returns 0 or -EBADMSG. */
+int entra_xtap_derive(struct json_object *doc, struct json_object *facts);
+
+/* ---- lifecycle workflows and entitlement management (entra_governance.c) ------------------- */
+
+enum entra_lcw_category { ENTRA_JOINER, ENTRA_MOVER, ENTRA_LEAVER, _ENTRA_LCW_MAX };
+struct entra_governance {
+    uint64_t workflows, scheduled[_ENTRA_LCW_MAX]; /* enabled and scheduled, per category */
+    uint64_t em_policies, em_no_expiry, em_reviewed;
+};
+/* Reduce one page of GET /identityGovernance/lifecycleWorkflows/workflows or of
+ * GET /identityGovernance/entitlementManagement/assignmentPolicies. Return 0 or -EBADMSG
+ * (nothing of the page counted). */
+int entra_lcw_page(struct entra_governance *g, struct json_object *page);
+int entra_em_page(struct entra_governance *g, struct json_object *page);
+void entra_lcw_facts(const struct entra_governance *g, struct json_object *facts);
+void entra_em_facts(const struct entra_governance *g, struct json_object *facts);
 
 /* ---- PIM role assignment / eligibility instances, reduced page by page (entra_pim.c) -------- */
 

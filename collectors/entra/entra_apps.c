@@ -1,5 +1,6 @@
 /* entra_apps.c - hybrid identity (directory sync, domain authentication types), app registrations
- * reduced one by one (credential kinds, expiry, owners) and the consent settings. */
+ * reduced one by one (credential kinds, expiry, owners, instance property lock) and the consent
+ * settings. */
 #include <string.h>
 #include <strings.h>
 
@@ -66,21 +67,22 @@ void entra_domains_facts(const struct entra_domains *d, struct json_object *fact
                NULL);
 }
 
-/* Credentials whose endDateTime is past now, or within 30 days of it. */
-static void count_credentials(struct entra_apps *a, struct json_object *creds, int64_t now)
+/* App instance property lock: the service principals made from a multitenant app in other tenants
+ * cannot change its credentials when the lock is on for all properties, or for both credential
+ * usages (sign and verify). */
+static bool instance_locked(struct json_object *app)
 {
-    for (size_t i = 0; i < entra_array_len(creds); i++) {
-        const char *end = zt_json_str(json_object_array_get_idx(creds, i), "endDateTime");
-        int64_t t;
-        if (!end || zt_parse_time(end, ZT_TIME_LENIENT, &t) < 0) {
-            continue;
-        }
-        if (t <= now) {
-            a->expired++;
-        } else if (t - now <= 30 * 24 * (int64_t)USEC_PER_HOUR) {
-            a->expiring_30d++;
-        }
+    struct json_object *lock = entra_get(app, "servicePrincipalLockConfiguration");
+    struct json_object *on = entra_get(lock, "isEnabled");
+
+    if (!on || !json_object_get_boolean(on)) {
+        return false;
     }
+    struct json_object *all = entra_get(lock, "allProperties");
+    struct json_object *verify = entra_get(lock, "credentialsWithUsageVerify");
+    struct json_object *sign = entra_get(lock, "credentialsWithUsageSign");
+    return (all && json_object_get_boolean(all)) ||
+           (verify && sign && json_object_get_boolean(verify) && json_object_get_boolean(sign));
 }
 
 int entra_apps_item(struct entra_apps *a, struct json_object *app, int64_t now_usec)
@@ -95,8 +97,13 @@ int entra_apps_item(struct entra_apps *a, struct json_object *app, int64_t now_u
     a->apps++;
     a->with_secret += entra_array_len(pw) > 0;
     a->with_certificate += entra_array_len(keys) > 0;
-    count_credentials(a, pw, now_usec);
-    count_credentials(a, keys, now_usec);
+    entra_cred_expiry(pw, now_usec, &a->expired, &a->expiring_30d);
+    entra_cred_expiry(keys, now_usec, &a->expired, &a->expiring_30d);
+    const char *audience = zt_json_str(app, "signInAudience");
+    if (audience && strcasecmp(audience, "AzureADMyOrg") != 0) {
+        a->multitenant++;
+        a->multitenant_unlocked += !instance_locked(app);
+    }
     if (owners && json_object_is_type(owners, json_type_array)) {
         a->without_owner += json_object_array_length(owners) == 0;
     } else {
@@ -122,6 +129,10 @@ void entra_apps_facts(const struct entra_apps *a, struct json_object *facts)
                NULL);
     entra_fact(facts, "entra.apps.expiring_credentials_30d",
                json_object_new_int64((int64_t)a->expiring_30d), NULL);
+    entra_fact(facts, "entra.apps.multitenant", json_object_new_int64((int64_t)a->multitenant),
+               NULL);
+    entra_fact(facts, "entra.apps.multitenant_without_instance_lock",
+               json_object_new_int64((int64_t)a->multitenant_unlocked), NULL);
     if (a->owners_unknown == 0) {
         entra_fact(facts, "entra.apps.without_owners",
                    json_object_new_int64((int64_t)a->without_owner), NULL);

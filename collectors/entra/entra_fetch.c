@@ -4,257 +4,7 @@
  * Administrator (entra_pim_groups.c), then the pure derive steps and the evidence. */
 #include <syslog.h>
 
-#include "collector.h"
-#include "entra.h"
-
-enum entra_call_id {
-    E_CA,
-    E_CA_BETA,
-    E_SECDEF,
-    E_METHODS,
-    E_STRENGTHS,
-    E_REG,
-    E_PIM_ACTIVE,
-    E_PIM_ELIGIBLE,
-    E_ORG,
-    E_DOMAINS,
-    E_APPS,
-    E_AUTHZ,
-    E_ADMIN_CONSENT,
-    E_REVIEWS,
-    _E_MAX,
-};
-
-struct entra_run;
-
-struct entra_call {
-    struct entra_run *run;
-    enum entra_call_id id;
-    struct zt_http_result res;
-};
-
-struct entra_run {
-    const struct entra_state *s;
-    struct zt_ctx *ctx;
-    struct json_object *ca, *ca_beta;     /* policies (at most ENTRA_CA_MAX each) */
-    struct json_object *secdef, *methods; /* single documents */
-    struct json_object *org, *authz, *admin_consent;
-    struct json_object *strengths; /* strength id -> allowedCombinations */
-    struct json_object *facts;
-    struct entra_reg reg;
-    struct entra_pim pim;
-    struct entra_domains domains;
-    struct entra_apps apps;
-    struct entra_reviews reviews;
-    int64_t now_usec; /* one clock for every expiry and age of the scan */
-    struct entra_call calls[_E_MAX];
-};
-
-struct entra_endpoint {
-    const char *version; /* "v1.0", or "beta" only for fields that exist nowhere else */
-    const char *path;
-    const char *permission; /* named in the problem when Graph answers 403 */
-    const char *note;       /* licence or other hint for a 403, or "" */
-    bool paced;             /* Conditional Access: 1 request/s per tenant, 429 without hint */
-    bool paged;
-    unsigned max_pages;
-    int (*on_page)(struct entra_run *r, struct json_object *page);
-    /* Lists that may be large are delivered item by item ("value"); on_page is then NULL. */
-    int (*on_item)(struct entra_run *r, struct json_object *item);
-};
-
-static int append_items(struct json_object *to, struct json_object *page)
-{
-    struct json_object *value = entra_get(page, "value");
-
-    if (!value || !json_object_is_type(value, json_type_array)) {
-        return -EBADMSG;
-    }
-    for (size_t i = 0; i < json_object_array_length(value); i++) {
-        if (json_object_array_length(to) >= ENTRA_CA_MAX) {
-            return -E2BIG;
-        }
-        json_object_array_add(to, json_object_get(json_object_array_get_idx(value, i)));
-    }
-    return 0;
-}
-
-static int keep_doc(struct json_object **slot, struct json_object *page)
-{
-    if (!json_object_is_type(page, json_type_object)) {
-        return -EBADMSG;
-    }
-    json_object_put(*slot);
-    *slot = json_object_get(page);
-    return 0;
-}
-
-static int page_ca(struct entra_run *r, struct json_object *p)
-{
-    return append_items(r->ca, p);
-}
-static int page_ca_beta(struct entra_run *r, struct json_object *p)
-{
-    return append_items(r->ca_beta, p);
-}
-static int page_secdef(struct entra_run *r, struct json_object *p)
-{
-    return keep_doc(&r->secdef, p);
-}
-static int page_methods(struct entra_run *r, struct json_object *p)
-{
-    return keep_doc(&r->methods, p);
-}
-static int page_strengths(struct entra_run *r, struct json_object *p)
-{
-    return entra_strengths_page(r->strengths, p);
-}
-static int item_reg(struct entra_run *r, struct json_object *user)
-{
-    return entra_reg_item(&r->reg, user);
-}
-static int page_pim_active(struct entra_run *r, struct json_object *p)
-{
-    return entra_pim_page(&r->pim, p, false);
-}
-static int page_pim_eligible(struct entra_run *r, struct json_object *p)
-{
-    return entra_pim_page(&r->pim, p, true);
-}
-
-static int page_org(struct entra_run *r, struct json_object *p)
-{
-    return keep_doc(&r->org, p);
-}
-static int page_domains(struct entra_run *r, struct json_object *p)
-{
-    return entra_domains_page(&r->domains, p);
-}
-static int item_app(struct entra_run *r, struct json_object *app)
-{
-    return entra_apps_item(&r->apps, app, r->now_usec);
-}
-static int page_authz(struct entra_run *r, struct json_object *p)
-{
-    return keep_doc(&r->authz, p);
-}
-static int page_admin_consent(struct entra_run *r, struct json_object *p)
-{
-    return keep_doc(&r->admin_consent, p);
-}
-static int page_reviews(struct entra_run *r, struct json_object *p)
-{
-    return entra_reviews_page(&r->reviews, p);
-}
-
-#define POLICY_AM "Policy.Read.AuthenticationMethod (or Policy.Read.All)"
-#define PIM_P2    "; PIM needs a Microsoft Entra ID P2 licence"
-static const struct entra_endpoint endpoints[_E_MAX] = {
-    [E_CA] = {.version = "v1.0",
-              .path = "/identity/conditionalAccess/policies",
-              .permission = "Policy.Read.All",
-              .note = "",
-              .paced = true,
-              .paged = true,
-              .max_pages = 50,
-              .on_page = page_ca},
-    /* beta: sessionControls.continuousAccessEvaluation exists only there. */
-    [E_CA_BETA] = {.version = "beta",
-                   .path = "/identity/conditionalAccess/policies",
-                   .permission = "Policy.Read.All",
-                   .note = "",
-                   .paced = true,
-                   .paged = true,
-                   .max_pages = 50,
-                   .on_page = page_ca_beta},
-    [E_SECDEF] = {.version = "v1.0",
-                  .path = "/policies/identitySecurityDefaultsEnforcementPolicy",
-                  .permission = "Policy.Read.All",
-                  .note = "",
-                  .max_pages = 1,
-                  .on_page = page_secdef},
-    [E_METHODS] = {.version = "v1.0",
-                   .path = "/policies/authenticationMethodsPolicy",
-                   .permission = POLICY_AM,
-                   .note = "",
-                   .max_pages = 1,
-                   .on_page = page_methods},
-    /* v1.0 location; /identity/conditionalAccess/authenticationStrength/policies is beta. */
-    [E_STRENGTHS] = {.version = "v1.0",
-                     .path = "/policies/authenticationStrengthPolicies",
-                     .permission = POLICY_AM,
-                     .note = "",
-                     .paged = true,
-                     .max_pages = 20,
-                     .on_page = page_strengths},
-    /* Only $filter/$orderBy are supported: Graph picks the page size; 20000 pages bound it. */
-    [E_REG] = {.version = "v1.0",
-               .path = "/reports/authenticationMethods/userRegistrationDetails",
-               .permission = "AuditLog.Read.All",
-               .note = "; the report needs a Microsoft Entra ID P1 or P2 licence",
-               .paged = true,
-               .max_pages = 20000,
-               .on_item = item_reg},
-    [E_PIM_ACTIVE] = {.version = "v1.0",
-                      .path = "/roleManagement/directory/roleAssignmentScheduleInstances"
-                              "?$expand=principal",
-                      .permission = "RoleAssignmentSchedule.Read.Directory (or "
-                                    "RoleManagement.Read.Directory)",
-                      .note = PIM_P2,
-                      .paged = true,
-                      .max_pages = 1000,
-                      .on_page = page_pim_active},
-    [E_PIM_ELIGIBLE] = {.version = "v1.0",
-                        .path = "/roleManagement/directory/roleEligibilityScheduleInstances"
-                                "?$expand=principal",
-                        .permission = "RoleEligibilitySchedule.Read.Directory (or "
-                                      "RoleManagement.Read.Directory)",
-                        .note = PIM_P2,
-                        .paged = true,
-                        .max_pages = 1000,
-                        .on_page = page_pim_eligible},
-    [E_ORG] = {.version = "v1.0",
-               .path = "/organization?$select=id,onPremisesSyncEnabled,onPremisesLastSyncDateTime",
-               .permission = "Organization.Read.All",
-               .note = "",
-               .max_pages = 1,
-               .on_page = page_org},
-    [E_DOMAINS] = {.version = "v1.0",
-                   .path = "/domains?$select=id,authenticationType",
-                   .permission = "Domain.Read.All",
-                   .note = "",
-                   .paged = true,
-                   .max_pages = 100,
-                   .on_page = page_domains},
-    /* owners expanded to ids: one $expand is the most Graph takes on directory objects. */
-    [E_APPS] = {.version = "v1.0",
-                .path = "/applications?$select=id,displayName,passwordCredentials,keyCredentials"
-                        "&$expand=owners($select=id)&$top=999",
-                .permission = "Application.Read.All",
-                .note = "",
-                .paged = true,
-                .max_pages = 5000,
-                .on_item = item_app},
-    [E_AUTHZ] = {.version = "v1.0",
-                 .path = "/policies/authorizationPolicy",
-                 .permission = "Policy.Read.All",
-                 .note = "",
-                 .max_pages = 1,
-                 .on_page = page_authz},
-    [E_ADMIN_CONSENT] = {.version = "v1.0",
-                         .path = "/policies/adminConsentRequestPolicy",
-                         .permission = "Policy.Read.All",
-                         .note = "",
-                         .max_pages = 1,
-                         .on_page = page_admin_consent},
-    [E_REVIEWS] = {.version = "v1.0",
-                   .path = "/identityGovernance/accessReviews/definitions",
-                   .permission = "AccessReview.Read.All",
-                   .note = "; access reviews need a Microsoft Entra ID P2 or Governance licence",
-                   .paged = true,
-                   .max_pages = 500,
-                   .on_page = page_reviews},
-};
+#include "entra_run.h"
 
 static int on_page(void *userdata, const struct zt_http_page *p)
 {
@@ -264,13 +14,13 @@ static int on_page(void *userdata, const struct zt_http_page *p)
     if (!json) {
         return -EBADMSG; /* an empty 2xx body where Graph always sends JSON */
     }
-    return endpoints[c->id].on_page ? endpoints[c->id].on_page(c->run, json) : 0;
+    return entra_endpoints[c->id].on_page ? entra_endpoints[c->id].on_page(c->run, json) : 0;
 }
 
 static int on_item(void *userdata, struct json_object *item)
 {
     struct entra_call *c = userdata;
-    return endpoints[c->id].on_item(c->run, item);
+    return entra_endpoints[c->id].on_item(c->run, item);
 }
 
 static void run_done(struct entra_run *r)
@@ -283,6 +33,8 @@ static void run_done(struct entra_run *r)
     json_object_put(r->org);
     json_object_put(r->authz);
     json_object_put(r->admin_consent);
+    json_object_put(r->xtap);
+    json_object_put(r->sps.secret_sps);
     json_object_put(r->apps.secret_apps);
     json_object_put(r->facts);
     entra_pim_done(&r->pim);
@@ -306,7 +58,7 @@ static int get_token(struct entra_run *r, const struct zt_oauth_config *auth)
 static int add_call(struct entra_run *r, struct zt_http_group *g,
                     const struct zt_oauth_config *auth, const char *pace_key, enum entra_call_id id)
 {
-    const struct entra_endpoint *ep = &endpoints[id];
+    const struct entra_endpoint *ep = &entra_endpoints[id];
     struct entra_call *c = &r->calls[id];
     _cleanup_free_ char *path = zt_xasprintf("/%s%s", ep->version, ep->path);
     _cleanup_free_ char *full = zt_ms_url(r->s->graph_url, path);
@@ -316,8 +68,10 @@ static int add_call(struct entra_run *r, struct zt_http_group *g,
         snprintf(c->res.message, sizeof(c->res.message), "'graph_url' is too long");
         return c->res.error = -EINVAL;
     }
+    const char *headers[] = {ep->header, NULL};
     struct zt_http_request req = {
         .url = full,
+        .headers = ep->header ? headers : NULL,
         .auth = auth,
         .ca_file = r->s->auth.ca_file,
         .paging = ep->paged ? ZT_PAGING_ODATA : ZT_PAGING_NONE,
@@ -336,16 +90,24 @@ static int add_call(struct entra_run *r, struct zt_http_group *g,
     return k;
 }
 
-/* Record a failed call; a 403 names the permission the app registration lacks. */
+/* Record a failed call; a 403 names the permission the app registration lacks, a 400 or 404 of a
+ * licensed feature the licence (Graph answers so when the tenant does not have it). Either way the
+ * facts of the call are left out: unknown, never a pass or a fail. */
 static void call_problem(struct entra_run *r, enum entra_call_id id)
 {
     const struct zt_http_result *res = &r->calls[id].res;
+    const char *licence = entra_endpoints[id].licence;
 
-    if (res->status == 403) {
+    if ((res->status == 400 || res->status == 404) && licence) {
+        zt_ctx_error(r->ctx, res->error,
+                     "%s; the feature may not be licensed in this tenant (it needs %s): its "
+                     "evidence is left out",
+                     res->message, licence);
+    } else if (res->status == 403) {
         zt_ctx_error(r->ctx, res->error,
                      "%s; the app needs the Microsoft Graph application permission %s with admin "
                      "consent%s",
-                     res->message, endpoints[id].permission, endpoints[id].note);
+                     res->message, entra_endpoints[id].permission, entra_endpoints[id].note);
     } else {
         zt_ctx_error(r->ctx, res->error, "%s", res->message);
     }
@@ -359,8 +121,8 @@ static bool ok(const struct entra_run *r, enum entra_call_id id)
 static void shape_problem(struct entra_run *r, enum entra_call_id id, int k)
 {
     if (k < 0) {
-        zt_ctx_error(r->ctx, k, "GET %s%s: unexpected response shape", endpoints[id].version,
-                     endpoints[id].path);
+        zt_ctx_error(r->ctx, k, "GET %s%s: unexpected response shape", entra_endpoints[id].version,
+                     entra_endpoints[id].path);
     }
 }
 
@@ -384,6 +146,30 @@ static void derive_apps(struct entra_run *r)
     }
     if (ok(r, E_REVIEWS)) {
         entra_reviews_facts(&r->reviews, r->facts);
+    }
+}
+
+/* Workload identities, cross-tenant access and identity governance. */
+static void derive_workloads(struct entra_run *r)
+{
+    if (ok(r, E_SPS)) {
+        entra_sps_facts(&r->sps, r->facts);
+    }
+    if (ok(r, E_FIC_APPS)) {
+        entra_fact(r->facts, "entra.apps.federated_credentials",
+                   json_object_new_int64((int64_t)r->fic_apps), NULL);
+    }
+    if (ok(r, E_CA)) {
+        shape_problem(r, E_CA, entra_ca_workload_derive(r->ca, r->facts));
+    }
+    if (ok(r, E_XTAP)) {
+        shape_problem(r, E_XTAP, entra_xtap_derive(r->xtap, r->facts));
+    }
+    if (ok(r, E_LCW)) {
+        entra_lcw_facts(&r->gov, r->facts);
+    }
+    if (ok(r, E_EM)) {
+        entra_em_facts(&r->gov, r->facts);
     }
 }
 
@@ -411,6 +197,7 @@ static void derive(struct entra_run *r)
         entra_pim_facts(&r->pim, ok(r, E_PIM_ELIGIBLE), r->facts);
     }
     derive_apps(r);
+    derive_workloads(r);
 }
 
 static void emit_facts(struct entra_run *r)
@@ -463,6 +250,7 @@ int entra_collect(void *state, struct zt_ctx *ctx)
         .strengths = json_object_new_object(),
         .facts = json_object_new_object(),
         .apps = {.secret_apps = json_object_new_array()},
+        .sps = {.secret_sps = json_object_new_array()},
         .now_usec = (int64_t)zt_now_real_usec(),
     };
     _cleanup_(zt_ms_session_close) struct zt_ms_session sess = {0};

@@ -66,13 +66,6 @@ int entra_reg_item(struct entra_reg *r, struct json_object *user)
     return 0;
 }
 
-static struct json_object *share(uint64_t part, uint64_t whole)
-{
-    /* four decimals, rounded half up (no libm needed) */
-    uint64_t q = (uint64_t)((double)part / (double)whole * 10000.0 + 0.5);
-    return json_object_new_double((double)q / 10000.0);
-}
-
 void entra_reg_facts(const struct entra_reg *r, struct json_object *facts)
 {
     struct json_object *d = json_object_new_object();
@@ -86,17 +79,17 @@ void entra_reg_facts(const struct entra_reg *r, struct json_object *facts)
     entra_fact(facts, "entra.registration.phishing_resistant_users",
                json_object_new_int64((int64_t)r->pr_capable), NULL);
     if (r->members > 0) { /* a share of nobody is unknown, not 0 or 1 */
-        entra_fact(facts, "entra.registration.mfa_capable_share", share(r->mfa_capable, r->members),
-                   NULL);
+        entra_fact(facts, "entra.registration.mfa_capable_share",
+                   entra_share(r->mfa_capable, r->members), NULL);
         entra_fact(facts, "entra.registration.mfa_registered_share",
-                   share(r->mfa_registered, r->members), NULL);
+                   entra_share(r->mfa_registered, r->members), NULL);
         entra_fact(facts, "entra.registration.passwordless_capable_share",
-                   share(r->passwordless_capable, r->members), NULL);
+                   entra_share(r->passwordless_capable, r->members), NULL);
         entra_fact(facts, "entra.registration.phishing_resistant_share",
-                   share(r->pr_capable, r->members), NULL);
+                   entra_share(r->pr_capable, r->members), NULL);
     }
     if (r->admins > 0) {
         entra_fact(facts, "entra.registration.admins_phishing_resistant_share",
-                   share(r->admins_pr_capable, r->admins), NULL);
+                   entra_share(r->admins_pr_capable, r->admins), NULL);
     }
 }

@@ -60,6 +60,9 @@ static void count_definition(struct entra_reviews *r, struct json_object *def)
         return;
     }
     r->recurring++;
+    struct json_object *apply = entra_get(entra_get(def, "settings"), "autoApplyDecisionsEnabled");
+    r->auto_apply +=
+        apply && json_object_is_type(apply, json_type_boolean) && json_object_get_boolean(apply);
     scope_queries(entra_get(def, "scope"), q, &n, ZT_ELEMENTSOF(q));
     scope_queries(entra_get(def, "instanceEnumerationScope"), q, &n, ZT_ELEMENTSOF(q));
     for (size_t i = 0; i < n; i++) {
@@ -70,15 +73,10 @@ static void count_definition(struct entra_reviews *r, struct json_object *def)
 
 int entra_reviews_page(struct entra_reviews *r, struct json_object *page)
 {
-    struct json_object *value = entra_get(page, "value");
+    struct json_object *value = entra_page_objects(page);
 
-    if (!value || !json_object_is_type(value, json_type_array)) {
+    if (!value) {
         return -EBADMSG;
-    }
-    for (size_t i = 0; i < json_object_array_length(value); i++) {
-        if (!json_object_is_type(json_object_array_get_idx(value, i), json_type_object)) {
-            return -EBADMSG;
-        }
     }
     for (size_t i = 0; i < json_object_array_length(value); i++) {
         count_definition(r, json_object_array_get_idx(value, i));
@@ -92,6 +90,8 @@ void entra_reviews_facts(const struct entra_reviews *r, struct json_object *fact
                json_object_new_int64((int64_t)r->active), NULL);
     entra_fact(facts, "entra.accessreviews.recurring_definitions",
                json_object_new_int64((int64_t)r->recurring), NULL);
+    entra_fact(facts, "entra.accessreviews.auto_apply_definitions",
+               json_object_new_int64((int64_t)r->auto_apply), NULL);
     entra_fact(facts, "entra.accessreviews.privileged_roles",
                json_object_new_boolean(r->privileged_roles), NULL);
     entra_fact(facts, "entra.accessreviews.guests", json_object_new_boolean(r->guests), NULL);

@@ -79,3 +79,60 @@ void entra_detail_push(struct json_object *arr, const char *s)
         json_object_array_add(arr, json_object_new_string(s ? s : "(null)"));
     }
 }
+
+#define USEC_PER_DAY (24LL * 3600LL * 1000000LL)
+
+void entra_cred_expiry(struct json_object *creds, int64_t now_usec, uint64_t *expired,
+                       uint64_t *expiring_30d)
+{
+    for (size_t i = 0; i < entra_array_len(creds); i++) {
+        const char *end = zt_json_str(json_object_array_get_idx(creds, i), "endDateTime");
+        int64_t t;
+        if (!end || zt_parse_time(end, ZT_TIME_LENIENT, &t) < 0) {
+            continue;
+        }
+        if (t <= now_usec) {
+            (*expired)++;
+        } else if (t - now_usec <= 30 * USEC_PER_DAY) {
+            (*expiring_30d)++;
+        }
+    }
+}
+
+int entra_ids_page(uint64_t *n, struct json_object *page)
+{
+    struct json_object *value = entra_get(page, "value");
+
+    if (!value || !json_object_is_type(value, json_type_array)) {
+        return -EBADMSG;
+    }
+    for (size_t i = 0; i < json_object_array_length(value); i++) {
+        if (!zt_json_str(json_object_array_get_idx(value, i), "id")) {
+            return -EBADMSG;
+        }
+    }
+    *n += json_object_array_length(value);
+    return 0;
+}
+
+struct json_object *entra_share(uint64_t part, uint64_t whole)
+{
+    /* four decimals, rounded half up (no libm needed) */
+    uint64_t q = (uint64_t)((double)part / (double)whole * 10000.0 + 0.5);
+    return json_object_new_double((double)q / 10000.0);
+}
+
+struct json_object *entra_page_objects(struct json_object *page)
+{
+    struct json_object *value = entra_get(page, "value");
+
+    if (!value || !json_object_is_type(value, json_type_array)) {
+        return NULL;
+    }
+    for (size_t i = 0; i < json_object_array_length(value); i++) {
+        if (!json_object_is_type(json_object_array_get_idx(value, i), json_type_object)) {
+            return NULL;
+        }
+    }
+    return value;
+}

@@ -31,6 +31,19 @@ GA_KEY = "entra.roles.global_admin_count"
 MEMBERS = "/v1.0/groups/{}/transitiveMembers"
 MEMBERS_QUERY = "$select=id&$top=999"
 TYPICAL_SKIPTOKEN = "RFNwdAIAAQAAACM6MGIxYzJkM2UtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMGQ4"
+# Apps with federated credentials: an advanced query (the fixture route also wants the
+# ConsistencyLevel: eventual header, else the plain application list answers and the count is off).
+FIC_QUERY = "$filter=federatedIdentityCredentials/$count%20ne%200&$count=true&$select=id&$top=999"
+SPS = "/v1.0/servicePrincipals"
+LCW = "/v1.0/identityGovernance/lifecycleWorkflows/workflows"
+EM = "/v1.0/identityGovernance/entitlementManagement/assignmentPolicies"
+# The rules written from the workload identity, cross-tenant and governance evidence.
+NEW_RULES = ("entra.directory.synced_cloud_authentication", "entra.stores.partners_integrated",
+             "entra.em.just_in_time_access", "entra.risk.behavioural_analytics_enforced",
+             "entra.lcw.leaver_automated", "entra.lcw.joiner_mover_leaver_automated",
+             "entra.apps.assignment_required_most", "entra.apps.assignment_required_managed_devices",
+             "entra.ca.workload_identities_all", "entra.apps.owned_all",
+             "entra.apps.credentials_governed")
 
 
 class Entra(unittest.TestCase):
@@ -145,6 +158,29 @@ class Entra(unittest.TestCase):
         self.assertEqual((ev["entra.apps.registrations"], ev["entra.apps.secret_credentials"],
                           ev["entra.apps.expired_credentials"], ev["entra.apps.without_owners"]),
                          (1, 1, 1, 1))
+        # That app is multitenant with its instance property lock off; a vaulted-password app and
+        # a SAML app, neither requiring assignment, and an expired secret on a service principal;
+        # cross-tenant defaults never customised (trust nothing); a leaver workflow that runs only
+        # on demand, a joiner one disabled; an access package that never expires.
+        self.assertEqual((ev["entra.apps.multitenant"],
+                          ev["entra.apps.multitenant_without_instance_lock"],
+                          ev["entra.apps.federated_credentials"]), (1, 1, 0))
+        self.assertEqual((ev["entra.serviceprincipals.sso_count"],
+                          ev["entra.serviceprincipals.password_sso_count"],
+                          ev["entra.serviceprincipals.secret_credentials"],
+                          ev["entra.serviceprincipals.expired_credentials"]), (1, 1, 1, 1))
+        self.assertEqual(ev["entra.serviceprincipals.sso_assignment_required_share"], 0)
+        self.assertIs(ev["entra.xtap.service_default"], True)
+        self.assertIs(ev["entra.xtap.inbound_trust_mfa"], False)
+        self.assertIs(ev["entra.ca.workload_identities_all"], False)
+        self.assertEqual(ev["entra.lcw.workflows"], 2)
+        for k in ("joiner", "mover", "leaver"):
+            self.assertIs(ev[f"entra.lcw.{k}_scheduled"], False, k)
+        self.assertEqual((ev["entra.em.assignment_policies"], ev["entra.em.policies_without_expiry"]),
+                         (1, 1))
+        f = self.findings(doc)
+        for rule in NEW_RULES:
+            self.assertEqual(f[rule], "fail", rule)
 
     def test_typical_tenant(self):
         p, doc, requests = self.scan("entra_typical")
@@ -211,6 +247,27 @@ class Entra(unittest.TestCase):
         self.assertIs(ev["entra.accessreviews.privileged_roles"], False)
         self.assertEqual(f["entra.accessreviews.privileged_and_guests"], "fail")
         self.assertEqual(f["entra.apps.no_client_secrets"], "fail")
+        # Federated credentials over two pages of the advanced query (the second by its nextLink).
+        fic = [r for r in graph if r["path"] == "/v1.0/applications" and
+               (r["query"] == FIC_QUERY or r["query"].startswith("$skiptoken=fic"))]
+        self.assertEqual([r["query"] for r in fic], [FIC_QUERY, "$skiptoken=fic2"])
+        self.assertEqual(ev["entra.apps.federated_credentials"], 2)
+        # Two of three single sign-on apps require assignment (one vaulted password): most, not
+        # all; only the leaver workflow is scheduled; one access package never expires; the
+        # workload identity policy is report-only.
+        self.assertAlmostEqual(ev["entra.serviceprincipals.sso_assignment_required_share"], 0.6667)
+        self.assertEqual(ev["entra.serviceprincipals.password_sso_count"], 1)
+        self.assertEqual(ev["entra.serviceprincipals.expiring_credentials_30d"], 1)
+        self.assertEqual((ev["entra.lcw.leaver_scheduled"], ev["entra.lcw.joiner_scheduled"]),
+                         (True, False))
+        self.assertEqual(ev["entra.em.policies_without_expiry"], 1)
+        self.assertEqual(ev["entra.ca.workload_identity_policies"], 0)
+        self.assertEqual(ev["entra.accessreviews.auto_apply_definitions"], 1)
+        self.assertEqual({r: f[r] for r in NEW_RULES if f[r] == "pass"},
+                         {"entra.risk.behavioural_analytics_enforced": "pass",
+                          "entra.lcw.leaver_automated": "pass",
+                          "entra.apps.assignment_required_most": "pass"})
+        self.assertEqual(fn["applications.accessible_applications"], ("advanced", "exact"))
 
     def test_strong_tenant_with_certificate(self):
         auth = (f"certificate_file = {self.certs}/client.pem\n"
@@ -240,10 +297,10 @@ class Entra(unittest.TestCase):
         self.assertEqual(fn["identity.authentication"], ("optimal", "exact"))
         self.assertEqual(fn["identity.risk_assessments"], ("optimal", "exact"))
         self.assertEqual(fn["identity.governance"], ("optimal", "exact"))
-        self.assertEqual(fn["identity.access_management"][0], "advanced")
+        self.assertEqual(fn["identity.access_management"][0], "optimal")
         self.assertEqual(fn["devices.resource_access"][0], "advanced")
         # Applications over two pages (the second by its nextLink), certificates only, owned.
-        apps = [r for r in graph if r["path"] == "/v1.0/applications"]
+        apps = [r for r in graph if r["path"] == "/v1.0/applications" and r["query"] != FIC_QUERY]
         self.assertEqual(len(apps), 2)
         self.assertIn("$expand=owners", apps[0]["query"])
         self.assertEqual(apps[1]["query"], "$skiptoken=apps2")
@@ -257,6 +314,33 @@ class Entra(unittest.TestCase):
         for rule in ("entra.accessreviews.privileged_and_guests", "entra.consent.governed",
                      "idp.users_provisioned_automatically", "entra.apps.no_client_secrets"):
             self.assertEqual(f[rule], "pass", rule)
+        # Service principals over two pages, lifecycle workflows over two pages.
+        sps = [r for r in graph if r["path"] == SPS]
+        self.assertEqual(len(sps), 2)
+        self.assertIn("preferredSingleSignOnMode", sps[0]["query"])
+        self.assertEqual(sps[1]["query"], "$skiptoken=sp2")
+        self.assertEqual([r["query"] for r in graph if r["path"] == LCW], ["", "$skiptoken=wf2"])
+        self.assertEqual([r["query"] for r in graph if r["query"] == FIC_QUERY], [FIC_QUERY])
+        # Three SSO apps on both pages, all requiring assignment; the deploy pipeline federated;
+        # the multitenant app locked; joiner, mover (page 1) and leaver (page 2) scheduled.
+        self.assertEqual((ev["entra.serviceprincipals.total"], ev["entra.serviceprincipals.sso_count"],
+                          ev["entra.serviceprincipals.password_sso_count"],
+                          ev["entra.serviceprincipals.secret_credentials"]), (5, 3, 0, 0))
+        self.assertEqual(ev["entra.serviceprincipals.sso_assignment_required_share"], 1)
+        self.assertEqual((ev["entra.apps.federated_credentials"], ev["entra.apps.multitenant"],
+                          ev["entra.apps.multitenant_without_instance_lock"]), (1, 1, 0))
+        self.assertEqual((ev["entra.xtap.inbound_trust_mfa"], ev["entra.xtap.service_default"],
+                          ev["entra.xtap.b2b_direct_connect_inbound"]), (True, False, "blocked"))
+        for k in ("joiner", "mover", "leaver"):
+            self.assertIs(ev[f"entra.lcw.{k}_scheduled"], True, k)
+        self.assertEqual((ev["entra.em.assignment_policies"], ev["entra.em.policies_without_expiry"],
+                          ev["entra.em.policies_with_review"]), (2, 0, 2))
+        self.assertIs(ev["entra.ca.workload_identities_all"], True)
+        for rule in NEW_RULES:
+            self.assertEqual(f[rule], "pass", rule)
+        for func in ("identity.identity_stores", "identity.automation_orchestration",
+                     "applications.accessible_applications"):
+            self.assertEqual(fn[func], ("optimal", "exact"), func)
 
     def test_faults_end_complete_or_named(self):
         p, doc, requests = self.scan("entra_faults", with_host=False)
@@ -284,6 +368,22 @@ class Entra(unittest.TestCase):
         self.assertEqual(c["status"], "partial")
         self.assertIn("/v1.0/reports/authenticationMethods/userRegistrationDetails", c["error"])
         self.assertIn("malformed JSON", c["error"])
+        # Lifecycle workflows answered 400 (not licensed: the licence is named) and entitlement
+        # management 403 (the permission is named): their keys are left out and their rules are
+        # unknown, never a fail; the other new calls still gave their evidence.
+        self.assertRegex(p.stderr, r"lifecycleWorkflows/workflows.*HTTP 400.*not be licensed.*"
+                                   r"Microsoft Entra ID Governance")
+        self.assertRegex(p.stderr, r"assignmentPolicies.*HTTP 403.*EntitlementManagement\.Read\.All")
+        self.assertEqual([k for k in ev if k.startswith(("entra.lcw.", "entra.em."))], [])
+        f = self.findings(doc)
+        for rule in ("entra.lcw.leaver_automated", "entra.lcw.joiner_mover_leaver_automated",
+                     "entra.em.just_in_time_access"):
+            self.assertEqual(f[rule], "unknown", rule)
+        # (the first token was rejected as expired: 401, a new token, then the 400, not retried)
+        self.assertEqual([r["status"] for r in graph if r["path"] == LCW and r["status"] != 401],
+                         [400])
+        self.assertIn("entra.serviceprincipals.sso_count", ev)
+        self.assertIn("entra.xtap.inbound_trust_mfa", ev)
         self.assertNotIn("entra~fixture.secret", p.stdout + p.stderr)
         self.assertEqual({r["token"] for r in graph if r["status"] == 401}, {"tok-1"})
         self.assertTrue(all(r["token"] == "tok-2" for r in graph if r["status"] == 200))

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "entra/entra.h"
+#include "entra_test_facts.h"
 #include "util.h"
 
 #define HOUR (3600LL * 1000000LL)
@@ -18,34 +19,6 @@ static int setup(void **state)
 {
     assert_int_equal(zt_parse_time("2024-06-01T12:00:00Z", 0, &now), 0);
     return 0;
-}
-
-static struct json_object *parse(const char *text)
-{
-    struct json_object *o = json_tokener_parse(text);
-    if (!o) {
-        fail_msg("bad test JSON: %s", text);
-    }
-    return o;
-}
-
-static struct json_object *value(struct json_object *facts, const char *key)
-{
-    struct json_object *v = entra_fact_value(facts, key);
-    if (!v) {
-        fail_msg("fact %s missing", key);
-    }
-    return v;
-}
-
-static int64_t int_fact(struct json_object *f, const char *key)
-{
-    return json_object_get_int64(value(f, key));
-}
-
-static int bool_fact(struct json_object *f, const char *key)
-{
-    return json_object_get_boolean(value(f, key));
 }
 
 static int org(const char *body, struct json_object *facts)
@@ -162,6 +135,43 @@ static void test_entra_apps_credentials(void **state)
     json_object_put(a.secret_apps);
 }
 
+/* App instance property lock on multitenant apps; single-tenant apps are not counted. */
+static void test_entra_apps_instance_lock(void **state)
+{
+    static const char *const apps[] = {
+        /* locked for all properties */
+        "{\"id\":\"1\",\"signInAudience\":\"AzureADMultipleOrgs\",\"owners\":[],"
+        "\"servicePrincipalLockConfiguration\":{\"isEnabled\":true,\"allProperties\":true}}",
+        /* both credential usages locked: as good for credentials */
+        "{\"id\":\"2\",\"signInAudience\":\"AzureADandPersonalMicrosoftAccount\",\"owners\":[],"
+        "\"servicePrincipalLockConfiguration\":{\"isEnabled\":true,\"allProperties\":false,"
+        "\"credentialsWithUsageSign\":true,\"credentialsWithUsageVerify\":true}}",
+        /* only verify locked: signing credentials can still be added */
+        "{\"id\":\"3\",\"signInAudience\":\"AzureADMultipleOrgs\",\"owners\":[],"
+        "\"servicePrincipalLockConfiguration\":{\"isEnabled\":true,\"allProperties\":false,"
+        "\"credentialsWithUsageVerify\":true,\"credentialsWithUsageSign\":false}}",
+        /* all properties set but the lock itself off */
+        "{\"id\":\"4\",\"signInAudience\":\"AzureADMultipleOrgs\",\"owners\":[],"
+        "\"servicePrincipalLockConfiguration\":{\"isEnabled\":false,\"allProperties\":true}}",
+        /* no lock configuration at all */
+        "{\"id\":\"5\",\"signInAudience\":\"AzureADMultipleOrgs\",\"owners\":[],"
+        "\"servicePrincipalLockConfiguration\":null}",
+        /* single tenant, unlocked: not a multitenant app */
+        "{\"id\":\"6\",\"signInAudience\":\"AzureADMyOrg\",\"owners\":[]}",
+    };
+    struct entra_apps a = {.secret_apps = json_object_new_array()};
+    struct json_object *f = json_object_new_object();
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(apps); i++) {
+        assert_int_equal(app(&a, apps[i]), 0);
+    }
+    entra_apps_facts(&a, f);
+    assert_int_equal(int_fact(f, "entra.apps.multitenant"), 5);
+    assert_int_equal(int_fact(f, "entra.apps.multitenant_without_instance_lock"), 3);
+    json_object_put(f);
+    json_object_put(a.secret_apps);
+}
+
 static const char *consent(const char *assigned, int *restricted)
 {
     static char level[32];
@@ -233,6 +243,9 @@ static void test_entra_consent_levels(void **state)
 #define QUARTERLY                                                                                  \
     "\"settings\":{\"recurrence\":{\"pattern\":{\"type\":\"absoluteMonthly\",\"interval\":3},"     \
     "\"range\":{\"type\":\"noEnd\"}}}"
+#define QUARTERLY_AUTO                                                                             \
+    "\"settings\":{\"autoApplyDecisionsEnabled\":true,\"recurrence\":{\"pattern\":{\"type\":"      \
+    "\"weekly\",\"interval\":12}}}"
 #define ONCE "\"settings\":{\"recurrence\":null}"
 #define ROLES                                                                                      \
     "\"scope\":{\"@odata.type\":\"#microsoft.graph.principalResourceMembershipsScope\","           \
@@ -263,6 +276,15 @@ static void test_entra_access_reviews(void **state)
     assert_int_equal(int_fact(f, "entra.accessreviews.recurring_definitions"), 2);
     assert_int_equal(bool_fact(f, "entra.accessreviews.privileged_roles"), 1);
     assert_int_equal(bool_fact(f, "entra.accessreviews.guests"), 1);
+    assert_int_equal(int_fact(f, "entra.accessreviews.auto_apply_definitions"), 0);
+    json_object_put(f);
+
+    /* decisions applied automatically count only on an active recurring review */
+    f = reviews("{\"status\":\"InProgress\"," GUESTS "," QUARTERLY_AUTO "},"
+                "{\"status\":\"Completed\"," ROLES "," QUARTERLY_AUTO "},"
+                "{\"status\":\"InProgress\"," ROLES ",\"settings\":{\"autoApplyDecisionsEnabled\":"
+                "true,\"recurrence\":null}}");
+    assert_int_equal(int_fact(f, "entra.accessreviews.auto_apply_definitions"), 1);
     json_object_put(f);
 
     /* a completed role review and a one-off guest review cover nothing on a schedule */
@@ -290,9 +312,12 @@ static void test_entra_access_reviews(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_entra_org_hybrid_sync),  cmocka_unit_test(test_entra_domains),
-        cmocka_unit_test(test_entra_apps_credentials), cmocka_unit_test(test_entra_consent_levels),
+        cmocka_unit_test(test_entra_org_hybrid_sync),
+        cmocka_unit_test(test_entra_domains),
+        cmocka_unit_test(test_entra_apps_credentials),
+        cmocka_unit_test(test_entra_consent_levels),
         cmocka_unit_test(test_entra_access_reviews),
+        cmocka_unit_test(test_entra_apps_instance_lock),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
