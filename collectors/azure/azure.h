@@ -177,6 +177,28 @@ struct zt_azure_remediations {
 void zt_azure_remediation_item(struct zt_azure_remediations *acc, struct json_object *item);
 int zt_azure_remediations_emit(struct zt_ctx *ctx, const struct zt_azure_remediations *acc);
 
+/* ---- standing and just-in-time data roles (azure_roles.c) ---------------------------------- */
+
+#define ZT_AZURE_API_PIM "2020-10-01" /* roleAssignment/roleEligibility schedule instances */
+
+struct zt_azure_roles {
+    uint64_t standing;  /* active instances of users and groups on data roles, not Activated */
+    uint64_t activated; /* ... Activated through PIM (just in time) */
+    uint64_t eligible;  /* eligibility instances of users and groups on data roles */
+    uint64_t malformed;
+    struct zt_strv active_ids, eligible_ids; /* instance ids counted (once each) */
+    bool overflow;
+};
+/* Whether a role's display name is a data-plane role of storage ("Storage Blob Data Owner",
+ * "Storage Queue Data Reader", ...) or Key Vault (every "Key Vault ..." role but the
+ * management-plane Key Vault Contributor). */
+bool zt_azure_data_role(const char *name);
+/* Fold one schedule instance ({"id", "properties": {"principalType", "assignmentType",
+ * "expandedProperties": {"roleDefinition": {"displayName"}}}}). */
+void zt_azure_role_item(struct zt_azure_roles *acc, struct json_object *item, bool eligible);
+void zt_azure_roles_clear(struct zt_azure_roles *acc);
+int zt_azure_roles_emit(struct zt_ctx *ctx, const struct zt_azure_roles *acc, bool eligible);
+
 /* ---- Azure Resource Graph (azure_arg.c) ----------------------------------------------------- */
 
 #define ZT_AZURE_GRAPH_TOP   1000u /* rows per page: the service's maximum $top */

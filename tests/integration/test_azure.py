@@ -49,7 +49,7 @@ NEW_RULES = ["azure.storage.customer_managed_keys", "azure.data.network_restrict
              "azure.sentinel.data_activity_analysed", "azure.data.posture_continuous",
              "azure.sentinel.network_correlation", "azure.sentinel.advanced_analysis",
              "azure.network.policy_hierarchy", "azure.network.policy_as_code",
-             "azure.network.enterprise_policy"]
+             "azure.network.enterprise_policy", "azure.rbac.data_access_just_in_time"]
 ARG = "/providers/Microsoft.ResourceGraph/resources"
 STRONG_GRAPH_STAGES = {
     "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
@@ -230,6 +230,9 @@ class Azure(unittest.TestCase):
         self.assertEqual(ev["azure.storage.public_network_count"], 3)  # stunset's default is Deny
         self.assertFalse(ev["azure.defender.sensitive_data_discovery_full_all"])
         self.assertEqual(ev["azure.graph.subscription_count"], 2)
+        # A user's Storage Blob Data Owner and a group's Key Vault Administrator are standing.
+        self.assertEqual((ev["azure.rbac.standing_data_role_count"],
+                          ev["azure.rbac.eligible_data_role_count"]), (2, 0))
         # No Sentinel workspace: nothing read, zero observed (not unknown).
         self.assertEqual((ev["azure.sentinel.onboarded_workspace_count"],
                           ev["azure.sentinel.data_connector_count"],
@@ -271,7 +274,8 @@ class Azure(unittest.TestCase):
         self.assertTrue(ev["azure.activity_log.exported_all"])
         self.assertEqual(self.stages(doc), {
             "networks.segmentation": ("initial", "at_least"),
-            "data.access": ("advanced", "at_least"),
+            # Data roles only as PIM eligibilities: Optimal.
+            "data.access": ("optimal", "exact"),
             # Customer-managed keys everywhere: Advanced; no azure rule at Optimal.
             "data.encryption": ("advanced", "at_least"),
             "crosscutting.visibility_analytics": ("initial", "at_least"),
@@ -342,6 +346,11 @@ class Azure(unittest.TestCase):
         self.assertEqual((ev["azure.policy.assignment_count"], ev["azure.policy.do_not_enforce_count"],
                           ev["azure.policy.management_group_assignment_count"]), (7, 0, 4))
         self.assertEqual(ev["azure.graph.subscription_count"], 2)
+        # Users and groups hold data roles only as eligibilities (one activated now); the
+        # standing Storage Blob Data Owner is a service principal's, Reader no data role.
+        self.assertEqual((ev["azure.rbac.standing_data_role_count"],
+                          ev["azure.rbac.eligible_data_role_count"]), (0, 4))
+        self.assertEqual(self.detail(doc, "azure.rbac.standing_data_role_count")["activated"], 2)
         # The workspace's Sentinel lists: onboarded; four connected connectors (Defender for
         # Identity's data type is Disabled); Fusion and one scheduled rule on (the NRT rule is off,
         # the incident-creation rule is not an analytics rule of the workspace's own).

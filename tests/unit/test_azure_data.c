@@ -1,8 +1,9 @@
 /* test_azure_data.c - the azure collector's data and governance derivations on hand-written
  * documents: storage accounts' key source and network rules, sensitive data discovery in both
  * Defender plans, policy states of DoNotEnforce assignments and of network resources, policy
- * assignments by enforcement mode, the subscriptions Resource Graph answers for, and the Sentinel
- * lists (onboarding states, data connectors, analytics rules). */
+ * assignments by enforcement mode, the subscriptions Resource Graph answers for, the Sentinel
+ * lists (onboarding states, data connectors, analytics rules), and standing vs just-in-time data
+ * roles. */
 #include "azure_graph_test.h"
 
 /* ---- storage accounts ----------------------------------------------------------------------- */
@@ -188,6 +189,55 @@ static void test_sentinel_lists(void **state)
     zt_azure_graph_clear(&acc);
 }
 
+/* ---- standing and just-in-time data roles ---------------------------------------------------- */
+
+#define INSTANCE(id, ptype, role, extra)                                                           \
+    "{\"id\": \"" id "\", \"properties\": {\"principalType\": \"" ptype "\"" extra                 \
+    ", \"expandedProperties\": {\"roleDefinition\": {\"displayName\": \"" role "\"}}}}"
+
+static void test_data_roles(void **state)
+{
+    assert_true(zt_azure_data_role("Storage Blob Data Owner"));
+    assert_true(zt_azure_data_role("storage queue data reader"));
+    assert_false(zt_azure_data_role("Storage Account Contributor")); /* management plane */
+    assert_true(zt_azure_data_role("Key Vault Secrets Officer"));
+    assert_false(zt_azure_data_role("Key Vault Contributor"));
+    assert_false(zt_azure_data_role("Reader"));
+    assert_false(zt_azure_data_role(NULL));
+
+    static const char *const active[] = {
+        INSTANCE("a1", "User", "Storage Blob Data Owner", ", \"assignmentType\": \"Assigned\""),
+        /* The same instance again (inherited, listed by a second subscription): once. */
+        INSTANCE("A1", "User", "Storage Blob Data Owner", ", \"assignmentType\": \"Assigned\""),
+        INSTANCE("a2", "Group", "Key Vault Administrator", ""), /* no type: a plain assignment */
+        INSTANCE("a3", "User", "Storage Blob Data Reader", ", \"assignmentType\": \"Activated\""),
+        INSTANCE("a4", "ServicePrincipal", "Storage Blob Data Owner",
+                 ", \"assignmentType\": \"Assigned\""),
+        INSTANCE("a5", "User", "Contributor", ", \"assignmentType\": \"Assigned\""),
+        "{\"properties\": {\"principalType\": \"User\"}}",
+    };
+    struct zt_azure_roles acc = {0};
+    for (size_t i = 0; i < ZT_ELEMENTSOF(active); i++) {
+        struct json_object *o = parse(active[i]);
+        zt_azure_role_item(&acc, o, false);
+        json_object_put(o);
+    }
+    struct json_object *e = parse(INSTANCE("e1", "Group", "Storage Blob Data Contributor", ""));
+    zt_azure_role_item(&acc, e, true);
+    json_object_put(e);
+    assert_int_equal(acc.standing, 2);
+    assert_int_equal(acc.activated, 1);
+    assert_int_equal(acc.eligible, 1);
+    assert_int_equal(acc.malformed, 1);
+    struct zt_ctx *ctx = zt_ctx_new("azure", 0);
+    assert_int_equal(zt_azure_roles_emit(ctx, &acc, false), 0);
+    assert_int_equal(zt_azure_roles_emit(ctx, &acc, true), 0);
+    assert_evidence_int(ctx, "azure.rbac.standing_data_role_count", 2);
+    assert_evidence_int(ctx, "azure.rbac.eligible_data_role_count", 1);
+    zt_ctx_free(ctx);
+    zt_azure_roles_clear(&acc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_assignments),
         cmocka_unit_test(test_visible_subscriptions),
         cmocka_unit_test(test_sentinel_lists),
+        cmocka_unit_test(test_data_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
