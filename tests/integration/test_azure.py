@@ -49,13 +49,13 @@ NEW_RULES = ["azure.storage.customer_managed_keys", "azure.data.network_restrict
              "azure.sentinel.data_activity_analysed", "azure.data.posture_continuous",
              "azure.sentinel.network_correlation", "azure.sentinel.advanced_analysis",
              "azure.network.policy_hierarchy", "azure.network.policy_as_code",
-             "azure.network.enterprise_policy", "azure.rbac.data_access_just_in_time"]
+             "azure.network.enterprise_policy", "azure.rbac.data_access_just_in_time",
+             "azure.data.discovery_with_automated_response", "azure.policy.enforced_not_audited"]
 ARG = "/providers/Microsoft.ResourceGraph/resources"
 STRONG_GRAPH_STAGES = {
     "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
     "networks.traffic_management": ("optimal", "exact"),
-    # No azure rule at optimal: the stage above cannot be shown, so "at least".
-    "data.inventory_management": ("advanced", "at_least"),
+    "data.inventory_management": ("optimal", "exact"),
     "data.automation_orchestration": ("optimal", "exact"),
     "data.governance": ("optimal", "exact"),
     "crosscutting.automation_orchestration": ("advanced", "at_least"),
