@@ -58,6 +58,18 @@ bool zt_azure_row(struct json_object *row, const char **type, struct json_object
     return *type && json_object_is_type(*props, json_type_object);
 }
 
+void zt_azure_ids_add(struct zt_strv *ids, const char *s, size_t max)
+{
+    for (size_t i = 0; i < ids->n; i++) {
+        if (strcasecmp(ids->v[i], s) == 0) {
+            return;
+        }
+    }
+    if (ids->n < max) {
+        zt_strv_push(ids, s);
+    }
+}
+
 int zt_azure_emit_share(struct zt_ctx *ctx, const char *key, uint64_t part, uint64_t whole)
 {
     if (!whole) {

@@ -140,18 +140,6 @@ void zt_azure_graph_clear(struct zt_azure_graph *acc)
     zt_strv_clear(&acc->visible_subs);
 }
 
-void zt_azure_ids_add(struct zt_strv *ids, const char *s, size_t max)
-{
-    for (size_t i = 0; i < ids->n; i++) {
-        if (strcasecmp(ids->v[i], s) == 0) {
-            return;
-        }
-    }
-    if (ids->n < max) {
-        zt_strv_push(ids, s);
-    }
-}
-
 /* ---- vaults --------------------------------------------------------------------------------- */
 
 /* A Recovery Services vault: softDeleteState Enabled/AlwaysON, redundancy of the standard tier.
