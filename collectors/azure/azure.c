@@ -144,6 +144,8 @@ enum azure_area {
     A_PRICINGS,
     A_DIAGNOSTICS,
     A_REMEDIATIONS,
+    A_ROLES_ACTIVE,
+    A_ROLES_ELIGIBLE,
     _A_MAX,
 };
 
@@ -164,6 +166,7 @@ struct azure_run {
     struct zt_azure_defender defender;
     struct zt_azure_activity activity;
     struct zt_azure_remediations remediations;
+    struct zt_azure_roles roles;
 };
 
 static const struct {
@@ -183,6 +186,12 @@ static const struct {
     [A_REMEDIATIONS] =
         {"/providers/Microsoft.PolicyInsights/remediations?api-version=" ZT_AZURE_API_REMEDIATIONS,
          "Azure Policy remediation tasks", true},
+    [A_ROLES_ACTIVE] = {"/providers/Microsoft.Authorization/"
+                        "roleAssignmentScheduleInstances?api-version=" ZT_AZURE_API_PIM,
+                        "role assignment schedule instances", true},
+    [A_ROLES_ELIGIBLE] = {"/providers/Microsoft.Authorization/"
+                          "roleEligibilityScheduleInstances?api-version=" ZT_AZURE_API_PIM,
+                          "role eligibility schedule instances", true},
 };
 
 static int on_item(void *data, struct json_object *item)
@@ -193,6 +202,8 @@ static int on_item(void *data, struct json_object *item)
         zt_azure_nsgs_item(&c->run->nsgs, item);
     } else if (c->area == A_REMEDIATIONS) {
         zt_azure_remediation_item(&c->run->remediations, item);
+    } else if (c->area == A_ROLES_ACTIVE || c->area == A_ROLES_ELIGIBLE) {
+        zt_azure_role_item(&c->run->roles, item, c->area == A_ROLES_ELIGIBLE);
     } else {
         zt_azure_storage_item(&c->run->storage, item);
     }
@@ -299,6 +310,7 @@ static void run_clear(struct azure_run *r)
     zt_azure_nsgs_clear(&r->nsgs);
     zt_azure_storage_clear(&r->storage);
     zt_azure_activity_clear(&r->activity);
+    zt_azure_roles_clear(&r->roles);
 }
 
 static int emit_area(struct zt_ctx *ctx, struct azure_run *run, struct azure_call *calls, size_t n,
@@ -313,6 +325,9 @@ static int emit_area(struct zt_ctx *ctx, struct azure_run *run, struct azure_cal
         return zt_azure_defender_emit(ctx, &run->defender);
     case A_REMEDIATIONS:
         return zt_azure_remediations_emit(ctx, &run->remediations);
+    case A_ROLES_ACTIVE:
+    case A_ROLES_ELIGIBLE:
+        return zt_azure_roles_emit(ctx, &run->roles, a == A_ROLES_ELIGIBLE);
     default:
         for (size_t i = a; i < n; i += _A_MAX) {
             zt_azure_activity_add(&run->activity, calls[i].sub, calls[i].exported == 1);
@@ -415,7 +430,8 @@ const struct zt_collector zt_collector_azure = {
     .name = "azure",
     .summary = "Azure Resource Manager and Resource Graph: NSG exposure, storage settings, "
                "Defender for Cloud plans, activity log export, zone redundancy, WAF and firewall "
-               "policies, backup, Key Vault, Azure Policy compliance, response automation",
+               "policies, backup, Key Vault, Azure Policy compliance and enforcement, Sentinel "
+               "connectors and analytics, response automation",
     .options = azure_options,
     .state_size = sizeof(struct azure_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

@@ -93,9 +93,12 @@ struct zt_azure_account {
     bool https_only;        /* supportsHttpsTrafficOnly (absent: true since 2019-04-01) */
     bool shared_key;        /* allowSharedKeyAccess (absent or null: true) */
     enum zt_azure_tls min_tls;
-    bool redundant;     /* sku.name keeps copies in more than one zone or region (ZRS, GRS,
-                         * RA-GRS, GZRS, RA-GZRS) */
-    bool geo_redundant; /* ... in a second region (GRS, RA-GRS, GZRS, RA-GZRS) */
+    bool redundant;      /* sku.name keeps copies in more than one zone or region (ZRS, GRS,
+                          * RA-GRS, GZRS, RA-GZRS) */
+    bool geo_redundant;  /* ... in a second region (GRS, RA-GRS, GZRS, RA-GZRS) */
+    bool cmk;            /* encryption.keySource Microsoft.Keyvault (customer-managed keys) */
+    bool public_network; /* reachable from every network: publicNetworkAccess not Disabled and
+                          * networkAcls.defaultAction not Deny (absent: Allow, the default) */
 };
 /* Redundancy of a storage sku.name ("Standard_RAGZRS"): 0 local (LRS), 1 zone-redundant, 2 in a
  * second region; -1 for an unknown or absent name (counted as not redundant). */
@@ -114,6 +117,7 @@ struct zt_azure_storage {
     uint64_t shared_key;
     uint64_t below_tls12;
     uint64_t redundant, geo_redundant;
+    uint64_t cmk, public_network;
     uint64_t malformed;
     uint64_t tls[_ZT_AZURE_TLS_MAX];
     struct json_object *weak; /* detail: up to ZT_MS_DETAIL_MAX accounts with a weak setting */
@@ -130,9 +134,10 @@ struct zt_azure_plan {
     uint64_t free;     /* subscriptions where it is Free */
 };
 struct zt_azure_defender {
-    uint64_t subscriptions;  /* subscriptions whose pricings were read */
-    uint64_t without_plans;  /* of those, with no Standard plan at all */
-    uint64_t sensitive_data; /* of those, with sensitive data discovery on (Storage or CSPM) */
+    uint64_t subscriptions;       /* subscriptions whose pricings were read */
+    uint64_t without_plans;       /* of those, with no Standard plan at all */
+    uint64_t sensitive_data;      /* of those, with sensitive data discovery on (Storage or CSPM) */
+    uint64_t sensitive_data_both; /* ... on in both Defender for Storage and Defender CSPM */
     size_t nplans;
     struct zt_azure_plan plans[ZT_AZURE_PLANS_MAX];
     uint64_t skipped; /* pricings that are not objects or lack name / pricingTier */
@@ -172,6 +177,28 @@ struct zt_azure_remediations {
 void zt_azure_remediation_item(struct zt_azure_remediations *acc, struct json_object *item);
 int zt_azure_remediations_emit(struct zt_ctx *ctx, const struct zt_azure_remediations *acc);
 
+/* ---- standing and just-in-time data roles (azure_roles.c) ---------------------------------- */
+
+#define ZT_AZURE_API_PIM "2020-10-01" /* roleAssignment/roleEligibility schedule instances */
+
+struct zt_azure_roles {
+    uint64_t standing;  /* active instances of users and groups on data roles, not Activated */
+    uint64_t activated; /* ... Activated through PIM (just in time) */
+    uint64_t eligible;  /* eligibility instances of users and groups on data roles */
+    uint64_t malformed;
+    struct zt_strv active_ids, eligible_ids; /* instance ids counted (once each) */
+    bool overflow;
+};
+/* Whether a role's display name is a data-plane role of storage ("Storage Blob Data Owner",
+ * "Storage Queue Data Reader", ...) or Key Vault (every "Key Vault ..." role but the
+ * management-plane Key Vault Contributor). */
+bool zt_azure_data_role(const char *name);
+/* Fold one schedule instance ({"id", "properties": {"principalType", "assignmentType",
+ * "expandedProperties": {"roleDefinition": {"displayName"}}}}). */
+void zt_azure_role_item(struct zt_azure_roles *acc, struct json_object *item, bool eligible);
+void zt_azure_roles_clear(struct zt_azure_roles *acc);
+int zt_azure_roles_emit(struct zt_ctx *ctx, const struct zt_azure_roles *acc, bool eligible);
+
 /* ---- Azure Resource Graph (azure_arg.c) ----------------------------------------------------- */
 
 #define ZT_AZURE_GRAPH_TOP   1000u /* rows per page: the service's maximum $top */
@@ -206,10 +233,17 @@ struct zt_azure_protected {
 struct zt_azure_policy_tally {
     uint64_t states, compliant, noncompliant;
     uint64_t enforcing, remediating, remediating_compliant, remediating_evaluated, mg_enforcing;
+    uint64_t deny; /* states of deny / denyAction policies whose assignment enforces */
 };
 struct zt_azure_policy {
     struct zt_azure_policy_tally all;
     struct zt_azure_policy_tally data; /* states of data stores (storage, databases, vaults) */
+    struct zt_azure_policy_tally net;  /* states of networking resources (Microsoft.Network) */
+    uint64_t not_enforced;             /* states whose assignment is DoNotEnforce */
+    uint64_t malformed;
+};
+struct zt_azure_assignments {
+    uint64_t total, do_not_enforce, mg, mg_enforced;
     uint64_t malformed;
 };
 struct zt_azure_automation {
@@ -219,6 +253,10 @@ struct zt_azure_automation {
     uint64_t network_playbooks; /* Sentinel playbooks that write to Microsoft.Network */
     struct zt_strv sentinel_ws; /* resource ids of the Sentinel workspaces (for their rules) */
     uint64_t sentinel_rules, sentinel_rules_enabled, sentinel_playbook_rules;
+    uint64_t onboarded;             /* workspaces with an onboarding state */
+    uint64_t connectors;            /* data connectors of every workspace */
+    struct zt_strv connector_kinds; /* their distinct kinds */
+    uint64_t alert_rules, analytics_enabled, fusion_enabled;
     uint64_t autoscale_enabled, scalable, config_stores;
     uint64_t subscriptions; /* the run's subscriptions (for the share) */
     uint64_t malformed;
@@ -228,10 +266,23 @@ struct zt_azure_graph {
     struct zt_azure_vaults vaults;
     struct zt_azure_protected protected_items;
     struct zt_azure_policy policy;
+    struct zt_azure_assignments assignments;
     struct zt_azure_automation automation;
+    struct zt_strv visible_subs; /* subscriptions Resource Graph answers for (lowercased) */
     unsigned done; /* bit i: query i completed (a share across two queries needs both) */
 };
 void zt_azure_graph_clear(struct zt_azure_graph *acc);
+
+/* What Resource Graph does not hold, read from the resource provider once every row of a query
+ * is in: an ARM list at each resource id the rows named + path, its items folded with item;
+ * emit runs only if every one of those lists succeeded. */
+struct zt_azure_follow {
+    const char *path;
+    const char *what;
+    void (*item)(struct zt_azure_graph *acc, struct json_object *item);
+    int (*emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+};
+#define ZT_AZURE_FOLLOWS_MAX 4u
 
 /* One Resource Graph query: its KQL, and the fold of one row (an object of the projected
  * columns) into the estate-wide accumulator. */
@@ -240,14 +291,9 @@ struct zt_azure_query {
     const char *kql;
     void (*row)(struct zt_azure_graph *acc, struct json_object *row);
     int (*emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
-    /* Optional: what Resource Graph does not hold, read from the resource provider once every
-     * row is in: an ARM list at each resource id the rows named (follow_ids) + follow_path,
-     * its items folded with follow_item; follow_emit runs only if every one of them succeeded. */
+    /* Optional: the ids the follow-up lists start from, and the lists (NULL-path terminated). */
     const struct zt_strv *(*follow_ids)(const struct zt_azure_graph *acc);
-    const char *follow_path;
-    const char *follow_what;
-    void (*follow_item)(struct zt_azure_graph *acc, struct json_object *item);
-    int (*follow_emit)(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+    struct zt_azure_follow follows[ZT_AZURE_FOLLOWS_MAX];
 };
 extern const struct zt_azure_query zt_azure_queries[];
 size_t zt_azure_queries_count(void);

@@ -9,10 +9,14 @@
 #include <strings.h>
 #include <syslog.h>
 
-#include "azure.h"
+#include "azure_graph.h"
+
+struct arg_call;
 
 struct arg_page {
     struct arg_page *next;
+    struct arg_call *call;
+    const struct zt_azure_follow *follow; /* the follow-up list this page belongs to, or NULL */
     struct zt_http_result res;
 };
 
@@ -135,9 +139,9 @@ static int add_page(struct arg_call *c, const char *token);
 
 static int on_follow_item(void *data, struct json_object *item)
 {
-    struct arg_call *c = data;
+    struct arg_page *pg = data;
 
-    c->q->follow_item(c->arg->acc, item);
+    pg->follow->item(pg->call->arg->acc, item);
     return 0;
 }
 
@@ -147,11 +151,15 @@ static int add_follows(struct arg_call *c)
     struct zt_azure_arg *a = c->arg;
     const struct zt_strv *ids = c->q->follow_ids(a->acc);
 
-    for (size_t i = 0; i < ids->n; i++) {
-        _cleanup_free_ char *path = zt_xasprintf("%s%s", ids->v[i], c->q->follow_path);
+    for (size_t i = 0; i < ids->n * ZT_AZURE_FOLLOWS_MAX; i++) {
+        const struct zt_azure_follow *f = &c->q->follows[i % ZT_AZURE_FOLLOWS_MAX];
+        if (!f->path) {
+            continue;
+        }
+        _cleanup_free_ char *path = zt_xasprintf("%s%s", ids->v[i / ZT_AZURE_FOLLOWS_MAX], f->path);
         _cleanup_free_ char *url = zt_ms_url(a->arm_url, path);
         struct arg_page *pg = zt_xcalloc(1, sizeof(*pg));
-        pg->next = c->follows;
+        *pg = (struct arg_page){.next = c->follows, .call = c, .follow = f};
         c->follows = pg;
         if (!url) {
             pg->res.error = -EINVAL;
@@ -168,7 +176,7 @@ static int add_follows(struct arg_call *c)
             .max_pages = ZT_AZURE_GRAPH_PAGES,
             .items_field = "value",
             .on_item = on_follow_item,
-            .userdata = c,
+            .userdata = pg,
         };
         int r = zt_ctx_http_group_add(a->ctx, a->g, &req, &pg->res);
         if (r < 0) {
@@ -195,7 +203,7 @@ static int on_page(void *data, const struct zt_http_page *p)
     pace_from_headers(c->arg, p);
     c->pages++;
     int r = zt_azure_graph_next(zt_http_page_json(p), &token);
-    if (r == 0 && c->q->follow_path) {
+    if (r == 0 && c->q->follow_ids) {
         r = add_follows(c);
     }
     if (r <= 0) {
@@ -270,13 +278,14 @@ int zt_azure_arg_start(struct zt_ctx *ctx, struct zt_http_group *g, const char *
     return 0;
 }
 
-/* The first failed call of a list (kept newest first). */
-static const struct zt_http_result *first_failure(const struct arg_page *list)
+/* The first failed call of a list (kept newest first), of one follow-up kind if f is set. */
+static const struct zt_http_result *first_failure(const struct arg_page *list,
+                                                  const struct zt_azure_follow *f)
 {
     const struct zt_http_result *first = NULL;
 
     for (const struct arg_page *p = list; p; p = p->next) {
-        if (p->res.error) {
+        if (p->res.error && (!f || p->follow == f)) {
             first = &p->res;
         }
     }
@@ -285,31 +294,65 @@ static const struct zt_http_result *first_failure(const struct arg_page *list)
 
 static const struct zt_http_result *call_failure(const struct arg_call *c)
 {
-    return first_failure(c->results);
+    return first_failure(c->results, NULL);
 }
 
-/* The follow-up lists of a completed query: their evidence, or an error leaving it out. */
+/* The follow-up lists of a completed query: the evidence of each kind, or an error leaving
+ * that kind out. Returns 0 or the first error. */
 static int finish_follows(struct zt_ctx *ctx, const struct arg_call *c)
 {
-    const struct zt_http_result *f = first_failure(c->follows);
+    int ret = 0;
 
-    if (!c->q->follow_path) {
-        return 0;
+    for (size_t i = 0; c->q->follow_ids && i < ZT_AZURE_FOLLOWS_MAX; i++) {
+        const struct zt_azure_follow *fw = &c->q->follows[i];
+        const struct zt_http_result *f = fw->path ? first_failure(c->follows, fw) : NULL;
+        int r = 0;
+        if (!fw->path) {
+            continue;
+        } else if (f) {
+            r = zt_ctx_error(ctx, f->error, "%s: %s%s", fw->what, f->message,
+                             f->status == 403 ? " (the app needs the Reader role there)" : "");
+        } else if (fw->emit(ctx, c->arg->acc) < 0) {
+            r = zt_ctx_error(ctx, -EINVAL, "cannot emit the evidence of %s", fw->what);
+        }
+        ret = ret ? ret : r;
     }
-    if (f) {
-        return zt_ctx_error(ctx, f->error, "%s: %s%s", c->q->follow_what, f->message,
-                            f->status == 403 ? " (the app needs the Reader role there)" : "");
+    return ret;
+}
+
+/* Resource Graph answers only for the subscriptions the app can read, silently: a count over
+ * the others would look complete. The first configured subscription the *subscriptions* query
+ * did not return, or NULL when it saw every one. */
+static const char *unseen_subscription(const struct zt_azure_arg *a)
+{
+    for (size_t i = 0; i < json_object_array_length(a->subs); i++) {
+        const char *want = json_object_get_string(json_object_array_get_idx(a->subs, i));
+        bool seen = false;
+        for (size_t j = 0; !seen && j < a->acc->visible_subs.n; j++) {
+            seen = strcasecmp(a->acc->visible_subs.v[j], want) == 0;
+        }
+        if (!seen) {
+            return want;
+        }
     }
-    if (c->q->follow_emit(ctx, c->arg->acc) < 0) {
-        return zt_ctx_error(ctx, -EINVAL, "cannot emit the evidence of %s", c->q->follow_what);
-    }
-    return 0;
+    return NULL;
 }
 
 int zt_azure_arg_finish(struct zt_ctx *ctx, struct zt_azure_arg *a)
 {
+    const struct zt_http_result *sf = a ? call_failure(&a->calls[ZT_AZURE_Q_SUBSCRIPTIONS]) : NULL;
+    const char *unseen = a && !sf ? unseen_subscription(a) : NULL;
     int ret = 0;
 
+    if (sf || unseen) {
+        /* Without every subscription, no query's count speaks for the estate. */
+        return zt_ctx_error(
+            ctx, sf ? sf->error : -EACCES, "Resource Graph %s%s: its queries are left out%s",
+            sf ? "cannot list the subscriptions it answers for: "
+               : "does not see "
+                 "subscription ",
+            sf ? sf->message : unseen, " (the app needs the Reader role on every subscription)");
+    }
     for (size_t i = 0; a && i < a->n; i++) {
         a->acc->done |= call_failure(&a->calls[i]) ? 0u : 1u << i;
     }

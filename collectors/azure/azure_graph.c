@@ -58,6 +58,18 @@ bool zt_azure_row(struct json_object *row, const char **type, struct json_object
     return *type && json_object_is_type(*props, json_type_object);
 }
 
+void zt_azure_ids_add(struct zt_strv *ids, const char *s, size_t max)
+{
+    for (size_t i = 0; i < ids->n; i++) {
+        if (strcasecmp(ids->v[i], s) == 0) {
+            return;
+        }
+    }
+    if (ids->n < max) {
+        zt_strv_push(ids, s);
+    }
+}
+
 int zt_azure_emit_share(struct zt_ctx *ctx, const char *key, uint64_t part, uint64_t whole)
 {
     if (!whole) {
@@ -290,8 +302,10 @@ static bool action_in(const char *action, const char *const *set)
     return false;
 }
 
+/* Fold n states of one (compliance state, effect, scope) into t. A state whose assignment is
+ * DoNotEnforce is counted as a state, never as enforcing: its effect does not act. */
 static void tally_add(struct zt_azure_policy_tally *t, const char *state, const char *action,
-                      bool mg, uint64_t n)
+                      bool mg, bool dne, uint64_t n)
 {
     static const char *const enforcing[] = {"deny",   "denyaction", "deployifnotexists",
                                             "modify", "append",     NULL};
@@ -302,6 +316,12 @@ static void tally_add(struct zt_azure_policy_tally *t, const char *state, const 
     t->states += n;
     t->compliant += compliant ? n : 0;
     t->noncompliant += noncompliant ? n : 0;
+    if (dne) {
+        return;
+    }
+    t->deny += action && (strcasecmp(action, "deny") == 0 || strcasecmp(action, "denyaction") == 0)
+                   ? n
+                   : 0;
     if (action_in(action, enforcing)) {
         t->enforcing += n;
         t->mg_enforcing += mg ? n : 0;
@@ -318,16 +338,20 @@ void zt_azure_policy_row(struct zt_azure_graph *acc, struct json_object *row)
     struct zt_azure_policy *p = &acc->policy;
     struct json_object *nv = zt_http_json_path(row, "n");
     const char *state = zt_json_str(row, "state"), *action = zt_json_str(row, "action");
-    bool mg = zt_azure_bool_at(row, "mg") == 1;
+    bool mg = zt_azure_bool_at(row, "mg") == 1, dne = zt_azure_bool_at(row, "dne") == 1;
 
     if (!json_object_is_type(nv, json_type_int) || json_object_get_int64(nv) < 0 || !state) {
         p->malformed++;
         return;
     }
     uint64_t n = (uint64_t)json_object_get_int64(nv);
-    tally_add(&p->all, state, action, mg, n);
+    p->not_enforced += dne ? n : 0;
+    tally_add(&p->all, state, action, mg, dne, n);
     if (zt_azure_bool_at(row, "data") == 1) {
-        tally_add(&p->data, state, action, mg, n);
+        tally_add(&p->data, state, action, mg, dne, n);
+    }
+    if (zt_azure_bool_at(row, "net") == 1) {
+        tally_add(&p->net, state, action, mg, dne, n);
     }
 }
 
@@ -341,6 +365,8 @@ int zt_azure_policy_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
     json_object_object_add(det, "noncompliant", json_object_new_int64((int64_t)p->noncompliant));
     json_object_object_add(det, "malformed_rows",
                            json_object_new_int64((int64_t)acc->policy.malformed));
+    json_object_object_add(det, "not_enforced",
+                           json_object_new_int64((int64_t)acc->policy.not_enforced));
     r |= zt_ms_emit_count(ctx, "azure.policy.state_count", p->states, det);
     r |= zt_azure_emit_share(ctx, "azure.policy.compliant_share", p->compliant,
                              p->compliant + p->noncompliant);
@@ -358,5 +384,65 @@ int zt_azure_policy_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
                              d->remediating_compliant, d->remediating_evaluated);
     r |= zt_ms_emit_count(ctx, "azure.policy.data_management_group_enforcing_count",
                           d->mg_enforcing, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.policy.deny_state_count", p->deny, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.policy.network_state_count", acc->policy.net.states, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.policy.network_enforcing_count", acc->policy.net.enforcing,
+                          NULL);
+    r |= zt_ms_emit_count(ctx, "azure.policy.network_management_group_enforcing_count",
+                          acc->policy.net.mg_enforcing, NULL);
+    r |= zt_azure_emit_share(ctx, "azure.policy.network_compliant_share", acc->policy.net.compliant,
+                             acc->policy.net.compliant + acc->policy.net.noncompliant);
     return r < 0 ? -EINVAL : 0;
+}
+
+/* ---- Azure Policy assignments and the subscriptions Resource Graph sees ---------------------- */
+
+/* A row of the assignments summary: {"mode": "default" | "donotenforce" | "", "mg": bool,
+ * "n": count}. An absent enforcementMode is Default, the documented default. */
+void zt_azure_assignments_row(struct zt_azure_graph *acc, struct json_object *row)
+{
+    struct zt_azure_assignments *a = &acc->assignments;
+    struct json_object *nv = zt_http_json_path(row, "n");
+    const char *mode = zt_json_str(row, "mode");
+    bool mg = zt_azure_bool_at(row, "mg") == 1;
+
+    if (!json_object_is_type(nv, json_type_int) || json_object_get_int64(nv) < 0) {
+        a->malformed++;
+        return;
+    }
+    uint64_t n = (uint64_t)json_object_get_int64(nv);
+    bool dne = mode && strcasecmp(mode, "DoNotEnforce") == 0;
+    a->total += n;
+    a->do_not_enforce += dne ? n : 0;
+    a->mg += mg ? n : 0;
+    a->mg_enforced += mg && !dne ? n : 0;
+}
+
+int zt_azure_assignments_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
+{
+    const struct zt_azure_assignments *a = &acc->assignments;
+    struct json_object *d = json_object_new_object();
+    int r = 0;
+
+    json_object_object_add(d, "management_group", json_object_new_int64((int64_t)a->mg));
+    json_object_object_add(d, "malformed_rows", json_object_new_int64((int64_t)a->malformed));
+    r |= zt_ms_emit_count(ctx, "azure.policy.assignment_count", a->total, d);
+    r |= zt_ms_emit_count(ctx, "azure.policy.do_not_enforce_count", a->do_not_enforce, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.policy.management_group_assignment_count", a->mg_enforced,
+                          NULL);
+    return r < 0 ? -EINVAL : 0;
+}
+
+void zt_azure_subscriptions_row(struct zt_azure_graph *acc, struct json_object *row)
+{
+    const char *id = zt_json_str(row, "subscriptionId");
+
+    if (id && id[0]) {
+        zt_azure_ids_add(&acc->visible_subs, id, 2000);
+    }
+}
+
+int zt_azure_subscriptions_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
+{
+    return zt_ms_emit_count(ctx, "azure.graph.subscription_count", acc->visible_subs.n, NULL);
 }

@@ -30,9 +30,23 @@ void zt_azure_protected_row(struct zt_azure_graph *acc, struct json_object *row)
 int zt_azure_protected_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
 void zt_azure_automation_row(struct zt_azure_graph *acc, struct json_object *row);
 int zt_azure_automation_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+void zt_azure_assignments_row(struct zt_azure_graph *acc, struct json_object *row);
+int zt_azure_assignments_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+void zt_azure_subscriptions_row(struct zt_azure_graph *acc, struct json_object *row);
+int zt_azure_subscriptions_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+
+/* Sentinel, per workspace, from Microsoft.SecurityInsights (azure_sentinel.c). */
 const struct zt_strv *zt_azure_sentinel_workspaces(const struct zt_azure_graph *acc);
 void zt_azure_sentinel_rule_item(struct zt_azure_graph *acc, struct json_object *rule);
 int zt_azure_sentinel_rules_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+void zt_azure_sentinel_onboarding_item(struct zt_azure_graph *acc, struct json_object *item);
+int zt_azure_sentinel_onboarding_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+void zt_azure_sentinel_connector_item(struct zt_azure_graph *acc, struct json_object *item);
+int zt_azure_sentinel_connectors_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+void zt_azure_sentinel_alert_rule_item(struct zt_azure_graph *acc, struct json_object *item);
+int zt_azure_sentinel_alert_rules_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc);
+/* Add s to a list of ids unless it is there already (compared without case), up to max. */
+void zt_azure_ids_add(struct zt_strv *ids, const char *s, size_t max);
 
 /* Indexes into zt_azure_queries. */
 enum {
@@ -41,5 +55,7 @@ enum {
     ZT_AZURE_Q_PROTECTED,
     ZT_AZURE_Q_POLICY,
     ZT_AZURE_Q_AUTOMATION,
+    ZT_AZURE_Q_ASSIGNMENTS,
+    ZT_AZURE_Q_SUBSCRIPTIONS,
     _ZT_AZURE_Q_MAX,
 };

@@ -52,16 +52,22 @@ const struct zt_azure_query zt_azure_queries[] = {
                                     "'microsoft.dataprotection/backupvaults/backupinstances') "
                                     "| project id, type, subscriptionId, properties",
                                     zt_azure_protected_row, zt_azure_protected_emit)},
-    [ZT_AZURE_Q_POLICY] = {QUERY("policy states",
-                                 "PolicyResources | where type =~ "
-                                 "'microsoft.policyinsights/policystates' "
-                                 "| extend state = tolower(tostring(properties.complianceState)), "
-                                 "action = tolower(tostring(properties.policyDefinitionAction)), "
-                                 "mg = tolower(tostring(properties.policyAssignmentScope)) "
-                                 "startswith '/providers/microsoft.management/managementgroups/', "
-                                 "data = tolower(tostring(properties.resourceType)) in (" DATA_TYPES
-                                 ") | summarize n = count() by state, action, mg, data",
-                                 zt_azure_policy_row, zt_azure_policy_emit)},
+    [ZT_AZURE_Q_POLICY] = {QUERY(
+        "policy states",
+        "PolicyResources | where type =~ 'microsoft.policyinsights/policystates' "
+        "| extend aid = tolower(tostring(properties.policyAssignmentId)) "
+        "| join kind=leftouter (PolicyResources "
+        "| where type =~ 'microsoft.authorization/policyassignments' "
+        "| project aid = tolower(id), emode = tostring(properties.enforcementMode)) on aid "
+        "| extend state = tolower(tostring(properties.complianceState)), "
+        "action = tolower(tostring(properties.policyDefinitionAction)), "
+        "mg = tolower(tostring(properties.policyAssignmentScope)) "
+        "startswith '/providers/microsoft.management/managementgroups/', "
+        "data = tolower(tostring(properties.resourceType)) in (" DATA_TYPES "), "
+        "net = tolower(tostring(properties.resourceType)) startswith 'microsoft.network/', "
+        "dne = emode =~ 'DoNotEnforce' "
+        "| summarize n = count() by state, action, mg, data, net, dne",
+        zt_azure_policy_row, zt_azure_policy_emit)},
     [ZT_AZURE_Q_AUTOMATION] =
         {
             QUERY("automation",
@@ -75,12 +81,39 @@ const struct zt_azure_query zt_azure_queries[] = {
                   "'microsoft.appconfiguration/configurationstores'), dynamic({}), properties)",
                   zt_azure_automation_row, zt_azure_automation_emit),
             .follow_ids = zt_azure_sentinel_workspaces,
-            .follow_path = "/providers/Microsoft.SecurityInsights/"
-                           "automationRules?api-version=" ZT_AZURE_API_SENTINEL,
-            .follow_what = "Sentinel automation rules",
-            .follow_item = zt_azure_sentinel_rule_item,
-            .follow_emit = zt_azure_sentinel_rules_emit,
+            .follows =
+                {
+                    {"/providers/Microsoft.SecurityInsights/"
+                     "automationRules?api-version=" ZT_AZURE_API_SENTINEL,
+                     "Sentinel automation rules", zt_azure_sentinel_rule_item,
+                     zt_azure_sentinel_rules_emit},
+                    {"/providers/Microsoft.SecurityInsights/"
+                     "onboardingStates?api-version=" ZT_AZURE_API_SENTINEL,
+                     "Sentinel onboarding states", zt_azure_sentinel_onboarding_item,
+                     zt_azure_sentinel_onboarding_emit},
+                    {"/providers/Microsoft.SecurityInsights/"
+                     "dataConnectors?api-version=" ZT_AZURE_API_SENTINEL,
+                     "Sentinel data connectors", zt_azure_sentinel_connector_item,
+                     zt_azure_sentinel_connectors_emit},
+                    {"/providers/Microsoft.SecurityInsights/"
+                     "alertRules?api-version=" ZT_AZURE_API_SENTINEL,
+                     "Sentinel analytics rules", zt_azure_sentinel_alert_rule_item,
+                     zt_azure_sentinel_alert_rules_emit},
+                },
         },
+    [ZT_AZURE_Q_ASSIGNMENTS] = {QUERY(
+        "policy assignments",
+        "PolicyResources | where type =~ 'microsoft.authorization/policyassignments' "
+        "| extend mode = tolower(tostring(properties.enforcementMode)), "
+        "mg = tolower(tostring(properties.scope)) "
+        "startswith '/providers/microsoft.management/managementgroups/' "
+        "| summarize n = count() by mode, mg",
+        zt_azure_assignments_row, zt_azure_assignments_emit)},
+    [ZT_AZURE_Q_SUBSCRIPTIONS] = {QUERY(
+        "subscriptions",
+        "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' "
+        "| project subscriptionId",
+        zt_azure_subscriptions_row, zt_azure_subscriptions_emit)},
 };
 
 bool zt_azure_resource_id_valid(const char *s)
@@ -103,19 +136,8 @@ void zt_azure_graph_clear(struct zt_azure_graph *acc)
     zt_strv_clear(&acc->net.vnet_ids);
     zt_strv_clear(&acc->net.flow_targets);
     zt_strv_clear(&acc->net.flow_ta_targets);
-}
-
-/* Add s to a list of ids unless it is there already (ids compare without case). */
-static void ids_add(struct zt_strv *ids, const char *s, size_t max)
-{
-    for (size_t i = 0; i < ids->n; i++) {
-        if (strcasecmp(ids->v[i], s) == 0) {
-            return;
-        }
-    }
-    if (ids->n < max) {
-        zt_strv_push(ids, s);
-    }
+    zt_strv_clear(&acc->automation.connector_kinds);
+    zt_strv_clear(&acc->visible_subs);
 }
 
 /* ---- vaults --------------------------------------------------------------------------------- */
@@ -329,7 +351,7 @@ static void automation_security(struct zt_azure_automation *a, struct json_objec
     }
     a->security_automations_enabled++;
     if (sub) {
-        ids_add(&a->automated_subs, sub, 1000);
+        zt_azure_ids_add(&a->automated_subs, sub, 1000);
     }
 }
 
@@ -356,7 +378,7 @@ void zt_azure_automation_row(struct zt_azure_graph *acc, struct json_object *row
         if (name && strncasecmp(name, "SecurityInsights(", 17) == 0) {
             a->sentinel_workspaces++;
             if (zt_azure_resource_id_valid(ws)) {
-                ids_add(&a->sentinel_ws, ws, ZT_AZURE_WORKSPACES_MAX);
+                zt_azure_ids_add(&a->sentinel_ws, ws, ZT_AZURE_WORKSPACES_MAX);
             }
         }
     } else if (strcasecmp(t, "microsoft.insights/autoscalesettings") == 0) {
@@ -392,52 +414,5 @@ int zt_azure_automation_emit(struct zt_ctx *ctx, const struct zt_azure_graph *ac
     r |= zt_ms_emit_count(ctx, "azure.autoscale.enabled_count", a->autoscale_enabled, NULL);
     r |= zt_azure_emit_share(ctx, "azure.autoscale.share", a->autoscale_enabled, a->scalable);
     r |= zt_ms_emit_count(ctx, "azure.appconfig.store_count", a->config_stores, NULL);
-    return r < 0 ? -EINVAL : 0;
-}
-
-/* ---- Sentinel automation rules (ARM, per workspace) ----------------------------------------- */
-
-const struct zt_strv *zt_azure_sentinel_workspaces(const struct zt_azure_graph *acc)
-{
-    return &acc->automation.sentinel_ws;
-}
-
-/* An automation rule: enabled unless triggeringLogic.isEnabled is false or it has expired;
- * a playbook rule runs a Logic App (actionType RunPlaybook). */
-void zt_azure_sentinel_rule_item(struct zt_azure_graph *acc, struct json_object *rule)
-{
-    struct zt_azure_automation *a = &acc->automation;
-    struct json_object *actions = zt_http_json_path(rule, "properties.actions");
-    const char *expires = zt_azure_str_at(rule, "properties.triggeringLogic.expirationTimeUtc");
-    int64_t until = 0;
-    bool playbook = false;
-
-    a->sentinel_rules++;
-    if (zt_azure_bool_at(rule, "properties.triggeringLogic.isEnabled") != 1 ||
-        (expires && zt_ms_parse_time(expires, &until) == 0 && until < (int64_t)time(NULL))) {
-        return;
-    }
-    for (size_t i = 0;
-         json_object_is_type(actions, json_type_array) && i < json_object_array_length(actions);
-         i++) {
-        playbook |=
-            zt_azure_str_is(json_object_array_get_idx(actions, i), "actionType", "RunPlaybook");
-    }
-    a->sentinel_rules_enabled++;
-    a->sentinel_playbook_rules += playbook;
-}
-
-int zt_azure_sentinel_rules_emit(struct zt_ctx *ctx, const struct zt_azure_graph *acc)
-{
-    const struct zt_azure_automation *a = &acc->automation;
-    struct json_object *d = json_object_new_object();
-    int r = 0;
-
-    json_object_object_add(d, "defined", json_object_new_int64((int64_t)a->sentinel_rules));
-    json_object_object_add(d, "workspaces", json_object_new_int64((int64_t)a->sentinel_ws.n));
-    r |=
-        zt_ms_emit_count(ctx, "azure.sentinel.automation_rule_count", a->sentinel_rules_enabled, d);
-    r |= zt_ms_emit_count(ctx, "azure.sentinel.playbook_rule_count", a->sentinel_playbook_rules,
-                          NULL);
     return r < 0 ? -EINVAL : 0;
 }

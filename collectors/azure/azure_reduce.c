@@ -175,6 +175,12 @@ int zt_azure_account_derive(struct json_object *account, const char *api_version
                     : -1;
     ret->redundant = level >= 1;
     ret->geo_redundant = level == 2;
+    const char *src = zt_json_str(zt_http_json_path(p, "encryption"), "keySource");
+    ret->cmk = src && strcasecmp(src, "Microsoft.Keyvault") == 0;
+    const char *pna = zt_json_str(p, "publicNetworkAccess");
+    const char *def = zt_json_str(zt_http_json_path(p, "networkAcls"), "defaultAction");
+    ret->public_network =
+        !(pna && strcasecmp(pna, "Disabled") == 0) && !(def && strcasecmp(def, "Deny") == 0);
     return 0;
 }
 
@@ -196,6 +202,8 @@ void zt_azure_storage_item(struct zt_azure_storage *acc, struct json_object *acc
     acc->tls[a.min_tls]++;
     acc->redundant += a.redundant;
     acc->geo_redundant += a.geo_redundant;
+    acc->cmk += a.cmk;
+    acc->public_network += a.public_network;
     if (a.blob_public || !a.https_only || weak_tls) {
         struct json_object *d = json_object_new_object();
         json_object_object_add(d, "account", new_str(resource_label(account)));
@@ -238,6 +246,9 @@ int zt_azure_storage_emit(struct zt_ctx *ctx, const struct zt_azure_storage *acc
     r |= zt_ms_emit_count(ctx, "azure.storage.tls_below_1_2_count", acc->below_tls12, NULL);
     r |= zt_ms_emit_count(ctx, "azure.storage.shared_key_allowed_count", acc->shared_key, NULL);
     r |= zt_ms_emit_count(ctx, "azure.storage.redundant_count", acc->redundant, NULL);
+    r |= zt_ms_emit_count(ctx, "azure.storage.platform_managed_keys_count", acc->total - acc->cmk,
+                          NULL);
+    r |= zt_ms_emit_count(ctx, "azure.storage.public_network_count", acc->public_network, NULL);
     if (acc->total) {
         r |= zt_emit_double(ctx, "azure.storage.redundant_share",
                             zt_ms_share(acc->redundant, acc->total));
@@ -290,7 +301,7 @@ static bool sensitive_data_on(struct json_object *p)
 int zt_azure_pricings_page(struct zt_azure_defender *acc, struct json_object *page)
 {
     struct json_object *value = zt_json_array(page, "value");
-    bool any_standard = false, discovery = false;
+    bool any_standard = false, discovery = false, on_storage = false, on_cspm = false;
 
     if (!value) {
         return -EBADMSG;
@@ -315,11 +326,15 @@ int zt_azure_pricings_page(struct zt_azure_defender *acc, struct json_object *pa
         slot->standard += standard;
         slot->free += !standard;
         any_standard |= standard;
-        discovery |= standard && sensitive_data_on(p);
+        bool on = standard && sensitive_data_on(p);
+        discovery |= on;
+        on_storage |= on && strcasecmp(name, "StorageAccounts") == 0;
+        on_cspm |= on && strcasecmp(name, "CloudPosture") == 0;
     }
     acc->subscriptions++;
     acc->without_plans += !any_standard;
     acc->sensitive_data += discovery;
+    acc->sensitive_data_both += on_storage && on_cspm;
     return 0;
 }
 
@@ -366,6 +381,8 @@ int zt_azure_defender_emit(struct zt_ctx *ctx, const struct zt_azure_defender *a
                           NULL);
     r |= zt_emit_bool(ctx, "azure.defender.sensitive_data_discovery_all",
                       acc->subscriptions > 0 && acc->sensitive_data == acc->subscriptions);
+    r |= zt_emit_bool(ctx, "azure.defender.sensitive_data_discovery_full_all",
+                      acc->subscriptions > 0 && acc->sensitive_data_both == acc->subscriptions);
     return r < 0 ? -EINVAL : 0;
 }
 

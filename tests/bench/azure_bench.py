@@ -11,12 +11,14 @@ Usage: tests/bench/azure_bench.py [BUILD_DIR] [--subscriptions 10] [--nsgs 2000]
 
 The estate: --subscriptions listed by GET /subscriptions, --nsgs NSGs and --accounts storage
 accounts spread evenly over them, --page items per ARM page (nextLink paging), Defender pricings,
-diagnostic settings and (empty) policy remediation lists per subscription. Every NSG carries the
+diagnostic settings and (empty) policy remediation and role schedule instance lists per
+subscription. Every NSG carries the
 six default rules and three custom ones; every 40th opens SSH to the Internet, every 40th (offset
 20) has that Allow shadowed by a lower-numbered Deny. Every request (token included) waits --latency-ms before its answer.
-Resource Graph (POST /providers/Microsoft.ResourceGraph/resources) answers the five queries: the
+Resource Graph (POST /providers/Microsoft.ResourceGraph/resources) answers the seven queries: the
 network one with --graph-rows public IPs (every other one zone-redundant) in pages of 1000 rows
-chained by $skipToken, the other four with a few rows each. It keeps the documented per-user
+chained by $skipToken, the other six with a few rows each (the subscriptions one with every
+subscription, or no Resource Graph key would be emitted). It keeps the documented per-user
 quota, --quota queries per 5 s window (0: none), announces it in x-ms-user-quota-remaining /
 x-ms-user-quota-resets-after, and answers 429 past it: the collector must pace ahead, not hit it.
 
@@ -149,7 +151,10 @@ class Estate:
                                "subscriptionId": s, "properties": {"enablePurgeProtection": True,
                                                                    "enableRbacAuthorization": True}}],
                  "RecoveryServices": [],
-                 "PolicyResources": [{"state": "compliant", "action": "deny", "mg": True, "data": False, "n": 9}],
+                 "policystates": [{"state": "compliant", "action": "deny", "mg": True, "data": False,
+                                   "net": True, "dne": False, "n": 9}],
+                 "by mode": [{"mode": "default", "mg": True, "n": 3}],
+                 "ResourceContainers": [{"subscriptionId": sub} for sub in self.subs],
                  "automations": [{"id": f"/subscriptions/{s}/x/a", "type":
                                   "microsoft.security/automations", "subscriptionId": s,
                                   "properties": {"isEnabled": True, "actions": [{}]}}]}
@@ -226,7 +231,9 @@ class Handler(fx.Handler):
             return {"json": e.pricings}
         if path.endswith("/providers/Microsoft.Insights/diagnosticSettings"):
             return {"json": e.diag}
-        if path.endswith("/providers/Microsoft.PolicyInsights/remediations"):
+        if path.endswith(("/providers/Microsoft.PolicyInsights/remediations",
+                          "/providers/Microsoft.Authorization/roleAssignmentScheduleInstances",
+                          "/providers/Microsoft.Authorization/roleEligibilityScheduleInstances")):
             return {"json": {"value": []}}
         return {"status": 404, "json": {"error": {"code": "ResourceNotFound"}}}
 
@@ -319,6 +326,10 @@ def scan(a, tmp, peakrss, certs, secret, nsgs, accounts, rows):
     assert ev["azure.storage.tls_below_1_2_count"] == len(range(0, accounts, 10))
     assert ev["azure.network.entry_point_count"] == rows, ev.get("azure.network.entry_point_count")
     assert ev["azure.network.zone_redundant_count"] == (rows + 1) // 2
+    assert ev["azure.graph.subscription_count"] == a.subscriptions
+    assert ev["azure.storage.platform_managed_keys_count"] == accounts
+    assert ev["azure.storage.public_network_count"] == 0
+    assert ev["azure.policy.network_enforcing_count"] == 9
     with open(log) as f:
         entries = [json.loads(line) for line in f]
     graph = [e for e in entries if e["path"] == ARG_P]

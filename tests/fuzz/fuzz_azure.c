@@ -53,11 +53,20 @@ static void fuzz_graph(uint8_t which, struct json_object *doc, struct zt_ctx *ct
     (void)zt_azure_graph_next(doc, &token);
     for (size_t i = 0; rows && i < json_object_array_length(rows); i++) {
         for (size_t q = 0; q < zt_azure_queries_count(); q++) {
-            zt_azure_queries[q].row(&acc, json_object_array_get_idx(rows, i));
+            const struct zt_azure_query *qq = &zt_azure_queries[q];
+            qq->row(&acc, json_object_array_get_idx(rows, i));
+            /* The follow-up lists' items (Sentinel) go through their folds too. */
+            for (size_t f = 0; f < ZT_AZURE_FOLLOWS_MAX && qq->follows[f].path; f++) {
+                qq->follows[f].item(&acc, json_object_array_get_idx(rows, i));
+            }
         }
     }
     for (size_t q = 0; q < zt_azure_queries_count(); q++) {
-        (void)zt_azure_queries[q].emit(ctx, &acc);
+        const struct zt_azure_query *qq = &zt_azure_queries[q];
+        (void)qq->emit(ctx, &acc);
+        for (size_t f = 0; f < ZT_AZURE_FOLLOWS_MAX && qq->follows[f].path; f++) {
+            (void)qq->follows[f].emit(ctx, &acc);
+        }
     }
     zt_azure_graph_clear(&acc);
 }

@@ -13,7 +13,11 @@ that a 403 on one subscription gives a partial result with that area's evidence 
 Graph: one POST per query over every subscription, the next page asked for with the $skipToken
 of the previous answer, the quota headers pacing the next query, a 429 retried, a denied or
 malformed query leaving only its own keys out (partial), and a resource provider that was never
-registered (409 MissingSubscriptionRegistration) read as "none there", not as a failure.
+registered (409 MissingSubscriptionRegistration) read as "none there", not as a failure; a
+subscription Resource Graph does not answer for leaving every Resource Graph key out (partial), and
+a resource type that is absent (no firewall policy) being no failure. Storage customer-managed keys
+and network rules, policy assignments in DoNotEnforce (never counted as enforcing), network policy
+states, and Sentinel onboarding, data connectors and analytics rules per workspace.
 """
 import json
 import os
@@ -37,18 +41,27 @@ FUNCS = ["networks.segmentation", "data.access", "data.encryption",
 GRAPH_FUNCS = ["data.availability", "networks.resilience", "networks.traffic_management",
                "data.inventory_management", "data.automation_orchestration", "data.governance",
                "crosscutting.automation_orchestration", "applications.automation_orchestration",
-               "networks.visibility_analytics"]
+               "networks.visibility_analytics", "networks.governance"]
+# The azure rules added for data, network governance and visibility (strong passes each, weak
+# fails each).
+NEW_RULES = ["azure.storage.customer_managed_keys", "azure.data.network_restricted",
+             "azure.defender.data_classification_everywhere", "azure.policy.data_unified_enforcement",
+             "azure.sentinel.data_activity_analysed", "azure.data.posture_continuous",
+             "azure.sentinel.network_correlation", "azure.sentinel.advanced_analysis",
+             "azure.network.policy_hierarchy", "azure.network.policy_as_code",
+             "azure.network.enterprise_policy", "azure.rbac.data_access_just_in_time",
+             "azure.data.discovery_with_automated_response", "azure.policy.enforced_not_audited"]
 ARG = "/providers/Microsoft.ResourceGraph/resources"
 STRONG_GRAPH_STAGES = {
     "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
     "networks.traffic_management": ("optimal", "exact"),
-    # No azure rule at optimal: the stage above cannot be shown, so "at least".
-    "data.inventory_management": ("advanced", "at_least"),
+    "data.inventory_management": ("optimal", "exact"),
     "data.automation_orchestration": ("optimal", "exact"),
-    "data.governance": ("advanced", "at_least"),
+    "data.governance": ("optimal", "exact"),
     "crosscutting.automation_orchestration": ("advanced", "at_least"),
     "applications.automation_orchestration": ("advanced", "at_least"),
-    "networks.visibility_analytics": ("advanced", "at_least")}
+    "networks.visibility_analytics": ("optimal", "exact"),
+    "networks.governance": ("optimal", "exact")}
 NSG = "/providers/Microsoft.Network/networkSecurityGroups"
 STORAGE = "/providers/Microsoft.Storage/storageAccounts"
 
@@ -70,12 +83,13 @@ class Azure(unittest.TestCase):
         cls.tmp.cleanup()
 
     def scan(self, scenario, extra=""):
-        log = os.path.join(self.tmp.name, f"log-{scenario}-{self._testMethodName}.jsonl")
+        name = os.path.basename(scenario)  # a scenario name, or the path of an edited copy
+        log = os.path.join(self.tmp.name, f"log-{name}-{self._testMethodName}.jsonl")
         base = fixture.serve(self, SRC, scenario, log)
         conf = (f"[collector:azure]\ntenant_id = contoso.onmicrosoft.com\nclient_id = {CLIENT_ID}\n"
                 f"client_secret_file = {self.secret}\nlogin_url = {base}\narm_url = {base}\n"
                 f"ca_file = {self.certs}/ca.pem\n{extra}")
-        path = os.path.join(self.tmp.name, f"{scenario}.conf")
+        path = os.path.join(self.tmp.name, f"{name}.conf")
         with open(path, "w") as f:
             f.write(conf)
         p = subprocess.run([ZTMMD, "--once", "--config", path, "--rules", self.rules,
@@ -108,7 +122,8 @@ class Azure(unittest.TestCase):
                                "scenario.json")) as f:
             routes = json.load(f)["routes"]
         kinds = {"loadbalancers": "network", "virtualmachines'": "vaults", "RecoveryServices": "protected",
-                 "PolicyResources": "policy", "automations": "automation"}
+                 "policystates": "policy", "automations": "automation", "by mode": "assignments",
+                 "ResourceContainers": "subscriptions"}
         out = []
         for r in sorted((r for r in requests if r["path"] == ARG), key=lambda r: r["t"]):
             rx = routes[r["route"]]["body_re"]
@@ -178,7 +193,8 @@ class Azure(unittest.TestCase):
         # Resource Graph: one POST per query, over both subscriptions at once.
         graph = self.graph_requests("azure_weak", requests)
         self.assertEqual(sorted(g["kind"] for g in graph),
-                         ["automation", "network", "policy", "protected", "vaults"])
+                         ["assignments", "automation", "network", "policy", "protected",
+                          "subscriptions", "vaults"])
         self.assertEqual(ev["azure.storage.redundant_count"], 0)
         self.assertEqual(ev["azure.storage.geo_redundant_share"], 0)
         self.assertEqual(ev["azure.network.entry_point_count"], 3)  # LB frontend, public IP, AGW
@@ -199,8 +215,31 @@ class Azure(unittest.TestCase):
         self.assertEqual((ev["azure.keyvault.purge_protection_off_count"],
                           ev["azure.keyvault.rbac_off_count"],
                           ev["azure.keyvault.public_network_count"]), (1, 1, 1))
-        self.assertAlmostEqual(ev["azure.policy.compliant_share"], 2 / 12)
+        # The 6 Deny states at management-group scope belong to a DoNotEnforce assignment: they
+        # count as states (and compliant), never as enforcing or denying.
+        self.assertAlmostEqual(ev["azure.policy.compliant_share"], 8 / 18)
         self.assertEqual(ev["azure.policy.enforcing_state_count"], 0)
+        self.assertEqual((ev["azure.policy.deny_state_count"],
+                          ev["azure.policy.management_group_enforcing_count"],
+                          ev["azure.policy.network_state_count"],
+                          ev["azure.policy.network_enforcing_count"]), (0, 0, 6, 0))
+        self.assertEqual(self.detail(doc, "azure.policy.state_count")["not_enforced"], 6)
+        self.assertEqual((ev["azure.policy.assignment_count"], ev["azure.policy.do_not_enforce_count"],
+                          ev["azure.policy.management_group_assignment_count"]), (3, 2, 0))
+        self.assertEqual(ev["azure.storage.platform_managed_keys_count"], 4)
+        self.assertEqual(ev["azure.storage.public_network_count"], 3)  # stunset's default is Deny
+        self.assertFalse(ev["azure.defender.sensitive_data_discovery_full_all"])
+        self.assertEqual(ev["azure.graph.subscription_count"], 2)
+        # A user's Storage Blob Data Owner and a group's Key Vault Administrator are standing.
+        self.assertEqual((ev["azure.rbac.standing_data_role_count"],
+                          ev["azure.rbac.eligible_data_role_count"]), (2, 0))
+        # No Sentinel workspace: nothing read, zero observed (not unknown).
+        self.assertEqual((ev["azure.sentinel.onboarded_workspace_count"],
+                          ev["azure.sentinel.data_connector_count"],
+                          ev["azure.sentinel.data_connector_kinds"],
+                          ev["azure.sentinel.fusion_enabled_count"]), (0, 0, [], 0))
+        self.assertEqual({r: self.findings(doc)[r] for r in NEW_RULES},
+                         {r: "fail" for r in NEW_RULES})
         self.assertEqual((ev["azure.policy.data_state_count"], ev["azure.policy.data_compliant_share"]),
                          (10, 0))
         self.assertEqual(self.findings(doc)["azure.policy.management_group_guardrails"], "fail")
@@ -215,6 +254,8 @@ class Azure(unittest.TestCase):
         self.assertEqual(self.stages(doc, GRAPH_FUNCS),
                          {f: ("initial" if f == "data.governance" else "traditional", "exact")
                           for f in GRAPH_FUNCS})
+        self.assertEqual(self.stages(doc, ["data.encryption"])["data.encryption"],
+                         ("traditional", "exact"))
         self.assertEqual(self.findings(doc)["azure.keyvault.least_privilege"], "fail")
         self.assertEqual(c["requests"], len(requests))
 
@@ -233,8 +274,10 @@ class Azure(unittest.TestCase):
         self.assertTrue(ev["azure.activity_log.exported_all"])
         self.assertEqual(self.stages(doc), {
             "networks.segmentation": ("initial", "at_least"),
-            "data.access": ("advanced", "at_least"),
-            "data.encryption": ("initial", "at_least"),
+            # Data roles only as PIM eligibilities: Optimal.
+            "data.access": ("optimal", "exact"),
+            # Customer-managed keys everywhere: Advanced; no azure rule at Optimal.
+            "data.encryption": ("advanced", "at_least"),
             "crosscutting.visibility_analytics": ("initial", "at_least"),
             "applications.visibility_analytics": ("optimal", "exact")})
         self.assertEqual(self.findings(doc)["azure.nsg.internet_ingress_filtered"], "pass")
@@ -247,7 +290,7 @@ class Azure(unittest.TestCase):
         self.assertEqual([g["skip_token"] for g in net], [None, "net-p2"])
         self.assertTrue(all(g["status"] == 200 for g in graph))
         first = [g for g in graph if g["skip_token"] is None]
-        self.assertEqual(len(first), 5)
+        self.assertEqual(len(first), 7)
         self.assertGreaterEqual(net[1]["t"] - net[0]["t"], 1.0)
         self.assertEqual(ev["azure.storage.redundant_share"], 1)
         self.assertEqual(ev["azure.storage.geo_redundant_share"], 1)
@@ -293,6 +336,37 @@ class Azure(unittest.TestCase):
         self.assertTrue(ev["azure.defender.sensitive_data_discovery_all"])
         self.assertEqual(self.stages(doc, GRAPH_FUNCS), STRONG_GRAPH_STAGES)
         self.assertEqual(self.findings(doc)["azure.keyvault.least_privilege"], "pass")
+        self.assertEqual((ev["azure.storage.platform_managed_keys_count"],
+                          ev["azure.storage.public_network_count"]), (0, 0))
+        self.assertTrue(ev["azure.defender.sensitive_data_discovery_full_all"])
+        self.assertEqual((ev["azure.policy.network_state_count"],
+                          ev["azure.policy.network_management_group_enforcing_count"],
+                          ev["azure.policy.network_compliant_share"],
+                          ev["azure.policy.deny_state_count"]), (20, 20, 1, 40))
+        self.assertEqual((ev["azure.policy.assignment_count"], ev["azure.policy.do_not_enforce_count"],
+                          ev["azure.policy.management_group_assignment_count"]), (7, 0, 4))
+        self.assertEqual(ev["azure.graph.subscription_count"], 2)
+        # Users and groups hold data roles only as eligibilities (one activated now); the
+        # standing Storage Blob Data Owner is a service principal's, Reader no data role.
+        self.assertEqual((ev["azure.rbac.standing_data_role_count"],
+                          ev["azure.rbac.eligible_data_role_count"]), (0, 4))
+        self.assertEqual(self.detail(doc, "azure.rbac.standing_data_role_count")["activated"], 2)
+        # The workspace's Sentinel lists: onboarded; four connected connectors (Defender for
+        # Identity's data type is Disabled); Fusion and one scheduled rule on (the NRT rule is off,
+        # the incident-creation rule is not an analytics rule of the workspace's own).
+        paths = {r["path"] for r in arm}
+        for lst in ("onboardingStates", "dataConnectors", "alertRules"):
+            self.assertIn("/subscriptions/%s/resourceGroups/soc/providers/Microsoft.OperationalInsights/"
+                          "workspaces/soc-ws/providers/Microsoft.SecurityInsights/%s" % (A, lst), paths)
+        self.assertEqual(ev["azure.sentinel.onboarded_workspace_count"], 1)
+        self.assertEqual(ev["azure.sentinel.data_connector_count"], 4)
+        self.assertEqual(sorted(ev["azure.sentinel.data_connector_kinds"]),
+                         ["AzureActiveDirectory", "AzureSecurityCenter", "MicrosoftThreatProtection",
+                          "Office365"])
+        self.assertEqual((ev["azure.sentinel.analytics_rule_count"],
+                          ev["azure.sentinel.fusion_enabled_count"]), (1, 1))
+        self.assertEqual({r: self.findings(doc)[r] for r in NEW_RULES},
+                         {r: "pass" for r in NEW_RULES})
 
     def test_faults(self):
         p, doc, requests, arm = self.scan("azure_faults")
@@ -333,6 +407,9 @@ class Azure(unittest.TestCase):
         # and "automated response begins" cannot pass on the rest (it is unknown, not a fail).
         self.assertEqual(ev["azure.sentinel.workspace_count"], 1)
         self.assertNotIn("azure.sentinel.automation_rule_count", ev)
+        # The workspace's other lists answered: each list kind is judged on its own.
+        self.assertEqual(ev["azure.sentinel.data_connector_count"], 1)
+        self.assertEqual(ev["azure.sentinel.fusion_enabled_count"], 1)
         self.assertEqual(self.findings(doc)["azure.response.automation_some"], "unknown")
         # 401 expired: the first token was refused, a second one fetched, the call retried.
         tokens = [r for r in requests if r["path"].endswith("/oauth2/v2.0/token")]
@@ -350,6 +427,63 @@ class Azure(unittest.TestCase):
         # 403 is not retried.
         self.assertEqual(len([r for r in arm if r["path"] == f"/subscriptions/{B}{NSG}"]), 1)
 
+    def edited(self, scenario, edit):
+        """A copy of scenario in the temp dir, its spec changed by edit(spec). Returns its path."""
+        with open(os.path.join(SRC, "tests", "fixtures", "scenarios", scenario,
+                               "scenario.json")) as f:
+            spec = json.load(f)
+        edit(spec)
+        d = os.path.join(self.tmp.name, f"{scenario}-{self._testMethodName}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "scenario.json"), "w") as f:
+            json.dump(spec, f)
+        return d
+
+    def test_graph_subscription_unseen(self):
+        """Resource Graph answers for A only (the app has no role on B there): no Resource Graph
+        key at all, rules reading them unknown, the collector partial naming B; the ARM areas of
+        both subscriptions are still judged."""
+        def edit(spec):
+            for r in spec["routes"]:
+                if "ResourceContainers" in r.get("body_re", ""):
+                    r["responses"][0]["json"]["data"] = [{"subscriptionId": A}]
+        p, doc, _, _ = self.scan(self.edited("azure_strong", edit), f"subscriptions = {A}, {B}\n")
+        c = self.collector(doc)
+        self.assertEqual(c["status"], "partial")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(f"does not see subscription {B}", c["error"])
+        ev = self.evidence(doc)
+        for key in ("azure.keyvault.count", "azure.network.entry_point_count", "azure.policy.state_count",
+                    "azure.policy.assignment_count", "azure.sentinel.workspace_count",
+                    "azure.sentinel.data_connector_count", "azure.backup.protected_items_count",
+                    "azure.graph.subscription_count"):
+            self.assertNotIn(key, ev)
+        self.assertEqual(ev["azure.storage.count"], 2)
+        self.assertEqual(ev["azure.storage.platform_managed_keys_count"], 0)
+        fd = self.findings(doc)
+        for rule in ("azure.keyvault.least_privilege", "azure.network.enterprise_policy",
+                     "azure.sentinel.advanced_analysis", "azure.data.network_restricted"):
+            self.assertEqual(fd[rule], "unknown", rule)
+        self.assertEqual(fd["azure.storage.customer_managed_keys"], "pass")  # ARM, both read
+
+    def test_graph_type_absent(self):
+        """No firewall policy in the estate: no failure, the rule that accepts 'none exist' holds."""
+        def edit(spec):
+            for r in spec["routes"]:
+                for resp in r.get("responses", []):
+                    data = (resp.get("json") or {}).get("data")
+                    if isinstance(data, list):
+                        data[:] = [row for row in data if row.get("type") not in
+                                   ("microsoft.network/firewallpolicies",
+                                    "microsoft.network/azurefirewalls")]
+        p, doc, _, _ = self.scan(self.edited("azure_strong", edit), f"subscriptions = {A}, {B}\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.collector(doc)["status"], "ok")
+        ev = self.evidence(doc)
+        self.assertEqual((ev["azure.firewall.policy_count"], ev["azure.firewall.child_policy_count"]),
+                         (0, 0))
+        self.assertEqual(self.findings(doc)["azure.network.enterprise_policy"], "pass")
+
     def test_bad_bodies(self):
         p, doc, requests, _ = self.scan("azure_bad")
         c = self.collector(doc)
@@ -365,7 +499,10 @@ class Azure(unittest.TestCase):
         # (the vaults one after its second page); the others are emitted.
         self.assertFalse([k for k in ev if k.startswith(("azure.network.", "azure.policy.",
                                                          "azure.backup.vault", "azure.keyvault."))
-                          and not k.startswith("azure.policy.remediation_")])  # ARM, not the query
+                          and not k.startswith(("azure.policy.remediation_",  # ARM, not the query
+                                                "azure.policy.assignment_count",  # its own query
+                                                "azure.policy.do_not_enforce_count",
+                                                "azure.policy.management_group_assignment"))])
         self.assertEqual(ev["azure.policy.remediation_task_count"], 0)
         self.assertEqual(ev["azure.backup.protected_items_count"], 0)
         self.assertNotIn("azure.backup.vm_protected_share", ev)  # needs the vaults query
