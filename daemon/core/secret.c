@@ -107,6 +107,19 @@ int zt_secret_preopen(const char *path)
     return 0;
 }
 
+int zt_secret_adopt(const char *path, int fd)
+{
+    if (n_preopened == ZT_SECRET_PREOPEN_MAX || fd < 0) {
+        return fd < 0 ? -EBADF : -ENOSPC;
+    }
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        return -errno;
+    }
+    preopened[n_preopened].path = zt_xstrdup(path);
+    preopened[n_preopened++].fd = fd;
+    return 0;
+}
+
 int zt_secret_read_file(const char *path, size_t max_bytes, char **ret, char *err, size_t errlen)
 {
     _cleanup_close_ int fd = -1;
