@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
+#include "sd_load.h"
 #include "log.h"
 #include "messages.h"
 #include "result.h"

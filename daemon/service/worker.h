@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <systemd/sd-event.h>
 
+#include "sd_load.h"
 #include "catalog.h"
 #include "config.h"
 #include "estimate.h"
