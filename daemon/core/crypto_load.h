@@ -1,6 +1,7 @@
 /* crypto_load.h - OpenSSL (libssl.so.3 and its libcrypto.so.3) loaded at run time, on first
  * use: a host-only scan never maps them (1.7 MiB of the process). Include this instead of the
- * OpenSSL headers: the OpenSSL names below then call through the loaded table. */
+ * OpenSSL headers: the OpenSSL names below then call through the loaded table. A function not
+ * used before goes into ZT_CRYPTO_FUNCS and the #define list (else: a link error). */
 #pragma once
 
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* HMAC() and SHA256(): still in OpenSSL 3 */
