@@ -1,8 +1,8 @@
 /* aws_creds.c - the aws collector's credentials: the configured keys, or the standard chain
  * (environment, web identity through STS, the container endpoint, IMDSv2), reported by source
  * and never by value; refreshed before they expire. */
-#include <openssl/crypto.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -326,7 +326,7 @@ static int sts_sign(const struct zt_aws_creds *c, const char *url, const char *r
     hdrs[1] = zt_xasprintf("Authorization: %s", authz);
     hdrs[2] = c->token ? zt_xasprintf("X-Amz-Security-Token: %s", c->token) : NULL;
     hdrs[3] = NULL;
-    OPENSSL_cleanse(authz, sizeof(authz));
+    explicit_bzero(authz, sizeof(authz));
     return 0;
 }
 

@@ -2,7 +2,6 @@
  * XML) and the choice of the chain's source; no I/O, shared with the unit tests. */
 #include <errno.h>
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -140,10 +139,10 @@ int zt_aws_creds_json(const char *body, size_t len, struct zt_aws_creds *c, char
         take(c, akid, secret, token, exp);
     }
     if (secret) { /* json-c's own copies, wiped before they are freed */
-        OPENSSL_cleanse((char *)secret, strlen(secret));
+        explicit_bzero((char *)secret, strlen(secret));
     }
     if (token) {
-        OPENSSL_cleanse((char *)token, strlen(token));
+        explicit_bzero((char *)token, strlen(token));
     }
     json_object_put(o);
     return r;
@@ -207,7 +206,7 @@ int zt_aws_creds_sts_xml(const char *body, size_t len, struct zt_aws_creds *c, c
     if (r == 0) {
         take(c, s->akid, s->secret, s->token, exp);
     }
-    OPENSSL_cleanse(s, sizeof(*s));
+    explicit_bzero(s, sizeof(*s));
     free(s);
     return r;
 }

@@ -2,8 +2,8 @@
  * which every region runs at once; a call that needs an answer (the next page, a detector, a
  * trail's status, the account's public access block) is added from that answer's callback. */
 #include <inttypes.h>
-#include <openssl/crypto.h>
 #include <stdarg.h>
+#include <string.h>
 #include <time.h>
 
 #include "aws_call.h"
@@ -135,7 +135,7 @@ static int sign(struct zt_aws_run *run, const struct zt_aws_spec *s, const char 
     }
     out->h[out->n++] = zt_xasprintf("Authorization: %s", authz);
     out->h[out->n] = NULL;
-    OPENSSL_cleanse(authz, sizeof(authz));
+    explicit_bzero(authz, sizeof(authz));
     return 0;
 }
 

@@ -1,8 +1,8 @@
 /* aws_iam_report.c - the IAM credential report: GetCredentialReport's base64 Content and the
  * CSV it decodes to (one row per IAM user, the root account's first), read into counts. */
-#include <openssl/evp.h>
 
 #include "aws.h"
+#include "crypto_load.h"
 
 int zt_aws_credential_report_content(const char *body, size_t len, char **csv, size_t *csv_len)
 {

@@ -4,14 +4,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "crypto_load.h"
 
 #define SIGV4_SEGMENTS_MAX 128u  /* path segments kept while normalising */
 #define SIGV4_PARAMS_MAX   64u   /* query parameters */
@@ -413,7 +410,7 @@ int zt_sigv4_signature(const char *secret, const char *amz_date, const char *reg
 
     if (!secret || !is_amz_date(amz_date) || !region || !service ||
         snprintf(key, sizeof(key), "AWS4%s", secret) >= (int)sizeof(key)) {
-        OPENSSL_cleanse(key, sizeof(key));
+        explicit_bzero(key, sizeof(key));
         return -EINVAL;
     }
     memcpy(date, amz_date, 8);
@@ -424,9 +421,9 @@ int zt_sigv4_signature(const char *secret, const char *amz_date, const char *reg
     hmac(k, sizeof(k), "aws4_request", k2);
     hmac(k2, sizeof(k2), string_to_sign, k);
     hex(k, sizeof(k), out);
-    OPENSSL_cleanse(key, sizeof(key));
-    OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(k2, sizeof(k2));
+    explicit_bzero(key, sizeof(key));
+    explicit_bzero(k, sizeof(k));
+    explicit_bzero(k2, sizeof(k2));
     return 0;
 }
 

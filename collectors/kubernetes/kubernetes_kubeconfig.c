@@ -2,10 +2,10 @@
  * user of one context, and loading the files they name. */
 #include "kubernetes.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <string.h>
 #include <yaml.h>
+#include "crypto_load.h"
 
 void zt_k8s_conn_clear(struct zt_k8s_conn *c)
 {
@@ -118,7 +118,7 @@ static int decode_pem(const char *b64, char **ret)
     EVP_ENCODE_CTX_free(e);
     size_t total = (size_t)n + (size_t)tail;
     if (r < 0 || total == 0 || memchr(out, '\0', total) || !memmem(out, total, "-----BEGIN ", 11)) {
-        OPENSSL_cleanse(out, len / 4 * 3 + 8);
+        explicit_bzero(out, len / 4 * 3 + 8);
         free(out);
         return -EINVAL;
     }

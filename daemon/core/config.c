@@ -526,6 +526,11 @@ static int handler(void *user, const char *section, const char *name, const char
 
 static int parse_text(struct parser *p, const char *file, const char *text)
 {
+    struct zt_config *cfg = p->cfg;
+
+    cfg->files = zt_xrealloc(cfg->files, (cfg->n_files + 1) * sizeof(*cfg->files));
+    cfg->files[cfg->n_files++] =
+        (struct zt_config_file){.path = zt_xstrdup(file), .text = zt_xstrdup(text)};
     p->file = file;
     p->text = text;
     p->pos = 0;
@@ -621,8 +626,10 @@ static void use_systemd_dir(char **dir, const char **origin, bool set_in_files, 
     }
 }
 
-static int load(const char *path, const char *text, const struct zt_collector *const *registry,
-                struct zt_config **ret, char *err, size_t errlen)
+/* Load path from disk (files NULL) or from files (n_files of them, the first being path). */
+static int load(const char *path, const struct zt_config_file *files, size_t n_files,
+                const struct zt_collector *const *registry, struct zt_config **ret, char *err,
+                size_t errlen)
 {
     _cleanup_(zt_config_freep) struct zt_config *cfg = zt_xcalloc(1, sizeof(*cfg));
     struct parser p = {.registry = registry, .cfg = cfg, .err = err, .errlen = errlen};
@@ -634,8 +641,11 @@ static int load(const char *path, const char *text, const struct zt_collector *c
     if (r < 0) {
         return r;
     }
-    r = text ? parse_text(&p, path, text) : parse_file(&p, path);
-    if (r >= 0 && !text) {
+    r = files ? 0 : parse_file(&p, path);
+    for (size_t i = 0; files && r >= 0 && i < n_files; i++) {
+        r = parse_text(&p, files[i].path, files[i].text);
+    }
+    if (r >= 0 && !files) {
         r = parse_dropins(&p, path);
     }
     clear_section(&p);
@@ -659,14 +669,26 @@ static int load(const char *path, const char *text, const struct zt_collector *c
 int zt_config_load(const char *path, const struct zt_collector *const *registry,
                    struct zt_config **ret, char *err, size_t errlen)
 {
-    return load(path, NULL, registry, ret, err, errlen);
+    return load(path, NULL, 0, registry, ret, err, errlen);
 }
 
 int zt_config_load_string(const char *path, const char *text,
                           const struct zt_collector *const *registry, struct zt_config **ret,
                           char *err, size_t errlen)
 {
-    return load(path, text, registry, ret, err, errlen);
+    const struct zt_config_file file = {.path = (char *)path, .text = (char *)text};
+    return load(path, &file, 1, registry, ret, err, errlen);
+}
+
+int zt_config_load_files(const struct zt_config_file *files, size_t n_files,
+                         const struct zt_collector *const *registry, struct zt_config **ret,
+                         char *err, size_t errlen)
+{
+    if (n_files == 0) {
+        snprintf(err, errlen, "no configuration file");
+        return -EINVAL;
+    }
+    return load(files[0].path, files, n_files, registry, ret, err, errlen);
 }
 
 void zt_config_free(struct zt_config *cfg)
@@ -699,6 +721,11 @@ void zt_config_free(struct zt_config *cfg)
     }
     free(cfg->attest);
     zt_options_free(zt_daemon_options, &cfg->daemon);
+    for (size_t i = 0; i < cfg->n_files; i++) {
+        free(cfg->files[i].path);
+        free(cfg->files[i].text);
+    }
+    free(cfg->files);
     free(cfg->path);
     free(cfg);
 }

@@ -77,8 +77,17 @@ struct zt_attest {
     unsigned line;
 };
 
+/* One file as it was read: the config can be loaded again from these (a scan half, which runs
+ * in another program image, gets exactly what the daemon loaded, whatever is on disk now). */
+struct zt_config_file {
+    char *path;
+    char *text;
+};
+
 struct zt_config {
-    char *path; /* main file */
+    char *path;                   /* main file */
+    struct zt_config_file *files; /* the main file, then its drop-ins, in the order read */
+    size_t n_files;
     struct zt_daemon_conf daemon;
     struct zt_instance **instances;
     size_t n_instances;
@@ -108,6 +117,11 @@ int zt_config_load(const char *path, const struct zt_collector *const *registry,
 int zt_config_load_string(const char *path, const char *text,
                           const struct zt_collector *const *registry, struct zt_config **ret,
                           char *err, size_t errlen);
+/* Parse files (as kept in zt_config.files) again, in order, as if read from disk: the first is
+ * the main file. */
+int zt_config_load_files(const struct zt_config_file *files, size_t n_files,
+                         const struct zt_collector *const *registry, struct zt_config **ret,
+                         char *err, size_t errlen);
 void zt_config_free(struct zt_config *cfg);
 void zt_config_freep(struct zt_config **cfg);
 

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static void load(struct zt_dl *d)
 {
@@ -40,4 +41,18 @@ int zt_dl_load(struct zt_dl *d, char *err, size_t errlen)
         snprintf(err, errlen, "%s", d->error);
     }
     return r;
+}
+
+void *zt_dl_require(struct zt_dl *d)
+{
+    char err[256];
+
+    if (!atomic_load_explicit(&d->ready, memory_order_acquire)) {
+        if (zt_dl_load(d, err, sizeof(err)) < 0) {
+            fprintf(stderr, "ztmmd: %s is needed here: %s\n", d->lib, err);
+            _exit(1);
+        }
+        atomic_store_explicit(&d->ready, true, memory_order_release);
+    }
+    return d->table;
 }

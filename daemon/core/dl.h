@@ -4,6 +4,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +24,7 @@ struct zt_dl {
     int (*init)(char *err, size_t errlen); /* run once after loading; may be NULL */
     pthread_mutex_t lock;
     bool tried;
+    atomic_bool ready; /* loaded: zt_dl_require()'s fast path */
     int result;
     char error[256];
 };
@@ -38,3 +40,6 @@ struct zt_dl {
  * loaded), -ELIBBAD (a symbol is missing) or init's error, with the reason in err; a failure is
  * remembered, not retried. */
 int zt_dl_load(struct zt_dl *d, char *err, size_t errlen);
+/* d->table, loading it first if needed (zt_dl_load()); for a library the package depends on,
+ * whose absence is a broken installation: the process then exits with the reason on stderr. */
+void *zt_dl_require(struct zt_dl *d);

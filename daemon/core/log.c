@@ -6,7 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
+#include "sd_load.h"
 
 #define LOG_FIELDS_MAX 16
 

@@ -1,6 +1,6 @@
-/* privsep.c - dropping capabilities (capget/capset, bounding set, securebits) and refusing
- * sockets with a seccomp filter (classic BPF, from the kernel's headers) for the halves of a
- * scan (daemon/scan/scan_split.c). */
+/* privsep.c - dropping capabilities (at execve, or with capget/capset; bounding set, securebits)
+ * and refusing sockets with a seccomp filter (classic BPF, from the kernel's headers) for the
+ * halves of a scan (daemon/scan/scan_split.c). */
 #include "privsep.h"
 
 #include <errno.h>
@@ -55,7 +55,10 @@ static uint64_t caps_mask(const struct __user_cap_data_struct d[2], size_t set)
     return (uint64_t)hi << 32 | lo;
 }
 
-/* True when the calling thread holds a capability outside keep (in any set). */
+/* True when the calling thread holds a capability outside keep, effective or permitted (the
+ * ambient set is part of the permitted one). The inheritable set is not counted: with no
+ * permitted capability and no_new_privs nothing in it can ever become effective, and systemd's
+ * AmbientCapabilities= puts CAP_DAC_READ_SEARCH there, where only capset() could remove it. */
 static bool caps_beyond(uint64_t keep)
 {
     struct __user_cap_data_struct d[2];
@@ -63,7 +66,7 @@ static bool caps_beyond(uint64_t keep)
     if (caps_get(d) < 0) {
         return true; /* unknown: assume the worst */
     }
-    return (caps_mask(d, 0) | caps_mask(d, 1)) & ~keep || caps_mask(d, 2);
+    return ((caps_mask(d, 0) | caps_mask(d, 1)) & ~keep) != 0;
 }
 
 bool zt_privsep_caps_held(void)
@@ -137,7 +140,8 @@ static int caps_set(uint64_t keep, char *err, size_t errlen)
     return 0;
 }
 
-int zt_privsep_keep_caps(uint64_t keep, char *err, size_t errlen)
+/* no_new_privs; the bounding set and securebits (with CAP_SETPCAP); the ambient set emptied. */
+static int drop_beyond(uint64_t keep, char *err, size_t errlen)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         int r = -errno;
@@ -153,6 +157,15 @@ int zt_privsep_keep_caps(uint64_t keep, char *err, size_t errlen)
         snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(errno));
         return r;
     }
+    return 0;
+}
+
+int zt_privsep_keep_caps(uint64_t keep, char *err, size_t errlen)
+{
+    int r = drop_beyond(keep, err, errlen);
+    if (r < 0) {
+        return r;
+    }
     r = caps_set(keep, err, errlen);
     if (r < 0) {
         return r;
@@ -162,6 +175,11 @@ int zt_privsep_keep_caps(uint64_t keep, char *err, size_t errlen)
         return -EPERM;
     }
     return 0;
+}
+
+int zt_privsep_drop_at_exec(char *err, size_t errlen)
+{
+    return drop_beyond(0, err, errlen);
 }
 
 int zt_privsep_drop_caps(char *err, size_t errlen)

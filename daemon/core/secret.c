@@ -2,7 +2,6 @@
 #include "secret.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +13,7 @@
 void zt_secret_free(char *s)
 {
     if (s) {
-        OPENSSL_cleanse(s, strlen(s));
+        explicit_bzero(s, strlen(s));
         free(s);
     }
 }
@@ -107,6 +106,19 @@ int zt_secret_preopen(const char *path)
     return 0;
 }
 
+int zt_secret_adopt(const char *path, int fd)
+{
+    if (n_preopened == ZT_SECRET_PREOPEN_MAX || fd < 0) {
+        return fd < 0 ? -EBADF : -ENOSPC;
+    }
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        return -errno;
+    }
+    preopened[n_preopened].path = zt_xstrdup(path);
+    preopened[n_preopened++].fd = fd;
+    return 0;
+}
+
 int zt_secret_read_file(const char *path, size_t max_bytes, char **ret, char *err, size_t errlen)
 {
     _cleanup_close_ int fd = -1;
@@ -141,7 +153,7 @@ int zt_secret_read_file(const char *path, size_t max_bytes, char **ret, char *er
     char *buf = zt_xmalloc(max_bytes + 2);
     r = read_fd(fd, path, max_bytes, buf, &len, err, errlen);
     if (r < 0) {
-        OPENSSL_cleanse(buf, max_bytes + 2);
+        explicit_bzero(buf, max_bytes + 2);
         free(buf);
         return r;
     }
@@ -150,7 +162,7 @@ int zt_secret_read_file(const char *path, size_t max_bytes, char **ret, char *er
     }
     buf[len] = '\0';
     if (len == 0 || memchr(buf, '\0', len)) {
-        OPENSSL_cleanse(buf, max_bytes + 2);
+        explicit_bzero(buf, max_bytes + 2);
         free(buf);
         snprintf(err, errlen, "secret file %s is empty or contains NUL bytes", path);
         return -EINVAL;

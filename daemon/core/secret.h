@@ -23,6 +23,10 @@ int zt_secret_load(const char *file, const char *credential, char **ret, char *e
  * collector threads start. */
 #define ZT_SECRET_PREOPEN_MAX 64
 int zt_secret_preopen(const char *path);
+/* Take fd, opened on path by another program image before it gave up its capabilities (a scan
+ * half, scan_exec.c), as if zt_secret_preopen(path) had opened it here. Returns 0 or a negative
+ * errno (fd is then left alone). */
+int zt_secret_adopt(const char *path, int fd);
 /* Wipe and free a secret string. NULL is fine. */
 void zt_secret_free(char *s);
 void zt_secret_freep(char **s);

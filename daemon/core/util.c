@@ -7,8 +7,9 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-#include <systemd/sd-id128.h>
 #include <time.h>
 
 void zt_freep(void *p)
@@ -524,16 +525,19 @@ int zt_write_all(int fd, const void *buf, size_t len)
 
 void zt_uuid4(char buf[ZT_UUID_STRING_MAX])
 {
-    sd_id128_t id;
+    uint8_t b[16];
 
-    if (sd_id128_randomize(&id) < 0) {
-        /* No entropy yet (early boot, no getrandom()): a time and pid derived id rather than
-         * failing a scan; its uniqueness is all that is needed. */
+    if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+        /* No entropy yet (early boot): a time and pid derived id rather than failing a scan;
+         * its uniqueness is all that is needed. */
         uint64_t t = zt_now_real_usec(), p = (uint64_t)getpid();
-        memcpy(id.bytes, &t, 8);
-        memcpy(id.bytes + 8, &p, 8);
-        id.bytes[6] = (id.bytes[6] & 0x0f) | 0x40;
-        id.bytes[8] = (id.bytes[8] & 0x3f) | 0x80;
+        memcpy(b, &t, 8);
+        memcpy(b + 8, &p, 8);
     }
-    sd_id128_to_uuid_string(id, buf);
+    b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+    b[8] = (b[8] & 0x3f) | 0x80; /* variant 1 (RFC 9562) */
+    snprintf(buf, ZT_UUID_STRING_MAX,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
 }

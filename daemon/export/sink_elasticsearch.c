@@ -2,10 +2,10 @@
  * NDJSON body, a "create" action line and the event line per event, every line ending in "\n".
  * "create" with the event id as _id works for data streams too, and makes a resent event a
  * harmless 409 (already there). The answer is 200 even when items failed: each item says. */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto_load.h"
 #include "sink.h"
 #include "sink_replies.h"
 

@@ -3,14 +3,14 @@
  * With ack = yes (indexer acknowledgement), every request carries one stable channel GUID and
  * a batch counts as delivered only once the ack endpoint says its ackId is indexed. */
 #include <inttypes.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
-#include <systemd/sd-id128.h>
 
+#include "sd_load.h"
+#include "crypto_load.h"
 #include "sink.h"
 #include "sink_replies.h"
 

@@ -6,9 +6,6 @@
  * byte, and the connection still stands: TCP cannot say more (the receiver may still lose what
  * it acknowledged). Before each batch an idle connection is probed, so a receiver that went away
  * meanwhile is reconnected to instead of being written into a dead socket. */
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "crypto_load.h"
 #include "log.h"
 #include "sink_syslog.h"
 

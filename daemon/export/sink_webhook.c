@@ -3,12 +3,10 @@
  *   X-Ztmmd-Signature: sha256=<lowercase hex HMAC-SHA256 of the exact body bytes>
  *   X-Ztmmd-Batch: <number of events in the body>
  * so the receiver can tell the request comes from a holder of the shared key. */
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto_load.h"
 #include "sink.h"
 
 struct webhook_sink {
@@ -123,7 +121,7 @@ static int sign(const char *key, size_t key_len, const char *body, size_t len, c
     for (unsigned i = 0; i < mdlen; i++) {
         snprintf(sig + 7 + 2 * i, 3, "%02x", md[i]);
     }
-    OPENSSL_cleanse(md, sizeof(md));
+    explicit_bzero(md, sizeof(md));
     return 0;
 }
 

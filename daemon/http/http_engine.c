@@ -3,7 +3,6 @@
  * file with curl setup (libcurl itself is loaded on first use: curl_load.c); errors are mapped
  * to negative errno here, once. The bottom of the HTTP room: it reads a transfer's request
  * settings and reports back through the transfer owner's hooks, and names nothing above it. */
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -348,12 +347,12 @@ static void xfer_release_easy(struct zt_http_xfer *x)
         x->easy = NULL;
     }
     for (struct curl_slist *l = x->slist; l; l = l->next) {
-        OPENSSL_cleanse(l->data, strlen(l->data)); /* the Authorization header among them */
+        explicit_bzero(l->data, strlen(l->data)); /* the Authorization header among them */
     }
     curl_slist_free_all(x->slist);
     x->slist = NULL;
     if (x->auth_header) {
-        OPENSSL_cleanse(x->auth_header, strlen(x->auth_header));
+        explicit_bzero(x->auth_header, strlen(x->auth_header));
         free(x->auth_header);
         x->auth_header = NULL;
     }
@@ -366,7 +365,7 @@ void zt_http_xfer_free(struct zt_http_xfer *x)
     }
     xfer_release_easy(x);
     if (x->body && x->owner->req->sensitive) {
-        OPENSSL_cleanse(x->body, x->body_cap);
+        explicit_bzero(x->body, x->body_cap);
     }
     free(x->body);
     free(x->headers);

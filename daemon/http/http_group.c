@@ -2,7 +2,6 @@
  * retries and paging on the waiting thread until all are finished. The top of the call layers:
  * it makes the calls and installs their engine hooks (http_call.c's completion queue,
  * http_prefetch.c's head reader). */
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -138,10 +137,10 @@ static void call_free(struct zt_http_call *c)
 {
     zt_http_prefetch_drop(c); /* only a parked one can be left, on a call that never finished */
     if (c->body && c->req.sensitive) {
-        OPENSSL_cleanse(c->body, c->req.body_len);
+        explicit_bzero(c->body, c->req.body_len);
     }
     for (char **h = c->headers; h && *h; h++) {
-        OPENSSL_cleanse(*h, strlen(*h));
+        explicit_bzero(*h, strlen(*h));
         free(*h);
     }
     free(c->headers);

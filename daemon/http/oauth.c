@@ -3,7 +3,6 @@
  * request is a call like any (groups, retries); calls get their tokens through the token source
  * this file installs into the engine (zt_oauth_attach()), so nothing below names it. */
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -158,7 +157,7 @@ static int on_token_page(void *userdata, const struct zt_http_page *p)
     }
     t->token = zt_xstrdup(json_object_get_string(v));
     /* Best effort: wipe json-c's copy before the page is freed. */
-    OPENSSL_cleanse((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    explicit_bzero((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
     v = zt_http_json_path(j, "expires_in");
     t->expires_in = v ? json_object_get_int64(v) : 3600; /* int, or string in older endpoints */
     struct json_object *on = zt_http_json_path(j, "expires_on");

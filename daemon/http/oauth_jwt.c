@@ -4,14 +4,11 @@
  * a caller's own claims (GitHub App authentication); and federated assertions read from a file
  * (workload identity). */
 #include <json-c/json.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "crypto_load.h"
 #include "http.h"
 #include "secret.h"
 #include "util.h"

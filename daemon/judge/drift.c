@@ -2,19 +2,18 @@
 #include "drift.h"
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "util.h"
 
 void zt_drift_digest(const char *text, char *out)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned md_len = 0;
+    uint8_t md[ZT_SHA256_LEN];
 
-    EVP_Digest(text, strlen(text), md, &md_len, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < ZT_CHANGE_ID_LEN / 2 && i < md_len; i++) {
+    zt_sha256(text, strlen(text), md);
+    for (unsigned i = 0; i < ZT_CHANGE_ID_LEN / 2 && i < ZT_SHA256_LEN; i++) {
         snprintf(out + i * 2, 3, "%02x", md[i]);
     }
     out[ZT_CHANGE_ID_LEN] = '\0';

@@ -1,9 +1,9 @@
 /* html_style.c - the report's style sheet (screen, phone, print) and its CSP hash. The page has
  * no style attributes, so one hash allows all of its styling and nothing else. */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "html_internal.h"
 
 /* Pieces of one style sheet, written out in order (C limits the length of one literal). */
@@ -130,10 +130,10 @@ void zt_html_style(struct zt_buf *b, size_t n_pillars)
 
 void zt_html_style_source(const char *text, size_t len, char *out, size_t outlen)
 {
-    unsigned char md[EVP_MAX_MD_SIZE], b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-    unsigned int md_len = 0;
+    uint8_t md[ZT_SHA256_LEN];
+    char b64[4 * ((ZT_SHA256_LEN + 2) / 3) + 1];
 
-    EVP_Digest(text, len, md, &md_len, EVP_sha256(), NULL);
-    EVP_EncodeBlock(b64, md, (int)md_len);
-    snprintf(out, outlen, "'sha256-%s'", (const char *)b64);
+    zt_sha256(text, len, md);
+    zt_base64(md, sizeof(md), b64);
+    snprintf(out, outlen, "'sha256-%s'", b64);
 }

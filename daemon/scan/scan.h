@@ -27,5 +27,8 @@ bool zt_scan_selected(const struct zt_config *cfg, const bool *selected, size_t 
 #define ZT_SCAN_HALF_MAX (64u * 1024u * 1024u)
 int zt_scan_run_split(const struct zt_config *cfg, const bool *selected, struct zt_scan **ret);
 
+/* The scan record as a document: scan_id, host, started_usec, finished_usec, collectors (run
+ * records) and evidence; zt_scan_from_json() reads it back. New reference. */
+struct json_object *zt_scan_to_json(const struct zt_scan *scan);
 /* Rebuild a scan record from a result document or bare evidence array (ztmmctl evaluate). */
 int zt_scan_from_json(struct json_object *doc, struct zt_scan **ret, char *err, size_t errlen);

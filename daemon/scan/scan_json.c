@@ -1,4 +1,5 @@
-/* scan_json.c - rebuild a scan record from a saved result document (ztmmctl evaluate). */
+/* scan_json.c - a scan record as JSON and back: a scan program's document (scan_exec.c), a saved
+ * result document (ztmmctl evaluate). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,9 +60,11 @@ int zt_scan_from_json(struct json_object *doc, struct zt_scan **ret, char *err, 
     scan->host = zt_xstrdup(host ? host : "");
     if (json_object_is_type(doc, json_type_object)) {
         load_runs(scan, doc);
+        scan->started_usec = get_u64(doc, "started_usec");
+        scan->finished_usec = get_u64(doc, "finished_usec");
     }
     /* The evidence's own times bound the scan when the document does not say. */
-    for (size_t i = 0; i < scan->evidence.n; i++) {
+    for (size_t i = 0; !scan->finished_usec && i < scan->evidence.n; i++) {
         uint64_t t = scan->evidence.v[i].observed_usec;
         if (!scan->started_usec || t < scan->started_usec) {
             scan->started_usec = t;
@@ -73,6 +76,37 @@ int zt_scan_from_json(struct json_object *doc, struct zt_scan **ret, char *err, 
     if (!scan->finished_usec) {
         scan->started_usec = scan->finished_usec = zt_now_real_usec();
     }
+    if (!scan->started_usec || scan->started_usec > scan->finished_usec) {
+        scan->started_usec = scan->finished_usec;
+    }
     *ret = TAKE_PTR(scan);
     return 0;
+}
+
+struct json_object *zt_scan_to_json(const struct zt_scan *scan)
+{
+    struct json_object *doc = json_object_new_object(), *runs = json_object_new_array();
+
+    json_object_object_add(doc, "scan_id", json_object_new_string(scan->scan_id));
+    json_object_object_add(doc, "host", json_object_new_string(scan->host ? scan->host : ""));
+    json_object_object_add(doc, "started_usec", json_object_new_int64((int64_t)scan->started_usec));
+    json_object_object_add(doc, "finished_usec",
+                           json_object_new_int64((int64_t)scan->finished_usec));
+    for (size_t i = 0; i < scan->n_runs; i++) {
+        const struct zt_run *run = &scan->runs[i];
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(run->name));
+        json_object_object_add(o, "type", json_object_new_string(run->type));
+        json_object_object_add(o, "status",
+                               json_object_new_string(zt_run_status_to_string(run->status)));
+        json_object_object_add(o, "error", run->error ? json_object_new_string(run->error) : NULL);
+        json_object_object_add(o, "duration_ms", json_object_new_int64((int64_t)run->duration_ms));
+        json_object_object_add(o, "requests", json_object_new_int64((int64_t)run->requests));
+        json_object_object_add(o, "evidence", json_object_new_int64((int64_t)run->evidence));
+        json_object_array_add(runs, o);
+    }
+    json_object_object_add(doc, "collectors", runs);
+    json_object_object_add(doc, "evidence",
+                           zt_evidence_set_to_json((struct zt_evidence_set *)&scan->evidence));
+    return doc;
 }

@@ -1,28 +1,24 @@
 /* scan_split.c - one scan in two processes split by privilege, in the spirit of OpenBSD's
- * privilege-separated daemons. The host half runs the collectors flagged
- * ZT_COLLECTOR_READS_HOST: it keeps the process's capabilities (CAP_DAC_READ_SEARCH under the
- * unit) but a seccomp filter refuses it every socket. The network half runs every other
- * collector (the APIs, exec): it drops every capability before the first collect(), after
- * opening the secret files its instances name. Each half sends its run records and evidence
- * over its own pipe, bounded; the parent merges them into one scan. A half that dies, overruns
- * or sends garbage is an error of its own instances, never a silent loss of the whole scan. */
-#include <fcntl.h>
+ * privilege-separated daemons. Each half is a new program image (scan_exec.c). The host half
+ * runs the collectors flagged ZT_COLLECTOR_READS_HOST: it keeps CAP_DAC_READ_SEARCH (under the
+ * unit, the only capability there is) but a seccomp filter refuses it every socket. The network
+ * half runs every other collector (the APIs, exec): it holds no capability at all (given up at
+ * its execve), and gets the secret files its instances name as descriptors opened before. Each
+ * half sends its run records and evidence over its own pipe, bounded; the parent merges them into
+ * one scan. A half that dies, overruns or sends garbage is an error of its own instances, never a
+ * silent loss of the whole scan. */
 #include <json-c/json.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "collector.h"
-#include "log.h"
-#include "privsep.h"
 #include "scan.h"
-#include "secret.h"
+#include "scan_exec.h"
 #include "util.h"
 
 #define HALF_JSON_DEPTH    64
@@ -65,126 +61,19 @@ static unsigned half_backstop_sec(const struct zt_config *cfg, const struct half
     return sec > 86400u * 7 ? 86400u * 7 : (unsigned)sec;
 }
 
-/* Open every secret file the half's instances name (ZT_OPT_SECRET), before the drop. */
-static void preopen_secrets(const struct zt_config *cfg, const bool *mask)
-{
-    for (size_t i = 0; i < cfg->n_instances; i++) {
-        const struct zt_instance *inst = cfg->instances[i];
-        for (const struct zt_option *o = inst->collector->options; mask[i] && o && o->key; o++) {
-            if (o->type != ZT_OPT_PATH || !(o->flags & ZT_OPT_SECRET)) {
-                continue;
-            }
-            const char *path = *(char *const *)((const char *)inst->state + o->offset);
-            if (path && path[0]) {
-                (void)zt_secret_preopen(path); /* a failure is reported by collect()'s read */
-            }
-        }
-    }
-}
-
-/* The half's own document: {"collectors": [run records], "evidence": [...]}, or {"error"}. */
-static struct json_object *half_document(struct zt_scan *scan)
-{
-    struct json_object *doc = json_object_new_object(), *runs = json_object_new_array();
-
-    for (size_t i = 0; i < scan->n_runs; i++) {
-        const struct zt_run *run = &scan->runs[i];
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(run->name));
-        json_object_object_add(o, "type", json_object_new_string(run->type));
-        json_object_object_add(o, "status",
-                               json_object_new_string(zt_run_status_to_string(run->status)));
-        json_object_object_add(o, "error", run->error ? json_object_new_string(run->error) : NULL);
-        json_object_object_add(o, "duration_ms", json_object_new_int64((int64_t)run->duration_ms));
-        json_object_object_add(o, "requests", json_object_new_int64((int64_t)run->requests));
-        json_object_object_add(o, "evidence", json_object_new_int64((int64_t)run->evidence));
-        json_object_array_add(runs, o);
-    }
-    json_object_object_add(doc, "collectors", runs);
-    json_object_object_add(doc, "evidence", zt_evidence_set_to_json(&scan->evidence));
-    return doc;
-}
-
-static int half_drop(const struct zt_config *cfg, enum half_kind which, const bool *mask, char *err,
-                     size_t errlen)
-{
-    if (which == HALF_HOST) {
-        unsetenv("CREDENTIALS_DIRECTORY"); /* the host half loads no secret */
-        int r = zt_privsep_keep_caps(1ull << CAP_DAC_READ_SEARCH, err, errlen);
-        return r < 0 ? r : zt_privsep_deny_sockets(err, errlen);
-    }
-    preopen_secrets(cfg, mask);
-    return zt_privsep_drop_caps(err, errlen);
-}
-
-/* The child: a clean descriptor table, its privilege drop, its scan, its document; it exits
- * without returning (collector threads it abandoned may still use the config). */
-_Noreturn static void half_main(const struct zt_config *cfg, enum half_kind which,
-                                const struct half *h, pid_t parent, int fd)
-{
-    static const int reset[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE, SIGALRM};
-    _cleanup_(zt_scan_freep) struct zt_scan *scan = NULL;
-    _cleanup_json_ struct json_object *doc = NULL;
-    sigset_t none;
-    char err[512] = "";
-
-    for (size_t i = 0; i < ZT_ELEMENTSOF(reset); i++) {
-        signal(reset[i], SIG_DFL);
-    }
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    zt_log_set_target(ZT_LOG_STDERR); /* no journal socket: the host half may open none */
-    if (fd != 3) {
-        dup3(fd, 3, O_CLOEXEC); /* programs the exec collector runs must not inherit it */
-    }
-    close_range(4, ~0u, 0); /* nothing of the parent's (a sink's connection) stays reachable */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-        _exit(1); /* the parent died before the line above could take effect */
-    }
-    prctl(PR_SET_NAME, which == HALF_HOST ? "ztmmd-host" : "ztmmd-net");
-    alarm(half_backstop_sec(cfg, h));
-    if (half_drop(cfg, which, h->mask, err, sizeof(err)) < 0) {
-        doc = json_object_new_object();
-        json_object_object_add(doc, "error", json_object_new_string(err));
-    } else if (zt_scan_run_subset(cfg, h->mask, &scan) == 0) {
-        doc = half_document(scan);
-    } else {
-        _exit(2);
-    }
-    alarm(0); /* the scan is done; writing may wait for the parent to read the other half */
-    size_t len = 0;
-    const char *text = json_object_to_json_string_length(
-        doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    int w = zt_write_all(3, text, len);
-    close(3); /* EOF now, even if an abandoned thread keeps the process from finishing exit */
-    _exit(w < 0 ? 3 : 0);
-}
-
 static void half_start(const struct zt_config *cfg, enum half_kind which, struct half *h)
 {
-    int p[2];
+    const struct zt_scan_spawn spec = {
+        .kind = which == HALF_HOST ? ZT_SCAN_HOST : ZT_SCAN_NETWORK,
+        .selected = h->mask,
+        .alarm_sec = half_backstop_sec(cfg, h),
+    };
+    char err[512];
 
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        h->error = zt_xasprintf("cannot start the %s half of the scan: %s", half_names[which],
-                                strerror(errno));
-        return;
-    }
     fflush(NULL); /* nothing buffered is written twice */
-    pid_t parent = getpid();
-    h->pid = fork();
-    if (h->pid == 0) {
-        close(p[0]);
-        half_main(cfg, which, h, parent, p[1]);
+    if (zt_scan_spawn(cfg, &spec, &h->pid, &h->fd, err, sizeof(err)) < 0) {
+        h->error = zt_xasprintf("cannot start the %s half of the scan: %s", half_names[which], err);
     }
-    close(p[1]);
-    if (h->pid < 0) {
-        h->error = zt_xasprintf("cannot start the %s half of the scan: %s", half_names[which],
-                                strerror(errno));
-        close(p[0]);
-        return;
-    }
-    h->fd = p[0];
 }
 
 /* Why a half that sent no usable document failed, from its wait status. */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <systemd/sd-event.h>
+#include "sd_load.h"
 
 struct json_object;
 

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
+#include "sd_load.h"
 #include "log.h"
 #include "messages.h"
 #include "result.h"
@@ -111,7 +111,7 @@ static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, voi
     apply_log_level(s);
     zt_service_sched_init(s, old_sched, old_cfg);
     free(old_sched);
-    zt_config_free(old_cfg); /* a running worker has its own copy: it is a forked process */
+    zt_config_free(old_cfg); /* a running worker has its own copy: its job's config files */
     zt_log_event(LOG_NOTICE, ZT_MSG_RELOAD, (const char *const[]){"RELOAD_RESULT=done", NULL},
                  "reloaded %s: %zu collector instance(s), %zu rules", cfg->path, cfg->n_instances,
                  cat->n_rules);

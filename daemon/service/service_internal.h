@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-event.h>
 
+#include "sd_load.h"
 #include "control.h"
 #include "export.h"
 #include "history.h"

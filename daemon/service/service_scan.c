@@ -233,13 +233,18 @@ static void scan_failed(struct zt_service *s, const char *error, uint64_t start)
     }
 }
 
-static void on_worker_done(struct zt_worker *w, struct json_object *doc, const char *error,
+static void on_worker_done(struct zt_worker *w, struct zt_scan *scan, const char *error,
                            void *userdata)
 {
     struct zt_service *s = userdata;
     uint64_t start = s->scan_started_usec;
     _cleanup_json_ struct json_object *resp = json_object_new_object();
+    /* Judged with the catalog of now: a reload during the scan brought a consistent pair. */
+    struct json_object *doc = scan ? zt_worker_result(scan, zt_worker_carried(w), s->latest, s->cat,
+                                                      s->attest, s->n_attest)
+                                   : NULL;
 
+    zt_scan_free(scan);
     s->scans++;
     if (doc) {
         json_object_object_add(resp, "ok", json_object_new_boolean(true));
@@ -282,13 +287,8 @@ static uint64_t scan_timeout(const struct zt_service *s, const bool *selected)
 
 int zt_service_start_scan(struct zt_service *s, const bool *selected, const char *reason)
 {
-    struct zt_worker_job job = {.cfg = s->cfg,
-                                .cat = s->cat,
-                                .attest = s->attest,
-                                .n_attest = s->n_attest,
-                                .selected = selected,
-                                .previous = s->latest,
-                                .memory_max = s->cfg->daemon.worker_memory_max};
+    struct zt_worker_job job = {
+        .cfg = s->cfg, .selected = selected, .memory_max = s->cfg->daemon.worker_memory_max};
 
     if (s->worker) {
         log_info("%s scan request joins the running scan", reason);

@@ -6,8 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 
+#include "sd_load.h"
 #include "service_internal.h"
 #include "util.h"
 

@@ -1,6 +1,7 @@
-/* worker.c - the forked scan worker (the privilege-separation idea of OpenBSD daemons applied to
- * robustness): a crash, hang or runaway allocation in a collector ends the worker, never the
- * daemon, and every scan's memory goes back to the system when the worker exits. */
+/* worker.c - the scan worker, a program of its own (fork+exec of ztmmd --scan-job=split, which
+ * starts the scan's two halves, scan_split.c): a crash, hang or runaway allocation in a collector
+ * ends a half or the worker, never the daemon, and every scan's memory goes back to the system
+ * when they exit. The worker sends the scan back; the daemon builds the result document. */
 #include "worker.h"
 
 #include <fcntl.h>
@@ -8,13 +9,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "log.h"
 #include "result.h"
 #include "scan.h"
+#include "scan_exec.h"
 #include "util.h"
 
 #define RESULT_JSON_DEPTH 64
@@ -30,6 +30,7 @@ struct zt_worker {
     uint64_t timeout_usec;
     zt_worker_done_t done;
     void *userdata;
+    struct zt_strv carried; /* enabled instances the job did not select */
 };
 
 /* Take instance name's run record and evidence from the previous result into scan. */
@@ -71,83 +72,50 @@ static bool carry_over(struct zt_scan *scan, struct zt_run *run, struct json_obj
     return true;
 }
 
-struct json_object *zt_worker_produce(const struct zt_worker_job *job, bool *abandoned)
+struct json_object *zt_worker_result(struct zt_scan *scan, const struct zt_strv *carried,
+                                     struct json_object *previous, const struct zt_catalog *cat,
+                                     const struct zt_attestation *attest, size_t n_attest)
 {
-    _cleanup_(zt_scan_freep) struct zt_scan *scan = NULL;
-    const struct zt_config *cfg = job->cfg;
-    _cleanup_free_ bool *carried = zt_xcalloc(cfg->n_instances, sizeof(bool));
+    _cleanup_free_ bool *was = zt_xcalloc(scan->n_runs ? scan->n_runs : 1, sizeof(bool));
 
-    if (zt_scan_run_split(cfg, job->selected, &scan) < 0) {
-        return NULL;
-    }
-    for (size_t i = 0; job->selected && i < scan->n_runs && i < cfg->n_instances; i++) {
-        if (cfg->instances[i]->enabled && !job->selected[i]) {
-            carried[i] = carry_over(scan, &scan->runs[i], job->previous);
+    for (size_t i = 0; i < scan->n_runs; i++) {
+        if (carried && zt_strv_contains(carried, scan->runs[i].name)) {
+            was[i] = carry_over(scan, &scan->runs[i], previous);
         }
     }
-    struct json_object *doc = zt_result_build(scan, job->cat, job->attest, job->n_attest);
+    struct json_object *doc = zt_result_build(scan, cat, attest, n_attest);
     struct json_object *arr;
     if (json_object_object_get_ex(doc, "collectors", &arr)) {
-        for (size_t i = 0; i < cfg->n_instances && i < json_object_array_length(arr); i++) {
+        for (size_t i = 0; i < scan->n_runs && i < json_object_array_length(arr); i++) {
             json_object_object_add(json_object_array_get_idx(arr, i), "carried_over",
-                                   json_object_new_boolean(carried[i]));
+                                   json_object_new_boolean(was[i]));
         }
-    }
-    *abandoned = scan->abandoned > 0;
-    if (*abandoned) {
-        (void)TAKE_PTR(scan); /* detached threads still use it; the process exits right after */
     }
     return doc;
 }
 
-/* The child: limits, scan, write the document, exit without returning to the daemon. */
-_Noreturn static void child_main(const struct zt_worker_job *job, int fd)
+/* The scan the worker sent, or NULL with why in err. */
+static struct zt_scan *worker_scan(const struct zt_worker *w, char *why, size_t whylen)
 {
-    sigset_t all;
-    bool abandoned = false;
+    _cleanup_json_ struct json_object *doc = NULL;
+    struct zt_scan *scan = NULL;
+    char bad[256];
 
-    static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE};
-    for (size_t i = 0; i < ZT_ELEMENTSOF(crash_signals); i++) {
-        signal(crash_signals[i], SIG_DFL); /* a crash must end the worker visibly */
+    if (zt_json_parse(w->buf, w->len, RESULT_JSON_DEPTH, &doc, bad, sizeof(bad)) < 0 ||
+        !json_object_is_type(doc, json_type_object)) {
+        snprintf(why, whylen, "scan worker sent an invalid result");
+    } else if (zt_json_str(doc, "error")) {
+        snprintf(why, whylen, "scan worker could not scan: %s", zt_json_str(doc, "error"));
+    } else if (zt_scan_from_json(doc, &scan, bad, sizeof(bad)) < 0) {
+        snprintf(why, whylen, "scan worker sent an invalid result: %s", bad);
     }
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    /* Start from a clean descriptor table: an inherited client connection would keep that
-     * client waiting for EOF until the scan ends. The journal's cached socket goes too, so
-     * the worker logs through stderr (under systemd that is the journal stream as well). */
-    zt_log_set_target(ZT_LOG_STDERR);
-    if (fd != 3) {
-        dup3(fd, 3, O_CLOEXEC); /* programs the exec collector runs must not inherit it */
-    }
-    close_range(4, ~0u, 0);
-    fd = 3;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_NAME, "ztmmd-worker");
-#ifndef __SANITIZE_ADDRESS__ /* ASan reserves terabytes of shadow memory: no limit under it */
-    if (job->memory_max) {
-        struct rlimit rl = {job->memory_max, job->memory_max};
-        prlimit(0, RLIMIT_DATA, &rl, NULL); /* prlimit64: allowed where @resources is not */
-    }
-#endif
-    const char *delay = getenv(ZT_WORKER_DELAY_ENV);
-    if (delay) {
-        sleep((unsigned)atoi(delay));
-    }
-    struct json_object *doc = zt_worker_produce(job, &abandoned);
-    if (!doc) {
-        _exit(2);
-    }
-    size_t len = 0;
-    const char *text = json_object_to_json_string_length(
-        doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    int r = zt_write_all(fd, text, len);
-    _exit(r < 0 ? 3 : 0);
+    return scan;
 }
 
 static void worker_finish(struct zt_worker *w, const siginfo_t *si)
 {
-    char why[256] = "";
-    struct json_object *doc = NULL;
+    char why[512] = "";
+    struct zt_scan *scan = NULL;
 
     if (w->killed_timeout) {
         snprintf(why, sizeof(why), "scan worker timed out after %llu s and was killed",
@@ -165,15 +133,10 @@ static void worker_finish(struct zt_worker *w, const siginfo_t *si)
     } else if (!w->eof) {
         snprintf(why, sizeof(why), "scan worker's result was cut short");
     } else {
-        char bad[128];
-        if (zt_json_parse(w->buf, w->len, RESULT_JSON_DEPTH, &doc, bad, sizeof(bad)) < 0 ||
-            !json_object_is_type(doc, json_type_object)) {
-            json_object_put(TAKE_PTR(doc));
-            snprintf(why, sizeof(why), "scan worker sent an invalid result");
-        }
+        scan = worker_scan(w, why, sizeof(why));
     }
     w->pid = 0;
-    w->done(w, doc, doc ? NULL : why, w->userdata);
+    w->done(w, scan, scan ? NULL : why, w->userdata);
 }
 
 /* Read what is available; at EOF stop watching. Returns -EFBIG when over the limit. */
@@ -260,28 +223,31 @@ static int worker_watch(struct zt_worker *w, sd_event *e)
 int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeout_usec,
                     zt_worker_done_t done, void *userdata, struct zt_worker **ret)
 {
-    int p[2];
+    const struct zt_config *cfg = job->cfg;
+    const char *delay = getenv(ZT_WORKER_DELAY_ENV);
+    const struct zt_scan_spawn spec = {.kind = ZT_SCAN_SPLIT,
+                                       .selected = job->selected,
+                                       .memory_max = job->memory_max,
+                                       .delay_sec = delay ? (unsigned)atoi(delay) : 0};
+    char err[512];
+    pid_t pid;
+    int fd;
 
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        return -errno;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        int r = -errno;
-        close(p[0]);
-        close(p[1]);
+    int r = zt_scan_spawn(cfg, &spec, &pid, &fd, err, sizeof(err));
+    if (r < 0) {
+        log_error("%s", err);
         return r;
     }
-    if (pid == 0) {
-        close(p[0]);
-        child_main(job, p[1]);
-    }
-    close(p[1]);
-    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
     struct zt_worker *w = zt_xcalloc(1, sizeof(*w));
     *w = (struct zt_worker){
-        .pid = pid, .fd = p[0], .timeout_usec = timeout_usec, .done = done, .userdata = userdata};
-    int r = worker_watch(w, e);
+        .pid = pid, .fd = fd, .timeout_usec = timeout_usec, .done = done, .userdata = userdata};
+    for (size_t i = 0; job->selected && i < cfg->n_instances; i++) {
+        if (cfg->instances[i]->enabled && !job->selected[i]) {
+            zt_strv_push(&w->carried, cfg->instances[i]->name);
+        }
+    }
+    r = worker_watch(w, e);
     if (r < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
@@ -291,6 +257,11 @@ int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeo
     }
     *ret = w;
     return 0;
+}
+
+const struct zt_strv *zt_worker_carried(const struct zt_worker *w)
+{
+    return &w->carried;
 }
 
 pid_t zt_worker_pid(const struct zt_worker *w)
@@ -308,6 +279,7 @@ void zt_worker_free(struct zt_worker *w)
     /* Owned child source: unref kills and reaps a worker still running. */
     sd_event_source_disable_unref(w->child);
     zt_closep(&w->fd);
+    zt_strv_clear(&w->carried);
     free(w->buf);
     free(w);
 }

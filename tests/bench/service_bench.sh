@@ -1,6 +1,7 @@
 #!/bin/bash
 # service_bench.sh - figures for the service (a benchmark, not a test): unit exposure, idle RSS
-# and wakeups per minute between scans, RSS after 10 vs 1000 scans.
+# and wakeups per minute between scans, RSS and scan time (ztmmctl scan --wait, wall) over
+# consecutive scans (after 10, 100, 500 and all of them).
 # Usage: service_bench.sh BUILD_DIR [SOURCE_DIR]. Env: IDLE_SECONDS (60), SCANS (1000).
 # Needs strace. Runs the daemon unprivileged-style in a temporary directory (not under systemd).
 set -euo pipefail
@@ -58,11 +59,22 @@ pings=$(grep -c 'WATCHDOG=1' "$W/idle.strace" || true)
 echo "epoll_wait returns: $wakeups in ${IDLE_SECONDS}s; watchdog pings: $pings" \
     "(wakeups/min: $((wakeups * 60 / IDLE_SECONDS)))"
 
-echo "== RSS over consecutive scans"
+echo "== RSS and scan time over consecutive scans"
 for i in $(seq "$SCANS"); do
+    t0=$(date +%s%N)
     "$CTL" --socket "$W/run/control" scan --wait --format json >/dev/null || true
-    if [ "$i" = 10 ]; then echo "after 10 scans: VmRSS $(rss_kb)"; fi
+    echo $((($(date +%s%N) - t0) / 1000)) >>"$W/scan_usec"
+    case $i in 10 | 100 | 500) echo "after $i scans: VmRSS $(rss_kb)" ;; esac
 done
 echo "after $SCANS scans: VmRSS $(rss_kb)"
+python3 - "$W/scan_usec" <<'PY'
+import statistics, sys
+t = [int(x) / 1000 for x in open(sys.argv[1])]
+for lo, hi in ((0, 100), (len(t) // 2 - 50, len(t) // 2 + 50), (len(t) - 100, len(t))):
+    part = sorted(t[max(lo, 0):hi])
+    if part:
+        print(f"scans {max(lo, 0) + 1}-{hi}: median {statistics.median(part):.1f} ms, "
+              f"p95 {part[int(len(part) * 0.95) - 1]:.1f} ms, max {part[-1]:.1f} ms")
+PY
 echo "history files kept: $(ls "$W/state/history" | wc -l)"
 "$CTL" --socket "$W/run/control" status | head -3

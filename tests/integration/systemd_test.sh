@@ -120,6 +120,16 @@ cp /etc/group "$W/group"
 grep -q '^ztmmd:' "$W/passwd" || echo 'ztmmd:x:64990:64990:ztmmd test:/var/lib/ztmmd:/usr/sbin/nologin' >>"$W/passwd"
 grep -q '^ztmmd:' "$W/group" || echo 'ztmmd:x:64990:' >>"$W/group"
 
+# ---- the unit's exposure, as the unit file states it (no capset: the network half of a scan gives
+# up its capability at execve) ----
+EXPOSURE_MAX=1.7
+EXPOSURE=$(systemd-analyze security --offline=yes "$UNIT" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+[ -n "$EXPOSURE" ] || die "systemd-analyze security --offline=yes $UNIT printed no exposure"
+python3 -c "import sys; sys.exit(0 if float('$EXPOSURE') <= $EXPOSURE_MAX else 1)" ||
+    die "exposure $EXPOSURE of $UNIT is above $EXPOSURE_MAX"
+log "exposure $EXPOSURE (at most $EXPOSURE_MAX)"
+
 # ---- boot systemd in the namespace ----
 . "$SRC/tests/integration/systemd_ns_boot.sh"
 ns_boot "$W"
@@ -152,7 +162,7 @@ FIRST_ID=$(scan_id <"$W/unit-result.json")
 [ "$(ns cat /var/lib/ztmmd/latest.json | scan_id)" = "$FIRST_ID" ] || die "latest.json is not scan $FIRST_ID"
 
 # ---- privilege separation under the unit: the network half dropped CAP_DAC_READ_SEARCH ----
-# (capset must be allowed by the unit's system call filter; else that half runs nothing).
+# (at its execve: the unit's system call filter refuses capset; the worker above it keeps it).
 python3 - "$W/unit-result.json" <<'PY' || die "the network half kept its capabilities (above)"
 import json, sys
 doc = json.load(open(sys.argv[1]))

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "scan.h"
+#include "scan_exec.h"
 #include "worker.h"
 
 struct fake_state {
@@ -81,10 +83,11 @@ static void unload(struct fixture *f)
     sd_event_unref(f->e);
 }
 
-static void on_done(struct zt_worker *w, struct json_object *doc, const char *error, void *ud)
+static void on_done(struct zt_worker *w, struct zt_scan *scan, const char *error, void *ud)
 {
     struct fixture *f = ud;
-    f->doc = doc;
+    f->doc = scan ? zt_worker_result(scan, zt_worker_carried(w), NULL, f->cat, NULL, 0) : NULL;
+    zt_scan_free(scan);
     snprintf(f->error, sizeof(f->error), "%s", error ? error : "");
     f->done = true;
     sd_event_exit(f->e, 0);
@@ -93,7 +96,7 @@ static void on_done(struct zt_worker *w, struct json_object *doc, const char *er
 /* Fork a worker for the config and run the loop until it is done. */
 static void run(struct fixture *f, uint64_t timeout_usec, uint64_t memory_max)
 {
-    struct zt_worker_job job = {.cfg = f->cfg, .cat = f->cat, .memory_max = memory_max};
+    struct zt_worker_job job = {.cfg = f->cfg, .memory_max = memory_max};
     struct zt_worker *w = NULL;
     sigset_t ss;
 
@@ -197,19 +200,32 @@ static void test_worker_memory_limit(void **state)
 #endif
 }
 
+/* The result of a scan of the selected instances (in this process), the others carried over. */
+static struct json_object *carry(struct fixture *f, const bool *selected, struct json_object *prev)
+{
+    struct zt_scan *scan = NULL;
+    struct zt_strv carried = {0};
+
+    assert_int_equal(zt_scan_run_subset(f->cfg, selected, &scan), 0);
+    for (size_t i = 0; selected && i < f->cfg->n_instances; i++) {
+        if (!selected[i]) {
+            zt_strv_push(&carried, f->cfg->instances[i]->name);
+        }
+    }
+    struct json_object *doc = zt_worker_result(scan, &carried, prev, f->cat, NULL, 0);
+    zt_strv_clear(&carried);
+    zt_scan_free(scan);
+    return doc;
+}
+
 static void test_worker_carry_over(void **state)
 {
     struct fixture f = {0};
-    bool abandoned = true;
     const bool only_a[] = {true, false};
 
     load(&f, "[collector:a]\ntype = fake\n[collector:b]\ntype = fake\nmode = other\n");
-    struct zt_worker_job job = {.cfg = f.cfg, .cat = f.cat};
-    _cleanup_json_ struct json_object *first = zt_worker_produce(&job, &abandoned);
-    assert_false(abandoned);
-    job.selected = only_a;
-    job.previous = first;
-    _cleanup_json_ struct json_object *second = zt_worker_produce(&job, &abandoned);
+    _cleanup_json_ struct json_object *first = carry(&f, NULL, NULL);
+    _cleanup_json_ struct json_object *second = carry(&f, only_a, first);
     assert_string_equal(collector_field(second, 0, "carried_over"), "false");
     assert_string_equal(collector_field(second, 1, "carried_over"), "true");
     assert_string_equal(collector_field(second, 1, "status"), "ok");
@@ -217,30 +233,55 @@ static void test_worker_carry_over(void **state)
     assert_true(json_object_object_get_ex(second, "evidence", &ev));
     assert_int_equal(json_object_array_length(ev), 2); /* b's evidence kept from the first */
     /* No previous result: b is reported as skipped, not invented. */
-    job.previous = NULL;
-    _cleanup_json_ struct json_object *third = zt_worker_produce(&job, &abandoned);
+    _cleanup_json_ struct json_object *third = carry(&f, only_a, NULL);
     assert_string_equal(collector_field(third, 1, "status"), "skipped");
     assert_string_equal(collector_field(third, 1, "carried_over"), "false");
     /* A previous result read back from disk with the wrong shapes: nothing carried, no crash. */
     _cleanup_json_ struct json_object *bent =
         json_tokener_parse("{\"collectors\": {\"name\": \"b\"}, \"evidence\": {}}");
-    job.previous = bent;
-    _cleanup_json_ struct json_object *fourth = zt_worker_produce(&job, &abandoned);
+    _cleanup_json_ struct json_object *fourth = carry(&f, only_a, bent);
     assert_string_equal(collector_field(fourth, 1, "status"), "skipped");
     json_object_object_add(bent, "collectors", json_tokener_parse("[{\"name\": \"b\"}]"));
-    _cleanup_json_ struct json_object *fifth = zt_worker_produce(&job, &abandoned);
+    _cleanup_json_ struct json_object *fifth = carry(&f, only_a, bent);
     assert_string_equal(collector_field(fifth, 1, "status"), "skipped");
     unload(&f);
 }
 
-int main(void)
+/* The worker selects by the job: the instances not selected are named for carrying over. */
+static void test_worker_names_the_carried(void **state)
 {
+    struct fixture f = {0};
+    const bool only_b[] = {false, true};
+    struct zt_worker_job job = {.selected = only_b};
+    struct zt_worker *w = NULL;
+    sigset_t ss;
+
+    load(&f, "[collector:a]\ntype = fake\n[collector:b]\ntype = fake\nmode = other\n");
+    job.cfg = f.cfg;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &ss, NULL);
+    assert_int_equal(sd_event_new(&f.e), 0);
+    assert_int_equal(zt_worker_start(f.e, &job, 60000000u, on_done, &f, &w), 0);
+    assert_int_equal(zt_worker_carried(w)->n, 1);
+    assert_string_equal(zt_worker_carried(w)->v[0], "a");
+    assert_int_equal(sd_event_loop(f.e), 0);
+    assert_string_equal(collector_field(f.doc, 0, "status"), "skipped");
+    assert_string_equal(collector_field(f.doc, 1, "status"), "ok");
+    zt_worker_free(w);
+    unload(&f);
+}
+
+int main(int argc, char **argv)
+{
+    zt_scan_exec_main(argc, argv, registry); /* the worker and its halves are this program */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worker_result_over_pipe),
         cmocka_unit_test(test_worker_crash_reported),
         cmocka_unit_test(test_worker_hang_killed),
         cmocka_unit_test(test_worker_memory_limit),
         cmocka_unit_test(test_worker_carry_over),
+        cmocka_unit_test(test_worker_names_the_carried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
