@@ -1,6 +1,6 @@
-/* sha256.h - SHA-256 (FIPS 180-4) and base64 for the few digests every scan makes (event and
- * change ids, the report's style hash): without them, any sink or the HTML report loaded OpenSSL
- * (3.5 MiB of the process once initialised) for one hash. */
+/* sha256.h - SHA-256 and base64 for the digests a scan makes (event and change ids, the report's
+ * style hash), through OpenSSL loaded on first use (crypto_load.h): a scan that exports nothing
+ * and prints JSON never maps it. */
 #pragma once
 
 #include <stddef.h>
