@@ -35,9 +35,11 @@ static enum zt_stage walk_attested(const struct zt_function_estimate *fe, bool *
         }
         reached = s;
     }
-    /* Exact when the next stage is known to fail, or the claim says it is not reached. */
+    /* Exact when the next stage is known to fail, or it is one the claim answers for
+     * (attestation-only, or nothing observed) and the claim stops below it. */
     *at_least = reached != ZT_STAGE_OPTIMAL && fe->by_stage[reached + 1].n[ZT_OUTCOME_FAIL] == 0 &&
-                !(fe->attested && fe->attested_stage <= reached);
+                !(fe->attested && fe->attested_stage <= reached &&
+                  (fe->attest_only[reached + 1] || fe->known == 0));
     return reached;
 }
 
@@ -74,7 +76,7 @@ void zt_estimate_function(struct zt_function_estimate *fe)
     if (fe->attested) {
         bool at_least;
         enum zt_stage s = walk_attested(fe, &at_least);
-        if (fe->stage == ZT_STAGE_UNKNOWN || s != fe->stage) {
+        if (fe->stage == ZT_STAGE_UNKNOWN || s != fe->stage || at_least != fe->at_least) {
             fe->with_attested = s;
             fe->with_attested_at_least = at_least;
             fe->attest_used = true;

@@ -26,7 +26,7 @@ struct zt_function_estimate {
      * stages up to the claim, or the whole function when nothing of it was observed. */
     enum zt_stage with_attested;
     bool with_attested_at_least;
-    bool attest_used; /* with_attested rests on the claim */
+    bool attest_used; /* with_attested (its stage or bound) rests on the claim */
 };
 
 /* A roll-up: the weakest assessed member decides; coverage = assessed / members. */
