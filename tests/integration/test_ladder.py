@@ -28,6 +28,7 @@ what a patch does; the test then fails).
 
 Usage: test_ladder.py ZTMMD ZTMMCTL SRC
 """
+import html
 import json
 import os
 import subprocess
@@ -202,7 +203,30 @@ class Ladder(unittest.TestCase):
               file=sys.stderr)
 
     def test_advanced(self):
-        self.run_stage("advanced")
+        doc, _, _ = self.run_stage("advanced")
+        # The attestation-only stages and their statements, as the catalog, the result and the
+        # HTML report show them; the advanced estate claims advanced, which covers Initial only.
+        declared = self.catalog.get("attestation_only", [])
+        p = subprocess.run([ZTMMCTL, "catalog", "--rules", RULES], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        funcs = {f["id"]: f for f in doc["functions"]}
+        path = os.path.join(self.tmp.name, "advanced.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        r = subprocess.run([ZTMMCTL, "report", "--html", "-", "--input", path],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue("Statements to attest" in r.stdout, "the HTML report has no statements")
+        for a in declared:
+            self.assertIn(f"{a['stage']:9s} {'(attestation only)':45s} {a['statement']}",
+                          p.stdout)
+            self.assertTrue(html.escape(a["statement"], quote=False) in r.stdout,
+                            f"the HTML report lacks {a['statement']!r}")
+            cells = {c["stage"]: c for c in funcs[a["function"]]["attestation_only"]}
+            self.assertEqual(cells[a["stage"]]["statement"], a["statement"])
+            self.assertEqual(cells[a["stage"]]["attested"],
+                             STAGES.index(a["stage"]) <= STAGES.index("advanced"))
 
     def test_initial(self):
         self.run_stage("initial")
