@@ -276,6 +276,16 @@ static void test_estimate_attestation_only_filled_by_claim(void **state)
     zt_estimate_done(&est);
     zt_catalog_free(cat);
 
+    /* A claim of advanced for y answers for its attestation-only Optimal: advanced, exact. */
+    const struct zt_attestation adv[] = {{"p1.y", ZT_STAGE_ADVANCED}};
+    estimate_attest(pass_fail, adv, 1, &est, &cat);
+    assert_int_equal(est.functions[1].stage, ZT_STAGE_ADVANCED);
+    assert_true(est.functions[1].at_least);
+    assert_int_equal(est.functions[1].with_attested, ZT_STAGE_ADVANCED);
+    assert_false(est.functions[1].with_attested_at_least);
+    zt_estimate_done(&est);
+    zt_catalog_free(cat);
+
     const struct zt_attestation none[] = {{"p1.x", ZT_STAGE_TRADITIONAL}};
     estimate_attest(pass_fail, none, 1, &est, &cat);
     assert_int_equal(est.functions[0].with_attested, ZT_STAGE_TRADITIONAL);
