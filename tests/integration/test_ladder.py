@@ -87,10 +87,16 @@ class Ladder(unittest.TestCase):
             cls.catalog = json.load(f)
         cls.top, cls.attest = ladder_of(cls.catalog)
         cls.pillar_of = {f["id"]: f["pillar"] for f in cls.catalog["functions"]}
+        cls.exact_at = {}
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
+        if len(cls.exact_at) == len(STAGES):
+            every = set.intersection(*cls.exact_at.values())
+            print(f"\nladder: {len(every)} of {len(cls.top)} functions exact at every stage: "
+                  f"{' '.join(sorted(every))}; not yet: "
+                  f"{' '.join(sorted(set(cls.top) - every))}", file=sys.stderr)
 
     def scan(self, name, stage, extra=(), attest_stage=None):
         """Build the estate (patches down to stage, then extra), scan it once with an [attest]
@@ -179,6 +185,7 @@ class Ladder(unittest.TestCase):
         if doc["overall"]["with_attested"]["stage"] != overall:
             problems.append(f"overall: {doc['overall']['with_attested']['stage']}, expected "
                             f"{overall}")
+        self.exact_at[stage] = set(exact)
         at_stage = sorted(p for p, s in pillar_min.items() if s == stage)
         print(f"\nladder {stage}: {len(exact)} of {len(funcs)} functions exact at {stage}; "
               f"pillars at {stage}: {', '.join(at_stage) or 'none'}; overall {overall}"
