@@ -172,6 +172,13 @@ static int cmd_catalog(const char *rules, const char *format)
                     printf("      %-9s %-45s %s\n", zt_stage_to_string(r->stage), r->id, r->title);
                 }
             }
+            for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
+                const char *statement = zt_catalog_attest_only(cat, f, s);
+                if (statement) {
+                    printf("      %-9s %-45s %s\n", zt_stage_to_string(s), "(attestation only)",
+                           statement);
+                }
+            }
         }
     }
     return EXIT_SUCCESS;

@@ -8,7 +8,11 @@ Checks, each a catalog defect when it fails:
   duplicates  no two rules of one function decide the same check (same quantifier, applies_if
               and check, up to the order of all/any members);
   quantifier  every rule that reads two or more sources says which quantifier it is, and its
-              check is that connective over parts that read one source each.
+              check is that connective over parts that read one source each;
+  attestation every "attestation_only" cell names a known function and stage and a statement,
+              is declared once, and has no machine rule (a cell is judged or attested).
+A stage is covered when it has a rule or is declared attestation-only; the gaps check counts
+both, and the summary prints how many functions are covered at all three stages.
 That every key is emitted by a real collector is checked by the estate test, which scans with
 all of them.
 
@@ -49,9 +53,30 @@ def canonical(pred):
     return pred
 
 
+def attestation_cells(catalog, problems):
+    """The declared attestation-only cells as {(function, stage)}; defects go to problems."""
+    functions = {f["id"] for f in catalog["functions"]}
+    ruled = {(r["function"], r["stage"]) for r in catalog["rules"]}
+    cells = set()
+    for i, a in enumerate(catalog.get("attestation_only", [])):
+        cell = (a.get("function"), a.get("stage"))
+        if cell[0] not in functions or cell[1] not in STAGES or not a.get("statement"):
+            problems.append(f"attestation: attestation_only[{i}] needs a known function, a stage "
+                            f"and a statement: {a}")
+        elif cell in cells:
+            problems.append(f"attestation: {cell[0]} {cell[1]} is declared twice")
+        elif cell in ruled:
+            problems.append(f"attestation: {cell[0]} {cell[1]} is declared attestation-only but "
+                            f"has a machine rule")
+        cells.add(cell)
+    return cells
+
+
 def lint(catalog, documented):
     problems = []
     stages = {f["id"]: set() for f in catalog["functions"]}
+    for fn, st in attestation_cells(catalog, problems):
+        stages.setdefault(fn, set()).add(st)
     decided = {}
     for rule in catalog["rules"]:
         rid, fn = rule["id"], rule["function"]
@@ -104,12 +129,16 @@ def self_test(catalog, documented):
                  len(sources_of(r["check"])) > 1)
     one_stage = next(r for r in catalog["rules"] if r["stage"] == "initial")
 
+    declared = {a["function"] for a in catalog.get("attestation_only", [])}
+    plain = next(f["id"] for f in catalog["functions"] if f["id"] not in declared)
     cases = {
         # A function left with one rule, at optimal (whatever rules it had are dropped).
         "gaps": lambda c: c.update(rules=[r for r in c["rules"] if r["function"] !=
-                                          "data.governance"]) or c["rules"].append(
-            dict(one_stage, id="lint.only.optimal", stage="optimal",
-                 function="data.governance")),
+                                          plain]) or c["rules"].append(
+            dict(one_stage, id="lint.only.optimal", stage="optimal", function=plain)),
+        # A cell that a machine rule judges, declared attestation-only as well.
+        "attestation": lambda c: c.setdefault("attestation_only", []).append(
+            {"function": one_stage["function"], "stage": "initial", "statement": "x"}),
         "documented": lambda c: rule(c, one_stage["id"]).update(
             check={"key": "host.lint.undocumented", "eq": True}),
         "duplicates": lambda c: c["rules"].append(dict(one_stage, id="lint.same.check")),
@@ -133,8 +162,17 @@ def main():
         print(p)
     rules = len(catalog["rules"])
     multi = sum(1 for r in catalog["rules"] if len(sources_of(r["check"])) > 1)
-    print(f"catalog_lint: {rules} rules, {multi} reading several sources: "
-          f"{len(problems)} problem(s)")
+    ruled = {(r["function"], r["stage"]) for r in catalog["rules"]}
+    cells = attestation_cells(catalog, [])
+    machine = [f["id"] for f in catalog["functions"]
+               if all((f["id"], s) in ruled for s in STAGES)]
+    covered = [f["id"] for f in catalog["functions"]
+               if all((f["id"], s) in ruled | cells for s in STAGES)]
+    print(f"catalog_lint: {rules} rules, {multi} reading several sources, "
+          f"{len(cells)} attestation-only stage(s): {len(problems)} problem(s)")
+    print(f"catalog_lint: {len(machine)} of {len(catalog['functions'])} functions have machine "
+          f"rules at all three stages; {len(covered)} are covered at all three with the "
+          f"attestation-only stages")
     sys.exit(1 if problems else 0)
 
 

@@ -338,6 +338,61 @@ static int load_rules(struct zt_catalog *cat, char *err, size_t errlen)
     return 0;
 }
 
+const char *zt_catalog_attest_only(const struct zt_catalog *cat, size_t function,
+                                   enum zt_stage stage)
+{
+    for (size_t i = 0; i < cat->n_attest_only; i++) {
+        if (cat->attest_only[i].function == function && cat->attest_only[i].stage == stage) {
+            return cat->attest_only[i].statement;
+        }
+    }
+    return NULL;
+}
+
+/* "attestation_only" (optional): [{function, stage, statement}], one per cell that no machine
+ * rule judges, so the lint and the estimate know the gap is declared, not forgotten. */
+static int load_attest_only(struct zt_catalog *cat, char *err, size_t errlen)
+{
+    struct json_object *arr = NULL;
+
+    if (!json_object_object_get_ex(cat->doc, "attestation_only", &arr)) {
+        return 0;
+    }
+    if (!json_object_is_type(arr, json_type_array)) {
+        return fail(err, errlen, cat->path, "\"attestation_only\" must be an array");
+    }
+    size_t n = json_object_array_length(arr);
+    cat->attest_only = zt_xcalloc(n ? n : 1, sizeof(*cat->attest_only));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *o = json_object_array_get_idx(arr, i);
+        const char *function = get_str(o, "function"), *statement = get_str(o, "statement");
+        int f = zt_catalog_function_index(cat, function);
+        int s = zt_stage_from_string(get_str(o, "stage"));
+        if (f < 0 || (s != ZT_STAGE_INITIAL && s != ZT_STAGE_ADVANCED && s != ZT_STAGE_OPTIMAL) ||
+            !statement) {
+            return fail(err, errlen, cat->path,
+                        "attestation_only[%zu] needs a known \"function\", a \"stage\" "
+                        "(initial, advanced or optimal) and a non-empty \"statement\"",
+                        i);
+        }
+        if (zt_catalog_attest_only(cat, (size_t)f, (enum zt_stage)s)) {
+            return fail(err, errlen, cat->path, "attestation_only[%zu]: %s %s declared twice", i,
+                        function, zt_stage_to_string((enum zt_stage)s));
+        }
+        for (size_t r = 0; r < cat->n_rules; r++) {
+            if (cat->rules[r].function == (size_t)f && cat->rules[r].stage == (enum zt_stage)s) {
+                return fail(err, errlen, cat->path,
+                            "attestation_only[%zu]: %s %s has the machine rule '%s'; a cell is "
+                            "judged by rules or attested, not both",
+                            i, function, zt_stage_to_string((enum zt_stage)s), cat->rules[r].id);
+            }
+        }
+        cat->attest_only[cat->n_attest_only++] = (struct zt_attest_cell){
+            .function = (size_t)f, .stage = (enum zt_stage)s, .statement = statement};
+    }
+    return 0;
+}
+
 int zt_catalog_from_json(struct json_object *doc, const char *path, struct zt_catalog **ret,
                          char *err, size_t errlen)
 {
@@ -359,7 +414,7 @@ int zt_catalog_from_json(struct json_object *doc, const char *path, struct zt_ca
     cat->model_name = get_str(model, "name");
     cat->model_version = get_str(model, "version");
     if ((r = load_pillars(cat, err, errlen)) < 0 || (r = load_functions(cat, err, errlen)) < 0 ||
-        (r = load_rules(cat, err, errlen)) < 0) {
+        (r = load_rules(cat, err, errlen)) < 0 || (r = load_attest_only(cat, err, errlen)) < 0) {
         return r;
     }
     *ret = TAKE_PTR(cat);
@@ -395,6 +450,7 @@ void zt_catalog_free(struct zt_catalog *cat)
         json_object_put(cat->rules[i].sources);
     }
     free(cat->rules);
+    free(cat->attest_only);
     free(cat->functions);
     free(cat->pillars);
     json_object_put(cat->doc);

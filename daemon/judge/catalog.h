@@ -65,6 +65,14 @@ struct zt_rule {
     enum zt_quantifier quantifier;  /* "quantifier" in the catalog; "all" when omitted */
 };
 
+/* A function stage no machine evidence can show honestly: declared in the catalog's
+ * "attestation_only" with the statement a person attests in [attest] (docs/rules.md). */
+struct zt_attest_cell {
+    size_t function; /* index into catalog->functions */
+    enum zt_stage stage;
+    const char *statement; /* borrowed from the catalog's JSON document */
+};
+
 struct zt_catalog {
     char *path;
     struct json_object *doc; /* owns every string above */
@@ -75,6 +83,8 @@ struct zt_catalog {
     size_t n_functions;
     struct zt_rule *rules;
     size_t n_rules;
+    struct zt_attest_cell *attest_only;
+    size_t n_attest_only;
 };
 
 /* Load and validate a catalog file. Returns 0, or a negative errno with a message naming the
@@ -89,6 +99,9 @@ void zt_catalog_freep(struct zt_catalog **cat);
 /* Index of a function or pillar id, or -1 (also for a NULL id: ids read from documents). */
 int zt_catalog_function_index(const struct zt_catalog *cat, const char *id);
 int zt_catalog_pillar_index(const struct zt_catalog *cat, const char *id);
+/* The statement to attest for stage of function (an index), or NULL when a machine judges it. */
+const char *zt_catalog_attest_only(const struct zt_catalog *cat, size_t function,
+                                   enum zt_stage stage);
 
 /* Check a predicate's syntax (the catalog loader uses it; exposed for tests and fuzzing).
  * Returns 0 or -EINVAL with a message in err. */

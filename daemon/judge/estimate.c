@@ -20,6 +20,29 @@ static bool stage_met(const struct zt_tally *t)
     return t->n[ZT_OUTCOME_FAIL] == 0 && t->n[ZT_OUTCOME_UNKNOWN] == 0 && t->n[ZT_OUTCOME_PASS] > 0;
 }
 
+/* Stages after reached that are met with the [attest] claim filling what no machine observed:
+ * an attestation-only stage up to the claim, or any stage up to it when nothing of the function
+ * was observed. A stage a rule failed in, or that rules judged only partly, is never filled. */
+static enum zt_stage walk_attested(const struct zt_function_estimate *fe, bool *at_least)
+{
+    enum zt_stage reached = ZT_STAGE_TRADITIONAL;
+    for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
+        bool filled = fe->attested && s <= fe->attested_stage &&
+                      fe->attested_stage <= ZT_STAGE_OPTIMAL &&
+                      (fe->attest_only[s] || fe->known == 0);
+        if (!filled && (fe->attest_only[s] || !stage_met(&fe->by_stage[s]))) {
+            break;
+        }
+        reached = s;
+    }
+    /* Exact when the next stage is known to fail, or it is one the claim answers for
+     * (attestation-only, or nothing observed) and the claim stops below it. */
+    *at_least = reached != ZT_STAGE_OPTIMAL && fe->by_stage[reached + 1].n[ZT_OUTCOME_FAIL] == 0 &&
+                !(fe->attested && fe->attested_stage <= reached &&
+                  (fe->attest_only[reached + 1] || fe->known == 0));
+    return reached;
+}
+
 void zt_estimate_function(struct zt_function_estimate *fe)
 {
     /* Coverage is over the rules that apply: a rule for a source this deployment does not use,
@@ -27,23 +50,38 @@ void zt_estimate_function(struct zt_function_estimate *fe)
     size_t applicable = fe->rules - fe->total.n[ZT_OUTCOME_NOT_APPLICABLE];
     fe->known = known_of(&fe->total);
     fe->coverage = applicable ? (double)fe->known / (double)applicable : 0.0;
+    fe->attest_used = false;
     /* Only rules that passed or failed say anything about posture; not_applicable alone is as
-     * good as nothing (a host without sshd says nothing about authentication). */
-    if (fe->known == 0) {
+     * good as nothing (a host without sshd says nothing about authentication). An observed stage
+     * never claims an attestation-only stage, and a function whose Initial stage is
+     * attestation-only has no observed stage at all (nobody observed whether it is reached). */
+    if (fe->known == 0 || fe->attest_only[ZT_STAGE_INITIAL]) {
         fe->stage = ZT_STAGE_UNKNOWN;
         fe->at_least = true;
-        return;
-    }
-    enum zt_stage reached = ZT_STAGE_TRADITIONAL;
-    for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
-        if (!stage_met(&fe->by_stage[s])) {
-            break;
+    } else {
+        enum zt_stage reached = ZT_STAGE_TRADITIONAL;
+        for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
+            if (fe->attest_only[s] || !stage_met(&fe->by_stage[s])) {
+                break;
+            }
+            reached = s;
         }
-        reached = s;
+        fe->stage = reached;
+        /* Exact only when the next stage is known to fail (or there is none). */
+        fe->at_least =
+            reached != ZT_STAGE_OPTIMAL && fe->by_stage[reached + 1].n[ZT_OUTCOME_FAIL] == 0;
     }
-    fe->stage = reached;
-    /* Exact only when the next stage is known to fail (or there is none). */
-    fe->at_least = reached != ZT_STAGE_OPTIMAL && fe->by_stage[reached + 1].n[ZT_OUTCOME_FAIL] == 0;
+    fe->with_attested = fe->stage;
+    fe->with_attested_at_least = fe->at_least;
+    if (fe->attested) {
+        bool at_least;
+        enum zt_stage s = walk_attested(fe, &at_least);
+        if (fe->stage == ZT_STAGE_UNKNOWN || s != fe->stage || at_least != fe->at_least) {
+            fe->with_attested = s;
+            fe->with_attested_at_least = at_least;
+            fe->attest_used = true;
+        }
+    }
 }
 
 static void rollup_add(struct zt_rollup *r, enum zt_stage s)
@@ -99,10 +137,12 @@ void zt_estimate(const struct zt_catalog *cat, const enum zt_outcome *outcomes,
     for (size_t i = 0; i < cat->n_functions; i++) {
         struct zt_function_estimate *fe = &est.functions[i];
         struct zt_pillar_estimate *pe = &est.pillars[cat->functions[i].pillar];
+        for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
+            fe->attest_only[s] = zt_catalog_attest_only(cat, i, s) != NULL;
+        }
         zt_estimate_function(fe);
-        enum zt_stage eff = fe->stage;
-        if (eff == ZT_STAGE_UNKNOWN && fe->attested) {
-            eff = fe->attested_stage;
+        enum zt_stage eff = fe->with_attested;
+        if (fe->attest_used) {
             pe->attested_functions++;
             est.overall.attested_functions++;
         }

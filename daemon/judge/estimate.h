@@ -19,8 +19,14 @@ struct zt_function_estimate {
     size_t rules, known;
     struct zt_tally by_stage[_ZT_STAGE_MAX]; /* indexed by the rules' stage */
     struct zt_tally total;
-    bool attested;                /* an [attest] claim exists ... */
-    enum zt_stage attested_stage; /* ... saying this (never mixed into stage) */
+    bool attested;                   /* an [attest] claim exists ... */
+    enum zt_stage attested_stage;    /* ... saying this (never mixed into stage) */
+    bool attest_only[_ZT_STAGE_MAX]; /* stages the catalog declares attestation-only */
+    /* The stage when the [attest] claim fills the cells no machine observed: the attestation-only
+     * stages up to the claim, or the whole function when nothing of it was observed. */
+    enum zt_stage with_attested;
+    bool with_attested_at_least;
+    bool attest_used; /* with_attested (its stage or bound) rests on the claim */
 };
 
 /* A roll-up: the weakest assessed member decides; coverage = assessed / members. */
@@ -55,5 +61,6 @@ void zt_estimate(const struct zt_catalog *cat, const enum zt_outcome *outcomes,
                  const struct zt_attestation *attest, size_t n_attest, struct zt_estimate *ret);
 void zt_estimate_done(struct zt_estimate *est);
 
-/* The stage and bound of one function from its tallies (exposed for unit tests). */
+/* The stage and bound of one function from its tallies, observed and with its attestation
+ * (exposed for unit tests). */
 void zt_estimate_function(struct zt_function_estimate *fe);

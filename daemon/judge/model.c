@@ -91,9 +91,14 @@ static void read_functions(struct zt_model *m)
             .coverage = num(e, "coverage"),
             .attested = flag(e, "attested"),
         };
+        struct zt_model_function *f = &m->functions[m->n_functions - 1];
         int at = stage_of(e, "attested_stage");
-        m->functions[m->n_functions - 1].attested_stage =
-            at < 0 ? ZT_STAGE_UNKNOWN : (enum zt_stage)at;
+        f->attested_stage = at < 0 ? ZT_STAGE_UNKNOWN : (enum zt_stage)at;
+        struct json_object *wa = NULL;
+        json_object_object_get_ex(e, "with_attested", &wa);
+        int ws = stage_of(wa, "stage");
+        f->with_attested = ws < 0 ? f->stage : (enum zt_stage)ws;
+        f->attestation_only = zt_json_array(e, "attestation_only");
     }
 }
 

@@ -18,6 +18,9 @@ struct zt_model_function {
     double coverage;
     bool attested;
     enum zt_stage attested_stage; /* the [attest] claim when attested */
+    enum zt_stage with_attested;  /* with_attested.stage; stage when absent */
+    /* Borrowed "attestation_only" array ({stage, statement, attested}), or NULL. */
+    struct json_object *attestation_only;
 };
 
 /* What a pillar's or the overall stage rolls up: functions assessed of all, and the stage when

@@ -125,6 +125,23 @@ static struct json_object *functions_json(const struct zt_catalog *cat,
         add(o, "attested_stage",
             fe->attested ? json_object_new_string(zt_stage_to_string(fe->attested_stage)) : NULL);
         add(o, "rules", tally_json(&fe->total));
+        struct json_object *wa = json_object_new_object(), *cells = json_object_new_array();
+        add(wa, "stage", json_object_new_string(zt_stage_to_string(fe->with_attested)));
+        add(wa, "bound", json_object_new_string(fe->with_attested_at_least ? "at_least" : "exact"));
+        add(o, "with_attested", wa);
+        for (enum zt_stage s = ZT_STAGE_INITIAL; s <= ZT_STAGE_OPTIMAL; s++) {
+            const char *statement = zt_catalog_attest_only(cat, i, s);
+            if (statement) {
+                struct json_object *c = json_object_new_object();
+                add(c, "stage", json_object_new_string(zt_stage_to_string(s)));
+                add(c, "statement", json_object_new_string(statement));
+                add(c, "attested",
+                    json_object_new_boolean(fe->attested && fe->attested_stage >= s &&
+                                            fe->attested_stage <= ZT_STAGE_OPTIMAL));
+                json_object_array_add(cells, c);
+            }
+        }
+        add(o, "attestation_only", cells);
         json_object_array_add(arr, o);
     }
     return arr;

@@ -129,6 +129,9 @@ static void cell(struct zt_buf *b, const struct zt_model_function *f)
     if (f->attested) {
         putf(b, "<span>attested: %s</span>", zt_html_stage_name(f->attested_stage));
     }
+    if (f->with_attested != f->stage) {
+        putf(b, "<span>with attestations: %s</span>", zt_html_stage_name(f->with_attested));
+    }
     put(b, "</div>");
 }
 
@@ -369,6 +372,7 @@ int zt_report_html(const struct zt_model *m, const struct zt_history *h, char **
     summary(&b, m);
     heatmap(&b, m);
     zt_html_plan(&b, m->doc);
+    zt_html_attest(&b, m);
     zt_html_trend(&b, m, h);
     findings(&b, m);
     collectors(&b, m);

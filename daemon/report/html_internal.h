@@ -25,3 +25,7 @@ void zt_html_trend(struct zt_buf *b, const struct zt_model *m, const struct zt_h
  * when it has none). */
 struct json_object;
 void zt_html_plan(struct zt_buf *b, struct json_object *doc);
+
+/* html_attest.c: the statements to attest of the catalog's attestation-only stages, and whether
+ * an [attest] claim covers each (nothing when the result declares none). */
+void zt_html_attest(struct zt_buf *b, const struct zt_model *m);

@@ -57,7 +57,9 @@ STRONG_GRAPH_STAGES = {
     "networks.traffic_management": ("optimal", "exact"),
     "data.inventory_management": ("optimal", "exact"),
     "data.automation_orchestration": ("optimal", "exact"),
-    "data.governance": ("optimal", "exact"),
+    # Its Initial stage is attestation-only (an approved policy document): no observed stage,
+    # whatever its advanced rule says (docs/rules.md, "Attestation-only stages").
+    "data.governance": ("unknown", "at_least"),
     "crosscutting.automation_orchestration": ("advanced", "at_least"),
     "applications.automation_orchestration": ("advanced", "at_least"),
     "networks.visibility_analytics": ("optimal", "exact"),
@@ -250,12 +252,14 @@ class Azure(unittest.TestCase):
         self.assertEqual(ev["azure.sentinel.playbook_count"], 0)
         self.assertEqual(ev["azure.sentinel.automation_rule_count"], 0)  # no workspace to read
         self.assertEqual(ev["azure.defender.sensitive_data_discovery_count"], 0)
-        # Policy evaluates data stores (data governance's machine part at Initial), nothing more.
+        # Nothing reaches Initial; data governance's Initial is attestation-only (not observed)
+        # and its advanced rule fails.
         self.assertEqual(self.stages(doc, GRAPH_FUNCS),
-                         {f: ("initial" if f == "data.governance" else "traditional", "exact")
-                          for f in GRAPH_FUNCS})
+                         {f: ("unknown", "at_least") if f == "data.governance" else
+                          ("traditional", "exact") for f in GRAPH_FUNCS})
         self.assertEqual(self.stages(doc, ["data.encryption"])["data.encryption"],
                          ("traditional", "exact"))
+        self.assertEqual(self.findings(doc)["azure.policy.management_group_enforcement"], "fail")
         self.assertEqual(self.findings(doc)["azure.keyvault.least_privilege"], "fail")
         self.assertEqual(c["requests"], len(requests))
 

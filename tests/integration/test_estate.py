@@ -9,7 +9,6 @@ this one checks that the catalog ties them together.
 
 Usage: test_estate.py ZTMMD SRC
 """
-import base64
 import json
 import os
 import subprocess
@@ -17,19 +16,11 @@ import sys
 import unittest
 
 import fixture
+from ladder_estates import SECRETS, kubeconfig
 
 ZTMMD, SRC = sys.argv[1], os.path.abspath(sys.argv[2])
 RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
 HOST_TREE = os.path.join(SRC, "tests", "fixtures", "host", "hardened")
-SECRETS = {
-    "entra": "entra~fixture.secret",
-    "devices": "devices-secret~1",
-    "okta": "00okta-ssws-token-strong",
-    "azure": "azure~fixture.secret",
-    "aws": "zt/fixture+Secret/Key0123456789abcdefGHIJ",
-    "aws_token": "FwoGZXIvYXdzEXAMPLEzt//fixture+session/token==",
-    "falcon": "falcon-secret~0123456789abcdef",
-}
 # Rules that give a stage to functions no single-source test covers (see the catalog).
 CROSS_SOURCE_RULES = [
     "idp.apps_brokered_with_mfa", "entra.pim.just_in_time_privilege",
@@ -79,21 +70,7 @@ class Estate(unittest.TestCase):
         cls.tmp.cleanup()
 
     def kubeconfig(self, base):
-        def b64(name):
-            with open(os.path.join(self.certs, name), "rb") as f:
-                return base64.b64encode(f.read()).decode()
-
-        path = os.path.join(self.tmp.name, "kubeconfig")
-        with open(path, "w") as f:
-            f.write(f"apiVersion: v1\nkind: Config\ncurrent-context: audit\nclusters:\n"
-                    f"- name: fixture\n  cluster:\n    server: {base}\n"
-                    f"    certificate-authority-data: {b64('ca.pem')}\n"
-                    f"contexts:\n- name: audit\n  context: {{cluster: fixture, user: auditor}}\n"
-                    f"users:\n- name: auditor\n  user:\n"
-                    f"    client-certificate-data: {b64('user.pem')}\n"
-                    f"    client-key-data: {b64('user.key')}\n")
-        os.chmod(path, 0o600)
-        return path
+        return kubeconfig(self.certs, base, self.tmp.name)
 
     def serve(self, scenario):
         log = os.path.join(self.tmp.name, f"log-{scenario}.jsonl")

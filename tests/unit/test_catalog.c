@@ -139,6 +139,54 @@ static void test_catalog_rule_validation(void **state)
                       "rules[1]: \"id\" must be a lowercase dotted name");
 }
 
+/* Load the one-rule catalog (r.ok: p.f initial) with an "attestation_only" array; expect an error
+ * containing want, or success when want is NULL. */
+static void expect_attest_error(const char *cells, const char *want)
+{
+    char text[4096], err[512] = "";
+    struct zt_catalog *cat = NULL;
+    snprintf(text, sizeof(text),
+             "{\"schema\":\"ztmmd.rules/1\",\"model\":{\"name\":\"T\",\"version\":\"1\"},"
+             "\"pillars\":[{\"id\":\"p\",\"name\":\"P\"}],"
+             "\"functions\":[{\"id\":\"p.f\",\"pillar\":\"p\",\"name\":\"F\"}],"
+             "\"attestation_only\":%s,"
+             "\"rules\":[{\"id\":\"r.ok\",\"function\":\"p.f\",\"stage\":\"initial\",\"title\":"
+             "\"t\",\"remediation\":\"r\",\"check\":{\"key\":\"a.b\",\"eq\":true}}]}",
+             cells);
+    int r = zt_catalog_from_json(json_tokener_parse(text), "cat.json", &cat, err, sizeof(err));
+    if (!want) {
+        if (r < 0) {
+            fail_msg("unexpected error: %s", err);
+        }
+        assert_int_equal(cat->n_attest_only, 1);
+        assert_string_equal(zt_catalog_attest_only(cat, 0, ZT_STAGE_OPTIMAL), "s");
+        assert_null(zt_catalog_attest_only(cat, 0, ZT_STAGE_ADVANCED));
+        zt_catalog_free(cat);
+        return;
+    }
+    assert_int_equal(r, -EINVAL);
+    if (!strstr(err, want)) {
+        fail_msg("error '%s' does not contain '%s'", err, want);
+    }
+}
+
+static void test_catalog_attestation_only(void **state)
+{
+    expect_attest_error("[{\"function\":\"p.f\",\"stage\":\"optimal\",\"statement\":\"s\"}]", NULL);
+    expect_attest_error("{}", "\"attestation_only\" must be an array");
+    expect_attest_error("[{\"function\":\"p.nope\",\"stage\":\"optimal\",\"statement\":\"s\"}]",
+                        "attestation_only[0] needs a known \"function\"");
+    expect_attest_error("[{\"function\":\"p.f\",\"stage\":\"traditional\",\"statement\":\"s\"}]",
+                        "attestation_only[0] needs");
+    expect_attest_error("[{\"function\":\"p.f\",\"stage\":\"optimal\",\"statement\":\"\"}]",
+                        "non-empty \"statement\"");
+    expect_attest_error("[{\"function\":\"p.f\",\"stage\":\"optimal\",\"statement\":\"s\"},"
+                        "{\"function\":\"p.f\",\"stage\":\"optimal\",\"statement\":\"t\"}]",
+                        "attestation_only[1]: p.f optimal declared twice");
+    expect_attest_error("[{\"function\":\"p.f\",\"stage\":\"initial\",\"statement\":\"s\"}]",
+                        "p.f initial has the machine rule 'r.ok'");
+}
+
 static void test_catalog_document_errors(void **state)
 {
     char err[512] = "";
@@ -204,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_catalog_shipped_has_all_40_functions),
         cmocka_unit_test(test_catalog_rule_validation),
         cmocka_unit_test(test_catalog_document_errors),
+        cmocka_unit_test(test_catalog_attestation_only),
         cmocka_unit_test(test_catalog_keys_are_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,113 @@ static void test_estimate_attested_kept_apart(void **state)
     zt_catalog_free(cat);
 }
 
+/* Attestation-only stages: x has Initial attestation-only, y Optimal; z and w are plain. */
+static const char *attest_json =
+    "{\"schema\":\"ztmmd.rules/1\",\"model\":{\"name\":\"T\",\"version\":\"1\"},"
+    "\"pillars\":[{\"id\":\"p1\",\"name\":\"P1\"}],"
+    "\"functions\":[{\"id\":\"p1.x\",\"pillar\":\"p1\",\"name\":\"X\"},"
+    "{\"id\":\"p1.y\",\"pillar\":\"p1\",\"name\":\"Y\"}],"
+    "\"attestation_only\":[{\"function\":\"p1.x\",\"stage\":\"initial\",\"statement\":\"s\"},"
+    "{\"function\":\"p1.y\",\"stage\":\"optimal\",\"statement\":\"s\"}],"
+    "\"rules\":["
+    "{\"id\":\"r.x2\",\"function\":\"p1.x\",\"stage\":\"advanced\",\"title\":\"t\",\"remediation\":"
+    "\"r\",\"check\":{\"key\":\"k.x2\",\"eq\":true}},"
+    "{\"id\":\"r.x3\",\"function\":\"p1.x\",\"stage\":\"optimal\",\"title\":\"t\",\"remediation\":"
+    "\"r\",\"check\":{\"key\":\"k.x3\",\"eq\":true}},"
+    "{\"id\":\"r.y1\",\"function\":\"p1.y\",\"stage\":\"initial\",\"title\":\"t\",\"remediation\":"
+    "\"r\",\"check\":{\"key\":\"k.y1\",\"eq\":true}},"
+    "{\"id\":\"r.y2\",\"function\":\"p1.y\",\"stage\":\"advanced\",\"title\":\"t\",\"remediation\":"
+    "\"r\",\"check\":{\"key\":\"k.y2\",\"eq\":true}}"
+    "]}";
+
+/* Estimate x and y from outcomes {x2, x3, y1, y2} and at most one claim per function. */
+static void estimate_attest(const enum zt_outcome o[4], const struct zt_attestation *att, size_t n,
+                            struct zt_estimate *est, struct zt_catalog **cat)
+{
+    char err[256] = "";
+    if (zt_catalog_from_json(json_tokener_parse(attest_json), "test", cat, err, sizeof(err)) < 0) {
+        fail_msg("catalog: %s", err);
+    }
+    assert_int_equal((*cat)->n_attest_only, 2);
+    zt_estimate(*cat, o, att, n, est);
+}
+
+static void test_estimate_attestation_only_never_observed(void **state)
+{
+    struct zt_catalog *cat = NULL;
+    struct zt_estimate est;
+    const enum zt_outcome o[4] = {P, F, P, P};
+
+    estimate_attest(o, NULL, 0, &est, &cat);
+    /* x's Advanced rule passes, but nobody observed its Initial stage: no observed stage, so it
+     * neither passes nor pulls its pillar to traditional. */
+    assert_int_equal(est.functions[0].stage, ZT_STAGE_UNKNOWN);
+    assert_true(est.functions[0].coverage == 1.0);
+    /* y meets Initial and Advanced; Optimal is attestation-only, so advanced is a lower bound. */
+    assert_int_equal(est.functions[1].stage, ZT_STAGE_ADVANCED);
+    assert_true(est.functions[1].at_least);
+    assert_int_equal(est.pillars[0].observed.stage, ZT_STAGE_ADVANCED);
+    assert_int_equal(est.pillars[0].with_attested.stage, ZT_STAGE_ADVANCED);
+    assert_int_equal(est.overall.attested_functions, 0);
+    zt_estimate_done(&est);
+    zt_catalog_free(cat);
+}
+
+static void test_estimate_attestation_only_filled_by_claim(void **state)
+{
+    struct zt_catalog *cat = NULL;
+    struct zt_estimate est;
+    const enum zt_outcome pass_fail[4] = {P, F, P, P};
+    const struct zt_attestation initial[] = {{"p1.x", ZT_STAGE_INITIAL},
+                                             {"p1.y", ZT_STAGE_OPTIMAL}};
+
+    estimate_attest(pass_fail, initial, 2, &est, &cat);
+    /* The claim fills x's Initial; its Advanced is observed, its Optimal observed failing. */
+    assert_int_equal(est.functions[0].stage, ZT_STAGE_UNKNOWN);
+    assert_int_equal(est.functions[0].with_attested, ZT_STAGE_ADVANCED);
+    assert_false(est.functions[0].with_attested_at_least);
+    assert_true(est.functions[0].attest_used);
+    /* y's claim fills Optimal; the observed stage stays advanced. */
+    assert_int_equal(est.functions[1].stage, ZT_STAGE_ADVANCED);
+    assert_int_equal(est.functions[1].with_attested, ZT_STAGE_OPTIMAL);
+    assert_int_equal(est.pillars[0].observed.stage, ZT_STAGE_ADVANCED);
+    assert_int_equal(est.pillars[0].with_attested.stage, ZT_STAGE_ADVANCED);
+    assert_int_equal(est.overall.attested_functions, 2);
+    zt_estimate_done(&est);
+    zt_catalog_free(cat);
+
+    /* A claim never overrides a machine failure: x's Advanced fails, so x is initial whatever is
+     * claimed, and a claim of traditional leaves its Initial unmet, exactly. */
+    const enum zt_outcome fail_adv[4] = {F, F, P, F};
+    const struct zt_attestation high[] = {{"p1.x", ZT_STAGE_OPTIMAL}, {"p1.y", ZT_STAGE_OPTIMAL}};
+    estimate_attest(fail_adv, high, 2, &est, &cat);
+    assert_int_equal(est.functions[0].with_attested, ZT_STAGE_INITIAL);
+    assert_false(est.functions[0].with_attested_at_least);
+    assert_int_equal(est.functions[1].with_attested, ZT_STAGE_INITIAL);
+    assert_false(est.functions[1].attest_used);
+    zt_estimate_done(&est);
+    zt_catalog_free(cat);
+
+    /* A claim of advanced for y answers for its attestation-only Optimal: advanced, exact. */
+    const struct zt_attestation adv[] = {{"p1.y", ZT_STAGE_ADVANCED}};
+    estimate_attest(pass_fail, adv, 1, &est, &cat);
+    assert_int_equal(est.functions[1].stage, ZT_STAGE_ADVANCED);
+    assert_true(est.functions[1].at_least);
+    assert_int_equal(est.functions[1].with_attested, ZT_STAGE_ADVANCED);
+    assert_false(est.functions[1].with_attested_at_least);
+    zt_estimate_done(&est);
+    zt_catalog_free(cat);
+
+    const struct zt_attestation none[] = {{"p1.x", ZT_STAGE_TRADITIONAL}};
+    estimate_attest(pass_fail, none, 1, &est, &cat);
+    assert_int_equal(est.functions[0].with_attested, ZT_STAGE_TRADITIONAL);
+    assert_false(est.functions[0].with_attested_at_least);
+    assert_int_equal(est.pillars[0].with_attested.stage, ZT_STAGE_TRADITIONAL);
+    assert_int_equal(est.pillars[0].observed.stage, ZT_STAGE_ADVANCED);
+    zt_estimate_done(&est);
+    zt_catalog_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +304,8 @@ int main(void)
         cmocka_unit_test(test_estimate_rollups_weakest_assessed),
         cmocka_unit_test(test_estimate_unassessed_pillar_ignored),
         cmocka_unit_test(test_estimate_attested_kept_apart),
+        cmocka_unit_test(test_estimate_attestation_only_never_observed),
+        cmocka_unit_test(test_estimate_attestation_only_filled_by_claim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
