@@ -317,21 +317,27 @@ class Okta(unittest.TestCase):
         # Log Streaming and Identity Threat Protection are not in this org's SKU: Okta answers
         # 401 E0000015. Their keys are left out and their rules unknown (never a fail), the
         # collector partial with a message that names the missing feature, not a bad token.
-        p, doc, ev, findings, requests = self.scan("okta_nosku")
-        self.assertNotEqual(p.returncode, 0)
-        c = self.collector(doc)
-        self.assertEqual(c["status"], "partial")
-        self.assertRegex(p.stderr, r"/api/v1/logStreams.*HTTP 401.*E0000015.*does not have this "
-                         r"feature")
-        self.assertRegex(p.stderr, r"type=ENTITY_RISK.*HTTP 401.*E0000015")
-        self.assertNotIn("API token is wrong", p.stderr)
-        for key in ("okta.logstreams.active", "okta.itp.enabled", "okta.itp.automated_response"):
-            self.assertNotIn(key, ev)
-        for rule in ("okta.logstreams.active", "okta.itp.risk_analytics",
-                     "okta.itp.automated_response"):
-            self.assertEqual(findings[rule], "unknown", rule)
-        self.assertEqual(findings["okta.behaviors.detection_active"], "pass")  # the rest was read
-        self.assertEqual(findings["okta.apps.group_assigned_all"], "pass")
+        # Same with a service app: the 401 costs one token refresh, then it is the same answer.
+        service = (f"client_id = {CLIENT_ID}\nprivate_key_file = {self.certs}/client.key\n"
+                   f"key_id = ztmmd-key-1\n")
+        for auth in (None, service):
+            p, doc, ev, findings, requests = self.scan("okta_nosku", auth)
+            self.assertNotEqual(p.returncode, 0)
+            c = self.collector(doc)
+            self.assertEqual(c["status"], "partial")
+            self.assertRegex(p.stderr, r"/api/v1/logStreams.*HTTP 401.*E0000015.*does not have "
+                             r"this feature")
+            self.assertRegex(p.stderr, r"type=ENTITY_RISK.*HTTP 401.*E0000015")
+            self.assertNotIn("API token is wrong", p.stderr)
+            self.assertNotIn("token was refused", p.stderr)
+            for key in ("okta.logstreams.active", "okta.itp.enabled",
+                        "okta.itp.automated_response"):
+                self.assertNotIn(key, ev)
+            for rule in ("okta.logstreams.active", "okta.itp.risk_analytics",
+                         "okta.itp.automated_response"):
+                self.assertEqual(findings[rule], "unknown", rule)
+            self.assertEqual(findings["okta.behaviors.detection_active"], "pass")  # rest read
+            self.assertEqual(findings["okta.apps.group_assigned_all"], "pass")
 
 
 if __name__ == "__main__":
