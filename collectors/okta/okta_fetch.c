@@ -223,9 +223,10 @@ static int add_rule_calls(struct okta_run *r, struct zt_http_group *g, struct ok
 /* The users assigned to every target app: are any assigned directly rather than by group? */
 static int add_assignment_calls(struct okta_run *r, struct zt_http_group *g, struct okta_round *rd)
 {
-    struct json_object *apps = r->stores.target_apps;
+    struct json_object *apps = r->stores.target_apps; /* NULL: no target app */
+    size_t n = apps ? json_object_array_length(apps) : 0;
 
-    for (size_t i = 0; i < json_object_array_length(apps); i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *id = zt_json_str(json_object_array_get_idx(apps, i), "id");
         if (!zt_okta_id_valid(id) || rd->n == rd->cap) {
             r->assign_failed = true;

@@ -261,6 +261,13 @@ class Okta(unittest.TestCase):
                          [(r["path"], r["query"]) for r in requests])
         self.assertNotIn("okta.access.mfa_all_users", ev)
         self.assertIs(ev["okta.signon.mfa_all_users"], True)  # the other lists were read
+        # Its only app is a bookmark: no app keeps accounts, so there is nothing to assign or
+        # provision: no share (unknown, not 0 or 1), no assignment call.
+        self.assertEqual((ev["okta.apps.active"], ev["okta.apps.direct_assignment_count"]), (1, 0))
+        for key in ("okta.apps.group_assigned_share", "okta.apps.provisioned_share",
+                    "okta.apps.sso_share"):
+            self.assertNotIn(key, ev)
+        self.assertFalse([r for r in requests if r["path"].endswith("/users")])
 
     def test_wrong_api_token(self):
         wrong = os.path.join(self.tmp.name, "wrong-token")
