@@ -234,7 +234,7 @@ static int add_assignment_calls(struct okta_run *r, struct zt_http_group *g, str
                          r->s->org_url, id ? id : "?");
             continue;
         }
-        _cleanup_free_ char *path = zt_xasprintf("/api/v1/apps/%s/users?limit=500", id);
+        _cleanup_free_ char *path = zt_xasprintf("/api/v1/apps/%s/users?limit=200", id);
         int e = round_add(r, g, rd, path, "okta.apps.read", "apps", NULL, K_APP_USERS);
         if (e < 0) {
             return e;

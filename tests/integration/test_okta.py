@@ -125,7 +125,7 @@ class Okta(unittest.TestCase):
             self.assertIn(("/api/v1/policies", q), queries)
         self.assertIn(("/api/v1/policies/rst001/rules", "after=pg1"), queries)
         self.assertIn(("/api/v1/apps", "limit=200&after=0oaApp0100"), queries)  # page 2 of apps
-        self.assertIn(("/api/v1/apps/0oaApp0002/users", "limit=500&after=00uBen"), queries)
+        self.assertIn(("/api/v1/apps/0oaApp0002/users", "limit=200&after=00uBen"), queries)
         # A profile source's assignments are not read (imports assign users one by one).
         self.assertNotIn("/api/v1/apps/0oaApp0001/users", {r["path"] for r in requests})
         # Rules of the inactive sign-on policy are never fetched.
@@ -241,7 +241,7 @@ class Okta(unittest.TestCase):
         self.assertEqual([(a["policy"], a["rule"], a["why"]) for a in weak],
                          [("App policy 5", "Catch-all Rule", "factorMode is 1FA")])
         # Salesforce's second page of users (its own Link fields) holds a direct assignment.
-        self.assertEqual(queries.count(("/api/v1/apps/0oaApp0002/users", "limit=500&after=00uBen")),
+        self.assertEqual(queries.count(("/api/v1/apps/0oaApp0002/users", "limit=200&after=00uBen")),
                          1)
         self.assertEqual(ev["okta.apps.direct_assignment_count"], 1)
         self.assertEqual(ev["okta.apps.group_assigned_share"], 0.5)
