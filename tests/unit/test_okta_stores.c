@@ -111,17 +111,18 @@ static void test_okta_targets_and_lifecycle(void **state)
 
     /* Workday is a profile source (not a target); Salesforce is pushed and deactivated; the
      * vaulted intranet only pushed; the bookmark keeps no account. */
-    assert_int_equal(feed(&s, ZT_OKTA_APPS,
-                          "[{\"id\":\"0oaW\",\"status\":\"ACTIVE\",\"label\":\"Workday\","
-                          "\"signOnMode\":\"SAML_2_0\",\"features\":[\"IMPORT_NEW_USERS\","
-                          "\"PROFILE_MASTERING\",\"PUSH_NEW_USERS\"]},"
-                          "{\"id\":\"0oaS\",\"status\":\"ACTIVE\",\"label\":\"Salesforce\","
-                          "\"signOnMode\":\"SAML_2_0\",\"features\":[\"PUSH_NEW_USERS\","
-                          "\"PUSH_USER_DEACTIVATION\"]},"
-                          "{\"id\":\"0oaI\",\"status\":\"ACTIVE\",\"label\":\"Intranet\","
-                          "\"signOnMode\":\"AUTO_LOGIN\",\"features\":[\"PUSH_NEW_USERS\"]},"
-                          "{\"id\":\"0oaB\",\"status\":\"ACTIVE\",\"signOnMode\":\"BOOKMARK\"}]"),
-                     0);
+#define APP(id, label, mode, features)                                                             \
+    "{\"id\":\"" id "\",\"status\":\"ACTIVE\",\"label\":\"" label "\",\"signOnMode\":\"" mode      \
+    "\",\"features\":[" features "]}"
+    char text[1024];
+    snprintf(text, sizeof(text), "[%s,%s,%s,%s]",
+             APP("0oaW", "Workday", "SAML_2_0",
+                 "\"IMPORT_NEW_USERS\",\"PROFILE_MASTERING\",\"PUSH_NEW_USERS\""),
+             APP("0oaS", "Salesforce", "SAML_2_0", "\"PUSH_NEW_USERS\",\"PUSH_USER_DEACTIVATION\""),
+             APP("0oaI", "Intranet", "AUTO_LOGIN", "\"PUSH_NEW_USERS\""),
+             APP("0oaB", "Link", "BOOKMARK", ""));
+    assert_int_equal(feed(&s, ZT_OKTA_APPS, text), 0);
+#undef APP
     assert_int_equal(s.profile_sources, 1);
     assert_int_equal(s.targets, 2);
     assert_int_equal(s.provisioned_accounts, 2);
