@@ -426,7 +426,7 @@ const struct zt_collector zt_collector_kubernetes = {
     .name = "kubernetes",
     .summary = "Kubernetes API: default-deny NetworkPolicies per namespace, cluster-admin "
                "bindings, Pod Security admission levels, admission policy engines, GitOps "
-               "controllers, pod hardening",
+               "controllers, image signature policies (Kyverno, sigstore), pod hardening",
     .options = k8s_options,
     .state_size = sizeof(struct k8s_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

@@ -89,6 +89,7 @@ enum zt_k8s_list {
     ZT_K8S_LIST_GK_TEMPLATES, /* Gatekeeper ConstraintTemplates (CRD) */
     ZT_K8S_LIST_ARGO_APPS,    /* Argo CD Applications (CRD) */
     ZT_K8S_LIST_FLUX_KS,      /* Flux Kustomizations (CRD) */
+    ZT_K8S_LIST_SIGSTORE,     /* sigstore policy-controller ClusterImagePolicies (CRD) */
     _ZT_K8S_LIST_MAX,
 };
 #define ZT_K8S_GK_KINDS_MAX 64u /* Gatekeeper constraint kinds listed */
@@ -102,9 +103,10 @@ const char *zt_k8s_list_path(enum zt_k8s_list l);
  * failure action (its own failureAction, else spec.validationFailureAction, default Audit;
  * Kyverno accepts either case) is Enforce. */
 enum {
-    ZT_K8S_KY_VALIDATES = 1u << 0,     /* has a validate or verifyImages rule */
-    ZT_K8S_KY_ENFORCE = 1u << 1,       /* one of them enforces */
-    ZT_K8S_KY_VERIFY_IMAGES = 1u << 2, /* a verifyImages rule enforces */
+    ZT_K8S_KY_VALIDATES = 1u << 0,       /* has a validate or verifyImages rule */
+    ZT_K8S_KY_ENFORCE = 1u << 1,         /* one of them enforces */
+    ZT_K8S_KY_VERIFY_IMAGES = 1u << 2,   /* a verifyImages rule enforces */
+    ZT_K8S_KY_GENERATE_NETPOL = 1u << 3, /* a generate rule creates a NetworkPolicy */
 };
 unsigned zt_k8s_kyverno_policy(struct json_object *policy);
 /* A ValidatingAdmissionPolicyBinding whose validationActions holds Deny. */
@@ -145,7 +147,8 @@ struct zt_k8s_facts {
     struct json_object *admins;                  /* non-system and broad subjects (bounded) */
     uint64_t pods, pods_restricted, pods_limits; /* running pods outside excluded namespaces */
     uint64_t vap_bindings, vap_deny;
-    uint64_t ky_policies, ky_validating, ky_enforce, ky_verify_images;
+    uint64_t ky_policies, ky_validating, ky_enforce, ky_verify_images, ky_generate_netpol;
+    uint64_t sig_policies, sig_enforce; /* sigstore ClusterImagePolicies, enforcing ones */
     uint64_t gk_templates, gk_constraints, gk_deny;
     char *gk_kinds[ZT_K8S_GK_KINDS_MAX]; /* constraint kinds of the templates */
     size_t gk_nkinds;
@@ -172,6 +175,16 @@ void zt_k8s_argo_item(struct zt_k8s_facts *f, struct json_object *app);
 void zt_k8s_flux_item(struct zt_k8s_facts *f, struct json_object *ks);
 /* Fold an item of list l (the dispatcher of the collector). */
 void zt_k8s_item(struct zt_k8s_facts *f, enum zt_k8s_list l, struct json_object *item);
+/* A sigstore policy-controller ClusterImagePolicy rejects what fails it: spec.mode absent or
+ * "enforce" (not "warn"), with an authority that checks a signature or attestation (key or
+ * keyless; a static authority checks nothing). The controller only admits through namespaces
+ * labelled policy.sigstore.dev/include=true. */
+bool zt_k8s_sigstore_policy_enforces(struct json_object *cip);
+void zt_k8s_sigstore_item(struct zt_k8s_facts *f, struct json_object *cip);
+/* In-scope namespaces (*scope) and those opted in to the sigstore policy-controller. */
+uint64_t zt_k8s_ns_sigstore_count(const struct zt_k8s_facts *f, uint64_t *scope);
+/* Emit the kubernetes.sigstore.* keys (kubernetes_images.c). */
+void zt_k8s_emit_images(struct zt_ctx *ctx, const struct zt_k8s_facts *f);
 /* Emit the admission, GitOps and pod keys (called by zt_k8s_emit). */
 void zt_k8s_emit_workloads(struct zt_ctx *ctx, const struct zt_k8s_facts *f);
 /* Namespace records (kubernetes_facts.c), for the GitOps marks. */

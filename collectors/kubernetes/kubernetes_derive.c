@@ -175,6 +175,7 @@ static const char *const list_names[_ZT_K8S_LIST_MAX] = {
     [ZT_K8S_LIST_GK_TEMPLATES] = "Gatekeeper constrainttemplates",
     [ZT_K8S_LIST_ARGO_APPS] = "Argo CD applications",
     [ZT_K8S_LIST_FLUX_KS] = "Flux kustomizations",
+    [ZT_K8S_LIST_SIGSTORE] = "sigstore clusterimagepolicies",
 };
 
 static const char *const list_paths[_ZT_K8S_LIST_MAX] = {
@@ -188,6 +189,7 @@ static const char *const list_paths[_ZT_K8S_LIST_MAX] = {
     [ZT_K8S_LIST_GK_TEMPLATES] = "/apis/templates.gatekeeper.sh/v1/constrainttemplates",
     [ZT_K8S_LIST_ARGO_APPS] = "/apis/argoproj.io/v1alpha1/applications",
     [ZT_K8S_LIST_FLUX_KS] = "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
+    [ZT_K8S_LIST_SIGSTORE] = "/apis/policy.sigstore.dev/v1beta1/clusterimagepolicies",
 };
 
 const char *zt_k8s_list_path(enum zt_k8s_list l)

@@ -18,6 +18,7 @@ struct zt_k8s_ns {
     uint8_t pss;      /* enum zt_k8s_pss */
     uint8_t deny;     /* ZT_K8S_DENY_* from its policies, OR-ed */
     uint8_t gitops;   /* ZT_K8S_NS_* marks */
+    bool sigstore;    /* labelled policy.sigstore.dev/include=true */
 };
 
 void zt_k8s_facts_init(struct zt_k8s_facts *f, const struct zt_strv *exclude)
@@ -104,6 +105,7 @@ static void reset_counters(struct zt_k8s_facts *f, enum zt_k8s_list l)
         break;
     case ZT_K8S_LIST_KYVERNO:
         f->ky_policies = f->ky_validating = f->ky_enforce = f->ky_verify_images = 0;
+        f->ky_generate_netpol = 0;
         break;
     case ZT_K8S_LIST_GK_TEMPLATES:
         f->gk_templates = 0;
@@ -118,6 +120,9 @@ static void reset_counters(struct zt_k8s_facts *f, enum zt_k8s_list l)
     case ZT_K8S_LIST_FLUX_KS:
         f->flux_ks = f->flux_active = 0;
         break;
+    case ZT_K8S_LIST_SIGSTORE:
+        f->sig_policies = f->sig_enforce = 0;
+        break;
     default:
         break;
     }
@@ -129,7 +134,7 @@ void zt_k8s_facts_reset(struct zt_k8s_facts *f, enum zt_k8s_list l)
     for (size_t i = 0; i < f->ns_cap; i++) {
         struct zt_k8s_ns *n = &f->ns[i];
         if (l == ZT_K8S_LIST_NAMESPACES) {
-            n->listed = n->terminating = false;
+            n->listed = n->terminating = n->sigstore = false;
             n->pss = ZT_K8S_PSS_UNSET;
         } else if (l == ZT_K8S_LIST_POLICIES) {
             n->deny = 0;
@@ -172,6 +177,7 @@ void zt_k8s_namespace_item(struct zt_k8s_facts *f, struct json_object *item)
     n->listed = true;
     if (json_object_object_get_ex(meta, "labels", &labels)) {
         n->pss = (uint8_t)zt_k8s_pss_from_string(zt_json_str(labels, PSS_ENFORCE_LABEL));
+        n->sigstore = zt_streq(zt_json_str(labels, "policy.sigstore.dev/include"), "true");
     }
     if (json_object_object_get_ex(item, "status", &status)) {
         n->terminating = zt_streq(zt_json_str(status, "phase"), "Terminating");
@@ -256,6 +262,20 @@ void zt_k8s_ns_gitops_counts(const struct zt_k8s_facts *f, uint64_t *scope, uint
         *reconciled += n->gitops != 0;
         *healed += (n->gitops & (ZT_K8S_NS_ARGO_HEAL | ZT_K8S_NS_FLUX)) != 0;
     }
+}
+
+uint64_t zt_k8s_ns_sigstore_count(const struct zt_k8s_facts *f, uint64_t *scope)
+{
+    uint64_t n = 0;
+
+    *scope = 0;
+    for (size_t i = 0; i < f->ns_cap; i++) {
+        if (in_scope(f, &f->ns[i])) {
+            (*scope)++;
+            n += f->ns[i].sigstore;
+        }
+    }
+    return n;
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -52,6 +52,9 @@ unsigned zt_k8s_kyverno_policy(struct json_object *policy)
     for (size_t i = 0; rules && i < json_object_array_length(rules); i++) {
         struct json_object *r = json_object_array_get_idx(rules, i);
         struct json_object *v = obj_at(r, "validate"), *vi = zt_json_array(r, "verifyImages");
+        if (zt_streq(zt_json_str(obj_at(r, "generate"), "kind"), "NetworkPolicy")) {
+            m |= ZT_K8S_KY_GENERATE_NETPOL;
+        }
         if (v) {
             m |= ZT_K8S_KY_VALIDATES;
             m |= action_enforces(zt_json_str(v, "failureAction"), dflt) ? ZT_K8S_KY_ENFORCE : 0;
@@ -204,6 +207,7 @@ void zt_k8s_kyverno_item(struct zt_k8s_facts *f, struct json_object *policy)
     f->ky_validating += !!(m & ZT_K8S_KY_VALIDATES);
     f->ky_enforce += !!(m & ZT_K8S_KY_ENFORCE);
     f->ky_verify_images += !!(m & ZT_K8S_KY_VERIFY_IMAGES);
+    f->ky_generate_netpol += !!(m & ZT_K8S_KY_GENERATE_NETPOL);
 }
 
 void zt_k8s_gk_template_item(struct zt_k8s_facts *f, struct json_object *tmpl)
@@ -260,6 +264,7 @@ void zt_k8s_item(struct zt_k8s_facts *f, enum zt_k8s_list l, struct json_object 
         [ZT_K8S_LIST_GK_TEMPLATES] = zt_k8s_gk_template_item,
         [ZT_K8S_LIST_ARGO_APPS] = zt_k8s_argo_item,
         [ZT_K8S_LIST_FLUX_KS] = zt_k8s_flux_item,
+        [ZT_K8S_LIST_SIGSTORE] = zt_k8s_sigstore_item,
     };
     if ((unsigned)l < _ZT_K8S_LIST_MAX) {
         fold[l](f, item);
@@ -295,6 +300,8 @@ static void emit_admission(struct zt_ctx *ctx, const struct zt_k8s_facts *f)
                               f->ky_validating - f->ky_enforce, NULL);
             zt_k8s_emit_count(ctx, "kubernetes.kyverno.verify_images_enforce_count",
                               f->ky_verify_images, NULL);
+            zt_k8s_emit_count(ctx, "kubernetes.kyverno.generate_netpol_count",
+                              f->ky_generate_netpol, NULL);
         }
     }
     bool gk_absent = absent[ZT_K8S_LIST_GK_TEMPLATES];
@@ -361,4 +368,5 @@ void zt_k8s_emit_workloads(struct zt_ctx *ctx, const struct zt_k8s_facts *f)
     }
     emit_admission(ctx, f);
     emit_gitops(ctx, f);
+    zt_k8s_emit_images(ctx, f);
 }

@@ -90,16 +90,33 @@ int zt_okta_emit(struct zt_ctx *ctx, const struct zt_okta_walk *signon,
                  const struct zt_okta_walk *access, const struct zt_okta_authn *authn,
                  int64_t device_assurances);
 
-/* Identity stores and lifecycle automation (okta_stores.c): the apps, identity providers and group
- * rules lists reduced element by element (none kept; only ACTIVE ones count), and the
- * ThreatInsight configuration. */
-enum zt_okta_list { ZT_OKTA_APPS, ZT_OKTA_IDPS, ZT_OKTA_GROUP_RULES, _ZT_OKTA_LIST_MAX };
+/* Identity stores, lifecycle automation and risk (okta_stores.c, okta_risk.c): the apps, identity
+ * providers, group rules, log streams and behaviour detection rules lists reduced element by
+ * element (none kept; only ACTIVE ones count), the ThreatInsight configuration, the users assigned
+ * to each target app, and the rules of the Identity Threat Protection entity risk policy. */
+enum zt_okta_list {
+    ZT_OKTA_APPS,
+    ZT_OKTA_IDPS,
+    ZT_OKTA_GROUP_RULES,
+    ZT_OKTA_LOG_STREAMS,
+    ZT_OKTA_BEHAVIORS,
+    _ZT_OKTA_LIST_MAX
+};
+#define OKTA_TARGETS_MAX 2000u /* target apps whose assignments are read */
 struct zt_okta_stores {
-    uint64_t apps_active, sso, vaulted, provisioning, imports; /* active apps */
-    uint64_t provisioned_accounts; /* ... provisioned and federated or vaulted */
-    uint64_t idps_active, rules_active;
+    uint64_t apps_active, sso, vaulted, provisioning, imports, profile_sources; /* active apps */
+    /* Target apps: active, keeping accounts (federated or vaulted), and not a profile source
+     * (Okta imports a profile source's users; it does not provision them). */
+    uint64_t targets, provisioned_accounts,
+        deprovisioned_accounts; /* PUSH_NEW_USERS, _DEACTIVATION */
+    uint64_t idps_active, rules_active, streams_active, behaviors_active;
     struct json_object *vaulted_names; /* labels of password-vaulted apps (bounded); owned */
+    struct json_object *target_apps;   /* [{"id","label"}] of target apps (bounded); owned */
+    bool targets_overflow;             /* more targets than OKTA_TARGETS_MAX */
+    uint64_t direct_apps;              /* targets with a user assigned directly (scope USER) */
+    struct json_object *direct_names;  /* their labels (bounded); owned */
     const char *threat_action;         /* "none", "audit", "block", or NULL */
+    bool itp_response;                 /* an active entity risk rule acts (sessions, workflow) */
 };
 /* Count one element of a list. Returns 0, or -EBADMSG when it is not an object. */
 int zt_okta_stores_item(struct zt_okta_stores *s, enum zt_okta_list list, struct json_object *e);
@@ -107,14 +124,32 @@ int zt_okta_stores_item(struct zt_okta_stores *s, enum zt_okta_list list, struct
 int zt_okta_threats_doc(struct zt_okta_stores *s, struct json_object *doc);
 void zt_okta_stores_clear(struct zt_okta_stores *s);
 /* Active apps that keep user accounts of their own: federated (SAML, OIDC, WS-Fed) or password
- * vaulted; bookmarks and the rest have none. okta.apps.provisioned_share =
- * provisioned_accounts / this. */
+ * vaulted; bookmarks and the rest have none. */
 uint64_t zt_okta_apps_with_accounts(const struct zt_okta_stores *s);
 /* part / whole (whole > 0), to four decimals. */
 double zt_okta_share(uint64_t part, uint64_t whole);
-/* Emit the keys of every list read in full (have) and of the ThreatInsight action. */
+/* One element of GET /api/v1/apps/{id}/users: sets *direct when the user is assigned to the app
+ * directly (scope USER) rather than through a group (GROUP). -EBADMSG when not an object. */
+int zt_okta_app_user(struct json_object *e, bool *direct);
+/* The target app of index i (its assignments read) had a direct assignment. */
+void zt_okta_app_direct(struct zt_okta_stores *s, size_t i);
+/* One rule of the ENTITY_RISK policy (GET /api/v1/policies/{id}/rules): an active rule whose
+ * actions.entityRisk.actions is not empty responds to risk by itself. -EBADMSG: not an object. */
+int zt_okta_itp_rule(struct zt_okta_stores *s, struct json_object *rule);
+/* Whether an E0000015 answer (the org lacks the feature: not in its SKU or not enabled) is what
+ * a failed call's message shows. */
+bool zt_okta_feature_missing(const char *message);
+/* What each stores key needs: the list read in full (have), the threats document, every target
+ * app's assignments, and the entity risk policies (itp: -1 failed, 0 none active, 1 active) with
+ * their rules. */
+struct zt_okta_have {
+    bool list[_ZT_OKTA_LIST_MAX];
+    bool threats, assignments;
+    int itp;
+};
+/* Emit the keys of what was read in full. */
 int zt_okta_stores_emit(struct zt_ctx *ctx, const struct zt_okta_stores *s,
-                        const bool have[_ZT_OKTA_LIST_MAX], bool have_threats);
+                        const struct zt_okta_have *have);
 
 /* Pacing set by this collection (okta_pace.c): per bucket "okta/<host>/<endpoint family>", the
  * interval asked for and until when it stands (the window's reset, epoch seconds). */

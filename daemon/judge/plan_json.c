@@ -19,8 +19,8 @@ static const struct {
      "conf/conf.d/crowdstrike.conf.example"},
     {"okta",
      "the scopes okta.policies.read okta.authenticators.read okta.groups.read "
-     "okta.deviceAssurance.read okta.apps.read okta.idps.read okta.threatInsights.read (and a "
-     "read-only administrator role on newer orgs)",
+     "okta.deviceAssurance.read okta.apps.read okta.idps.read okta.threatInsights.read "
+     "okta.logStreams.read okta.behaviors.read (and a read-only administrator role on newer orgs)",
      "conf/conf.d/okta.conf.example"},
     {"kubernetes",
      "only `list` on namespaces, pods, networkpolicies.networking.k8s.io, "

@@ -3,12 +3,15 @@
 served by the fixture server (tests/fixtures/server.py) with 20 ms added to every response. Not a
 test: it asserts nothing about speed.
 
-Usage: tests/bench/okta_bench.py [BUILD_DIR] [--access N] [--signon N] [--rules N] [--runs N]
+Usage: tests/bench/okta_bench.py [BUILD_DIR] [--access N] [--rules N] [--users N] [--runs N]
 
 The org: N authentication policies (default 200) and N/4 global session policies, each with
 --rules rules (default 20; the last one the catch-all), policy lists paged 50 per page and rule
-lists 10 per page (Link: rel="next"), 30 authenticators, 20 device assurance policies. Then the
-same org doubled (2N policies) to show how time and memory grow.
+lists 10 per page (Link: rel="next"), 30 authenticators, 20 device assurance policies; N/4
+federated apps, provisioned, each with --users users (default 1000) assigned through groups,
+200 a page (so every page of every app is read); identity providers, group rules, a log
+stream, behaviour rules, ThreatInsight and an entity risk policy with its rules. Then the same
+org doubled (2N policies, twice the apps) to show how time and memory grow.
 
 Reported, from the server's own request log: requests, wall time and peak RSS (peakrss.c, a C
 parent; median of --runs), and the critical path: the collector issues two rounds (the lists,
@@ -66,7 +69,31 @@ def rule(pid, j, last, kind):
             "conditions": cond, "actions": action}
 
 
-def scenario(n_access, n_signon, n_rules):
+def stores(n_apps, n_users):
+    """Apps (each with its assigned users), IdPs, group rules, streams, behaviours, ITP."""
+    routes = []
+    apps = [{"id": f"0oa{i:05d}", "label": f"app {i}", "status": "ACTIVE", "signOnMode": "SAML_2_0",
+             "features": ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION"]} for i in range(n_apps)]
+    routes += paged("/api/v1/apps", apps, 200, "limit=200")
+    users = [{"id": f"00u{j:06d}", "scope": "GROUP", "status": "PROVISIONED"}
+             for j in range(n_users)]
+    for a in apps:
+        routes += paged(f"/api/v1/apps/{a['id']}/users", users, 200, "limit=200")
+    active = [{"id": "x1", "status": "ACTIVE"}]
+    routes += paged("/api/v1/idps", active, 200, "limit=200")
+    routes += paged("/api/v1/groups/rules", active, 200, "limit=200")
+    routes += paged("/api/v1/logStreams", active, 200, "limit=200")
+    routes += paged("/api/v1/behaviors", active, 200)
+    routes += paged("/api/v1/policies", [{"id": "erp1", "type": "ENTITY_RISK", "status": "ACTIVE"}],
+                    50, "type=ENTITY_RISK")
+    routes += paged("/api/v1/policies/erp1/rules", [{"status": "ACTIVE", "actions": {
+        "entityRisk": {"actions": [{"action": "TERMINATE_ALL_SESSIONS"}]}}}], 10)
+    routes.append({"path": "/api/v1/threats/configuration", "responses": [
+        {"headers": HDR, "json": {"action": "block"}, "delay_ms": LATENCY_MS}]})
+    return routes
+
+
+def scenario(n_access, n_signon, n_rules, n_users=1000):
     routes = [{"path": "/api/v1/groups", "responses": [{"headers": HDR, "delay_ms": LATENCY_MS,
                "json": [{"id": "00gEveryone", "type": "BUILT_IN", "profile": {"name": "Everyone"}}]}]}]
     for kind, n in (("OKTA_SIGN_ON", n_signon), ("ACCESS_POLICY", n_access)):
@@ -92,6 +119,7 @@ def scenario(n_access, n_signon, n_rules):
                     [{"type": "signed_nonce", "status": "ACTIVE"}], 50)
     routes += paged("/api/v1/device-assurances",
                     [{"id": f"dae{i}", "platform": "MACOS"} for i in range(20)], 50)
+    routes += stores(max(1, n_access // 4), n_users)
     return {"description": "synthetic Okta org (okta_bench.py)",
             "api_token": {"scheme": "SSWS", "value": TOKEN}, "routes": routes}
 
@@ -101,7 +129,7 @@ def run(a, tmp, certs, peakrss, n_access):
     d = os.path.join(tmp, f"org{n_access}")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "scenario.json"), "w") as f:
-        json.dump(scenario(n_access, n_signon, n_rules), f)
+        json.dump(scenario(n_access, n_signon, n_rules, a.users), f)
     walls, rsss, logs = [], [], []
     for k in range(a.runs):
         log = os.path.join(tmp, f"log{n_access}-{k}.jsonl")
@@ -127,7 +155,8 @@ def run(a, tmp, certs, peakrss, n_access):
             logs.append([json.loads(line) for line in f])
     entries = logs[0]
     req = statistics.median(e["end"] - e["t"] for e in entries)
-    first = [e for e in entries if "/rules" not in e["path"] and "/methods" not in e["path"]]
+    round2_paths = ("/rules", "/methods", "/users")
+    first = [e for e in entries if not any(x in e["path"] for x in round2_paths)]
     chain1 = max(sum(1 for e in first if e["path"] == p and e["query"].split("&")[0] == q)
                  for p, q in {(e["path"], e["query"].split("&")[0]) for e in first})
     round2 = [e for e in entries if e not in first]
@@ -149,6 +178,7 @@ def main():
     ap.add_argument("build", nargs="?", default=os.path.join(SRC, "build"))
     ap.add_argument("--access", type=int, default=200)
     ap.add_argument("--rules", type=int, default=20)
+    ap.add_argument("--users", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="okta-bench-") as tmp:

@@ -51,7 +51,8 @@ static void fuzz_items(struct json_object *doc, uint8_t which)
         zt_k8s_gk_constraint_item(&f, item);
     }
     if (f.pods_restricted > f.pods || f.pods_limits > f.pods || f.ky_enforce > f.ky_validating ||
-        f.ky_verify_images > f.ky_enforce || f.gk_nkinds > ZT_K8S_GK_KINDS_MAX) {
+        f.ky_verify_images > f.ky_enforce || f.gk_nkinds > ZT_K8S_GK_KINDS_MAX ||
+        f.ky_generate_netpol > f.ky_policies || f.sig_enforce > f.sig_policies) {
         __builtin_trap(); /* parts never exceed their whole */
     }
     if (which & 2) {

@@ -34,7 +34,8 @@ GKT = "/apis/templates.gatekeeper.sh/v1/constrainttemplates"
 GKC = "/apis/constraints.gatekeeper.sh/v1beta1/k8srequiredlabels"
 ARGO = "/apis/argoproj.io/v1alpha1/applications"
 FLUX = "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations"
-LISTS = [NS, NP, CRB, PODS, VAPB, KY, GKT, ARGO, FLUX]
+SIG = "/apis/policy.sigstore.dev/v1beta1/clusterimagepolicies"
+LISTS = [NS, NP, CRB, PODS, VAPB, KY, GKT, ARGO, FLUX, SIG]
 
 
 class Kubernetes(unittest.TestCase):
@@ -87,6 +88,9 @@ class Kubernetes(unittest.TestCase):
     def evidence(self, doc):
         return {e["key"]: e["value"] for e in doc["evidence"]}
 
+    def findings(self, doc):
+        return {fd["rule"]: fd["status"] for fd in doc["findings"]}
+
     def detail(self, doc, key):
         return next(e["detail"] for e in doc["evidence"] if e["key"] == key)
 
@@ -127,6 +131,11 @@ class Kubernetes(unittest.TestCase):
                           ev["kubernetes.kyverno.audit_count"]), (True, 0, 1))
         self.assertIs(ev["kubernetes.gatekeeper.installed"], False)
         self.assertNotIn("kubernetes.gatekeeper.templates_count", ev)
+        self.assertIs(ev["kubernetes.sigstore.installed"], False)  # no policy-controller
+        self.assertNotIn("kubernetes.sigstore.enforce_count", ev)
+        self.assertEqual(ev["kubernetes.kyverno.generate_netpol_count"], 0)
+        self.assertEqual(self.findings(doc)["kubernetes.kyverno.netpol_generated"], "fail")
+        self.assertEqual(self.findings(doc)["kubernetes.kyverno.verify_images_enforced"], "fail")
         self.assertEqual(ev["kubernetes.admission.enforcing_count"], 0)
         # GitOps: Argo CD reconciles default (automated, no selfHeal) and shop (manual).
         self.assertIs(ev["kubernetes.gitops.flux_installed"], False)
@@ -144,7 +153,7 @@ class Kubernetes(unittest.TestCase):
         self.assertEqual(self.collector(doc)["status"], "ok")  # a 404 CRD is no problem
         for e in log:  # every request carried the token, one page each
             self.assertEqual((e["token"], e["query"]), ("static-1", "limit=500"))
-            self.assertEqual(e["status"], 404 if e["path"] in (GKT, FLUX) else 200)
+            self.assertEqual(e["status"], 404 if e["path"] in (GKT, FLUX, SIG) else 200)
         self.assertEqual(sorted(e["path"] for e in log), sorted(LISTS))
 
     def test_token_from_credential(self):
@@ -222,6 +231,17 @@ users:
                           ev["kubernetes.gatekeeper.constraints_count"],
                           ev["kubernetes.gatekeeper.deny_constraints_count"]), (1, 2, 1))
         self.assertEqual(ev["kubernetes.admission.enforcing_count"], 5)
+        # Image signatures: one ClusterImagePolicy enforces (keyless), one only warns; the three
+        # in-scope namespaces opted in. Kyverno's disallow-latest also generates a default-deny
+        # NetworkPolicy per namespace.
+        self.assertEqual((ev["kubernetes.sigstore.installed"],
+                          ev["kubernetes.sigstore.policies_count"],
+                          ev["kubernetes.sigstore.enforce_count"],
+                          ev["kubernetes.sigstore.included_namespaces_count"],
+                          ev["kubernetes.sigstore.included_namespaces_share"]), (True, 2, 1, 3, 1))
+        self.assertEqual(ev["kubernetes.kyverno.generate_netpol_count"], 1)
+        self.assertEqual(self.findings(doc)["kubernetes.kyverno.netpol_generated"], "pass")
+        self.assertEqual(self.findings(doc)["kubernetes.kyverno.verify_images_enforced"], "pass")
         self.assertEqual(self.detail(doc, "kubernetes.admission.enforcing_count"), {
             "vap_deny_bindings": 1, "kyverno_enforce": 3, "gatekeeper_deny": 1})
         # a and b by in-cluster Argo CD apps with selfHeal, c by Flux; the remote app not.
@@ -234,6 +254,9 @@ users:
         self.assertEqual(st["applications.governance"], ("optimal", "exact"))
         self.assertEqual(st["applications.automation_orchestration"], ("optimal", "exact"))
         self.assertEqual(st["identity.access_management"][0], "advanced")
+        # networks.governance has no Kubernetes rule at optimal: advanced is as far as it shows.
+        gov = next(f for f in doc["functions"] if f["id"] == "networks.governance")
+        self.assertEqual((gov["stage"], gov["bound"]), ("advanced", "at_least"))
         # Every request authenticated by the client certificate; each list followed its
         # continue tokens in order with the same limit.
         self.assertTrue(all(e["token"] == "cert:ztmmd-test-user" and e["status"] == 200

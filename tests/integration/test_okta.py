@@ -31,7 +31,14 @@ OKTA_RULES = ["entra.ca.mfa_all_users", "entra.ca.phishing_resistant_mfa_all_use
 # The identity store, automation and ThreatInsight rules that read okta keys (an Okta-only scan).
 STORE_RULES = ["idp.stores_integrated_some", "idp.users_provisioned_automatically",
                "okta.apps.provisioning_every_org", "okta.apps.no_password_vaulting",
-               "okta.threatinsight.blocking", "okta.apps.provisioned_most"]
+               "okta.threatinsight.blocking", "okta.apps.provisioned_most",
+               # lifecycle, assignment, brokering, log streams, behaviours, ThreatInsight, ITP
+               "okta.apps.deprovisioned_most", "okta.apps.lifecycle_automated_all",
+               "okta.apps.group_assigned_most", "okta.apps.group_assigned_all",
+               "okta.apps.federated_most", "okta.apps.federated_with_assured_devices",
+               "okta.logstreams.active", "okta.behaviors.detection_active",
+               "okta.itp.risk_analytics", "okta.threatinsight.evaluating",
+               "okta.itp.automated_response"]
 class Okta(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -84,9 +91,21 @@ class Okta(unittest.TestCase):
         self.assertEqual((ev["okta.apps.active"], ev["okta.apps.sso_count"],
                           ev["okta.apps.password_vaulted_count"], ev["okta.apps.provisioning_count"],
                           ev["okta.apps.import_count"]), (3, 3, 0, 2, 1))
-        self.assertAlmostEqual(ev["okta.apps.provisioned_share"], 0.6667)
+        # Workday is a profile source: Okta imports it, so the two other apps are the targets,
+        # both provisioned and deprovisioned, both assigned through groups only (Salesforce's
+        # users on two pages).
+        self.assertEqual(ev["okta.apps.profile_source_count"], 1)
+        self.assertEqual((ev["okta.apps.provisioned_share"], ev["okta.apps.deprovisioned_share"],
+                          ev["okta.apps.sso_share"]), (1, 1, 1))
+        self.assertEqual((ev["okta.apps.direct_assignment_count"],
+                          ev["okta.apps.group_assigned_share"]), (0, 1))
         self.assertEqual((ev["okta.idps.active_count"], ev["okta.grouprules.active"]), (1, 1))
         self.assertEqual(ev["okta.threatinsight.action"], "block")
+        # One active stream, one of two behaviour rules active, ITP on with a rule that ends
+        # sessions on high risk (the default rule only logs).
+        self.assertEqual((ev["okta.logstreams.active"], ev["okta.behaviors.active"]), (1, 1))
+        self.assertIs(ev["okta.itp.enabled"], True)
+        self.assertIs(ev["okta.itp.automated_response"], True)
         for rule in STORE_RULES:
             self.assertEqual(findings[rule], "pass", rule)
 
@@ -106,6 +125,9 @@ class Okta(unittest.TestCase):
             self.assertIn(("/api/v1/policies", q), queries)
         self.assertIn(("/api/v1/policies/rst001/rules", "after=pg1"), queries)
         self.assertIn(("/api/v1/apps", "limit=200&after=0oaApp0100"), queries)  # page 2 of apps
+        self.assertIn(("/api/v1/apps/0oaApp0002/users", "limit=200&after=00uBen"), queries)
+        # A profile source's assignments are not read (imports assign users one by one).
+        self.assertNotIn("/api/v1/apps/0oaApp0001/users", {r["path"] for r in requests})
         # Rules of the inactive sign-on policy are never fetched.
         self.assertNotIn("/api/v1/policies/00pSignonOld/rules", {r["path"] for r in requests})
 
@@ -186,6 +208,16 @@ class Okta(unittest.TestCase):
         self.assertEqual(vaulted["apps"], ["Legacy intranet", "Shared mailbox"])
         self.assertEqual((ev["okta.idps.active_count"], ev["okta.grouprules.active"]), (0, 0))
         self.assertEqual(ev["okta.threatinsight.action"], "none")
+        # Both vaulted apps have a user assigned directly; nothing deprovisions; the one log
+        # stream is stopped, no behaviour rule is on, no ITP (no entity risk policy).
+        self.assertEqual((ev["okta.apps.deprovisioned_share"], ev["okta.apps.sso_share"],
+                          ev["okta.apps.group_assigned_share"]), (0, 0, 0))
+        direct = {e["key"]: e["detail"] for e in doc["evidence"]}[
+            "okta.apps.direct_assignment_count"]
+        self.assertEqual(direct["apps"], ["Legacy intranet", "Shared mailbox"])
+        self.assertEqual((ev["okta.logstreams.active"], ev["okta.behaviors.active"]), (0, 0))
+        self.assertIs(ev["okta.itp.enabled"], False)
+        self.assertIs(ev["okta.itp.automated_response"], False)
         for rule in STORE_RULES:
             self.assertEqual(findings[rule], "fail", rule)
 
@@ -208,6 +240,12 @@ class Okta(unittest.TestCase):
         weak = [a for a in detail["allow_rules"] if not a["mfa"]]
         self.assertEqual([(a["policy"], a["rule"], a["why"]) for a in weak],
                          [("App policy 5", "Catch-all Rule", "factorMode is 1FA")])
+        # Salesforce's second page of users (its own Link fields) holds a direct assignment.
+        self.assertEqual(queries.count(("/api/v1/apps/0oaApp0002/users", "limit=200&after=00uBen")),
+                         1)
+        self.assertEqual(ev["okta.apps.direct_assignment_count"], 1)
+        self.assertEqual(ev["okta.apps.group_assigned_share"], 0.5)
+        self.assertEqual(findings["okta.apps.group_assigned_all"], "fail")
 
     def test_garbled_next_link_is_an_error(self):
         # Page 2 of the authentication policies has a next Link field that does not parse: what
@@ -223,6 +261,13 @@ class Okta(unittest.TestCase):
                          [(r["path"], r["query"]) for r in requests])
         self.assertNotIn("okta.access.mfa_all_users", ev)
         self.assertIs(ev["okta.signon.mfa_all_users"], True)  # the other lists were read
+        # Its only app is a bookmark: no app keeps accounts, so there is nothing to assign or
+        # provision: no share (unknown, not 0 or 1), no assignment call.
+        self.assertEqual((ev["okta.apps.active"], ev["okta.apps.direct_assignment_count"]), (1, 0))
+        for key in ("okta.apps.group_assigned_share", "okta.apps.provisioned_share",
+                    "okta.apps.sso_share"):
+            self.assertNotIn(key, ev)
+        self.assertFalse([r for r in requests if r["path"].endswith("/users")])
 
     def test_wrong_api_token(self):
         wrong = os.path.join(self.tmp.name, "wrong-token")
@@ -269,6 +314,37 @@ class Okta(unittest.TestCase):
         self.assertNotIn("okta.threatinsight.action", ev)
         self.assertEqual(findings["okta.threatinsight.blocking"], "unknown")
         self.assertEqual(ev["okta.apps.sso_count"], 3)
+        # The behaviour rules are denied (403 E0000006): unknown, never a fail.
+        self.assertRegex(c["error"] + p.stderr, r"/api/v1/behaviors.*HTTP 403.*okta\.behaviors\.read")
+        self.assertNotIn("okta.behaviors.active", ev)
+        self.assertEqual(findings["okta.behaviors.detection_active"], "unknown")
+        self.assertEqual(ev["okta.logstreams.active"], 1)
+
+    def test_feature_not_in_sku(self):
+        # Log Streaming and Identity Threat Protection are not in this org's SKU: Okta answers
+        # 401 E0000015. Their keys are left out and their rules unknown (never a fail), the
+        # collector partial with a message that names the missing feature, not a bad token.
+        # Same with a service app: the 401 costs one token refresh, then it is the same answer.
+        service = (f"client_id = {CLIENT_ID}\nprivate_key_file = {self.certs}/client.key\n"
+                   f"key_id = ztmmd-key-1\n")
+        for auth in (None, service):
+            p, doc, ev, findings, requests = self.scan("okta_nosku", auth)
+            self.assertNotEqual(p.returncode, 0)
+            c = self.collector(doc)
+            self.assertEqual(c["status"], "partial")
+            self.assertRegex(p.stderr, r"/api/v1/logStreams.*HTTP 401.*E0000015.*does not have "
+                             r"this feature")
+            self.assertRegex(p.stderr, r"type=ENTITY_RISK.*HTTP 401.*E0000015")
+            self.assertNotIn("API token is wrong", p.stderr)
+            self.assertNotIn("token was refused", p.stderr)
+            for key in ("okta.logstreams.active", "okta.itp.enabled",
+                        "okta.itp.automated_response"):
+                self.assertNotIn(key, ev)
+            for rule in ("okta.logstreams.active", "okta.itp.risk_analytics",
+                         "okta.itp.automated_response"):
+                self.assertEqual(findings[rule], "unknown", rule)
+            self.assertEqual(findings["okta.behaviors.detection_active"], "pass")  # rest read
+            self.assertEqual(findings["okta.apps.group_assigned_all"], "pass")
 
 
 if __name__ == "__main__":

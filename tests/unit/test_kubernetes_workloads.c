@@ -15,15 +15,30 @@ static struct json_object *obj(const char *text)
     return o;
 }
 
+/* The object {"spec": spec}. */
+static struct json_object *spec_obj(const char *spec)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "{\"spec\": %s}", spec);
+    return obj(buf);
+}
+
+/* pred of the object {"spec": spec}. */
+static bool on_spec(bool (*pred)(struct json_object *), const char *spec)
+{
+    struct json_object *o = spec_obj(spec);
+    bool r = pred(o);
+    json_object_put(o);
+    return r;
+}
+
 #define RULE_V(action) "{\"name\": \"r\", \"validate\": {\"pattern\": {}" action "}}"
 #define VERIFY(action)                                                                             \
     "{\"name\": \"v\", \"verifyImages\": [{\"imageReferences\": [\"*\"]" action "}]}"
 
 static unsigned ky(const char *spec)
 {
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "{\"spec\": %s}", spec);
-    struct json_object *o = obj(buf);
+    struct json_object *o = spec_obj(spec);
     unsigned m = zt_k8s_kyverno_policy(o);
     json_object_put(o);
     return m;
@@ -59,26 +74,43 @@ static void test_k8s_kyverno_failure_action(void **state)
                      0);
     assert_int_equal(ky("{\"rules\": {}}"), 0);
     assert_int_equal(ky("[]"), 0);
+    /* A generate rule creating a NetworkPolicy; one creating something else is not counted. */
+    assert_int_equal(ky("{\"rules\": [{\"name\": \"g\", \"generate\": {\"kind\": "
+                        "\"NetworkPolicy\", \"synchronize\": true}}]}"),
+                     ZT_K8S_KY_GENERATE_NETPOL);
+    assert_int_equal(ky("{\"rules\": [{\"name\": \"g\", \"generate\": {\"kind\": "
+                        "\"ResourceQuota\"}}]}"),
+                     0);
+}
+
+static bool cip(const char *spec)
+{
+    return on_spec(zt_k8s_sigstore_policy_enforces, spec);
+}
+
+static void test_k8s_sigstore_image_policy(void **state)
+{
+    /* mode absent is enforce; a keyless or key authority checks a signature */
+    assert_true(cip("{\"authorities\": [{\"keyless\": {\"url\": \"https://fulcio\"}}]}"));
+    assert_true(cip("{\"mode\": \"enforce\", \"authorities\": [{\"static\": {\"action\": "
+                    "\"pass\"}}, {\"key\": {\"data\": \"PEM\"}}]}"));
+    /* warn admits; a static authority alone checks nothing; no authority, no spec */
+    assert_false(cip("{\"mode\": \"warn\", \"authorities\": [{\"key\": {\"data\": \"PEM\"}}]}"));
+    assert_false(cip("{\"authorities\": [{\"static\": {\"action\": \"pass\"}}]}"));
+    assert_false(cip("{\"images\": [{\"glob\": \"**\"}]}"));
+    struct json_object *o = obj("{\"metadata\": {}}");
+    assert_false(zt_k8s_sigstore_policy_enforces(o));
+    json_object_put(o);
 }
 
 static bool vap(const char *spec)
 {
-    char buf[512];
-    snprintf(buf, sizeof(buf), "{\"spec\": %s}", spec);
-    struct json_object *o = obj(buf);
-    bool d = zt_k8s_vap_binding_denies(o);
-    json_object_put(o);
-    return d;
+    return on_spec(zt_k8s_vap_binding_denies, spec);
 }
 
 static bool gk(const char *spec)
 {
-    char buf[512];
-    snprintf(buf, sizeof(buf), "{\"spec\": %s}", spec);
-    struct json_object *o = obj(buf);
-    bool d = zt_k8s_gk_constraint_denies(o);
-    json_object_put(o);
-    return d;
+    return on_spec(zt_k8s_gk_constraint_denies, spec);
 }
 
 static void test_k8s_vap_and_gatekeeper_actions(void **state)
@@ -290,6 +322,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_k8s_kyverno_failure_action),
+        cmocka_unit_test(test_k8s_sigstore_image_policy),
         cmocka_unit_test(test_k8s_vap_and_gatekeeper_actions),
         cmocka_unit_test(test_k8s_argo_app),
         cmocka_unit_test(test_k8s_pod_hardening),

@@ -105,12 +105,96 @@ static void test_okta_threatinsight_action(void **state)
     assert_string_equal(threats("[]"), "error");
 }
 
+static void test_okta_targets_and_lifecycle(void **state)
+{
+    struct zt_okta_stores s = {0};
+
+    /* Workday is a profile source (not a target); Salesforce is pushed and deactivated; the
+     * vaulted intranet only pushed; the bookmark keeps no account. */
+#define APP(id, label, mode, features)                                                             \
+    "{\"id\":\"" id "\",\"status\":\"ACTIVE\",\"label\":\"" label "\",\"signOnMode\":\"" mode      \
+    "\",\"features\":[" features "]}"
+    char text[1024];
+    snprintf(text, sizeof(text), "[%s,%s,%s,%s]",
+             APP("0oaW", "Workday", "SAML_2_0",
+                 "\"IMPORT_NEW_USERS\",\"PROFILE_MASTERING\",\"PUSH_NEW_USERS\""),
+             APP("0oaS", "Salesforce", "SAML_2_0", "\"PUSH_NEW_USERS\",\"PUSH_USER_DEACTIVATION\""),
+             APP("0oaI", "Intranet", "AUTO_LOGIN", "\"PUSH_NEW_USERS\""),
+             APP("0oaB", "Link", "BOOKMARK", ""));
+    assert_int_equal(feed(&s, ZT_OKTA_APPS, text), 0);
+#undef APP
+    assert_int_equal(s.profile_sources, 1);
+    assert_int_equal(s.targets, 2);
+    assert_int_equal(s.provisioned_accounts, 2);
+    assert_int_equal(s.deprovisioned_accounts, 1);
+    assert_int_equal(json_object_array_length(s.target_apps), 2);
+    assert_string_equal(zt_json_str(json_object_array_get_idx(s.target_apps, 1), "label"),
+                        "Intranet");
+    zt_okta_app_direct(&s, 1);
+    assert_int_equal(s.direct_apps, 1);
+    assert_string_equal(json_object_to_json_string_ext(s.direct_names, JSON_C_TO_STRING_PLAIN),
+                        "[\"Intranet\"]");
+    /* log streams and behaviour rules count only when ACTIVE */
+    assert_int_equal(
+        feed(&s, ZT_OKTA_LOG_STREAMS, "[{\"status\":\"ACTIVE\"},{\"status\":\"INACTIVE\"}]"), 0);
+    assert_int_equal(feed(&s, ZT_OKTA_BEHAVIORS, "[{\"status\":\"INACTIVE\"}]"), 0);
+    assert_int_equal(s.streams_active, 1);
+    assert_int_equal(s.behaviors_active, 0);
+    zt_okta_stores_clear(&s);
+    assert_null(s.target_apps);
+}
+
+static bool app_user(const char *text)
+{
+    struct json_object *e = json_tokener_parse(text);
+    bool direct = false;
+
+    assert_int_equal(zt_okta_app_user(e, &direct), 0);
+    json_object_put(e);
+    return direct;
+}
+
+static bool itp_rules(const char *text)
+{
+    struct zt_okta_stores s = {0};
+    struct json_object *arr = json_tokener_parse(text);
+
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        assert_int_equal(zt_okta_itp_rule(&s, json_object_array_get_idx(arr, i)), 0);
+    }
+    json_object_put(arr);
+    return s.itp_response;
+}
+
+static void test_okta_assignment_risk_and_sku(void **state)
+{
+    assert_true(app_user("{\"scope\":\"USER\"}"));
+    assert_false(app_user("{\"scope\":\"GROUP\"}"));
+    assert_false(app_user("{}"));
+    bool direct = false;
+    struct json_object *s = json_object_new_string("00u1");
+    assert_int_equal(zt_okta_app_user(s, &direct), -EBADMSG);
+    json_object_put(s);
+    /* only an ACTIVE rule with a non-empty action list responds by itself */
+    assert_true(itp_rules("[{\"status\":\"ACTIVE\",\"actions\":{\"entityRisk\":{\"actions\":"
+                          "[{\"action\":\"TERMINATE_ALL_SESSIONS\"}]}}}]"));
+    assert_false(itp_rules("[{\"status\":\"ACTIVE\",\"actions\":{\"entityRisk\":{\"actions\""
+                           ":[]}}},{\"status\":\"INACTIVE\",\"actions\":{\"entityRisk\":{"
+                           "\"actions\":[{\"action\":\"RUN_WORKFLOW\"}]}}}]"));
+    assert_true(zt_okta_feature_missing(
+        "GET https://x/api/v1/logStreams (attempt 1/5): HTTP 401: {\"errorCode\":\"E0000015\","));
+    assert_false(zt_okta_feature_missing("HTTP 401: {\"errorCode\":\"E0000011\""));
+    assert_false(zt_okta_feature_missing(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_okta_apps_modes_and_features),
         cmocka_unit_test(test_okta_idps_and_group_rules),
         cmocka_unit_test(test_okta_threatinsight_action),
+        cmocka_unit_test(test_okta_targets_and_lifecycle),
+        cmocka_unit_test(test_okta_assignment_risk_and_sku),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
