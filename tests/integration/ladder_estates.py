@@ -57,12 +57,14 @@ class Fixture:
                 json.dump(doc, f, indent=1)
 
 
-def routes(fx, path=None, query=None, op=None, region=None, body_re=None):
+def routes(fx, path=None, query=None, op=None, region=None, body_re=None, plain=False):
     """The routes of fx's scenario matching every criterion given (path, a substring of query,
-    the AWS operation and region, a substring of body_re); at least one must match."""
+    the AWS operation and region, a substring of body_re; plain: only the route without a
+    query, the first page); at least one must match."""
     found = [r for r in fx.scn["routes"]
              if (path is None or r.get("path") == path)
              and (query is None or query in r.get("query", ""))
+             and (not plain or not r.get("query"))
              and (op is None or r.get("op") == op)
              and (region is None or
                   f"/{region}/" in r.get("header_re", {}).get("Authorization", ""))
@@ -369,7 +371,7 @@ PATCHES = [
      lambda f: each_json(f, lambda d: d["value"][0]["passwordCredentials"].append(
          {"keyId": "5f2a0000-0000-4000-8000-00000000beef", "displayName": "legacy-secret",
           "startDateTime": "2024-01-01T00:00:00Z", "endDateTime": "{{iso+2592000}}",
-          "hint": "abc"}), path="/v1.0/applications", query="")),
+          "hint": "abc"}), path="/v1.0/applications", query=None, plain=True)),
     ("optimal", "devices", "intune-three-devices-stale",
      "devices.policy_enforcement_compliance, devices.visibility_analytics optimal: all devices "
      "report (>= 95 %); in the advanced estate 3 of 20 have not synced for 40 days (85 %)",
@@ -450,7 +452,7 @@ PATCHES = [
      "crosscutting.governance optimal: continuous compliance (>= 95 %); 12 more non-compliant "
      "audit results (75 of 87)",
      lambda f: [r.update(n=14) for a in answers(f, path="/providers/Microsoft.ResourceGraph/"
-                                                 "resources", body_re="PolicyResources")
+                                                 "resources", body_re="policystates")
                 for r in a["json"]["data"] if r["state"] == "noncompliant"]),
     ("optimal", "devices", "intune-no-device-risk-gate",
      "devices.resource_access optimal: device risk gates access; no compliance policy requires "
@@ -596,7 +598,7 @@ PATCHES = [
      "data.governance advanced: data policy enforced across the enterprise; no enforcing "
      "data assignment at management-group scope",
      lambda f: [r.update(mg=False) for a in answers(f, path="/providers/Microsoft.ResourceGraph/"
-                                                     "resources", body_re="PolicyResources")
+                                                     "resources", body_re="policystates")
                 for r in a["json"]["data"] if r.get("data")]),
     ("advanced", "aws", "response-not-in-every-region",
      "crosscutting.automation_orchestration advanced: automated response enterprise-wide; "
