@@ -136,7 +136,7 @@ def okta_rules(fx, fn):
         if r["path"].startswith("/api/v1/policies/rst") and r["path"].endswith("/rules"):
             for a in r["responses"]:
                 for rule in a.get("json", []):
-                    if rule["actions"]["appSignOn"]["access"] == "ALLOW":
+                    if rule.get("actions", {}).get("appSignOn", {}).get("access") == "ALLOW":
                         fn(rule)
 
 
@@ -348,6 +348,79 @@ SG_TAG = ("<tagSet><item><key>aws:cloudformation:stack-id</key><value>arn:aws:cl
           "</item>")
 
 
+def okta_apps(fx, fn):
+    """Call fn on every app of every page of the Okta app list."""
+    for a in answers(fx, path="/api/v1/apps", query="limit=200"):
+        for app in a["json"]:
+            fn(app)
+
+
+def okta_app_users(fx, app_id, scope):
+    """Give every user of the Okta app app_id the assignment scope (USER: assigned directly)."""
+    for a in answers(fx, path=f"/api/v1/apps/{app_id}/users"):
+        for u in a["json"]:
+            u["scope"] = scope
+
+
+def okta_add_vaulted_app(fx):
+    """An active password-vaulted (SWA) app that Okta provisions and deprovisions, assigned
+    through a group, on the last page of the app list, with its users route."""
+    last = routes(fx, path="/api/v1/apps", query="after=")[0]["responses"][0]["json"]
+    last.append({"id": "0oaApp0005", "name": "template_swa", "label": "Travel portal (SWA)",
+                 "status": "ACTIVE", "signOnMode": "AUTO_LOGIN",
+                 "features": ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION"],
+                 "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-06-01T00:00:00.000Z",
+                 "credentials": {"scheme": "EDIT_USERNAME_AND_PASSWORD"}, "settings": {"app": {}},
+                 "_links": {}})
+    users = copy.deepcopy(routes(fx, path="/api/v1/apps/0oaApp0003/users")[0])
+    users["path"] = "/api/v1/apps/0oaApp0005/users"
+    for a in users["responses"]:
+        for u in a.get("json", []):
+            u["scope"] = "GROUP"
+    fx.scn["routes"].append(users)
+
+
+def graph_item(fx, path, fn, **match):
+    """Call fn on the items of every page of a Graph list whose fields equal match."""
+    each_json(fx, lambda d: [fn(i) for i in d["value"]
+                             if all(i.get(k) == v for k, v in match.items())], path=path)
+
+
+def policy_rows(fx, body_re, fn):
+    """Call fn on the data rows of the Resource Graph answers whose query matches body_re."""
+    for a in answers(fx, path="/providers/Microsoft.ResourceGraph/resources", body_re=body_re):
+        fn(a["json"]["data"])
+
+
+def sentinel(fx, kind, fn):
+    """Call fn on the list of the Sentinel workspace's kind (alertRules, dataConnectors)."""
+    for r in routes(fx):
+        if r["path"].endswith(f"/Microsoft.SecurityInsights/{kind}"):
+            fn(r["responses"][0]["json"])
+
+
+def storage_account(fx, fn):
+    each_json(fx, lambda d: fn(d["value"][0]["properties"]),
+              path="/subscriptions/11111111-1111-4111-8111-111111111111/providers/"
+                   "Microsoft.Storage/storageAccounts")
+
+
+def sensitive_data_discovery(sub, plan):
+    """Turn the SensitiveDataDiscovery extension of a Defender plan off in one subscription."""
+    def fn(f):
+        for r in routes(f):
+            if r["path"] == f"/subscriptions/{sub}/providers/Microsoft.Security/pricings":
+                for p in where(r["responses"][0]["json"]["value"], name=plan):
+                    for e in p["properties"]["extensions"]:
+                        if e["name"] == "SensitiveDataDiscovery":
+                            e["isEnabled"] = "False"
+    return fn
+
+
+SUB2 = "22222222-2222-4222-8222-222222222222"
+LCW = "/v1.0/identityGovernance/lifecycleWorkflows/workflows"
+SPS = "/v1.0/servicePrincipals"
+
 # (stage it takes away, source, name, what the stage asks and what the patch takes away, fn).
 # The estate one stage below applies every patch of the stages above it.
 PATCHES = [
@@ -395,15 +468,16 @@ PATCHES = [
      lambda f: k8s_ns_label(f, ["d", "e"], "baseline")),
     ("optimal", "k8s", "verify-images-audit",
      "applications.governance optimal: image signatures verified at admission; Kyverno's "
-     "verifyImages only audits",
-     lambda f: [v.update(failureAction="Audit")
-                for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")
-                for r in i["spec"]["rules"] for v in r.get("verifyImages", [])]),
-    ("optimal", "azure", "keyvault-public",
-     "networks.traffic_encryption optimal: least-privilege key management; a Key Vault is "
-     "reachable from every network",
-     lambda f: [k["properties"].update(publicNetworkAccess="Enabled",
-                                       networkAcls={"defaultAction": "Allow"})
+     "verifyImages only audits and the sigstore policy controller only warns",
+     lambda f: ([v.update(failureAction="Audit")
+                 for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")
+                 for r in i["spec"]["rules"] for v in r.get("verifyImages", [])],
+                [i["spec"].update(mode="warn") for i in k8s_items(
+                    f, "/apis/policy.sigstore.dev/v1beta1/clusterimagepolicies")])),
+    ("optimal", "azure", "keyvault-purgeable",
+     "networks.traffic_encryption optimal: least-privilege key management; a Key Vault can be "
+     "purged (no purge protection; a public vault would also break data.access advanced)",
+     lambda f: [k["properties"].update(enablePurgeProtection=False)
                 for k in arg_rows(f, "microsoft.keyvault/vaults")]),
     ("optimal", "aws", "one-load-balancer-single-az",
      "networks.resilience optimal: all load balancers span zones; one of three is in one zone",
@@ -454,6 +528,89 @@ PATCHES = [
      lambda f: [r.update(n=14) for a in answers(f, path="/providers/Microsoft.ResourceGraph/"
                                                  "resources", body_re="policystates")
                 for r in a["json"]["data"] if r["state"] == "noncompliant"]),
+    ("optimal", "entra", "partner-mfa-not-trusted",
+     "identity.identity_stores optimal: partners integrated, no second credentials; the "
+     "default cross-tenant settings do not accept the partner tenant's MFA",
+     lambda f: each_json(f, lambda d: d["inboundTrust"].update(isMfaAccepted=False),
+                         path="/v1.0/policies/crossTenantAccessPolicy/default")),
+    ("optimal", "entra", "access-package-without-expiry",
+     "identity.access_management optimal: just-in-time access; one access package assignment "
+     "policy never expires",
+     lambda f: each_json(f, lambda d: d["value"][0].update(expiration={
+         "endDateTime": None, "duration": None, "type": "noExpiration"}),
+         path="/v1.0/identityGovernance/entitlementManagement/assignmentPolicies")),
+    ("optimal", "okta", "one-app-assigned-directly",
+     "identity.access_management optimal: access granted per resource through groups on all "
+     "apps; the internal portal's users are assigned directly (1 of 2 apps through groups)",
+     lambda f: okta_app_users(f, "0oaApp0003", "USER")),
+    ("optimal", "okta", "itp-off",
+     "identity.visibility_analytics optimal: behaviour-based analytics on all users; Identity "
+     "Threat Protection off (the entity risk policy is inactive)",
+     lambda f: each_json(f, lambda d: [p.update(status="INACTIVE") for p in d],
+                         path="/api/v1/policies", query="type=ENTITY_RISK")),
+    ("optimal", "okta", "itp-no-response",
+     "identity.risk_assessments optimal: risk acted on in real time; the entity risk rule for "
+     "high risk takes no action",
+     lambda f: each_json(f, lambda d: [r["actions"]["entityRisk"].update(actions=[])
+                                       for r in d if r["id"] == "0prErHigh"],
+                         path="/api/v1/policies/rstEntityRisk1/rules")),
+    ("optimal", "entra", "mover-workflow-off",
+     "identity.automation_orchestration optimal: joiner, mover and leaver all automated; the "
+     "mover workflow is disabled",
+     lambda f: graph_item(f, LCW, lambda w: w.update(isEnabled=False), category="mover")),
+    ("optimal", "okta", "one-app-not-deprovisioned",
+     "identity.automation_orchestration optimal: every app's lifecycle automated; Okta no "
+     "longer deactivates Salesforce accounts (deprovisioned 1 of 2)",
+     lambda f: okta_apps(f, lambda a: a["features"].remove("PUSH_USER_DEACTIVATION")
+                         if a["id"] == "0oaApp0002" else None)),
+    ("optimal", "entra", "workload-identity-ca-off",
+     "identity.governance optimal: policy enforced on workload identities; the service "
+     "principal Conditional Access policy is off",
+     lambda f: ca_policy(f, "Workload identities only from named locations",
+                         lambda p: p.update(state="disabled"))),
+    ("optimal", "entra", "one-sso-app-open",
+     "applications.accessible_applications optimal: all apps only for assigned users; "
+     "ServiceNow admits any user (2 of 3 single sign-on apps)",
+     lambda f: graph_item(f, SPS, lambda p: p.update(appRoleAssignmentRequired=False),
+                          displayName="ServiceNow")),
+    ("optimal", "okta", "one-app-password-vaulted",
+     "applications.accessible_applications optimal: all apps federated; a travel portal signs "
+     "in with a vaulted password (3 of 4 apps federated)",
+     okta_add_vaulted_app),
+    ("optimal", "azure", "fusion-off",
+     "networks.visibility_analytics optimal: communications correlated automatically; "
+     "Sentinel's Fusion rule is disabled",
+     lambda f: sentinel(f, "alertRules", lambda d: [r["properties"].update(enabled=False)
+                                                    for r in d["value"] if r["kind"] == "Fusion"])),
+    ("optimal", "azure", "no-xdr-connector",
+     "crosscutting.visibility_analytics optimal: comprehensive monitoring; Sentinel receives no "
+     "Defender XDR incidents",
+     lambda f: sentinel(f, "dataConnectors", lambda d: d.update(value=[
+         c for c in d["value"] if c["kind"] != "MicrosoftThreatProtection"]))),
+    ("optimal", "azure", "network-policy-compliance-below-all",
+     "networks.governance optimal: enterprise network policy enforced continuously (>= 95 %); "
+     "5 network resources do not comply (20 of 25)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "deny", "mg": True, "data": False, "n": 5,
+          "net": True, "dne": False}))),
+    ("optimal", "azure", "standing-data-role",
+     "data.access optimal: data access just in time; a user holds Storage Blob Data "
+     "Contributor permanently",
+     lambda f: each_json(f, lambda d: d["value"][0]["properties"].update(
+         assignmentType="Assigned"),
+                         path="/subscriptions/11111111-1111-4111-8111-111111111111/providers/"
+                              "Microsoft.Authorization/roleAssignmentScheduleInstances")),
+    ("optimal", "azure", "data-policy-compliance-below-all",
+     "data.governance optimal: data policies enforced everywhere (>= 95 %); 5 data stores do "
+     "not comply with an audit policy (35 of 40)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "audit", "mg": False, "data": True, "n": 5,
+          "net": False, "dne": False}))),
+    ("optimal", "azure", "cspm-data-discovery-off",
+     "data.inventory_management, data.categorization, data.visibility_analytics optimal: data "
+     "discovered and classified everywhere; Defender CSPM's sensitive data discovery is off in "
+     "one subscription (Defender for Storage's is on)",
+     sensitive_data_discovery(SUB2, "CloudPosture")),
     ("optimal", "devices", "intune-no-device-risk-gate",
      "devices.resource_access optimal: device risk gates access; no compliance policy requires "
      "a device threat level",
@@ -480,10 +637,9 @@ PATCHES = [
                          path="/v1.0/roleManagement/directory/roleAssignmentScheduleInstances")),
     ("advanced", "okta", "few-apps-provisioned",
      "identity.automation_orchestration advanced: most account-keeping apps provisioned; "
-     "Salesforce no longer is",
-     lambda f: each_json(f, lambda d: [a.update(features=[]) for a in d
-                                       if a["id"] == "0oaApp0002"],
-                         path="/api/v1/apps", query="limit=200")),
+     "Okta provisions only the internal portal (1 of 3 target apps)",
+     lambda f: okta_apps(f, lambda a: a.update(features=[])
+                         if a["id"] in ("0oaApp0002", "0oaApp0005") else None)),
     ("advanced", "entra", "auth-methods-migration-pending",
      "identity.governance advanced: one unified policy; legacy MFA/SSPR migration in progress",
      lambda f: each_json(f, lambda d: d.update(policyMigrationState="migrationInProgress"),
@@ -611,6 +767,73 @@ PATCHES = [
                                                          if p.get("AwsManaged")]),
                          op="organizations:ListPolicies", body_re="SERVICE_CONTROL_POLICY")),
 
+    ("advanced", "entra", "domain-federated",
+     "identity.identity_stores advanced: stores consolidated with cloud authentication; "
+     "contoso.com is federated",
+     lambda f: graph_item(f, "/v1.0/domains", lambda d: d.update(authenticationType="Federated"),
+                          id="contoso.com")),
+    ("advanced", "okta", "apps-assigned-directly",
+     "identity.access_management advanced: access through groups on most apps; every app's "
+     "users are assigned directly",
+     lambda f: [okta_app_users(f, a, "USER") for a in ("0oaApp0002", "0oaApp0003")]),
+    ("advanced", "okta", "behaviors-off",
+     "identity.visibility_analytics advanced: sign-in activity analysed automatically; no "
+     "behaviour detection rule is active",
+     lambda f: each_json(f, lambda d: [b.update(status="INACTIVE") for b in d],
+                         path="/api/v1/behaviors")),
+    ("advanced", "entra", "leaver-workflow-off",
+     "identity.automation_orchestration advanced: leavers deprovisioned automatically; the "
+     "leaver workflow is not scheduled",
+     lambda f: graph_item(f, LCW, lambda w: w.update(isSchedulingEnabled=False),
+                          category="leaver")),
+    ("advanced", "entra", "sso-apps-open",
+     "applications.accessible_applications advanced: most apps only for assigned users; "
+     "Salesforce and ServiceNow admit anyone (1 of 3)",
+     lambda f: [graph_item(f, SPS, lambda p: p.update(appRoleAssignmentRequired=False),
+                           displayName=n) for n in ("Salesforce", "ServiceNow")]),
+    ("advanced", "okta", "apps-password-vaulted",
+     "applications.accessible_applications advanced: most apps federated; Salesforce and the "
+     "internal portal sign in with vaulted passwords",
+     lambda f: okta_apps(f, lambda a: a.update(signOnMode="AUTO_LOGIN")
+                         if a["id"] in ("0oaApp0002", "0oaApp0003") else None)),
+    ("advanced", "entra", "service-principal-secret",
+     "applications.governance advanced: credentials governed; the Payroll API service "
+     "principal holds a client secret",
+     lambda f: graph_item(f, SPS, lambda p: p["passwordCredentials"].append(
+         {"keyId": "5f2a0000-0000-4000-8000-00000000cafe", "displayName": "sp-secret",
+          "startDateTime": "2024-01-01T00:00:00Z", "endDateTime": "{{iso+2592000}}",
+          "hint": "xyz"}), displayName="Payroll API")),
+    ("advanced", "azure", "storage-public-network",
+     "data.access advanced: data reachable only from chosen networks; a storage account "
+     "accepts every network",
+     lambda f: storage_account(f, lambda p: (p.update(publicNetworkAccess="Enabled"),
+                                             p["networkAcls"].update(defaultAction="Allow")))),
+    ("advanced", "azure", "storage-platform-keys",
+     "data.encryption advanced: customer-managed keys everywhere; a storage account uses "
+     "Microsoft-managed keys",
+     lambda f: storage_account(f, lambda p: p["encryption"].update(keySource="Microsoft.Storage"))),
+    ("advanced", "azure", "sentinel-no-data-signals",
+     "data.visibility_analytics advanced: data activity analysed enterprise-wide; Sentinel has "
+     "neither the Office 365 nor the Defender XDR connector",
+     lambda f: sentinel(f, "dataConnectors", lambda d: d.update(value=[
+         c for c in d["value"] if c["kind"] not in ("Office365", "MicrosoftThreatProtection")]))),
+    ("advanced", "azure", "assignment-do-not-enforce",
+     "crosscutting.governance advanced: policy enforced, not only audited; one assignment is "
+     "left in DoNotEnforce",
+     lambda f: policy_rows(f, "by mode, mg", lambda rows: rows.append(
+         {"mode": "DoNotEnforce", "mg": False, "n": 1}))),
+    ("advanced", "azure", "network-policy-mostly-noncompliant",
+     "networks.governance advanced: tailored network policy implemented by automation (most "
+     "comply); 30 more network resources do not (20 of 55)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "deny", "mg": False, "data": False, "n": 30,
+          "net": True, "dne": False}))),
+    ("advanced", "k8s", "no-generated-netpols",
+     "networks.governance advanced: network policies put in place by automation; no Kyverno "
+     "rule generates a NetworkPolicy",
+     lambda f: [i["spec"].update(rules=[r for r in i["spec"]["rules"] if "generate" not in r])
+                for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")]),
+
     # -- Initial: the traditional estate falls short of each function's initial statement -----
     ("initial", "aws", "root-without-mfa",
      "identity.authentication initial: MFA; the AWS root user has none",
@@ -638,6 +861,27 @@ PATCHES = [
      "directory sync was 3 days ago",
      lambda f: each_json(f, lambda d: d["value"][0].update(
          onPremisesLastSyncDateTime="{{iso-259200}}"), path="/v1.0/organization")),
+    ("initial", "okta", "threatinsight-off",
+     "identity.risk_assessments initial: risk assessed by rules; ThreatInsight evaluates nothing",
+     lambda f: each_json(f, lambda d: d.update(action="none"),
+                         path="/api/v1/threats/configuration")),
+    ("initial", "okta", "no-log-streams",
+     "identity.visibility_analytics initial: activity collected outside the IdP; no log stream "
+     "is active",
+     lambda f: each_json(f, lambda d: [x.update(status="INACTIVE") for x in d],
+                         path="/api/v1/logStreams")),
+    ("initial", "entra", "app-without-owner",
+     "applications.governance initial: every app has an owner; the Payroll API registration "
+     "has none",
+     lambda f: graph_item(f, "/v1.0/applications", lambda a: a.update(owners=[]),
+                          displayName="Payroll API")),
+    ("initial", "azure", "network-policy-flat",
+     "networks.governance initial: tiered network policy; no firewall policy inherits a base "
+     "and no network policy is assigned at management-group scope",
+     lambda f: ([p["properties"].pop("basePolicy", None)
+                 for p in arg_rows(f, "microsoft.network/firewallpolicies")],
+                policy_rows(f, "policystates", lambda rows: [r.update(mg=False) for r in rows
+                                                             if r.get("net")]))),
     ("initial", "host", "updates-by-hand",
      "devices.policy_enforcement_compliance initial: updates enforced; unattended upgrades off",
      lambda t: (remove(t, "etc/apt/apt.conf.d/20auto-upgrades"),
