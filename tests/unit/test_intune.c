@@ -381,9 +381,11 @@ static void test_intune_policies_without_assignments_refused(void **state)
 #define ACTION(type, hours) "{\"actionType\": \"" type "\", \"gracePeriodHours\": " #hours "}"
 
 static const char ACTIONS_PAGE[] = "{\"value\": ["
-    /* block after a day, retire after 14 days (336 h) */
+    /* block after a day (a later block at 200 h changes nothing: the first one acts), retire
+     * after 14 days and an hour (337 h): 15 days kept */
     POLICY("windows10CompliancePolicy",
-           ACTIONS(ACTION("notification", 0) "," ACTION("block", 24) "," ACTION("retire", 336)),
+           ACTIONS(ACTION("notification", 0) "," ACTION("block", 24) "," ACTION(
+               "retire", 337) "," ACTION("block", 200)),
            "[" TARGET("allDevicesAssignmentTarget") "]") ","
     /* wipe after 49 h: 3 days rounded up; block after 96 h; the longer retire wins */
     POLICY("androidDeviceOwnerCompliancePolicy",
@@ -411,8 +413,9 @@ static void test_intune_noncompliance_actions(void **state)
     assert_evidence_int(ctx, "intune.compliance.without_block_count", 0);
     assert_evidence_int(ctx, "intune.compliance.block_grace_hours_max", 96);
     assert_evidence_int(ctx, "intune.compliance.without_retire_count", 1);
-    /* per policy the first retire or wipe counts (49 h, 336 h); the tenant's longest: 14 days */
-    assert_evidence_int(ctx, "intune.compliance.retire_grace_days_max", 14);
+    /* per policy the first retire or wipe counts (49 h, 337 h); the tenant's longest, in days
+     * rounded up: 15 */
+    assert_evidence_int(ctx, "intune.compliance.retire_grace_days_max", 15);
     zt_ctx_free(ctx);
     zt_intune_policies_clear(&p);
 
