@@ -16,6 +16,8 @@
 #define INTUNE_POLICIES_PATH                                                                       \
     "/v1.0/deviceManagement/deviceCompliancePolicies?$expand=assignments,"                         \
     "scheduledActionsForRule($expand=scheduledActionConfigurations)"
+#define INTUNE_POLICIES_PLAIN_PATH                                                                 \
+    "/v1.0/deviceManagement/deviceCompliancePolicies?$expand=assignments"
 
 struct intune_state {
     struct zt_ms_auth auth;
@@ -71,6 +73,7 @@ struct intune_call {
     struct intune_fetch *f;
     enum intune_call_id id;
     struct zt_http_result res;
+    struct zt_http_result refused; /* policies: the 400 to the nested $expand, if any */
 };
 
 static void intune_fetch_clear(struct intune_fetch *f)
@@ -147,6 +150,28 @@ static int call_error(struct zt_ctx *ctx, const struct intune_call *c)
     return zt_ctx_error(ctx, c->res.error, "%s%s%s", c->res.message, why[0] ? ": " : "", why);
 }
 
+/* The GET of one list, its pages folded by on_device or on_page into call->f. */
+static struct zt_http_request intune_request(const struct intune_state *s,
+                                             const struct zt_ms_session *sess, const char *url,
+                                             struct intune_call *call)
+{
+    struct zt_http_request req = {
+        .method = ZT_HTTP_GET,
+        .url = url,
+        .ca_file = s->auth.ca_file,
+        .auth = &sess->oauth,
+        .paging = ZT_PAGING_ODATA,
+        .userdata = call,
+    };
+    if (call->id == I_DEVICES) {
+        req.items_field = "value"; /* the one list that grows with the tenant: item by item */
+        req.on_item = on_device;
+    } else {
+        req.on_page = on_page;
+    }
+    return req;
+}
+
 /* Issue every call at once and wait for them. Returns 0 or a negative errno (engine start). */
 static int intune_fetch_all(struct zt_ctx *ctx, const struct intune_state *s,
                             const struct zt_ms_session *sess, struct intune_call calls[_I_MAX])
@@ -159,29 +184,35 @@ static int intune_fetch_all(struct zt_ctx *ctx, const struct intune_state *s,
     }
     for (size_t i = 0; i < _I_MAX; i++) {
         _cleanup_free_ char *url = zt_ms_url(s->graph_url, intune_calls[i].path);
-        struct zt_http_request req = {
-            .method = ZT_HTTP_GET,
-            .url = url,
-            .ca_file = s->auth.ca_file,
-            .auth = &sess->oauth,
-            .paging = ZT_PAGING_ODATA,
-            .userdata = &calls[i],
-        };
         if (!url) {
             return zt_ctx_error(ctx, -EINVAL, "'graph_url' is too long");
         }
-        if (i == I_DEVICES) {
-            req.items_field = "value"; /* the one list that grows with the tenant: item by item */
-            req.on_item = on_device;
-        } else {
-            req.on_page = on_page;
-        }
+        struct zt_http_request req = intune_request(s, sess, url, &calls[i]);
         if (zt_ctx_http_group_add(ctx, g, &req, &calls[i].res) < 0) {
             return call_error(ctx, &calls[i]);
         }
     }
     (void)zt_http_group_wait(g);
     return 0;
+}
+
+/* Graph answering 400 to the nested $expand of the noncompliance actions must not cost the
+ * policies themselves: keep the refusal (recorded in call order by intune_emit), then read them
+ * with their assignments only (their action keys are then left out: unknown). */
+static void policies_without_actions(struct zt_ctx *ctx, const struct intune_state *s,
+                                     const struct zt_ms_session *sess, struct intune_call *c)
+{
+    _cleanup_free_ char *url = zt_ms_url(s->graph_url, INTUNE_POLICIES_PLAIN_PATH);
+
+    if (c->res.status != 400 || !url) {
+        return;
+    }
+    c->refused = c->res;
+    zt_intune_policies_clear(&c->f->policies);
+    c->f->policies = (struct zt_intune_policies){0};
+    c->f->why[c->id][0] = '\0';
+    struct zt_http_request req = intune_request(s, sess, url, c);
+    (void)zt_ctx_http(ctx, &req, &c->res);
 }
 
 /* Emit what each successful call gave; record the others. Returns 0 or the first error. */
@@ -192,6 +223,14 @@ static int intune_emit(struct zt_ctx *ctx, const struct intune_call calls[_I_MAX
     int r = 0;
 
     for (size_t i = 0; i < _I_MAX; i++) {
+        if (calls[i].refused.error) {
+            int e = zt_ctx_error(ctx, calls[i].refused.error,
+                                 "%s; Graph refused to expand scheduledActionsForRule: the "
+                                 "noncompliance actions are not judged, the policies are read "
+                                 "with their assignments only",
+                                 calls[i].refused.message);
+            r = r < 0 ? r : e;
+        }
         if (calls[i].res.error) {
             int e = call_error(ctx, &calls[i]);
             r = r < 0 ? r : e;
@@ -248,6 +287,7 @@ static int intune_collect(void *state, struct zt_ctx *ctx)
     if (r < 0) {
         return r;
     }
+    policies_without_actions(ctx, s, &sess, &calls[I_POLICIES]);
     /* A list read only in part would give wrong shares: emit nothing from a failed call. */
     return intune_emit(ctx, calls);
 }

@@ -300,8 +300,14 @@ class Devices(unittest.TestCase):
         self.assertEqual(st["defender"]["status"], "error")
         self.assertIn("/api/machines?$top=2500", st["defender"]["error"])
         self.assertIn('"value" is not an array', st["defender"]["error"])
+        # Graph refused the nested $expand of the noncompliance actions (400): the policies were
+        # read again with their assignments only, their action keys left out.
+        self.assertIn("(and 1 more problems)", st["intune"]["error"])
+        self.assertIn("Graph refused to expand scheduledActionsForRule", p.stderr)
         ev = self.evidence(doc)
         self.assertEqual(ev["intune.compliance.policy_count"], 1)
+        self.assertNotIn("intune.compliance.without_retire_count", ev)
+        self.assertEqual(self.findings(doc)["intune.compliance.noncompliant_retired_30d"], "unknown")
         self.assertFalse(any(k.startswith(("intune.devices.", "defender.")) for k in ev))
         self.assertIn("collector defender (defender): error:", p.stderr)
         self.check_tokens(log)
