@@ -1,5 +1,7 @@
 /* defender.h - internals of the `defender` collector shared with its unit test: the per-page
- * reduction of Defender for Endpoint machines and the evidence derived from it. */
+ * reduction of Defender for Endpoint machines and of the vulnerability management lists
+ * (exposure score, vulnerabilities per machine, software inventory), and the evidence derived
+ * from them. */
 #pragma once
 
 #include <stdbool.h>
@@ -40,6 +42,9 @@ enum zt_defender_level {
     _ZT_DEFENDER_LEVEL_MAX,
 };
 
+/* Index of s among names[0..n) compared case-insensitively, else fallback. */
+size_t zt_defender_lookup(const char *const *names, size_t n, const char *s, size_t fallback);
+
 const char *zt_defender_health_to_string(enum zt_defender_health h);
 const char *zt_defender_onboarding_to_string(enum zt_defender_onboarding o);
 const char *zt_defender_level_to_string(enum zt_defender_level l);
@@ -73,5 +78,56 @@ void zt_defender_machines_page(struct zt_defender_machines *acc, long status,
                                struct json_object *page, size_t items);
 /* Emit the defender.machines.* keys (shares only with a non-zero denominator). */
 int zt_defender_emit(struct zt_ctx *ctx, const struct zt_defender_machines *m);
+
+/* Severity of a vulnerability record (vulnerabilitySeverityLevel). */
+enum zt_defender_severity {
+    ZT_DEFENDER_SEV_LOW,
+    ZT_DEFENDER_SEV_MEDIUM,
+    ZT_DEFENDER_SEV_HIGH,
+    ZT_DEFENDER_SEV_CRITICAL,
+    ZT_DEFENDER_SEV_OTHER, /* null, absent or a newer value */
+    _ZT_DEFENDER_SEV_MAX,
+};
+
+/* Counters over the export of vulnerabilities per machine and software
+ * (GET /api/machines/SoftwareVulnerabilitiesByMachine); records are never kept. A record without
+ * a cveId (software listed with no known vulnerability) is not a vulnerability. */
+struct zt_defender_vulns {
+    int64_t now_sec;
+    uint64_t records;
+    uint64_t vulnerabilities; /* records with a cveId */
+    uint64_t severity[_ZT_DEFENDER_SEV_MAX];
+    uint64_t critical_oldest_days; /* age of the oldest open Critical one (firstSeenTimestamp) */
+    uint64_t critical_age_unknown; /* Critical ones without a readable firstSeenTimestamp */
+    uint64_t exploited;            /* exploitabilityLevel ExploitIsVerified or ExploitIsInKit */
+    uint64_t exploited_oldest_days;
+    uint64_t exploited_age_unknown;
+    uint64_t skipped;
+};
+
+/* Counters over the software inventory export (GET /api/machines/SoftwareInventoryByMachine):
+ * one record per machine and software version. eos_names lists (up to ZT_MS_DETAIL_MAX)
+ * "vendor/name version" of end-of-support records; free it with zt_defender_software_clear(). */
+struct zt_defender_software {
+    uint64_t records;
+    uint64_t eos;          /* endOfSupportStatus "EOS Version" or "EOS Software" */
+    uint64_t upcoming_eos; /* "Upcoming EOS Version" or "Upcoming EOS Software" */
+    uint64_t skipped;
+    struct json_object *eos_names;
+};
+void zt_defender_software_clear(struct zt_defender_software *s);
+
+const char *zt_defender_severity_to_string(enum zt_defender_severity s);
+/* Fold one record of each export into its counters. */
+void zt_defender_vuln_item(struct zt_defender_vulns *acc, struct json_object *record);
+void zt_defender_software_item(struct zt_defender_software *acc, struct json_object *record);
+/* The organisation's exposure score from GET /api/exposureScore ({"time": ..., "score": 33.4}).
+ * Returns 0, or -EBADMSG with the reason in err when there is no numeric score in 0..100. */
+int zt_defender_exposure_page(struct json_object *page, double *ret, char *err, size_t errlen);
+
+/* Emit defender.exposure.score, the defender.vulnerabilities.* and defender.software.* keys. */
+int zt_defender_emit_exposure(struct zt_ctx *ctx, double score);
+int zt_defender_emit_vulns(struct zt_ctx *ctx, const struct zt_defender_vulns *v);
+int zt_defender_emit_software(struct zt_ctx *ctx, const struct zt_defender_software *s);
 
 extern const struct zt_collector zt_collector_defender;

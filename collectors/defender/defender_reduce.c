@@ -40,8 +40,7 @@ const char *zt_defender_level_to_string(enum zt_defender_level l)
     return l < _ZT_DEFENDER_LEVEL_MAX ? level_names[l] : NULL;
 }
 
-/* Index of s among names[0..n) compared case-insensitively, else fallback. */
-static size_t lookup(const char *const *names, size_t n, const char *s, size_t fallback)
+size_t zt_defender_lookup(const char *const *names, size_t n, const char *s, size_t fallback)
 {
     for (size_t i = 0; s && i < n; i++) {
         if (strcasecmp(s, names[i]) == 0) {
@@ -70,8 +69,8 @@ void zt_defender_machine_item(struct zt_defender_machines *acc, struct json_obje
         acc->skipped++;
         return;
     }
-    size_t ob = lookup(onboarding_names, ZT_DEFENDER_ONBOARDING_OTHER, onboarding_member(m),
-                       ZT_DEFENDER_ONBOARDING_OTHER);
+    size_t ob = zt_defender_lookup(onboarding_names, ZT_DEFENDER_ONBOARDING_OTHER,
+                                   onboarding_member(m), ZT_DEFENDER_ONBOARDING_OTHER);
     int64_t seen = 0;
 
     acc->total++;
@@ -80,12 +79,12 @@ void zt_defender_machine_item(struct zt_defender_machines *acc, struct json_obje
     if (ob != ZT_DEFENDER_ONBOARDED) {
         return;
     }
-    acc->health[lookup(health_names, ZT_DEFENDER_HEALTH_UNKNOWN, zt_json_str(m, "healthStatus"),
-                       ZT_DEFENDER_HEALTH_UNKNOWN)]++;
-    acc->risk[lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN, zt_json_str(m, "riskScore"),
-                     ZT_DEFENDER_LEVEL_UNKNOWN)]++;
-    acc->exposure[lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN, zt_json_str(m, "exposureLevel"),
-                         ZT_DEFENDER_LEVEL_UNKNOWN)]++;
+    acc->health[zt_defender_lookup(health_names, ZT_DEFENDER_HEALTH_UNKNOWN,
+                                   zt_json_str(m, "healthStatus"), ZT_DEFENDER_HEALTH_UNKNOWN)]++;
+    acc->risk[zt_defender_lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN,
+                                 zt_json_str(m, "riskScore"), ZT_DEFENDER_LEVEL_UNKNOWN)]++;
+    acc->exposure[zt_defender_lookup(level_names, ZT_DEFENDER_LEVEL_UNKNOWN,
+                                     zt_json_str(m, "exposureLevel"), ZT_DEFENDER_LEVEL_UNKNOWN)]++;
     if (zt_ms_parse_time(zt_json_str(m, "lastSeen"), &seen) == 0 &&
         seen >= acc->now_sec - (int64_t)acc->stale_sec) {
         acc->recently_seen++;

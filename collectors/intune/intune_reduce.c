@@ -38,6 +38,8 @@ void zt_intune_policies_clear(struct zt_intune_policies *p)
 {
     json_object_put(p->unassigned);
     p->unassigned = NULL;
+    json_object_put(p->no_retire);
+    p->no_retire = NULL;
 }
 
 enum zt_ms_platform zt_intune_policy_platform(const char *odata_type)
@@ -65,8 +67,7 @@ enum zt_ms_platform zt_intune_policy_platform(const char *odata_type)
     return ZT_MS_OTHER;
 }
 
-/* The "value" array of a Graph collection page (borrowed), or NULL with the reason in err. */
-static struct json_object *page_values(struct json_object *page, char *err, size_t errlen)
+struct json_object *zt_intune_page_values(struct json_object *page, char *err, size_t errlen)
 {
     struct json_object *v = NULL;
 
@@ -113,18 +114,26 @@ void zt_intune_device_item(struct zt_intune_devices *acc, struct json_object *de
     }
 }
 
-/* Whether a policy's assignments include someone: a target other than an exclusion group. */
-static bool policy_assigned(struct json_object *assignments)
+bool zt_intune_assignment_includes(struct json_object *a)
 {
+    struct json_object *target = NULL;
+
+    if (!json_object_is_type(a, json_type_object) ||
+        !json_object_object_get_ex(a, "target", &target) ||
+        !json_object_is_type(target, json_type_object)) {
+        return false;
+    }
+    const char *type = zt_json_str(target, "@odata.type");
+    return !type || !zt_endswith(type, "exclusionGroupAssignmentTarget");
+}
+
+bool zt_intune_assigned(struct json_object *assignments)
+{
+    if (!json_object_is_type(assignments, json_type_array)) {
+        return false;
+    }
     for (size_t i = 0; i < json_object_array_length(assignments); i++) {
-        struct json_object *a = json_object_array_get_idx(assignments, i), *target = NULL;
-        if (!json_object_is_type(a, json_type_object) ||
-            !json_object_object_get_ex(a, "target", &target) ||
-            !json_object_is_type(target, json_type_object)) {
-            continue;
-        }
-        const char *type = zt_json_str(target, "@odata.type");
-        if (!type || !zt_endswith(type, "exclusionGroupAssignmentTarget")) {
+        if (zt_intune_assignment_includes(json_object_array_get_idx(assignments, i))) {
             return true;
         }
     }
@@ -139,6 +148,76 @@ static bool policy_device_risk(struct json_object *pol)
     return json_bool_true(pol, "deviceThreatProtectionEnabled") && level &&
            (strcasecmp(level, "secured") == 0 || strcasecmp(level, "low") == 0 ||
             strcasecmp(level, "medium") == 0);
+}
+
+void zt_intune_note_name(struct json_object **list, const char *name)
+{
+    if (!*list) {
+        *list = json_object_new_array();
+    }
+    if (json_object_array_length(*list) < ZT_MS_DETAIL_MAX) {
+        json_object_array_add(*list, json_object_new_string(name ? name : "?"));
+    }
+}
+
+/* gracePeriodHours of an action item: 0 to 8760 per Graph; anything else counts as 8760. */
+static uint64_t grace_hours(struct json_object *item)
+{
+    struct json_object *v = NULL;
+
+    if (!json_object_object_get_ex(item, "gracePeriodHours", &v) ||
+        !json_object_is_type(v, json_type_int)) {
+        return 8760;
+    }
+    int64_t h = json_object_get_int64(v);
+    return h < 0 || h > 8760 ? 8760 : (uint64_t)h;
+}
+
+/* Fold the noncompliance actions of an assigned policy (scheduledActionsForRule expanded with
+ * scheduledActionConfigurations): the shortest grace of its block and of its retire or wipe
+ * actions, then the tenant's longest of each. */
+static void policy_actions(struct zt_intune_policies *acc, struct json_object *pol,
+                           const char *name)
+{
+    struct json_object *rules = NULL;
+    uint64_t block = UINT64_MAX, retire = UINT64_MAX;
+
+    if (!json_object_object_get_ex(pol, "scheduledActionsForRule", &rules) ||
+        !json_object_is_type(rules, json_type_array)) {
+        acc->actions_missing++;
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(rules); i++) {
+        struct json_object *items = NULL, *rule = json_object_array_get_idx(rules, i);
+        if (!json_object_is_type(rule, json_type_object) ||
+            !json_object_object_get_ex(rule, "scheduledActionConfigurations", &items) ||
+            !json_object_is_type(items, json_type_array)) {
+            continue;
+        }
+        for (size_t j = 0; j < json_object_array_length(items); j++) {
+            struct json_object *item = json_object_array_get_idx(items, j);
+            const char *type = zt_json_str(item, "actionType");
+            uint64_t h = grace_hours(item);
+            if (type && strcasecmp(type, "block") == 0) {
+                block = h < block ? h : block;
+            } else if (type && (strcasecmp(type, "retire") == 0 || strcasecmp(type, "wipe") == 0)) {
+                retire = h < retire ? h : retire;
+            }
+        }
+    }
+    if (block == UINT64_MAX) {
+        acc->without_block++;
+    } else {
+        acc->with_block++;
+        acc->block_hours_max = block > acc->block_hours_max ? block : acc->block_hours_max;
+    }
+    if (retire == UINT64_MAX) {
+        acc->without_retire++;
+        zt_intune_note_name(&acc->no_retire, name);
+    } else {
+        acc->with_retire++;
+        acc->retire_hours_max = retire > acc->retire_hours_max ? retire : acc->retire_hours_max;
+    }
 }
 
 static int policy_fold(struct zt_intune_policies *acc, struct json_object *pol, char *err,
@@ -157,41 +236,48 @@ static int policy_fold(struct zt_intune_policies *acc, struct json_object *pol, 
     }
     acc->total++;
     acc->platform[pf]++;
-    if (!policy_assigned(assignments)) {
-        if (!acc->unassigned) {
-            acc->unassigned = json_object_new_array();
-        }
-        if (json_object_array_length(acc->unassigned) < ZT_MS_DETAIL_MAX) {
-            json_object_array_add(acc->unassigned, json_object_new_string(name ? name : "?"));
-        }
+    if (!zt_intune_assigned(assignments)) {
+        zt_intune_note_name(&acc->unassigned, name);
         return 0;
     }
     acc->assigned++;
     acc->platform_assigned[pf]++;
     acc->device_risk += policy_device_risk(pol);
+    policy_actions(acc, pol, name);
     return 0;
 }
 
-int zt_intune_policies_page(struct zt_intune_policies *acc, struct json_object *page, char *err,
-                            size_t errlen)
+int zt_intune_each(struct json_object *page, zt_intune_fold_fn fold, void *acc, uint64_t *skipped,
+                   char *err, size_t errlen)
 {
-    struct json_object *values = page_values(page, err, errlen);
+    struct json_object *values = zt_intune_page_values(page, err, errlen);
 
     if (!values) {
         return -EBADMSG;
     }
     for (size_t i = 0; i < json_object_array_length(values); i++) {
-        struct json_object *pol = json_object_array_get_idx(values, i);
-        if (!json_object_is_type(pol, json_type_object)) {
-            acc->skipped++;
+        struct json_object *o = json_object_array_get_idx(values, i);
+        if (!json_object_is_type(o, json_type_object)) {
+            (*skipped)++;
             continue;
         }
-        int r = policy_fold(acc, pol, err, errlen);
+        int r = fold(acc, o, err, errlen);
         if (r < 0) {
             return r;
         }
     }
     return 0;
+}
+
+static int policy_fold_cb(void *acc, struct json_object *pol, char *err, size_t errlen)
+{
+    return policy_fold(acc, pol, err, errlen);
+}
+
+int zt_intune_policies_page(struct zt_intune_policies *acc, struct json_object *page, char *err,
+                            size_t errlen)
+{
+    return zt_intune_each(page, policy_fold_cb, acc, &acc->skipped, err, errlen);
 }
 
 /* {"windows": n, ...} for the non-zero counters. */
@@ -207,8 +293,7 @@ static struct json_object *platform_counts(const uint64_t *counts)
     return o;
 }
 
-/* ["windows", ...] for the non-zero counters, in enum order. */
-static struct json_object *platform_list(const uint64_t *counts)
+struct json_object *zt_intune_platform_list(const uint64_t *counts)
 {
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < _ZT_MS_PLATFORM_MAX; i++) {
@@ -249,7 +334,7 @@ int zt_intune_emit_devices(struct zt_ctx *ctx, const struct zt_intune_devices *d
                            json_object_new_int64((int64_t)d->jailbreak_unknown));
 
     r |= zt_ms_emit_count(ctx, "intune.devices.count", d->total, count_detail);
-    r |= zt_emit(ctx, "intune.devices.platforms", platform_list(d->platform), NULL);
+    r |= zt_emit(ctx, "intune.devices.platforms", zt_intune_platform_list(d->platform), NULL);
     r |= zt_ms_emit_count(ctx, "intune.devices.compliant_count", d->compliant, states);
     r |= emit_share(ctx, "intune.devices.compliant_share", d->compliant, d->total);
     r |= zt_ms_emit_count(ctx, "intune.devices.encrypted_count", d->encrypted, NULL);
@@ -282,12 +367,40 @@ static int emit_coverage(struct zt_ctx *ctx, const struct zt_intune_policies *p,
     struct json_object *detail = json_object_new_object();
     json_object_object_add(detail, "devices_by_platform", platform_counts(d->platform));
     json_object_object_add(detail, "not_judged", json_object_new_string("linux, other"));
-    int r = zt_emit(ctx, "intune.compliance.uncovered_platforms", platform_list(uncovered), NULL);
+    int r = zt_emit(ctx, "intune.compliance.uncovered_platforms",
+                    zt_intune_platform_list(uncovered), NULL);
     if (judged) {
         r |= zt_emit(ctx, "intune.compliance.device_platforms_covered",
                      json_object_new_boolean(covered), detail);
     } else {
         json_object_put(detail);
+    }
+    return r;
+}
+
+/* The noncompliance action keys, only when every assigned policy came with its actions: a policy
+ * whose actions were not expanded could be the one without them. */
+static int emit_actions(struct zt_ctx *ctx, const struct zt_intune_policies *p)
+{
+    struct json_object *detail = json_object_new_object();
+    int r = 0;
+
+    if (p->actions_missing) {
+        json_object_put(detail);
+        return 0;
+    }
+    json_object_object_add(detail, "policies",
+                           p->no_retire ? json_object_get(p->no_retire) : json_object_new_array());
+    r |= zt_ms_emit_count(ctx, "intune.compliance.without_block_count", p->without_block, NULL);
+    r |= zt_ms_emit_count(ctx, "intune.compliance.without_retire_count", p->without_retire, detail);
+    if (p->with_block) {
+        r |= zt_ms_emit_count(ctx, "intune.compliance.block_grace_hours_max", p->block_hours_max,
+                              NULL);
+    }
+    if (p->with_retire) {
+        /* whole days, rounded up: 25 hours is two days of a device kept */
+        r |= zt_ms_emit_count(ctx, "intune.compliance.retire_grace_days_max",
+                              (p->retire_hours_max + 23) / 24, NULL);
     }
     return r;
 }
@@ -304,10 +417,11 @@ int zt_intune_emit_policies(struct zt_ctx *ctx, const struct zt_intune_policies 
     json_object_object_add(detail, "by_platform", platform_counts(p->platform_assigned));
     r |= zt_ms_emit_count(ctx, "intune.compliance.policy_count", p->total, NULL);
     r |= zt_ms_emit_count(ctx, "intune.compliance.assigned_policy_count", p->assigned, detail);
-    r |= zt_emit(ctx, "intune.compliance.platforms", platform_list(p->platform), NULL);
-    r |= zt_emit(ctx, "intune.compliance.assigned_platforms", platform_list(p->platform_assigned),
-                 NULL);
+    r |= zt_emit(ctx, "intune.compliance.platforms", zt_intune_platform_list(p->platform), NULL);
+    r |= zt_emit(ctx, "intune.compliance.assigned_platforms",
+                 zt_intune_platform_list(p->platform_assigned), NULL);
     r |= zt_ms_emit_count(ctx, "intune.compliance.device_risk_policy_count", p->device_risk, NULL);
+    r |= emit_actions(ctx, p);
     if (d) {
         r |= emit_coverage(ctx, p, d);
     }

@@ -317,7 +317,7 @@ static void proc_poll(const struct zt_proc_spec *spec, struct proc_handle *p,
 {
     struct pollfd fds[3];
     nfds_t n = 0;
-    uint64_t wait_ms = until > now ? (until - now + 999) / 1000 : 0;
+    uint64_t wait_ms = until > now ? zt_usec_to_ms_ceil(until - now) : 0;
 
     if ((p->pidfd < 0 || spec->cancelled) && wait_ms > PROC_SLICE_MS) {
         wait_ms = PROC_SLICE_MS;

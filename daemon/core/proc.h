@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZT_PROC_STDERR_MAX  4096             /* bytes of stderr kept; the rest is drained */
-#define ZT_PROC_GRACE_USEC  (1000 * 1000ULL) /* SIGTERM -> SIGKILL; linger after exit */
-#define ZT_PROC_SNIPPET_MAX 200              /* bytes of a line zt_proc_snippet() keeps */
+#include "util.h"
+
+#define ZT_PROC_STDERR_MAX  4096            /* bytes of stderr kept; the rest is drained */
+#define ZT_PROC_GRACE_USEC  ZT_USEC_PER_SEC /* SIGTERM -> SIGKILL; linger after exit */
+#define ZT_PROC_SNIPPET_MAX 200             /* bytes of a line zt_proc_snippet() keeps */
 
 /* What to run and within which bounds. Everything the child touches is prepared before fork(),
  * because a forked child of a threaded process may only make async-signal-safe calls. All

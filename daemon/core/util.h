@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ZT_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -102,6 +103,34 @@ int zt_parse_size(const char *s, uint64_t *ret);
 int zt_parse_bool(const char *s, bool *ret);
 /* Parse an unsigned decimal integer. */
 int zt_parse_uint64(const char *s, uint64_t *ret);
+
+/* Units of time. Durations (configuration, timeouts, intervals, delays) are milliseconds,
+ * `_ms`; points in time (the clocks below, sd-event timers) are microseconds, `_usec`. Convert
+ * only through these, never with a bare * 1000. */
+#define ZT_USEC_PER_MS  1000ULL
+#define ZT_USEC_PER_SEC 1000000ULL
+#define ZT_MS_PER_SEC   1000ULL
+/* A duration as microseconds, to add to a point in time (saturates at UINT64_MAX). */
+static inline uint64_t zt_ms_to_usec(uint64_t ms)
+{
+    return ms > UINT64_MAX / ZT_USEC_PER_MS ? UINT64_MAX : ms * ZT_USEC_PER_MS;
+}
+/* The milliseconds between two points in time (rounded down), or of a microsecond span. */
+static inline uint64_t zt_usec_to_ms(uint64_t usec)
+{
+    return usec / ZT_USEC_PER_MS;
+}
+/* The same rounded up: a wait of 1 usec is a wait of 1 ms, not 0. */
+static inline uint64_t zt_usec_to_ms_ceil(uint64_t usec)
+{
+    return usec / ZT_USEC_PER_MS + (usec % ZT_USEC_PER_MS != 0);
+}
+/* A point in time as a struct timespec of the same clock. */
+static inline struct timespec zt_usec_to_timespec(uint64_t usec)
+{
+    return (struct timespec){.tv_sec = (time_t)(usec / ZT_USEC_PER_SEC),
+                             .tv_nsec = (long)(usec % ZT_USEC_PER_SEC) * 1000L};
+}
 
 /* Monotonic and wall clocks in microseconds. */
 uint64_t zt_now_mono_usec(void);

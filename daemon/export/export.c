@@ -22,10 +22,10 @@
 #define BATCH_MAX         100000u
 #define BATCH_BYTES_MAX   (8u * 1024u * 1024u) /* payload bytes read into one batch */
 #define RETRY_BASE_MS     1000u
-#define RETRY_CAP_MS      (5u * 60u * 1000u)
-#define ERROR_BASE_MS     (30u * 1000u)
-#define ERROR_CAP_MS      (10u * 60u * 1000u)
-#define RETRY_HINT_CAP_MS (60u * 60u * 1000u)
+#define RETRY_CAP_MS      (5u * 60u * ZT_MS_PER_SEC)
+#define ERROR_BASE_MS     (30u * ZT_MS_PER_SEC)
+#define ERROR_CAP_MS      (10u * 60u * ZT_MS_PER_SEC)
+#define RETRY_HINT_CAP_MS (60u * 60u * ZT_MS_PER_SEC)
 
 /* The keys every [sink:NAME] takes; the rest belong to the sink type's table. */
 struct common {
@@ -352,8 +352,7 @@ static void wait_until(struct xsink *s, uint64_t mono_usec)
     struct timespec ts;
     uint64_t gen = x->gen;
 
-    ts.tv_sec = (time_t)(mono_usec / 1000000u);
-    ts.tv_nsec = (long)(mono_usec % 1000000u) * 1000;
+    ts = zt_usec_to_timespec(mono_usec);
     while (!x->stopping && (mono_usec == UINT64_MAX || zt_now_mono_usec() < mono_usec)) {
         int r = mono_usec == UINT64_MAX ? pthread_cond_wait(&x->wake, &x->mu)
                                         : pthread_cond_timedwait(&x->wake, &x->mu, &ts);
@@ -378,7 +377,7 @@ static void *sink_thread(void *data)
             if (n < 0) {
                 set_error(s, err);
                 s->failures++;
-                wait_until(s, zt_now_mono_usec() + backoff_ms(s->failures, false) * 1000u);
+                wait_until(s, zt_now_mono_usec() + zt_ms_to_usec(backoff_ms(s->failures, false)));
                 continue;
             }
             if (n == 0) {
@@ -451,12 +450,12 @@ static void *sink_thread(void *data)
             st == ZT_SINK_RETRY && out.retry_after_ms
                 ? (out.retry_after_ms < RETRY_HINT_CAP_MS ? out.retry_after_ms : RETRY_HINT_CAP_MS)
                 : backoff_ms(s->failures, st == ZT_SINK_ERROR);
-        s->next_attempt_usec = zt_now_real_usec() + delay * 1000u;
+        s->next_attempt_usec = zt_now_real_usec() + zt_ms_to_usec(delay);
         zt_log(s->failures == 1 ? LOG_WARNING : LOG_INFO,
                "export: sink %s: %s; %zu event(s) kept, next attempt in %llu ms", s->name,
                s->last_error, s->n, (unsigned long long)delay);
         pthread_cond_broadcast(&x->settled);
-        wait_until(s, zt_now_mono_usec() + delay * 1000u);
+        wait_until(s, zt_now_mono_usec() + zt_ms_to_usec(delay));
     }
     pthread_mutex_unlock(&x->mu);
     return NULL;
@@ -646,9 +645,8 @@ static uint64_t total_pending(struct zt_export *x)
 
 uint64_t zt_export_flush(struct zt_export *x, uint64_t timeout_ms)
 {
-    uint64_t end = zt_now_mono_usec() + timeout_ms * 1000u;
-    struct timespec ts = {.tv_sec = (time_t)(end / 1000000u),
-                          .tv_nsec = (long)(end % 1000000u) * 1000};
+    uint64_t end = zt_now_mono_usec() + zt_ms_to_usec(timeout_ms);
+    struct timespec ts = zt_usec_to_timespec(end);
 
     pthread_mutex_lock(&x->mu);
     uint64_t left;

@@ -192,8 +192,8 @@ static uint64_t time_left_ms(const struct azmon_sink *a, uint64_t deadline_usec,
         snprintf(out->message, sizeof(out->message), "%s: the export is stopping", a->what);
         return 0;
     }
-    if (now + 1000 < deadline_usec) {
-        return (deadline_usec - now) / 1000;
+    if (now + ZT_USEC_PER_MS < deadline_usec) {
+        return zt_usec_to_ms(deadline_usec - now);
     }
     snprintf(out->message, sizeof(out->message), "%s: no time left in this delivery", a->what);
     return 0;
@@ -359,7 +359,7 @@ static enum zt_sink_status azmon_deliver(void *state, const struct zt_sink_batch
                                          struct zt_sink_outcome *out)
 {
     struct azmon_sink *a = state;
-    uint64_t deadline = zt_now_mono_usec() + a->env->timeout_ms * 1000u;
+    uint64_t deadline = zt_now_mono_usec() + zt_ms_to_usec(a->env->timeout_ms);
     struct elems el = {
         .v = zt_xcalloc(b->n, sizeof(char *)), .len = zt_xcalloc(b->n, sizeof(size_t)), .n = b->n};
     enum zt_sink_status s = ZT_SINK_OK;

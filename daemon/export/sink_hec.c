@@ -247,7 +247,7 @@ static enum zt_sink_status hec_failure(int r, const struct zt_sink_http_reply *r
 static uint64_t remaining_ms(uint64_t deadline)
 {
     uint64_t now = zt_now_mono_usec();
-    return now >= deadline ? 0 : (deadline - now) / 1000u;
+    return now >= deadline ? 0 : zt_usec_to_ms(deadline - now);
 }
 
 static int hec_post(const struct hec_sink *h, const char *url, const char *body, size_t len,
@@ -273,7 +273,7 @@ static int hec_post(const struct hec_sink *h, const char *url, const char *body,
 /* Sleep ms, in slices, unless cancelled or past deadline. Returns false when it should stop. */
 static bool hec_wait(const struct hec_sink *h, uint64_t ms, uint64_t deadline)
 {
-    uint64_t until = zt_now_mono_usec() + ms * 1000u;
+    uint64_t until = zt_now_mono_usec() + zt_ms_to_usec(ms);
     if (until > deadline) {
         until = deadline;
     }
@@ -344,7 +344,7 @@ static enum zt_sink_status hec_deliver(void *state, const struct zt_sink_batch *
                                        struct zt_sink_outcome *out)
 {
     struct hec_sink *h = state;
-    uint64_t deadline = zt_now_mono_usec() + h->env->timeout_ms * 1000u;
+    uint64_t deadline = zt_now_mono_usec() + zt_ms_to_usec(h->env->timeout_ms);
     size_t len = 0;
     _cleanup_free_ char *body = hec_body(h, b, &len);
     struct zt_sink_http_reply reply;

@@ -52,7 +52,7 @@ int zt_sink_http_post(const struct zt_sink_env *env, const struct zt_sink_http_r
         .auth = req->auth,
         .raw = true,
         .accept_status = every_status,
-        .deadline_usec = zt_now_mono_usec() + env->timeout_ms * 1000u,
+        .deadline_usec = zt_now_mono_usec() + zt_ms_to_usec(env->timeout_ms),
         .cancelled = env->cancelled,
         .cancel_data = env->cancel_data,
         .on_page = on_page,

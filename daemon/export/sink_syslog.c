@@ -293,7 +293,7 @@ static enum zt_sink_status udp_deliver(struct syslog_sink *s, const struct zt_si
         }
         int r = zt_syslog_conn_send(c, msgs, k, deadline, &sent);
         if (r == 0 && k && s->udp_refused) {
-            uint64_t until = zt_now_mono_usec() + UDP_PROBE_MS * 1000u;
+            uint64_t until = zt_now_mono_usec() + zt_ms_to_usec(UDP_PROBE_MS);
             r = zt_syslog_conn_refused(c, until < deadline ? until : deadline);
             sent = r < 0 ? 0 : k;
         }
@@ -314,7 +314,7 @@ static enum zt_sink_status syslog_deliver(void *state, const struct zt_sink_batc
                                           struct zt_sink_outcome *out)
 {
     struct syslog_sink *s = state;
-    uint64_t deadline = zt_now_mono_usec() + s->env->timeout_ms * 1000u;
+    uint64_t deadline = zt_now_mono_usec() + zt_ms_to_usec(s->env->timeout_ms);
     sigset_t pipe, old;
     struct timespec zero = {0};
 

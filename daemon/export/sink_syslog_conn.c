@@ -38,7 +38,7 @@ static int wait_fd(const struct zt_syslog_conn *c, short events, uint64_t deadli
         if (now >= deadline) {
             return -ETIMEDOUT;
         }
-        uint64_t ms = (deadline - now + 999) / 1000;
+        uint64_t ms = zt_usec_to_ms_ceil(deadline - now);
         struct pollfd p = {.fd = c->fd, .events = events};
         int k = poll(&p, 1, (int)(ms < SLICE_MS ? ms : SLICE_MS));
         if (k > 0) {
@@ -186,7 +186,7 @@ static enum zt_sink_status tls_handshake(struct zt_syslog_conn *c, uint64_t dead
     /* TLS 1.3 ends the handshake before the receiver has checked our certificate: give it a
      * moment to refuse (an alert) or accept (it sends session tickets), so a batch is not
      * written into a connection it is about to drop. */
-    uint64_t until = zt_now_mono_usec() + VERDICT_MS * 1000u;
+    uint64_t until = zt_now_mono_usec() + zt_ms_to_usec(VERDICT_MS);
     int w = wait_fd(c, POLLIN, until < deadline ? until : deadline);
     if (w == -ECANCELED) {
         conn_msg(c, 0, "%s", "cancelled");

@@ -67,7 +67,7 @@ int zt_http_call_submit(struct zt_http_call *c, uint64_t delay_ms)
         return call_fail(c, r, "%s", err);
     }
     atomic_store(&x->ahead_ok, !c->prefetch); /* the current page, nothing read ahead yet */
-    x->not_before_usec = delay_ms ? zt_now_mono_usec() + delay_ms * 1000 : 0;
+    x->not_before_usec = delay_ms ? zt_now_mono_usec() + zt_ms_to_usec(delay_ms) : 0;
     c->inflight++;
     zt_http_engine_submit(c->group->engine, x);
     return 0;
@@ -271,7 +271,8 @@ static int call_retry(struct zt_http_call *c, uint64_t delay_ms, const char *rea
     if (c->attempt >= l->max_attempts) {
         return call_fail(c, err, "%s; giving up after %u attempts", reason, c->attempt);
     }
-    if (c->req.deadline_usec && zt_now_mono_usec() + delay_ms * 1000 >= c->req.deadline_usec) {
+    if (c->req.deadline_usec &&
+        zt_now_mono_usec() + zt_ms_to_usec(delay_ms) >= c->req.deadline_usec) {
         return call_fail(c, -ETIMEDOUT, "%s; retrying in %llu ms would pass the deadline", reason,
                          (unsigned long long)delay_ms);
     }
@@ -327,7 +328,7 @@ void zt_http_call_handle(struct zt_http_call *c, struct zt_http_xfer *x)
                   zt_http_method_to_string(c->req.method), zt_http_redact_url(c->url, u, sizeof(u)),
                   x->status, x->error ? ", " : "", x->error ? x->errmsg : "", c->attempt,
                   (unsigned long long)(x->started_usec
-                                           ? (zt_now_mono_usec() - x->started_usec) / 1000
+                                           ? zt_usec_to_ms(zt_now_mono_usec() - x->started_usec)
                                            : 0));
     }
     if (x->error == -EFBIG) {

@@ -43,15 +43,15 @@ void zt_http_limits_default(struct zt_http_limits *l)
     *l = (struct zt_http_limits){
         .max_concurrency = 16,
         .max_host_connections = 8,
-        .connect_timeout_ms = 10 * 1000,
-        .total_timeout_ms = 120 * 1000,
+        .connect_timeout_ms = 10 * ZT_MS_PER_SEC,
+        .total_timeout_ms = 120 * ZT_MS_PER_SEC,
         .low_speed_limit = 1,
-        .low_speed_time_ms = 30 * 1000,
+        .low_speed_time_ms = 30 * ZT_MS_PER_SEC,
         .max_body = 32u * 1024 * 1024,
         .max_attempts = 5,
         .backoff_base_ms = 500,
-        .backoff_cap_ms = 30 * 1000,
-        .retry_after_cap_ms = 120 * 1000,
+        .backoff_cap_ms = 30 * ZT_MS_PER_SEC,
+        .retry_after_cap_ms = 120 * ZT_MS_PER_SEC,
         .max_pages = 100000,
     };
 }
@@ -295,7 +295,8 @@ static void set_limits(CURL *h, const struct zt_http_limits *l, bool identity)
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)l->total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)((l->low_speed_time_ms + 999) / 1000));
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                     (long)((l->low_speed_time_ms + ZT_MS_PER_SEC - 1) / ZT_MS_PER_SEC));
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)l->max_body);
 }
 
@@ -393,7 +394,7 @@ void zt_http_engine_set_pacing(struct zt_http_engine *e, const char *key, uint64
         return; /* no engine could be started: the calls that need it fail with the reason */
     }
     pthread_mutex_lock(&e->lock);
-    pace_get(e, key)->interval_usec = interval_ms * 1000;
+    pace_get(e, key)->interval_usec = zt_ms_to_usec(interval_ms);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -409,8 +410,8 @@ void zt_http_engine_submit(struct zt_http_engine *e, struct zt_http_xfer *x)
     pthread_mutex_lock(&e->lock);
     if (req->pace_ms) {
         struct pace *p = pace_get(e, req->pace_key);
-        if (p->interval_usec < req->pace_ms * 1000) {
-            p->interval_usec = req->pace_ms * 1000;
+        if (p->interval_usec < zt_ms_to_usec(req->pace_ms)) {
+            p->interval_usec = zt_ms_to_usec(req->pace_ms);
         }
     }
     struct zt_http_xfer **tail = &e->pending;
@@ -453,7 +454,7 @@ static void clamp_to_deadline(struct zt_http_xfer *x, uint64_t now, const struct
     if (!deadline) {
         return;
     }
-    uint64_t left_ms = deadline > now ? (deadline - now + 999) / 1000 + 1 : 1;
+    uint64_t left_ms = deadline > now ? zt_usec_to_ms_ceil(deadline - now) + 1 : 1;
     if (!l->total_timeout_ms || left_ms < l->total_timeout_ms) {
         curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
         x->deadline_bound = true;
@@ -463,7 +464,7 @@ static void clamp_to_deadline(struct zt_http_xfer *x, uint64_t now, const struct
 /* Start what may start; finish aborted ones. Returns the poll timeout in ms. */
 static int start_ready(struct zt_http_engine *e, struct zt_http_xfer **aborted)
 {
-    uint64_t now = zt_now_mono_usec(), wait = 1000 * 1000;
+    uint64_t now = zt_now_mono_usec(), wait = ZT_USEC_PER_SEC;
 
     pthread_mutex_lock(&e->lock);
     for (struct zt_http_xfer **pp = &e->pending; *pp;) {
@@ -486,7 +487,7 @@ static int start_ready(struct zt_http_engine *e, struct zt_http_xfer **aborted)
         e->active++;
     }
     pthread_mutex_unlock(&e->lock);
-    return (int)((wait + 999) / 1000);
+    return (int)zt_usec_to_ms_ceil(wait);
 }
 
 static void finish(struct zt_http_xfer *x, CURLcode code)

@@ -386,7 +386,8 @@ int zt_oauth_token(struct zt_http_engine *e, const struct zt_oauth_config *cfg,
         pthread_mutex_lock(lock);
         wipe_free(c->token);
         c->token = t.token;
-        c->refresh_at_usec = zt_now_mono_usec() + (uint64_t)(t.expires_in - margin) * 1000000;
+        c->refresh_at_usec =
+            zt_now_mono_usec() + (uint64_t)(t.expires_in - margin) * ZT_USEC_PER_SEC;
         c->gen++;
         if (!entry_take(
                 c, ret,

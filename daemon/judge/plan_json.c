@@ -28,10 +28,14 @@ static const struct {
      "the ClusterRole ztmmd-reader",
      "conf/conf.d/kubernetes.conf.example"},
     {"intune",
-     "permissions DeviceManagementManagedDevices.Read.All and "
-     "DeviceManagementConfiguration.Read.All",
-     "docs/evidence.md"},
-    {"defender", "permission Machine.Read.All", "docs/evidence.md"},
+     "the Microsoft Graph application permissions DeviceManagementManagedDevices.Read.All, "
+     "DeviceManagementConfiguration.Read.All, DeviceManagementScripts.Read.All and "
+     "DeviceManagementServiceConfig.Read.All",
+     "conf/conf.d/intune.conf.example"},
+    {"defender",
+     "the WindowsDefenderATP application permissions Machine.Read.All, Score.Read.All, "
+     "Vulnerability.Read.All and Software.Read.All",
+     "conf/conf.d/defender.conf.example"},
 };
 
 const char *zt_plan_permission(const char *type, const char **where)

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "util.h"
 
-#define ABANDON_GRACE_USEC (2 * 1000000ULL)
+#define ABANDON_GRACE_USEC (2 * ZT_USEC_PER_SEC)
 
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE, JOB_TIMED_OUT };
 
@@ -92,7 +92,7 @@ static void job_start(struct runner *rn, struct job *job, uint64_t default_timeo
                       : inst->collector->default_timeout_ms ? inst->collector->default_timeout_ms
                                                             : default_timeout_ms;
     job->start_mono = zt_now_mono_usec();
-    job->deadline_mono = job->start_mono + job->timeout_ms * 1000u;
+    job->deadline_mono = job->start_mono + zt_ms_to_usec(job->timeout_ms);
     job->ctx = zt_ctx_new(inst->name, job->deadline_mono);
     zt_ctx_set_http(job->ctx, rn->http);
     job->state = JOB_RUNNING;
@@ -122,8 +122,7 @@ static void wait_and_expire(struct runner *rn)
         }
     }
     if (earliest != UINT64_MAX) {
-        struct timespec ts = {.tv_sec = (time_t)(earliest / 1000000u),
-                              .tv_nsec = (long)(earliest % 1000000u) * 1000};
+        struct timespec ts = zt_usec_to_timespec(earliest);
         pthread_cond_timedwait(&rn->cond, &rn->lock, &ts);
     }
     uint64_t now = zt_now_mono_usec();
@@ -162,8 +161,7 @@ static void run_jobs(struct runner *rn, size_t max_parallel, uint64_t default_ti
         if (!waiting || zt_now_mono_usec() >= until) {
             break;
         }
-        struct timespec ts = {.tv_sec = (time_t)(until / 1000000u),
-                              .tv_nsec = (long)(until % 1000000u) * 1000};
+        struct timespec ts = zt_usec_to_timespec(until);
         pthread_cond_timedwait(&rn->cond, &rn->lock, &ts);
     }
     pthread_mutex_unlock(&rn->lock);
@@ -216,7 +214,7 @@ static void record_job(struct zt_scan *scan, struct zt_run *run, struct job *job
     _cleanup_free_ char *problems = NULL;
     size_t late = 0;
 
-    run->duration_ms = (job->end_mono - job->start_mono) / 1000u;
+    run->duration_ms = zt_usec_to_ms(job->end_mono - job->start_mono);
     run->requests = zt_ctx_requests(job->ctx);
     run->evidence = zt_ctx_take_evidence(job->ctx, &scan->evidence, &problems, &late);
     if (job->state == JOB_TIMED_OUT) {

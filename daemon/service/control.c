@@ -46,7 +46,7 @@ struct zt_control {
     uint64_t evict_log_usec; /* when evictions were last logged */
 };
 
-#define EVICT_LOG_INTERVAL_USEC (10ull * 1000000ull)
+#define EVICT_LOG_INTERVAL_USEC (10ull * ZT_USEC_PER_SEC)
 
 static void conn_free(struct conn *c)
 {
@@ -91,10 +91,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
     }
     if (c->in_len == 0) {
         snprintf(why, sizeof(why), "no request within %llu s of connecting",
-                 (unsigned long long)(ZT_CONTROL_IDLE_TIMEOUT_USEC / 1000000u));
+                 (unsigned long long)(ZT_CONTROL_IDLE_TIMEOUT_USEC / ZT_USEC_PER_SEC));
     } else {
         snprintf(why, sizeof(why), "request not complete within %llu s of connecting",
-                 (unsigned long long)(ZT_CONTROL_READ_TIMEOUT_USEC / 1000000u));
+                 (unsigned long long)(ZT_CONTROL_READ_TIMEOUT_USEC / ZT_USEC_PER_SEC));
     }
     log_debug("control: closing a connection: %s", why);
     conn_drop(c, why);

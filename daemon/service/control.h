@@ -6,16 +6,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "sd_load.h"
+#include "util.h"
 
 struct json_object;
 
-#define ZT_CONTROL_SOCKET             "control"             /* in runtime_dir */
-#define ZT_CONTROL_REQUEST_MAX        4096u                 /* bytes of one request line */
-#define ZT_CONTROL_RESPONSE_MAX       (80u * 1024u * 1024u) /* what a client accepts */
-#define ZT_CONTROL_CONN_MAX           64u                   /* connections served at once */
-#define ZT_CONTROL_IDLE_TIMEOUT_USEC  (2ull * 1000000ull)   /* connect to the first byte */
-#define ZT_CONTROL_READ_TIMEOUT_USEC  (5ull * 1000000ull)   /* connect to the whole request */
-#define ZT_CONTROL_WRITE_TIMEOUT_USEC (30ull * 1000000ull)  /* to read the answer */
+#define ZT_CONTROL_SOCKET             "control"                 /* in runtime_dir */
+#define ZT_CONTROL_REQUEST_MAX        4096u                     /* bytes of one request line */
+#define ZT_CONTROL_RESPONSE_MAX       (80u * 1024u * 1024u)     /* what a client accepts */
+#define ZT_CONTROL_CONN_MAX           64u                       /* connections served at once */
+#define ZT_CONTROL_IDLE_TIMEOUT_USEC  (2ull * ZT_USEC_PER_SEC)  /* connect to the first byte */
+#define ZT_CONTROL_READ_TIMEOUT_USEC  (5ull * ZT_USEC_PER_SEC)  /* connect to the whole request */
+#define ZT_CONTROL_WRITE_TIMEOUT_USEC (30ull * ZT_USEC_PER_SEC) /* to read the answer */
 
 enum zt_control_cmd {
     ZT_CONTROL_SCAN,

@@ -193,8 +193,8 @@ static int wait_fd(int fd, short events, uint64_t deadline)
         return -ETIMEDOUT;
     }
     struct pollfd p = {.fd = fd, .events = events};
-    int ms =
-        (int)((deadline - now + 999) / 1000 > 86400000 ? 86400000 : (deadline - now + 999) / 1000);
+    uint64_t left_ms = zt_usec_to_ms_ceil(deadline - now);
+    int ms = (int)(left_ms > 86400000 ? 86400000 : left_ms);
     int r = poll(&p, 1, ms);
     return r < 0 ? (errno == EINTR ? 0 : -errno) : (r == 0 ? -ETIMEDOUT : 1);
 }

@@ -34,7 +34,7 @@ static struct json_object *collectors_json(struct zt_service *s)
         json_object_object_add(o, "enabled", json_object_new_boolean(inst->enabled));
         json_object_object_add(
             o, "interval_sec",
-            json_object_new_int64((int64_t)(s->sched[i].interval_usec / 1000000u)));
+            json_object_new_int64((int64_t)(s->sched[i].interval_ms / ZT_MS_PER_SEC)));
         json_object_object_add(
             o, "status",
             last && json_object_object_get_ex(last, "status", &v) ? json_object_get(v) : NULL);
@@ -87,7 +87,7 @@ struct json_object *zt_service_status_json(struct zt_service *s)
     json_object_object_add(d, "state_dir", json_object_new_string(s->cfg->daemon.state_dir));
     json_object_object_add(
         d, "uptime_sec",
-        json_object_new_int64((int64_t)((zt_now_mono_usec() - s->started_usec) / 1000000u)));
+        json_object_new_int64((int64_t)((zt_now_mono_usec() - s->started_usec) / ZT_USEC_PER_SEC)));
     json_object_object_add(d, "scans", json_object_new_int64((int64_t)s->scans));
     json_object_object_add(d, "scan_failures", json_object_new_int64((int64_t)s->scan_failures));
     json_object_object_add(d, "worker_pid",

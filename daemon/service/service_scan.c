@@ -14,8 +14,8 @@
 #include "service_internal.h"
 #include "util.h"
 
-#define SCAN_GRACE_USEC     (30ull * 1000000ull)
-#define TIMER_ACCURACY_USEC (1000000ull)
+#define SCAN_GRACE_MS       (30ull * ZT_MS_PER_SEC)
+#define TIMER_ACCURACY_USEC ZT_USEC_PER_SEC
 
 static int instance_index(const struct zt_config *cfg, const char *name)
 {
@@ -33,16 +33,16 @@ void zt_service_sched_init(struct zt_service *s, const struct zt_sched_entry *ol
     const struct zt_daemon_conf *d = &s->cfg->daemon;
     uint64_t now = zt_now_mono_usec();
 
-    s->params = (struct zt_sched_params){.jitter_usec = d->jitter_ms * 1000u,
-                                         .backoff_start_usec = d->backoff_start_ms * 1000u,
-                                         .backoff_max_usec = d->backoff_max_ms * 1000u};
+    s->params = (struct zt_sched_params){.jitter_ms = d->jitter_ms,
+                                         .backoff_start_ms = d->backoff_start_ms,
+                                         .backoff_max_ms = d->backoff_max_ms};
     s->sched = zt_xcalloc(s->cfg->n_instances, sizeof(*s->sched));
     for (size_t i = 0; i < s->cfg->n_instances; i++) {
         const struct zt_instance *inst = s->cfg->instances[i];
         struct zt_sched_entry *e = &s->sched[i];
         uint64_t ms = inst->interval_ms ? inst->interval_ms : d->interval_ms;
         int old = instance_index(old_cfg, inst->name);
-        e->interval_usec = ms * 1000u;
+        e->interval_ms = ms;
         if (!inst->enabled || ms == 0) {
             e->next_usec = UINT64_MAX; /* disabled, or interval 0: only on request */
         } else if (old >= 0 && old_sched[old].next_usec != UINT64_MAX) {
@@ -50,7 +50,7 @@ void zt_service_sched_init(struct zt_service *s, const struct zt_sched_entry *ol
             e->next_usec = old_sched[old].next_usec;
             e->failures = old_sched[old].failures;
         } else {
-            e->next_usec = (d->scan_on_start || old_cfg) ? now : now + e->interval_usec;
+            e->next_usec = (d->scan_on_start || old_cfg) ? now : now + zt_ms_to_usec(ms);
         }
     }
 }
@@ -96,15 +96,15 @@ void zt_service_arm_timer(struct zt_service *s)
     if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
         rnd = now_for_seed();
     }
-    uint64_t interval = s->cfg->daemon.interval_ms * 1000u;
+    uint64_t interval_ms = s->cfg->daemon.interval_ms;
     for (size_t i = 0; i < s->cfg->n_instances; i++) {
         if (s->sched[i].next_usec == earliest) {
-            interval = s->sched[i].interval_usec;
+            interval_ms = s->sched[i].interval_ms;
         }
     }
     uint64_t now = zt_now_mono_usec();
-    s->next_scan_usec =
-        (earliest > now ? earliest : now) + zt_sched_jitter(s->params.jitter_usec, interval, rnd);
+    s->next_scan_usec = (earliest > now ? earliest : now) +
+                        zt_ms_to_usec(zt_sched_jitter(s->params.jitter_ms, interval_ms, rnd));
     int r = sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, s->next_scan_usec,
                               TIMER_ACCURACY_USEC, on_timer, s);
     if (r < 0) {
@@ -184,7 +184,7 @@ static void show_result(struct json_object *doc, const struct zt_model *m, void 
     zt_log_event(LOG_NOTICE, ZT_MSG_SCAN_DONE, fields,
                  "scan %s done in %llu ms: overall %s, %lld functions assessed, %zu change(s)",
                  zt_json_str(doc, "scan_id"),
-                 (unsigned long long)((zt_now_mono_usec() - start) / 1000u),
+                 (unsigned long long)zt_usec_to_ms(zt_now_mono_usec() - start),
                  zt_json_str(o, "stage"), (long long)assessed, n_changes);
 }
 
@@ -281,8 +281,8 @@ static uint64_t scan_timeout(const struct zt_service *s, const bool *selected)
         max = t > max ? t : max;
         n++;
     }
-    return zt_sched_scan_timeout(d->scan_timeout_ms * 1000u, max * 1000u, n,
-                                 d->max_parallel_collectors, SCAN_GRACE_USEC);
+    return zt_sched_scan_timeout(d->scan_timeout_ms, max, n, d->max_parallel_collectors,
+                                 SCAN_GRACE_MS);
 }
 
 int zt_service_start_scan(struct zt_service *s, const bool *selected, const char *reason)
@@ -294,8 +294,8 @@ int zt_service_start_scan(struct zt_service *s, const bool *selected, const char
         log_info("%s scan request joins the running scan", reason);
         return 0;
     }
-    uint64_t timeout = scan_timeout(s, selected);
-    int r = zt_worker_start(s->event, &job, timeout, on_worker_done, s, &s->worker);
+    uint64_t timeout_ms = scan_timeout(s, selected);
+    int r = zt_worker_start(s->event, &job, timeout_ms, on_worker_done, s, &s->worker);
     if (r < 0) {
         zt_service_set_error(s, "cannot start a scan worker: %s", strerror(-r));
         log_error("%s", s->last_error);
@@ -308,7 +308,8 @@ int zt_service_start_scan(struct zt_service *s, const bool *selected, const char
         }
     }
     log_info("%s scan started: %zu collector instance(s), worker pid %d, limit %llu s", reason,
-             s->running.n, (int)zt_worker_pid(s->worker), (unsigned long long)(timeout / 1000000u));
+             s->running.n, (int)zt_worker_pid(s->worker),
+             (unsigned long long)(timeout_ms / ZT_MS_PER_SEC));
     s->timer = sd_event_source_disable_unref(s->timer);
     s->next_scan_usec = UINT64_MAX;
     zt_service_update_status(s);

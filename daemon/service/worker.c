@@ -27,7 +27,7 @@ struct zt_worker {
     char *buf;
     size_t len, cap;
     bool eof, killed_timeout, killed_size;
-    uint64_t timeout_usec;
+    uint64_t timeout_ms;
     zt_worker_done_t done;
     void *userdata;
     struct zt_strv carried; /* enabled instances the job did not select */
@@ -119,7 +119,7 @@ static void worker_finish(struct zt_worker *w, const siginfo_t *si)
 
     if (w->killed_timeout) {
         snprintf(why, sizeof(why), "scan worker timed out after %llu s and was killed",
-                 (unsigned long long)(w->timeout_usec / 1000000u));
+                 (unsigned long long)(w->timeout_ms / ZT_MS_PER_SEC));
     } else if (w->killed_size) {
         snprintf(why, sizeof(why), "scan worker sent more than %u bytes and was killed",
                  ZT_WORKER_RESULT_MAX);
@@ -214,13 +214,13 @@ static int worker_watch(struct zt_worker *w, sd_event *e)
         r = sd_event_source_set_child_process_own(w->child, true);
     }
     if (r >= 0) {
-        r = sd_event_add_time_relative(e, &w->timer, CLOCK_MONOTONIC, w->timeout_usec, 0,
-                                       on_timeout, w);
+        r = sd_event_add_time_relative(e, &w->timer, CLOCK_MONOTONIC, zt_ms_to_usec(w->timeout_ms),
+                                       0, on_timeout, w);
     }
     return r;
 }
 
-int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeout_usec,
+int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeout_ms,
                     zt_worker_done_t done, void *userdata, struct zt_worker **ret)
 {
     const struct zt_config *cfg = job->cfg;
@@ -241,7 +241,7 @@ int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeo
     fcntl(fd, F_SETFL, O_NONBLOCK);
     struct zt_worker *w = zt_xcalloc(1, sizeof(*w));
     *w = (struct zt_worker){
-        .pid = pid, .fd = fd, .timeout_usec = timeout_usec, .done = done, .userdata = userdata};
+        .pid = pid, .fd = fd, .timeout_ms = timeout_ms, .done = done, .userdata = userdata};
     for (size_t i = 0; job->selected && i < cfg->n_instances; i++) {
         if (cfg->instances[i]->enabled && !job->selected[i]) {
             zt_strv_push(&w->carried, cfg->instances[i]->name);

@@ -32,9 +32,9 @@ struct zt_worker;
 typedef void (*zt_worker_done_t)(struct zt_worker *w, struct zt_scan *scan, const char *error,
                                  void *userdata);
 
-/* Start a worker for job on event loop e (SIGCHLD must be blocked), killed after timeout_usec.
+/* Start a worker for job on event loop e (SIGCHLD must be blocked), killed after timeout_ms.
  * Returns 0 and the handle through *ret, or a negative errno (nothing was started). */
-int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeout_usec,
+int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeout_ms,
                     zt_worker_done_t done, void *userdata, struct zt_worker **ret);
 /* The worker's process id (for status and tests). */
 pid_t zt_worker_pid(const struct zt_worker *w);

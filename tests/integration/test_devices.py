@@ -5,7 +5,8 @@ against the HTTPS fixture server (tests/fixtures/server.py) on the devices_* sce
 Usage: test_devices.py ZTMMD ZTMMCTL SOURCE_DIR
 Checks the stage of every devices function (with a catalog reduced to the intune.* and
 defender.* rules, so other sources cannot interfere), evidence values, that faults end in a
-partial result or a clear collector error naming the URL, that truncated and slow bodies are
+partial result or a clear collector error naming the URL, that a denied permission or a feature
+not licensed leaves its keys out and its rules unknown (never passed or failed), that truncated and slow bodies are
 recovered with the clean result, and from the server's request log that every API request carried
 a valid token of the right resource and that throttling was honoured.
 """
@@ -22,7 +23,15 @@ ZTMMD, ZTMMCTL, SRC = sys.argv[1:4]
 RULES = os.path.join(SRC, "conf", "rules", "ztmm-v2.json")
 SECRET = "devices-secret~1"
 FUNCS = ["devices.policy_enforcement_compliance", "devices.asset_supply_chain_risk",
-         "devices.threat_protection", "devices.visibility_analytics", "data.encryption"]
+         "devices.threat_protection", "devices.visibility_analytics", "data.encryption",
+         "devices.automation_orchestration", "devices.governance"]
+# The rules reading the device lifecycle and vulnerability management calls.
+LIFECYCLE_RULES = [
+    "intune.compliance.noncompliant_blocked_72h", "intune.compliance.noncompliant_retired_30d",
+    "intune.remediations.scheduled", "intune.autopilot.provisioning",
+    "intune.enrollment.personal_blocked", "intune.cleanup.stale_retired_90d",
+    "defender.vulnerabilities.critical_fixed_30d", "defender.exposure.score_30",
+    "defender.software.no_end_of_support", "defender.vulnerabilities.exploited_fixed_14d"]
 
 
 class Devices(unittest.TestCase):
@@ -128,7 +137,9 @@ class Devices(unittest.TestCase):
             # Defender saw no sensor, and no host was scanned: the observed sources say no.
             "devices.threat_protection": ("traditional", "exact"),
             "devices.visibility_analytics": ("initial", "exact"),
-            "data.encryption": ("initial", "exact")})
+            "data.encryption": ("initial", "exact"),
+            "devices.automation_orchestration": ("traditional", "exact"),
+            "devices.governance": ("traditional", "exact")})
         ev = self.evidence(doc)
         self.assertEqual(ev["intune.devices.count"], 4)
         self.assertEqual(ev["intune.devices.compliant_share"], 0.25)
@@ -143,10 +154,26 @@ class Devices(unittest.TestCase):
         self.assertNotIn("defender.machines.onboarded_share", ev)
         detail = next(e["detail"] for e in doc["evidence"] if e["key"] == "defender.machines.count")
         self.assertIn("ResourceNotFound", detail["empty_reason"])
+        # The lifecycle calls: nothing assigned, nothing cleaned up, personal devices welcome.
+        self.assertEqual(ev["intune.compliance.without_retire_count"], 0)  # none assigned
+        self.assertEqual(ev["intune.cleanup.rule_count"], 0)
+        self.assertFalse(ev["intune.cleanup.all_platforms"])
+        self.assertNotIn("intune.cleanup.inactivity_days_max", ev)
+        self.assertEqual(ev["intune.remediations.count"], 1)
+        self.assertEqual(ev["intune.remediations.assigned_count"], 0)  # detection only
+        self.assertEqual(ev["intune.enrollment.personal_allowed_platforms"],
+                         ["windows", "ios", "macos", "android"])
+        self.assertFalse(ev["intune.enrollment.personal_blocked"])
+        self.assertEqual(ev["intune.enrollment.device_limit_max"], 15)
+        self.assertEqual(ev["intune.autopilot.profile_count"], 0)
+        # An empty Defender tenant has nothing to score: a score over no machine passes nothing.
+        self.assertEqual(ev["defender.vulnerabilities.count"], 0)
+        self.assertEqual(ev["defender.software.installation_count"], 0)
         fd = self.findings(doc)
         self.assertEqual(fd["intune.compliance.policy_assigned"], "fail")
         self.assertEqual(fd["defender.machines.onboarded_most"], "fail")
         self.assertEqual(fd["defender.machines.edr_active"], "fail")
+        self.assertEqual({r: fd[r] for r in LIFECYCLE_RULES}, {r: "fail" for r in LIFECYCLE_RULES})
         # Two pages of devices, paged by the nextLink verbatim.
         dev = [e for e in log if e["path"] == "/v1.0/deviceManagement/managedDevices"]
         self.assertEqual(len(dev), 2)
@@ -161,7 +188,9 @@ class Devices(unittest.TestCase):
             "devices.asset_supply_chain_risk": ("advanced", "exact"),
             "devices.threat_protection": ("advanced", "exact"),
             "devices.visibility_analytics": ("advanced", "exact"),
-            "data.encryption": ("initial", "exact")})
+            "data.encryption": ("initial", "exact"),
+            "devices.automation_orchestration": ("advanced", "exact"),
+            "devices.governance": ("advanced", "exact")})
         ev = self.evidence(doc)
         self.assertEqual(ev["intune.devices.count"], 10)
         self.assertEqual(ev["intune.devices.compliant_share"], 0.9)
@@ -176,8 +205,24 @@ class Devices(unittest.TestCase):
         self.assertEqual(ev["defender.machines.stale_count"], 1)
         self.assertEqual(ev["defender.machines.high_risk_count"], 1)
         self.assertEqual(ev["defender.machines.high_exposure_count"], 2)
+        # Blocks within 72 h (A) but the iOS policy never retires, the clean-up rule is Windows
+        # only at 180 days and the one remediation runs once: not optimal.
+        self.assertEqual(ev["intune.compliance.block_grace_hours_max"], 72)
+        self.assertEqual(ev["intune.compliance.without_retire_count"], 1)
+        self.assertEqual(ev["intune.compliance.retire_grace_days_max"], 60)
+        self.assertEqual(ev["intune.cleanup.inactivity_days_max"], 180)
+        self.assertEqual(ev["intune.remediations.scheduled_count"], 0)
+        self.assertTrue(ev["intune.enrollment.personal_blocked"])
+        self.assertEqual(ev["defender.exposure.score"], 41.2)
+        self.assertEqual(ev["defender.vulnerabilities.critical_oldest_days"], 10)
+        self.assertEqual(ev["defender.vulnerabilities.exploited_oldest_days"], 20)
+        self.assertEqual(ev["defender.software.end_of_support_count"], 1)
+        fd = self.findings(doc)
+        self.assertEqual([fd[r] for r in LIFECYCLE_RULES],
+                         ["pass", "fail", "fail", "pass", "pass", "fail", "pass", "fail", "fail",
+                          "fail"])
         req = {c["name"]: c["requests"] for c in doc["collectors"]}
-        self.assertEqual(req, {"intune": 7, "defender": 4})
+        self.assertEqual(req, {"intune": 11, "defender": 7})
         # 429 with Retry-After: 1 on device page 2, honoured before the retry.
         p2 = [e for e in log if e["query"].endswith("$skiptoken=typical-p2")]
         self.assertEqual([e["status"] for e in p2], [429, 200])
@@ -189,7 +234,8 @@ class Devices(unittest.TestCase):
 
     def test_strong_with_certificate_and_skip_windows(self):
         extra = (f"certificate_file = {self.certs}/client.pem\n"
-                 f"private_key_file = {self.certs}/client.key\npage_size = 8\n")
+                 f"private_key_file = {self.certs}/client.key\npage_size = 8\n"
+                 f"export_page_size = 4\n")
         p, doc, log = self.scan("devices_strong", extra)
         self.check_collectors_ok(p, doc)
         tokens = self.check_tokens(log)
@@ -205,6 +251,30 @@ class Devices(unittest.TestCase):
         self.assertEqual(self.findings(doc)["intune.compliance.device_risk_gates_access"], "pass")
         mde = [e["query"] for e in log if e["path"] == "/api/machines"]
         self.assertEqual(mde, ["$top=8", "$top=8&$skip=8", "$top=8&$skip=16"])
+        # Every lifecycle and vulnerability rule passes, some on their threshold exactly.
+        fd = self.findings(doc)
+        self.assertEqual({r: fd[r] for r in LIFECYCLE_RULES}, {r: "pass" for r in LIFECYCLE_RULES})
+        self.assertEqual(ev["intune.compliance.block_grace_hours_max"], 72)
+        self.assertEqual(ev["intune.compliance.retire_grace_days_max"], 30)  # 720 h: a wipe
+        self.assertEqual(ev["intune.cleanup.inactivity_days_max"], 90)
+        self.assertTrue(ev["intune.cleanup.all_platforms"])
+        self.assertEqual(ev["intune.remediations.count"], 3)
+        self.assertEqual(ev["intune.remediations.scheduled_count"], 2)
+        self.assertEqual(ev["intune.enrollment.blocked_platforms"], ["macos"])
+        self.assertEqual(ev["defender.exposure.score"], 18.46)
+        self.assertEqual(ev["defender.vulnerabilities.count"], 6)
+        self.assertEqual(ev["defender.vulnerabilities.critical_oldest_days"], 30)
+        self.assertEqual(ev["defender.vulnerabilities.exploited_oldest_days"], 9)
+        self.assertEqual(ev["defender.software.installation_count"], 5)
+        self.assertEqual(ev["defender.software.upcoming_end_of_support_count"], 1)
+        # Paging past page one: Remediations by @odata.nextLink, each export by its nextLink
+        # (pageSize sent on the first page, Defender's own link after it).
+        scripts = [e["query"] for e in log if e["path"] == "/beta/deviceManagement/deviceHealthScripts"]
+        self.assertEqual(scripts, ["$expand=assignments", "$expand=assignments&$skiptoken=strong-s2"])
+        for path, tag in (("/api/machines/SoftwareVulnerabilitiesByMachine", "strongv"),
+                          ("/api/machines/SoftwareInventoryByMachine", "strongs")):
+            self.assertEqual([e["query"] for e in log if e["path"] == path],
+                             ["pageSize=4", f"pagesize=4&$skiptoken={tag}2"])
 
     def test_full_catalog_judges_our_rules_the_same(self):
         p, doc, _ = self.scan("devices_typical", rules=RULES)
@@ -230,8 +300,14 @@ class Devices(unittest.TestCase):
         self.assertEqual(st["defender"]["status"], "error")
         self.assertIn("/api/machines?$top=2500", st["defender"]["error"])
         self.assertIn('"value" is not an array', st["defender"]["error"])
+        # Graph refused the nested $expand of the noncompliance actions (400): the policies were
+        # read again with their assignments only, their action keys left out.
+        self.assertIn("(and 1 more problems)", st["intune"]["error"])
+        self.assertIn("Graph refused to expand scheduledActionsForRule", p.stderr)
         ev = self.evidence(doc)
         self.assertEqual(ev["intune.compliance.policy_count"], 1)
+        self.assertNotIn("intune.compliance.without_retire_count", ev)
+        self.assertEqual(self.findings(doc)["intune.compliance.noncompliant_retired_30d"], "unknown")
         self.assertFalse(any(k.startswith(("intune.devices.", "defender.")) for k in ev))
         self.assertIn("collector defender (defender): error:", p.stderr)
         self.check_tokens(log)
@@ -253,7 +329,7 @@ class Devices(unittest.TestCase):
         # The same data as devices_typical, every fault recovered: the same evidence.
         self.assertEqual(self.evidence(doc), self.typical_evidence())
         req = {c["name"]: c["requests"] for c in doc["collectors"]}
-        self.assertEqual(req, {"intune": 7, "defender": 3})  # the truncated attempt counts
+        self.assertEqual(req, {"intune": 11, "defender": 6})  # the truncated attempt counts
         # Device page 2 arrived truncated (a transfer error): retried at the same URL with the same
         # token. Graph sends @odata.nextLink before "value", so page 3 may be read ahead while
         # page 2 still arrives, but only once, and its items only after page 2's.
@@ -322,6 +398,56 @@ class Devices(unittest.TestCase):
         mde = [(e["query"], e["status"]) for e in log if e["path"] == "/api/machines"]
         self.assertEqual(mde, [("$top=2500", 200), ("$top=2500&$skip=6", 200)])
         self.assertEqual(st["defender"]["requests"], 3)
+
+    def denied_or_unlicensed(self, scenario):
+        p, doc, log = self.scan(scenario)
+        self.assertEqual(p.returncode, 3, p.stderr)  # a partial result
+        self.check_tokens(log)
+        st = {c["name"]: c for c in doc["collectors"]}
+        return st, self.evidence(doc), self.findings(doc)
+
+    def test_denied_permissions_are_unknown_and_partial(self):
+        st, ev, fd = self.denied_or_unlicensed("devices_denied")
+        self.assertEqual(st["intune"]["status"], "partial")
+        err = st["intune"]["error"]
+        self.assertIn("/beta/deviceManagement/deviceHealthScripts?$expand=assignments", err)
+        self.assertIn("HTTP 403", err)
+        self.assertIn("application permission DeviceManagementScripts.Read.All", err)
+        self.assertIn("(and 1 more problems)", err)  # the enrollment configurations
+        self.assertEqual(st["defender"]["status"], "partial")
+        err = st["defender"]["error"]
+        self.assertIn("/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=10000", err)
+        self.assertIn("application permission Vulnerability.Read.All", err)
+        # The denied calls' keys are absent, the others stand.
+        self.assertFalse(any(k.startswith(("intune.remediations.", "intune.enrollment.",
+                                           "defender.vulnerabilities.", "defender.software."))
+                             for k in ev))
+        self.assertEqual(ev["intune.cleanup.inactivity_days_max"], 60)
+        self.assertEqual(ev["intune.autopilot.assigned_profile_count"], 1)
+        self.assertEqual(ev["intune.compliance.retire_grace_days_max"], 30)
+        self.assertEqual(ev["defender.exposure.score"], 12.5)
+        self.assertEqual(ev["defender.machines.onboarded_count"], 2)
+        for rule in ("intune.remediations.scheduled", "intune.enrollment.personal_blocked",
+                     "defender.vulnerabilities.critical_fixed_30d",
+                     "defender.vulnerabilities.exploited_fixed_14d",
+                     "defender.software.no_end_of_support"):
+            self.assertEqual(fd[rule], "unknown", rule)
+        for rule in ("intune.cleanup.stale_retired_90d", "intune.compliance.noncompliant_retired_30d",
+                     "intune.autopilot.provisioning", "defender.exposure.score_30"):
+            self.assertEqual(fd[rule], "pass", rule)
+
+    def test_feature_not_licensed_is_unknown_and_partial(self):
+        st, ev, fd = self.denied_or_unlicensed("devices_unlicensed")
+        self.assertEqual(st["intune"]["status"], "partial")
+        err = st["intune"]["error"]
+        self.assertIn("/beta/deviceManagement/deviceHealthScripts?$expand=assignments", err)
+        self.assertIn("Windows Enterprise E3/E5", err)
+        self.assertNotIn("more problems", err)
+        self.assertEqual((st["defender"]["status"], st["defender"]["error"]), ("ok", None))
+        self.assertFalse(any(k.startswith("intune.remediations.") for k in ev))
+        self.assertEqual(fd["intune.remediations.scheduled"], "unknown")
+        self.assertTrue(ev["intune.enrollment.personal_blocked"])
+        self.assertEqual(fd["intune.enrollment.personal_blocked"], "pass")
 
     def test_config_check_refuses_two_credentials(self):
         path = os.path.join(self.tmp.name, "bad.conf")

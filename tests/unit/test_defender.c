@@ -148,6 +148,120 @@ static void test_defender_bad_page(void **state)
 
 /* ---- collect() against the fixture server ---- */
 
+/* ---- vulnerability management ---- */
+
+#define VULN(cve, sev, seen, exploit)                                                              \
+    "{\"cveId\": " cve ", \"vulnerabilitySeverityLevel\": " sev ", \"firstSeenTimestamp\": " seen  \
+    ", \"exploitabilityLevel\": \"" exploit "\"}"
+
+static void test_defender_vulnerabilities(void **state)
+{
+    struct zt_defender_vulns v = {.now_sec = NOW};
+    const char *recs[] = {
+        /* 40 days old, Critical, the export's own time format (no zone: UTC) */
+        VULN("\"CVE-1\"", "\"Critical\"", "\"2024-04-22 12:00:00\"", "NoExploit"),
+        /* 2 days, fraction of a second, in an exploit kit */
+        VULN("\"CVE-2\"", "\"critical\"", "\"2024-05-30 12:00:00.8476880\"", "ExploitIsInKit"),
+        /* 10 days, High, verified exploit */
+        VULN("\"CVE-3\"", "\"High\"", "\"2024-05-22T11:00:00Z\"", "ExploitIsVerified"),
+        /* public exploit only: not counted as exploited */
+        VULN("\"CVE-4\"", "\"Medium\"", "\"2023-01-01 00:00:00\"", "ExploitIsPublic"),
+        /* software without a vulnerability */
+        VULN("null", "null", "\"2020-01-01 00:00:00\"", "NoExploit"),
+        /* a newer severity */
+        VULN("\"CVE-5\"", "\"Severe\"", "\"2024-06-01 00:00:00\"", "NoExploit"),
+        "42",
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(recs); i++) {
+        struct json_object *o = parse(recs[i]);
+        zt_defender_vuln_item(&v, o);
+        json_object_put(o);
+    }
+    struct zt_ctx *ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit_vulns(ctx, &v), 0);
+    assert_evidence_int(ctx, "defender.vulnerabilities.count", 5);
+    assert_evidence_int(ctx, "defender.vulnerabilities.critical_count", 2);
+    assert_evidence_int(ctx, "defender.vulnerabilities.high_count", 1);
+    assert_evidence_int(ctx, "defender.vulnerabilities.critical_oldest_days", 40);
+    assert_evidence_int(ctx, "defender.vulnerabilities.exploited_count", 2);
+    assert_evidence_int(ctx, "defender.vulnerabilities.exploited_oldest_days", 10);
+    zt_ctx_free(ctx);
+
+    /* A Critical one whose age cannot be read could be the oldest: the oldest is unknown. */
+    struct json_object *o = parse(VULN("\"CVE-6\"", "\"Critical\"", "\"yesterday\"", "NoExploit"));
+    zt_defender_vuln_item(&v, o);
+    json_object_put(o);
+    ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit_vulns(ctx, &v), 0);
+    assert_evidence_absent(ctx, "defender.vulnerabilities.critical_oldest_days");
+    assert_evidence_int(ctx, "defender.vulnerabilities.exploited_oldest_days", 10);
+    zt_ctx_free(ctx);
+
+    /* None at all: the oldest is 0 days. */
+    struct zt_defender_vulns none = {.now_sec = NOW};
+    ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit_vulns(ctx, &none), 0);
+    assert_evidence_int(ctx, "defender.vulnerabilities.critical_oldest_days", 0);
+    zt_ctx_free(ctx);
+}
+
+static void test_defender_software_end_of_support(void **state)
+{
+    struct zt_defender_software s = {0};
+    const char *recs[] = {
+        "{\"softwareVendor\": \"oracle\", \"softwareName\": \"jre\", \"softwareVersion\": \"1.6\","
+        " \"endOfSupportStatus\": \"EOS Software\"}",
+        "{\"softwareVendor\": \"microsoft\", \"softwareName\": \"windows_10\","
+        " \"softwareVersion\": \"10.0.19044\", \"endOfSupportStatus\": \"EOS Version\"}",
+        "{\"endOfSupportStatus\": \"Upcoming EOS Version\"}",
+        "{\"endOfSupportStatus\": \"Upcoming EOS Software\"}",
+        "{\"endOfSupportStatus\": \"None\"}",
+        "{\"endOfSupportStatus\": null}",
+        "[]",
+    };
+    for (size_t i = 0; i < ZT_ELEMENTSOF(recs); i++) {
+        struct json_object *o = parse(recs[i]);
+        zt_defender_software_item(&s, o);
+        json_object_put(o);
+    }
+    struct zt_ctx *ctx = zt_ctx_new("defender", 0);
+    assert_int_equal(zt_defender_emit_software(ctx, &s), 0);
+    assert_evidence_int(ctx, "defender.software.installation_count", 6);
+    assert_evidence_int(ctx, "defender.software.end_of_support_count", 2);
+    assert_evidence_int(ctx, "defender.software.upcoming_end_of_support_count", 2);
+    const struct zt_evidence *e = NULL;
+    struct json_object *names = NULL;
+    assert_int_equal(
+        zt_evidence_lookup(zt_ctx_evidence(ctx), "defender.software.end_of_support_count", &e), 1);
+    assert_true(json_object_object_get_ex(e->detail, "software", &names));
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(names, 0)),
+                        "oracle/jre 1.6");
+    zt_ctx_free(ctx);
+    zt_defender_software_clear(&s);
+}
+
+static void test_defender_exposure_score(void **state)
+{
+    double score = -1;
+    char err[128] = "";
+    const char *good[] = {"{\"time\": \"2019-12-03T07:23:53.280499Z\", \"score\": 33.49}",
+                          "{\"score\": 0}"};
+    const char *bad[] = {"{\"score\": \"33\"}", "{\"score\": 133.5}", "{\"score\": -1}", "[]",
+                         "{\"value\": []}"};
+
+    for (size_t i = 0; i < ZT_ELEMENTSOF(good); i++) {
+        struct json_object *o = parse(good[i]);
+        assert_int_equal(zt_defender_exposure_page(o, &score, err, sizeof(err)), 0);
+        json_object_put(o);
+    }
+    assert_true(score == 0.0);
+    for (size_t i = 0; i < ZT_ELEMENTSOF(bad); i++) {
+        struct json_object *o = parse(bad[i]);
+        assert_int_equal(zt_defender_exposure_page(o, &score, err, sizeof(err)), -EBADMSG);
+        json_object_put(o);
+    }
+}
+
 static void test_defender_collect_skip_windows_with_certificate(void **state)
 {
     struct ms_run run = {0};
@@ -169,6 +283,8 @@ static void test_defender_collect_skip_windows_with_certificate(void **state)
                         run.key,
                         "page_size",
                         "8",
+                        "export_page_size",
+                        "4",
                         NULL};
     run.r = zt_test_collect(&zt_collector_defender, kv, &run.ctx);
     assert_int_equal(run.r, 0);
@@ -177,13 +293,27 @@ static void test_defender_collect_skip_windows_with_certificate(void **state)
     assert_evidence_int(run.ctx, "defender.machines.onboarded_count", 20);
     assert_evidence_int(run.ctx, "defender.machines.healthy_count", 20);
     assert_evidence_int(run.ctx, "defender.machines.high_exposure_count", 1);
-    assert_int_equal(zt_ctx_requests(run.ctx), 4); /* token + $skip 0, 8, 16 */
+    assert_true(value_double(run.ctx, "defender.exposure.score") == 18.46);
+    /* 7 records over two pages, 6 with a CVE; the second Critical is 30 days and an hour old */
+    assert_evidence_int(run.ctx, "defender.vulnerabilities.count", 6);
+    assert_evidence_int(run.ctx, "defender.vulnerabilities.critical_count", 2);
+    assert_evidence_int(run.ctx, "defender.vulnerabilities.critical_oldest_days", 30);
+    assert_evidence_int(run.ctx, "defender.vulnerabilities.exploited_oldest_days", 9);
+    assert_evidence_int(run.ctx, "defender.software.installation_count", 5);
+    assert_evidence_int(run.ctx, "defender.software.end_of_support_count", 0);
+    assert_evidence_int(run.ctx, "defender.software.upcoming_end_of_support_count", 1);
+    /* token + $skip 0, 8, 16 + exposure + 2 pages of each export */
+    assert_int_equal(zt_ctx_requests(run.ctx), 9);
     struct json_object *log = fixture_log(&run.f), *e[4];
     assert_int_equal(fixture_entries(log, "/api/machines", e, 4), 3);
     assert_string_equal(fixture_str(e[2], "query"), "$top=8&$skip=16");
     assert_string_equal(fixture_str(e[2], "token"), "tok-1");
     /* the three windows are paced (100 calls per minute) */
     assert_true(fixture_num(e[2], "t") - fixture_num(e[0], "t") >= 1.1);
+    assert_int_equal(fixture_entries(log, "/api/machines/SoftwareVulnerabilitiesByMachine", e, 4),
+                     2);
+    assert_string_equal(fixture_str(e[0], "query"), "pageSize=4");
+    assert_string_equal(fixture_str(e[1], "query"), "pagesize=4&$skiptoken=strongv2");
     json_object_put(log);
     ms_run_finish(&run);
 }
@@ -229,6 +359,9 @@ int main(void)
         cmocka_unit_test(test_defender_404_is_empty),
         cmocka_unit_test(test_defender_only_discovered_no_onboarded_shares),
         cmocka_unit_test(test_defender_bad_page),
+        cmocka_unit_test(test_defender_vulnerabilities),
+        cmocka_unit_test(test_defender_software_end_of_support),
+        cmocka_unit_test(test_defender_exposure_score),
         cmocka_unit_test(test_defender_collect_skip_windows_with_certificate),
         cmocka_unit_test(test_defender_collect_empty_tenant),
         cmocka_unit_test(test_defender_collect_malformed),

@@ -373,6 +373,224 @@ static void test_intune_policies_without_assignments_refused(void **state)
     zt_intune_policies_clear(&p);
 }
 
+/* ---- noncompliance actions and the lifecycle lists ---- */
+
+#define ACTIONS(items)                                                                             \
+    ", \"scheduledActionsForRule\": [{\"ruleName\": \"PasswordRequired\","                         \
+    " \"scheduledActionConfigurations\": [" items "]}]"
+#define ACTION(type, hours) "{\"actionType\": \"" type "\", \"gracePeriodHours\": " #hours "}"
+
+static const char ACTIONS_PAGE[] = "{\"value\": ["
+    /* block after a day (a later block at 200 h changes nothing: the first one acts), retire
+     * after 14 days and an hour (337 h): 15 days kept */
+    POLICY("windows10CompliancePolicy",
+           ACTIONS(ACTION("notification", 0) "," ACTION("block", 24) "," ACTION(
+               "retire", 337) "," ACTION("block", 200)),
+           "[" TARGET("allDevicesAssignmentTarget") "]") ","
+    /* wipe after 49 h: 3 days rounded up; block after 96 h; the longer retire wins */
+    POLICY("androidDeviceOwnerCompliancePolicy",
+           ACTIONS(ACTION("block", 96) "," ACTION("wipe", 49) "," ACTION("retire", 900)),
+           "[" TARGET("groupAssignmentTarget") "]") ","
+    /* assigned, blocks at once, never retires */
+    POLICY("iosCompliancePolicy", ACTIONS(ACTION("block", 0)),
+           "[" TARGET("allLicensedUsersAssignmentTarget") "]") ","
+    /* unassigned: its actions are not judged */
+    POLICY("macOSCompliancePolicy", ACTIONS(ACTION("notification", 0)), "[]") "]}";
+
+static void test_intune_noncompliance_actions(void **state)
+{
+    struct zt_intune_policies p = {0};
+    struct json_object *page = parse(ACTIONS_PAGE);
+    char err[128] = "";
+
+    assert_int_equal(zt_intune_policies_page(&p, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    assert_int_equal(p.assigned, 3);
+    assert_int_equal(p.without_block, 0);
+    assert_int_equal(p.without_retire, 1);
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_policies(ctx, &p, NULL), 0);
+    assert_evidence_int(ctx, "intune.compliance.without_block_count", 0);
+    assert_evidence_int(ctx, "intune.compliance.block_grace_hours_max", 96);
+    assert_evidence_int(ctx, "intune.compliance.without_retire_count", 1);
+    /* per policy the first retire or wipe counts (49 h, 337 h); the tenant's longest, in days
+     * rounded up: 15 */
+    assert_evidence_int(ctx, "intune.compliance.retire_grace_days_max", 15);
+    zt_ctx_free(ctx);
+    zt_intune_policies_clear(&p);
+
+    /* An assigned policy whose actions were not expanded: no action keys at all (unknown). */
+    p = (struct zt_intune_policies){0};
+    page = parse(POLICIES_PAGE);
+    assert_int_equal(zt_intune_policies_page(&p, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_policies(ctx, &p, NULL), 0);
+    assert_evidence_absent(ctx, "intune.compliance.without_retire_count");
+    assert_evidence_absent(ctx, "intune.compliance.block_grace_hours_max");
+    assert_evidence_int(ctx, "intune.compliance.assigned_policy_count", 3);
+    zt_ctx_free(ctx);
+    zt_intune_policies_clear(&p);
+}
+
+static void test_intune_cleanup_rules(void **state)
+{
+    struct zt_intune_cleanup c = {0};
+    char err[128] = "";
+    struct json_object *page = parse("{\"value\": [{\"deviceCleanupRulePlatformType\": \"windows\","
+                                     " \"deviceInactivityBeforeRetirementInDays\": 120},"
+                                     " {\"deviceCleanupRulePlatformType\": \"all\", "
+                                     "\"deviceInactivityBeforeRetirementInDays\": 60},"
+                                     " {\"deviceCleanupRulePlatformType\": \"ios\", "
+                                     "\"deviceInactivityBeforeRetirementInDays\": 0},"
+                                     " 7]}");
+
+    assert_int_equal(zt_intune_cleanup_page(&c, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_cleanup(ctx, &c), 0);
+    assert_evidence_int(ctx, "intune.cleanup.rule_count", 2); /* 0 days retires nothing */
+    assert_evidence_bool(ctx, "intune.cleanup.all_platforms", true);
+    assert_evidence_int(ctx, "intune.cleanup.inactivity_days_max", 120);
+    zt_ctx_free(ctx);
+
+    /* No rule: a fact (all_platforms false), with no period to report. */
+    struct zt_intune_cleanup none = {0};
+    page = parse("{\"value\": []}");
+    assert_int_equal(zt_intune_cleanup_page(&none, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_cleanup(ctx, &none), 0);
+    assert_evidence_int(ctx, "intune.cleanup.rule_count", 0);
+    assert_evidence_bool(ctx, "intune.cleanup.all_platforms", false);
+    assert_evidence_absent(ctx, "intune.cleanup.inactivity_days_max");
+    zt_ctx_free(ctx);
+    page = parse("{\"rules\": []}");
+    assert_int_equal(zt_intune_cleanup_page(&none, page, err, sizeof(err)), -EBADMSG);
+    json_object_put(page);
+}
+
+#define SCRIPT(name, assignments)                                                                  \
+    "{\"displayName\": \"" name "\", \"assignments\": [" assignments "]}"
+#define RUN(target, remediate, schedule)                                                           \
+    "{\"target\": {\"@odata.type\": \"#microsoft.graph." target "\"},"                             \
+    " \"runRemediationScript\": " #remediate ", \"runSchedule\": {\"@odata.type\":"                \
+    " \"#microsoft.graph.deviceHealthScript" schedule "Schedule\", \"interval\": 1}}"
+
+static const char SCRIPTS_PAGE[] =
+    "{\"value\": [" SCRIPT("daily", RUN("allDevicesAssignmentTarget", true, "Daily")) ","
+    /* detection only, every hour: remediates nothing */
+    SCRIPT("detect", RUN("groupAssignmentTarget", false, "Hourly")) ","
+    /* an exclusion group includes nobody */
+    SCRIPT("excluded", RUN("exclusionGroupAssignmentTarget", true, "Daily")) ","
+    /* assigned, but runs once */
+    SCRIPT("once", RUN("groupAssignmentTarget", true, "RunOnce")) ","
+    /* excluded daily, included every hour */
+    SCRIPT("hourly", RUN("exclusionGroupAssignmentTarget", true,
+                         "Daily") "," RUN("groupAssignmentTarget", true, "Hourly")) "]}";
+
+static void test_intune_remediation_scripts(void **state)
+{
+    struct zt_intune_scripts s = {0};
+    char err[128] = "";
+    struct json_object *page = parse(SCRIPTS_PAGE);
+
+    assert_int_equal(zt_intune_scripts_page(&s, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_scripts(ctx, &s), 0);
+    assert_evidence_int(ctx, "intune.remediations.count", 5);
+    assert_evidence_int(ctx, "intune.remediations.assigned_count", 3);
+    assert_evidence_int(ctx, "intune.remediations.scheduled_count", 2);
+    zt_ctx_free(ctx);
+    zt_intune_scripts_clear(&s);
+
+    page = parse("{\"value\": [{\"displayName\": \"not expanded\"}]}");
+    assert_int_equal(zt_intune_scripts_page(&s, page, err, sizeof(err)), -EBADMSG);
+    assert_non_null(strstr(err, "not expanded"));
+    json_object_put(page);
+    zt_intune_scripts_clear(&s);
+}
+
+/* The default configuration (every platform in one object), a per-platform configuration of
+ * higher priority letting personal iPhones in, two limits and a Windows Hello configuration. */
+static const char ENROLLMENT_PAGE[] =
+    "{\"value\": ["
+    "{\"@odata.type\": \"#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration\","
+    " \"windowsRestriction\": {\"platformBlocked\": false, \"personalDeviceEnrollmentBlocked\": "
+    "true},"
+    " \"iosRestriction\": {\"platformBlocked\": false, \"personalDeviceEnrollmentBlocked\": true},"
+    " \"androidRestriction\": {\"platformBlocked\": false, \"personalDeviceEnrollmentBlocked\": "
+    "true},"
+    " \"macOSRestriction\": {\"platformBlocked\": true, \"personalDeviceEnrollmentBlocked\": "
+    "false},"
+    " \"windowsMobileRestriction\": {\"platformBlocked\": false,"
+    " \"personalDeviceEnrollmentBlocked\": false}},"
+    "{\"@odata.type\": \"#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration\","
+    " \"platformType\": \"ios\","
+    " \"platformRestriction\": {\"platformBlocked\": false, \"personalDeviceEnrollmentBlocked\": "
+    "false}},"
+    "{\"@odata.type\": \"#microsoft.graph.deviceEnrollmentLimitConfiguration\", \"limit\": 5},"
+    "{\"@odata.type\": \"#microsoft.graph.deviceEnrollmentLimitConfiguration\", \"limit\": 15},"
+    "{\"@odata.type\": \"#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration\"}"
+    "]}";
+
+static void test_intune_enrollment_restrictions(void **state)
+{
+    struct zt_intune_enrollment e = {0};
+    char err[128] = "";
+    struct json_object *page = parse(ENROLLMENT_PAGE);
+
+    assert_int_equal(zt_intune_enrollment_page(&e, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_enrollment(ctx, &e), 0);
+    assert_evidence_int(ctx, "intune.enrollment.configuration_count", 5);
+    /* Windows Mobile is not judged */
+    assert_string_equal(value_json(ctx, "intune.enrollment.personal_allowed_platforms"),
+                        "[\"ios\"]");
+    assert_string_equal(value_json(ctx, "intune.enrollment.blocked_platforms"), "[\"macos\"]");
+    assert_evidence_bool(ctx, "intune.enrollment.personal_blocked", false);
+    assert_evidence_int(ctx, "intune.enrollment.device_limit_max", 15);
+    zt_ctx_free(ctx);
+
+    /* Without any restriction configuration: nothing to judge. */
+    struct zt_intune_enrollment none = {0};
+    ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_enrollment(ctx, &none), 0);
+    assert_evidence_absent(ctx, "intune.enrollment.personal_blocked");
+    assert_evidence_absent(ctx, "intune.enrollment.device_limit_max");
+    zt_ctx_free(ctx);
+}
+
+static void test_intune_autopilot_profiles(void **state)
+{
+    struct zt_intune_autopilot a = {0};
+    char err[128] = "";
+    struct json_object *page =
+        parse("{\"value\": [{\"displayName\": \"a\", \"assignments\": [" TARGET(
+            "groupAssignmentTarget") "]}, {\"displayName\": \"b\", \"assignments\": "
+                                     "[" TARGET("exclusionGroupAssignmentTarget") "]}, "
+                                                                                  "{\"displ"
+                                                                                  "ayName\""
+                                                                                  ": "
+                                                                                  "\"c\", "
+                                                                                  "\"assign"
+                                                                                  "ments\":"
+                                                                                  " []}]}");
+
+    assert_int_equal(zt_intune_autopilot_page(&a, page, err, sizeof(err)), 0);
+    json_object_put(page);
+    struct zt_ctx *ctx = zt_ctx_new("intune", 0);
+    assert_int_equal(zt_intune_emit_autopilot(ctx, &a), 0);
+    assert_evidence_int(ctx, "intune.autopilot.profile_count", 3);
+    assert_evidence_int(ctx, "intune.autopilot.assigned_profile_count", 1);
+    zt_ctx_free(ctx);
+    page = parse("{\"value\": [{\"displayName\": \"d\"}]}");
+    assert_int_equal(zt_intune_autopilot_page(&a, page, err, sizeof(err)), -EBADMSG);
+    json_object_put(page);
+}
+
 /* ---- collect() against the fixture server ---- */
 
 static void run_collect(struct ms_run *run, const char *scenario, const char *secret)
@@ -398,8 +616,18 @@ static void test_intune_collect_typical(void **state)
     assert_evidence_int(run.ctx, "intune.compliance.policy_count", 5);
     assert_evidence_int(run.ctx, "intune.compliance.assigned_policy_count", 4);
     assert_evidence_bool(run.ctx, "intune.compliance.device_platforms_covered", true);
-    /* token + 3 device pages (one throttled once) + 2 policy pages */
-    assert_int_equal(zt_ctx_requests(run.ctx), 7);
+    /* the iOS policy never retires; the others retire after 60 days */
+    assert_evidence_int(run.ctx, "intune.compliance.without_retire_count", 1);
+    assert_evidence_int(run.ctx, "intune.compliance.retire_grace_days_max", 60);
+    assert_evidence_int(run.ctx, "intune.compliance.block_grace_hours_max", 72);
+    assert_evidence_int(run.ctx, "intune.cleanup.inactivity_days_max", 180);
+    assert_evidence_bool(run.ctx, "intune.cleanup.all_platforms", false);
+    assert_evidence_int(run.ctx, "intune.remediations.assigned_count", 1);
+    assert_evidence_int(run.ctx, "intune.remediations.scheduled_count", 0); /* run once */
+    assert_evidence_bool(run.ctx, "intune.enrollment.personal_blocked", true);
+    assert_evidence_int(run.ctx, "intune.autopilot.assigned_profile_count", 1);
+    /* token + 3 device pages (one throttled once) + 2 policy pages + 4 lifecycle lists */
+    assert_int_equal(zt_ctx_requests(run.ctx), 11);
     ms_run_finish(&run);
 }
 
@@ -414,7 +642,11 @@ static void test_intune_collect_malformed_page(void **state)
     assert_non_null(strstr(e, "/v1.0/deviceManagement/managedDevices"));
     assert_non_null(strstr(e, "malformed JSON"));
     assert_evidence_absent(run.ctx, "intune.devices.count"); /* nothing from a partial list */
+    /* Graph refused the nested $expand (400): the policies were read again without actions */
+    assert_int_equal(zt_ctx_error_count(run.ctx), 2);
     assert_evidence_int(run.ctx, "intune.compliance.policy_count", 1);
+    assert_evidence_absent(run.ctx, "intune.compliance.without_retire_count");
+    assert_evidence_int(run.ctx, "intune.cleanup.rule_count", 1);
     ms_run_finish(&run);
 }
 
@@ -444,6 +676,11 @@ int main(void)
         cmocka_unit_test(test_intune_no_devices_no_shares),
         cmocka_unit_test(test_intune_policies_reduce),
         cmocka_unit_test(test_intune_policies_without_assignments_refused),
+        cmocka_unit_test(test_intune_noncompliance_actions),
+        cmocka_unit_test(test_intune_cleanup_rules),
+        cmocka_unit_test(test_intune_remediation_scripts),
+        cmocka_unit_test(test_intune_enrollment_restrictions),
+        cmocka_unit_test(test_intune_autopilot_profiles),
         cmocka_unit_test(test_intune_collect_typical),
         cmocka_unit_test(test_intune_collect_malformed_page),
         cmocka_unit_test(test_intune_collect_bad_secret),

@@ -3,10 +3,11 @@
 
 #include "schedule.h"
 
-#define SEC 1000000ull
+#define SEC 1000ull    /* a second as a duration (ms) */
+#define T   1000000ull /* a second as a point in time (monotonic usec) */
 
 static const struct zt_sched_params params = {
-    .jitter_usec = 300 * SEC, .backoff_start_usec = 60 * SEC, .backoff_max_usec = 3600 * SEC};
+    .jitter_ms = 300 * SEC, .backoff_start_ms = 60 * SEC, .backoff_max_ms = 3600 * SEC};
 
 static void test_schedule_jitter_bounds(void **state)
 {
@@ -43,45 +44,49 @@ static void test_schedule_backoff_doubles_to_cap(void **state)
     assert_int_equal(zt_sched_delay(&params, 6 * 3600 * SEC, 6), 1920 * SEC);
     assert_int_equal(zt_sched_delay(&params, 6 * 3600 * SEC, 7), 3600 * SEC);
     assert_int_equal(zt_sched_delay(&params, 6 * 3600 * SEC, 1000), 3600 * SEC);
-    struct zt_sched_params huge = {.backoff_start_usec = UINT64_MAX / 3,
-                                   .backoff_max_usec = UINT64_MAX};
+    struct zt_sched_params huge = {.backoff_start_ms = UINT64_MAX / 3,
+                                   .backoff_max_ms = UINT64_MAX};
     assert_int_equal(zt_sched_delay(&huge, SEC, 5), UINT64_MAX);
 }
 
 static void test_schedule_record_failure_then_success(void **state)
 {
-    struct zt_sched_entry e = {.interval_usec = 6 * 3600 * SEC};
-    uint64_t now = 1000 * SEC;
+    struct zt_sched_entry e = {.interval_ms = 6 * 3600 * SEC};
+    uint64_t now = 1000 * T;
 
     zt_sched_record(&params, &e, true, now);
     assert_int_equal(e.failures, 1);
-    assert_int_equal(e.next_usec, now + 60 * SEC);
+    assert_int_equal(e.next_usec, now + 60 * T);
     zt_sched_record(&params, &e, true, now);
-    assert_int_equal(e.next_usec, now + 120 * SEC);
+    assert_int_equal(e.next_usec, now + 120 * T);
     for (int i = 0; i < 100; i++) {
         zt_sched_record(&params, &e, true, now);
     }
-    assert_int_equal(e.next_usec, now + 3600 * SEC);
+    assert_int_equal(e.next_usec, now + 3600 * T);
     zt_sched_record(&params, &e, false, now);
     assert_int_equal(e.failures, 0);
-    assert_int_equal(e.next_usec, now + 6 * 3600 * SEC);
+    assert_int_equal(e.next_usec, now + 6 * 3600 * T);
     zt_sched_record(&params, &e, true, UINT64_MAX - 5);
     assert_int_equal(e.next_usec, UINT64_MAX);
+    /* An interval too long for the microsecond clock saturates instead of wrapping. */
+    struct zt_sched_entry forever = {.interval_ms = UINT64_MAX / 2};
+    zt_sched_record(&params, &forever, false, now);
+    assert_int_equal(forever.next_usec, UINT64_MAX);
 }
 
 static void test_schedule_due_and_earliest(void **state)
 {
-    struct zt_sched_entry v[3] = {{.next_usec = 100 * SEC},
-                                  {.next_usec = 100 * SEC + ZT_SCHED_SLACK_USEC},
-                                  {.next_usec = UINT64_MAX}};
+    const uint64_t slack = ZT_SCHED_SLACK_MS * (T / SEC);
+    struct zt_sched_entry v[3] = {
+        {.next_usec = 100 * T}, {.next_usec = 100 * T + slack}, {.next_usec = UINT64_MAX}};
 
-    assert_false(zt_sched_due(&v[0], 50 * SEC));
-    assert_true(zt_sched_due(&v[0], 100 * SEC));
-    assert_true(zt_sched_due(&v[0], 200 * SEC));
-    assert_true(zt_sched_due(&v[1], 100 * SEC)); /* within the slack: joins the scan */
-    assert_false(zt_sched_due(&v[1], 100 * SEC - 1));
-    assert_false(zt_sched_due(&v[2], UINT64_MAX - ZT_SCHED_SLACK_USEC - 1));
-    assert_int_equal(zt_sched_earliest(v, 3), 100 * SEC);
+    assert_false(zt_sched_due(&v[0], 50 * T));
+    assert_true(zt_sched_due(&v[0], 100 * T));
+    assert_true(zt_sched_due(&v[0], 200 * T));
+    assert_true(zt_sched_due(&v[1], 100 * T)); /* within the slack: joins the scan */
+    assert_false(zt_sched_due(&v[1], 100 * T - 1));
+    assert_false(zt_sched_due(&v[2], UINT64_MAX - slack - 1));
+    assert_int_equal(zt_sched_earliest(v, 3), 100 * T);
     assert_int_equal(zt_sched_earliest(&v[2], 1), UINT64_MAX);
     assert_int_equal(zt_sched_earliest(v, 0), UINT64_MAX);
 }

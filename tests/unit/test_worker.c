@@ -94,7 +94,7 @@ static void on_done(struct zt_worker *w, struct zt_scan *scan, const char *error
 }
 
 /* Fork a worker for the config and run the loop until it is done. */
-static void run(struct fixture *f, uint64_t timeout_usec, uint64_t memory_max)
+static void run(struct fixture *f, uint64_t timeout_ms, uint64_t memory_max)
 {
     struct zt_worker_job job = {.cfg = f->cfg, .memory_max = memory_max};
     struct zt_worker *w = NULL;
@@ -104,7 +104,7 @@ static void run(struct fixture *f, uint64_t timeout_usec, uint64_t memory_max)
     sigaddset(&ss, SIGCHLD);
     sigprocmask(SIG_BLOCK, &ss, NULL);
     assert_int_equal(sd_event_new(&f->e), 0);
-    assert_int_equal(zt_worker_start(f->e, &job, timeout_usec, on_done, f, &w), 0);
+    assert_int_equal(zt_worker_start(f->e, &job, timeout_ms, on_done, f, &w), 0);
     assert_true(zt_worker_pid(w) > 0);
     assert_int_equal(sd_event_loop(f->e), 0);
     assert_true(f->done);
@@ -126,7 +126,7 @@ static void test_worker_result_over_pipe(void **state)
     struct json_object *ev;
 
     load(&f, "[collector:a]\ntype = fake\n[collector:b]\ntype = fake\nmode = other\n");
-    run(&f, 30000000, 256u << 20);
+    run(&f, 30000, 256u << 20);
     assert_string_equal(f.error, "");
     assert_non_null(f.doc);
     assert_string_equal(collector_field(f.doc, 0, "status"), "ok");
@@ -144,7 +144,7 @@ static void test_worker_crash_reported(void **state)
     struct json_object *ev;
 
     load(&f, "[collector:a]\ntype = fake\nmode = crash\n[collector:h]\ntype = fake_host\n");
-    run(&f, 30000000, 0);
+    run(&f, 30000, 0);
     assert_string_equal(f.error, "");
     assert_non_null(f.doc);
     assert_string_equal(collector_field(f.doc, 0, "status"), "error");
@@ -162,7 +162,7 @@ static void test_worker_crash_reported(void **state)
     /* And the other way round: the host half crashes, the network half's evidence stays. */
     f = (struct fixture){0};
     load(&f, "[collector:a]\ntype = fake\n[collector:h]\ntype = fake_host\nmode = crash\n");
-    run(&f, 30000000, 0);
+    run(&f, 30000, 0);
     assert_non_null(f.doc);
     assert_string_equal(collector_field(f.doc, 0, "status"), "ok");
     assert_string_equal(collector_field(f.doc, 1, "status"), "error");
@@ -176,7 +176,7 @@ static void test_worker_hang_killed(void **state)
     uint64_t t0 = zt_now_mono_usec();
 
     load(&f, "[daemon]\ncollector_timeout = 1h\n[collector:a]\ntype = fake\nmode = hang\n");
-    run(&f, 500000, 0);
+    run(&f, 500, 0);
     assert_null(f.doc);
     assert_non_null(strstr(f.error, "timed out"));
     assert_true(zt_now_mono_usec() - t0 < 10000000);
@@ -191,7 +191,7 @@ static void test_worker_memory_limit(void **state)
     struct fixture f = {0};
 
     load(&f, "[collector:a]\ntype = fake\nmode = hog\n");
-    run(&f, 30000000, 128u << 20);
+    run(&f, 30000, 128u << 20);
     /* The limit is inherited by the half that runs the collector: that half ends. */
     assert_non_null(f.doc);
     assert_string_equal(collector_field(f.doc, 0, "status"), "error");
@@ -262,7 +262,7 @@ static void test_worker_names_the_carried(void **state)
     sigaddset(&ss, SIGCHLD);
     sigprocmask(SIG_BLOCK, &ss, NULL);
     assert_int_equal(sd_event_new(&f.e), 0);
-    assert_int_equal(zt_worker_start(f.e, &job, 60000000u, on_done, &f, &w), 0);
+    assert_int_equal(zt_worker_start(f.e, &job, 60000u, on_done, &f, &w), 0);
     assert_int_equal(zt_worker_carried(w)->n, 1);
     assert_string_equal(zt_worker_carried(w)->v[0], "a");
     assert_int_equal(sd_event_loop(f.e), 0);
