@@ -417,6 +417,25 @@ def sensitive_data_discovery(sub, plan):
     return fn
 
 
+def compliance_action(fx, policy, action, hours):
+    """Set the grace period of the scheduled action of the named Intune compliance policy."""
+    each_json(fx, lambda d: [c.update(gracePeriodHours=hours)
+                             for p in where(d["value"], displayName=policy)
+                             for sa in p["scheduledActionsForRule"]
+                             for c in sa["scheduledActionConfigurations"]
+                             if c["actionType"] == action],
+              path="/v1.0/deviceManagement/deviceCompliancePolicies")
+
+
+def tvm_records(fx, path, fn, **match):
+    """Call fn on the Defender records (every page of path) whose fields equal match."""
+    each_json(fx, lambda d: [fn(v) for v in d["value"]
+                             if all(v.get(k) == x for k, x in match.items())], path=path)
+
+
+VULNS = "/api/machines/SoftwareVulnerabilitiesByMachine"
+
+
 SUB2 = "22222222-2222-4222-8222-222222222222"
 LCW = "/v1.0/identityGovernance/lifecycleWorkflows/workflows"
 SPS = "/v1.0/servicePrincipals"
@@ -611,6 +630,43 @@ PATCHES = [
      "discovered and classified everywhere; Defender CSPM's sensitive data discovery is off in "
      "one subscription (Defender for Storage's is on)",
      sensitive_data_discovery(SUB2, "CloudPosture")),
+    ("optimal", "devices", "cleanup-after-180-days",
+     "devices.governance optimal: the device lifecycle ends automatically (<= 90 days); the "
+     "all-platforms clean-up rule waits 180 days",
+     lambda f: graph_item(f, "/beta/deviceManagement/managedDeviceCleanupRules",
+                          lambda r: r.update(deviceInactivityBeforeRetirementInDays=180),
+                          deviceCleanupRulePlatformType="all")),
+    ("optimal", "devices", "windows-retired-after-45-days",
+     "devices.automation_orchestration optimal: noncompliant devices retired within 30 days; "
+     "Windows compliance retires after 45",
+     lambda f: compliance_action(f, "Windows compliance", "retire", 1080)),
+    ("optimal", "devices", "remediations-run-once",
+     "devices.automation_orchestration optimal: devices remediated on a schedule; every "
+     "Remediations assignment runs once",
+     lambda f: graph_item(f, "/beta/deviceManagement/deviceHealthScripts", lambda h: [
+         a.update(runSchedule={"@odata.type": "#microsoft.graph.deviceHealthScriptRunOnceSchedule",
+                               "interval": 1, "date": "2025-03-01", "time": "09:00:00",
+                               "useUtc": False}) for a in h["assignments"]])),
+    ("optimal", "devices", "autopilot-unassigned",
+     "devices.automation_orchestration optimal: Windows devices provisioned automatically; no "
+     "Autopilot profile is assigned",
+     lambda f: graph_item(f, "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+                          lambda p: p.update(assignments=[]))),
+    ("optimal", "devices", "software-end-of-support",
+     "devices.asset_supply_chain_risk optimal: no software past its end of support; Edge on "
+     "one machine is an end-of-support version",
+     lambda f: tvm_records(f, "/api/machines/SoftwareInventoryByMachine",
+                           lambda v: v.update(endOfSupportStatus="EOS Version"),
+                           softwareName="edge")),
+    ("optimal", "devices", "exposure-score-45",
+     "devices.policy_enforcement_compliance optimal: vulnerability and configuration "
+     "management integrated (exposure <= 30); the exposure score is 45",
+     lambda f: each_json(f, lambda d: d.update(score=45.2), path="/api/exposureScore")),
+    ("optimal", "devices", "exploited-open-20-days",
+     "devices.threat_protection optimal: known-exploited weaknesses closed within 14 days; "
+     "CVE-2024-49138 (exploit verified) open for 20",
+     lambda f: tvm_records(f, VULNS, lambda v: v.update(firstSeenTimestamp="{{tvm-1728000}}"),
+                           cveId="CVE-2024-49138")),
     ("optimal", "devices", "intune-no-device-risk-gate",
      "devices.resource_access optimal: device risk gates access; no compliance policy requires "
      "a device threat level",
@@ -833,6 +889,24 @@ PATCHES = [
      "rule generates a NetworkPolicy",
      lambda f: [i["spec"].update(rules=[r for r in i["spec"]["rules"] if "generate" not in r])
                 for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")]),
+
+    ("advanced", "devices", "personal-ios-enrollment",
+     "devices.governance advanced: only corporate devices enroll; personally owned iOS devices "
+     "may",
+     lambda f: graph_item(f, "/v1.0/deviceManagement/deviceEnrollmentConfigurations",
+                          lambda c: c["iosRestriction"].update(
+                              personalDeviceEnrollmentBlocked=False),
+                          **{"@odata.type": "#microsoft.graph."
+                                            "deviceEnrollmentPlatformRestrictionsConfiguration"})),
+    ("advanced", "devices", "macos-blocked-after-7-days",
+     "devices.automation_orchestration advanced: noncompliant devices cut off within 72 hours; "
+     "macOS compliance waits 168",
+     lambda f: compliance_action(f, "macOS compliance", "block", 168)),
+    ("advanced", "devices", "critical-open-40-days",
+     "devices.policy_enforcement_compliance advanced: critical vulnerabilities fixed within 30 "
+     "days; CVE-2024-12053 open on one machine for 40",
+     lambda f: tvm_records(f, VULNS, lambda v: v.update(firstSeenTimestamp="{{tvm-3456000}}"),
+                           cveId="CVE-2024-12053", firstSeenTimestamp="{{tvm-2595600}}")),
 
     # -- Initial: the traditional estate falls short of each function's initial statement -----
     ("initial", "aws", "root-without-mfa",
