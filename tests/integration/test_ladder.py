@@ -194,6 +194,12 @@ class Ladder(unittest.TestCase):
         print(f"  exact: {' '.join(sorted(exact))}", file=sys.stderr)
         for b in sorted(blocked):
             print(f"  blocked: {b}", file=sys.stderr)
+        if stage != "optimal":
+            above = STAGES[STAGES.index(stage) + 1]
+            kept = sorted(f"{f['rule']} ({f['status']})" for f in doc["findings"]
+                          if f["stage"] == above and f["status"] in ("pass", "unknown"))
+            print(f"  {above} rules no patch takes away: {' '.join(kept) or 'none'}",
+                  file=sys.stderr)
         return problems
 
     def run_stage(self, stage):
