@@ -670,7 +670,9 @@ PATCHES = [
     ("optimal", "devices", "intune-no-device-risk-gate",
      "devices.resource_access optimal: device risk gates access; no compliance policy requires "
      "a device threat level",
-     None),
+     lambda f: each_json(f, lambda d: [p.update(deviceThreatProtectionEnabled=False)
+                                       for p in d["value"]],
+                         path="/v1.0/deviceManagement/deviceCompliancePolicies")),
 
     # -- Advanced: the initial estate falls short of each function's advanced statement -------
     ("advanced", "entra", "device-code-flow-allowed",
@@ -908,6 +910,12 @@ PATCHES = [
      lambda f: tvm_records(f, VULNS, lambda v: v.update(firstSeenTimestamp="{{tvm-3456000}}"),
                            cveId="CVE-2024-12053", firstSeenTimestamp="{{tvm-2595600}}")),
 
+    ("advanced", "aws", "no-config-aggregator",
+     "crosscutting.visibility_analytics advanced: enterprise-wide collection, centralised; no "
+     "Config aggregator gathers the accounts' configuration",
+     lambda f: each_json(f, lambda d: d.update(ConfigurationAggregators=[]),
+                         op="config:DescribeConfigurationAggregators")),
+
     # -- Initial: the traditional estate falls short of each function's initial statement -----
     ("initial", "aws", "root-without-mfa",
      "identity.authentication initial: MFA; the AWS root user has none",
@@ -1078,25 +1086,24 @@ PATCHES = [
 # evidence as a lower stage of some function: (function, stage) -> why. The ladder test does not
 # expect these functions exact below that stage, and prints them.
 CONFLICTS = {
-    ("devices.resource_access", "optimal"):
-        "intune.compliance.device_risk_gates_access (optimal) checks the same "
-        "intune.compliance.device_risk_policy_count >= 1 as devices.threat_protection advanced "
-        "(intune.compliance.device_risk_required)",
-    ("identity.visibility_analytics", "advanced"):
-        "host.audit.forwarded (advanced) is auditd running and host.logging.forwarding: the "
-        "first is identity.visibility_analytics initial, the second "
-        "crosscutting.visibility_analytics initial",
-    ("crosscutting.visibility_analytics", "advanced"):
-        "aws.cloudtrail.multi_region_logging (advanced) is the AWS part of "
-        "aws.cloudtrail.logs_collected (initial)",
     ("devices.governance", "initial"):
         "intune.compliance.lifecycle_policy (initial) is judged only over an Intune device "
-        "inventory, and any inventory passes devices.asset_supply_chain_risk initial "
-        "(defender.machines.inventory)",
-    ("data.inventory_management", "optimal"):
-        "aws.macie.discovery_with_automated_response (optimal) is aws.macie.automated_discovery "
-        "(its own advanced) and aws.events.security_response_all_regions "
-        "(crosscutting.automation_orchestration advanced)",
+        "inventory (intune.compliance.device_platforms_covered is omitted without devices), and "
+        "any inventory passes devices.asset_supply_chain_risk initial (defender.machines.inventory)",
+}
+
+# Rules the catalog decides with exactly the evidence of a rule of a lower stage: no patch can
+# make them fail without failing that lower stage too. Their function can still be taken down
+# by another rule of the same stage, so it is exact; the ladder prints them.
+SAME_EVIDENCE = {
+    "entra.risk.behavioural_analytics_enforced":
+        "identity.visibility_analytics optimal reads entra.ca.high_user_risk_remediated and "
+        "entra.ca.high_signin_risk_remediated, which are identity.risk_assessments advanced "
+        "(entra.ca.high_user_risk, entra.ca.high_signin_risk: a block counts as remediated)",
+    "aws.macie.discovery_with_automated_response":
+        "data.inventory_management optimal is aws.macie.automated_discovery (its own advanced) "
+        "and aws.events.security_response_all_regions (crosscutting.automation_orchestration "
+        "advanced)",
 }
 
 

@@ -200,6 +200,10 @@ class Ladder(unittest.TestCase):
                           if f["stage"] == above and f["status"] in ("pass", "unknown"))
             print(f"  {above} rules no patch takes away: {' '.join(kept) or 'none'}",
                   file=sys.stderr)
+            for f in doc["findings"]:
+                if f["stage"] == above and f["rule"] in L.SAME_EVIDENCE:
+                    print(f"  same evidence as a lower stage: {f['rule']} ({f['status']}): "
+                          f"{L.SAME_EVIDENCE[f['rule']]}", file=sys.stderr)
         return problems
 
     def run_stage(self, stage):
