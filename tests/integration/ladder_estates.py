@@ -124,12 +124,6 @@ def ca_policy(fx, name, fn):
         each_json(fx, lambda d: [fn(p) for p in where(values(d), displayName=name)], path=path)
 
 
-def ca_add(fx, policy):
-    for path in ("/v1.0/identity/conditionalAccess/policies",
-                 "/beta/identity/conditionalAccess/policies"):
-        each_json(fx, lambda d: d["value"].append(copy.deepcopy(policy)), path=path)
-
-
 def okta_rules(fx, fn):
     """Call fn on every ACTIVE allowing rule of every Okta authentication (access) policy."""
     for r in fx.scn["routes"]:
@@ -215,31 +209,12 @@ def process(tree, pid, comm, cmdline):
 
 # ---- the strong estate, made optimal --------------------------------------------------------
 
-SFI = {"displayName": "Sign-in frequency for everyone", "state": "enabled",
-       "id": "33333333-0000-4000-8000-0000000000f1",
-       "conditions": {"users": {"includeUsers": ["All"],
-                                "excludeUsers": ["0b1c2d3e-0000-4000-8000-00000000b001"],
-                                "includeGroups": [], "excludeGroups": [], "includeRoles": [],
-                                "excludeRoles": []},
-                      "applications": {"includeApplications": ["All"],
-                                       "excludeApplications": []},
-                      "clientAppTypes": ["all"]},
-       "grantControls": None,
-       "sessionControls": {"signInFrequency": {"isEnabled": True, "type": "hours", "value": 12,
-                                               "authenticationType":
-                                                   "primaryAndSecondaryAuthentication",
-                                               "frequencyInterval": "timeBased"}}}
-
 # Where a strong scenario does not meet an optimal rule yet: (source, name, why, function).
 PREPARE = [
     ("host", "osquery-running",
      "devices.threat_protection advanced: every installed EDR agent runs (osqueryd was installed "
      "but stopped)",
      lambda t: process(t, 3001, "osqueryd", "/opt/osquery/bin/osqueryd")),
-    ("entra", "sign-in-frequency-everyone",
-     "applications.access initial: an expiry for every access (a sign-in frequency for all users "
-     "and apps)",
-     lambda f: ca_add(f, SFI)),
 ]
 
 
