@@ -36,8 +36,8 @@ int zt_aws_data_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_a
     struct zt_aws_rsvc *r = zt_aws_rsvc(run, rg);
     _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
     _cleanup_free_ char *path = NULL;
-    if (api == ZT_AWS_MACIE_JOBS) { /* POST with a JSON body */
-        const char *kv[] = {"#maxResults", "200", "nextToken", token, NULL};
+    if (api == ZT_AWS_MACIE_JOBS) { /* POST with a JSON body; Macie's default page size */
+        const char *kv[] = {"nextToken", token, NULL};
         _cleanup_free_ char *body = zt_aws_json_body(kv);
         return zt_aws_svc_call(run, rg, api, &r->macie_data, "/jobs/list", body, NULL, token, page,
                                0);

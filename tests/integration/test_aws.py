@@ -276,10 +276,13 @@ class Aws(unittest.TestCase):
         self.assertEqual(got, ["/findingAggregator/get/arn%3Aaws%3Asecurityhub%3Aus-east-1%3A"
                                "123456789012%3Afinding-aggregator/"
                                "123e4567-e89b-12d3-a456-426652340000"])
-        # Inspector: four totals per region (ECR images, Lambda functions; all, active)
-        for region in ("us-east-1", "eu-west-1"):
-            self.assertEqual(len([r for r in requests if r["path"] == "/coverage/statistics/list"
-                                  and r["sigv4"] == f"{region}/inspector2"]), 4)
+        # Inspector: four totals per region (ECR images, Lambda functions; all, active); a 429
+        # ThrottlingException named only in X-Amzn-ErrorType was retried
+        cov = {region: [r["status"] for r in requests if r["path"] == "/coverage/statistics/list"
+                        and r["sigv4"] == f"{region}/inspector2"]
+               for region in ("us-east-1", "eu-west-1")}
+        self.assertEqual(sorted(cov["us-east-1"]), [200, 200, 200, 200, 429])
+        self.assertEqual(cov["eu-west-1"], [200] * 4)
         for rule in DATA_RULES:
             self.assertEqual(findings[rule], "pass", rule)
         sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
