@@ -10,11 +10,12 @@
 #include "aws_xml.h"
 #include "collector.h"
 
-#define ZT_AWS_REGIONS_MAX   32u
-#define ZT_AWS_DETECTORS_MAX 8u  /* GuardDuty allows one detector per region */
-#define ZT_AWS_TRAILS_MAX    64u /* multi-region trails whose status is asked */
-#define ZT_AWS_URL_MAX       2048u
-#define ZT_AWS_EC2_VERSION   "2016-11-15"
+#define ZT_AWS_REGIONS_MAX       32u
+#define ZT_AWS_DETECTORS_MAX     8u  /* GuardDuty allows one detector per region */
+#define ZT_AWS_TRAILS_MAX        64u /* multi-region trails whose status is asked */
+#define ZT_AWS_URL_MAX           2048u
+#define ZT_AWS_EC2_VERSION       "2016-11-15"
+#define ZT_AWS_BUCKETS_NAMED_MAX 10000u /* buckets Macie jobs name, kept for the detail */
 
 /* Options (bound by the core). */
 struct zt_aws_options {
@@ -203,6 +204,8 @@ struct zt_aws_rsvc {
     uint64_t agg_data_stores, agg_data_classified; /* the same through an aggregator */
     bool agg_queried;                              /* an aggregator of this region answered */
     uint64_t macie_jobs;                           /* scheduled jobs RUNNING or IDLE */
+    uint64_t macie_criteria_jobs;                  /* of those, jobs choosing buckets by criteria */
+    struct json_object *macie_job_buckets;         /* buckets those jobs name (distinct) */
     uint64_t macie_buckets, macie_classified;      /* buckets; with a sensitivity verdict */
     bool macie_publish;                     /* classification findings published to Security Hub */
     uint64_t sh_aggregators;                /* finding aggregators listed here */
@@ -341,8 +344,12 @@ int zt_aws_cfg_select_count(struct json_object *page, uint64_t *n, char *next, s
  * NULL, those carrying the tag key. Returns a new string, or NULL for a tag a query cannot
  * carry (a quote or a backslash). */
 char *zt_aws_cfg_data_query(const char *tag);
-/* Macie ListClassificationJobs: SCHEDULED jobs still running (RUNNING or IDLE between runs). */
-int zt_aws_macie_jobs(struct json_object *page, uint64_t *scheduled, char *next, size_t next_len);
+/* Macie ListClassificationJobs: SCHEDULED jobs still running (RUNNING or IDLE between runs);
+ * of those, jobs that choose their buckets by criteria at each run (bucketCriteria) added to
+ * by_criteria, and the buckets the others name (bucketDefinitions) added to buckets once each
+ * (at most ZT_AWS_BUCKETS_NAMED_MAX). */
+int zt_aws_macie_jobs(struct json_object *page, uint64_t *scheduled, uint64_t *by_criteria,
+                      struct json_object *buckets, char *next, size_t next_len);
 /* Macie GetBucketStatistics: buckets, and those with a sensitivity verdict (sensitive or not
  * sensitive; not classified and classification errors are not). */
 int zt_aws_macie_buckets(struct json_object *page, uint64_t *buckets, uint64_t *classified);

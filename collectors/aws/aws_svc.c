@@ -479,6 +479,8 @@ void zt_aws_svc_free(struct zt_aws_run *run)
         json_object_put(run->acct.regions[i].asg_elb);
         json_object_put(run->acct.regions[i].asg_scaled);
         run->acct.regions[i].asg_elb = run->acct.regions[i].asg_scaled = NULL;
+        json_object_put(run->acct.regions[i].macie_job_buckets);
+        run->acct.regions[i].macie_job_buckets = NULL;
         json_object_put(run->acct.regions[i].vpc_ids);
         json_object_put(run->acct.regions[i].flow_ids);
         run->acct.regions[i].vpc_ids = run->acct.regions[i].flow_ids = NULL;

@@ -190,7 +190,10 @@ int zt_aws_data_answer(struct zt_aws_call *c, struct json_object *page, char *ne
         return zt_aws_cfg_select_count(page, c->tag ? &r->agg_data_classified : &r->agg_data_stores,
                                        NULL, 0);
     case ZT_AWS_MACIE_JOBS:
-        return zt_aws_macie_jobs(page, &r->macie_jobs, next, nl);
+        r->macie_job_buckets =
+            r->macie_job_buckets ? r->macie_job_buckets : json_object_new_array();
+        return zt_aws_macie_jobs(page, &r->macie_jobs, &r->macie_criteria_jobs,
+                                 r->macie_job_buckets, next, nl);
     case ZT_AWS_MACIE_BUCKETS:
         return zt_aws_macie_buckets(page, &r->macie_buckets, &r->macie_classified);
     case ZT_AWS_MACIE_PUBLISH:

@@ -67,9 +67,40 @@ int zt_aws_cfg_select_count(struct json_object *page, uint64_t *n, char *next, s
     return 0;
 }
 
-int zt_aws_macie_jobs(struct json_object *page, uint64_t *scheduled, char *next, size_t next_len)
+static bool listed(struct json_object *l, const char *name)
 {
-    struct json_object *l = zt_json_array(page, "items");
+    for (size_t i = 0; l && i < json_object_array_length(l); i++) {
+        if (zt_streq(json_object_get_string(json_object_array_get_idx(l, i)), name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The buckets a job's bucketDefinitions name, each once, into buckets. */
+static int job_buckets(struct json_object *job, struct json_object *buckets)
+{
+    struct json_object *defs = zt_json_array(job, "bucketDefinitions");
+    for (size_t i = 0; defs && i < json_object_array_length(defs); i++) {
+        struct json_object *names = zt_json_array(json_object_array_get_idx(defs, i), "buckets");
+        if (!names) {
+            return -EBADMSG;
+        }
+        for (size_t k = 0; k < json_object_array_length(names); k++) {
+            const char *b = json_object_get_string(json_object_array_get_idx(names, k));
+            if (b && !listed(buckets, b) &&
+                json_object_array_length(buckets) < ZT_AWS_BUCKETS_NAMED_MAX) {
+                json_object_array_add(buckets, json_object_new_string(b));
+            }
+        }
+    }
+    return 0;
+}
+
+int zt_aws_macie_jobs(struct json_object *page, uint64_t *scheduled, uint64_t *by_criteria,
+                      struct json_object *buckets, char *next, size_t next_len)
+{
+    struct json_object *l = zt_json_array(page, "items"), *crit = NULL;
     if (!l) {
         return -EBADMSG;
     }
@@ -81,8 +112,16 @@ int zt_aws_macie_jobs(struct json_object *page, uint64_t *scheduled, char *next,
             return -EBADMSG;
         }
         /* IDLE: a scheduled job between two runs; PAUSED, USER_PAUSED, CANCELLED: not running */
-        *scheduled += zt_streq(type, "SCHEDULED") &&
-                      (zt_streq(status, "RUNNING") || zt_streq(status, "IDLE"));
+        if (!zt_streq(type, "SCHEDULED") ||
+            (!zt_streq(status, "RUNNING") && !zt_streq(status, "IDLE"))) {
+            continue;
+        }
+        (*scheduled)++;
+        if (json_object_object_get_ex(job, "bucketCriteria", &crit)) {
+            (*by_criteria)++;
+        } else if (job_buckets(job, buckets) < 0) {
+            return -EBADMSG;
+        }
     }
     return 0;
 }
@@ -121,16 +160,6 @@ int zt_aws_macie_publish(struct json_object *page, bool *classification)
     *classification = json_object_object_get_ex(sh, "publishClassificationFindings", &v) &&
                       json_object_get_boolean(v);
     return 0;
-}
-
-static bool listed(struct json_object *l, const char *region)
-{
-    for (size_t i = 0; l && i < json_object_array_length(l); i++) {
-        if (zt_streq(json_object_get_string(json_object_array_get_idx(l, i)), region)) {
-            return true;
-        }
-    }
-    return false;
 }
 
 int zt_aws_sh_links_all(struct json_object *page, const char *const *regions, size_t n, bool *all)

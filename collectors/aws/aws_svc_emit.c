@@ -271,7 +271,24 @@ static int emit_macie_data(struct zt_aws_run *run)
         }
     }
     json_object_object_add(detail, "macie_off", off);
-    int n = zt_emit_int(run->ctx, "aws.macie.scheduled_jobs", (int64_t)SUM(macie_jobs)) == 0;
+    /* the buckets scheduled jobs name (at most ZT_AWS_DETAIL_MAX listed), and the jobs that
+     * choose buckets by criteria at each run instead (new buckets included) */
+    struct json_object *named = json_object_new_array(), *jobs = json_object_new_object();
+    uint64_t n_named = 0;
+    for (size_t i = 0; i < run->n_regions; i++) {
+        struct json_object *b = run->acct.regions[i].macie_job_buckets;
+        for (size_t k = 0; b && k < json_object_array_length(b); k++, n_named++) {
+            if (json_object_array_length(named) < ZT_AWS_DETAIL_MAX) {
+                json_object_array_add(named, json_object_get(json_object_array_get_idx(b, k)));
+            }
+        }
+    }
+    json_object_object_add(jobs, "buckets_named", json_object_new_int64((int64_t)n_named));
+    json_object_object_add(jobs, "buckets", named);
+    json_object_object_add(jobs, "jobs_by_criteria",
+                           json_object_new_int64((int64_t)SUM(macie_criteria_jobs)));
+    int n = zt_emit(run->ctx, "aws.macie.scheduled_jobs",
+                    json_object_new_int64((int64_t)SUM(macie_jobs)), jobs) == 0;
     n += zt_emit_int(run->ctx, "aws.macie.buckets", (int64_t)SUM(macie_buckets)) == 0;
     n += zt_emit(run->ctx, "aws.macie.classified_bucket_share",
                  json_object_new_double(share(SUM(macie_classified), SUM(macie_buckets))),

@@ -100,7 +100,8 @@ DATA_RULES = ["aws.accessanalyzer.data_access_reviewed", "aws.data.classified_ev
               "aws.network.flows_logged_and_correlated", "aws.nfw.policies_enforced_as_code",
               "aws.nfw.default_deny_under_org_guardrails", "aws.securityhub.centralised_monitoring",
               "aws.config.continuous_enterprise_enforcement", "aws.backup.restores_tested",
-              "aws.inspector.deployed_workloads_covered", "aws.s3.bucket_level_access_controls"]
+              "aws.inspector.deployed_workloads_covered", "aws.s3.bucket_level_access_controls",
+              "aws.securityhub.standards_assessed"]
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (401 "Macie is not enabled."); Security
@@ -219,6 +220,7 @@ class Aws(unittest.TestCase):
                          ("data.visibility_analytics", "optimal"),
                          ("networks.visibility_analytics", "optimal"),
                          ("crosscutting.visibility_analytics", "optimal"),
+                         ("crosscutting.governance", "optimal"),
                          ("data.automation_orchestration", "optimal"),
                          ("networks.resilience", "optimal"),
                          ("networks.automation_orchestration", "optimal"),
@@ -267,6 +269,9 @@ class Aws(unittest.TestCase):
                          {"tag": "data-classification",
                           "regions": {"us-east-1": {"data_stores": 5, "classified": 5},
                                       "eu-west-1": {"data_stores": 3, "classified": 3}}})
+        self.assertEqual(ev["aws.macie.scheduled_jobs"]["detail"],
+                         {"buckets_named": 3, "buckets": ["zt-records", "zt-logs", "zt.eu.data"],
+                          "jobs_by_criteria": 0})
         # Macie's jobs followed nextToken to the page holding the scheduled job
         jobs = [r["status"] for r in requests
                 if r["path"] == "/jobs/list" and r["sigv4"] == "us-east-1/macie2"]

@@ -50,21 +50,28 @@ static void test_aws_data_query(void **state)
 
 static void test_aws_data_macie(void **state)
 {
-    uint64_t jobs = 0, buckets = 0, classified = 0;
+    uint64_t jobs = 0, crit = 0, buckets = 0, classified = 0;
     char next[32];
     bool pub = true;
+    _cleanup_json_ struct json_object *named = json_object_new_array();
     _cleanup_json_ struct json_object *page =
-        parse("{\"items\":[{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"IDLE\"},"
-              "{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"RUNNING\"},"
-              "{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"USER_PAUSED\"},"
+        parse("{\"items\":[{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"IDLE\",\"bucketDefinitions\":"
+              "[{\"accountId\":\"1\",\"buckets\":[\"a\",\"b\"]}]},"
+              "{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"RUNNING\",\"bucketDefinitions\":"
+              "[{\"accountId\":\"1\",\"buckets\":[\"b\",\"c\"]}]},"
+              "{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"RUNNING\",\"bucketCriteria\":{}},"
+              "{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"USER_PAUSED\",\"bucketDefinitions\":"
+              "[{\"accountId\":\"1\",\"buckets\":[\"paused\"]}]},"
               "{\"jobType\":\"SCHEDULED\",\"jobStatus\":\"CANCELLED\"},"
               "{\"jobType\":\"ONE_TIME\",\"jobStatus\":\"RUNNING\"}],\"nextToken\":\"mj2\"}");
-    assert_int_equal(zt_aws_macie_jobs(page, &jobs, next, sizeof(next)), 0);
-    assert_int_equal(jobs, 2);
+    assert_int_equal(zt_aws_macie_jobs(page, &jobs, &crit, named, next, sizeof(next)), 0);
+    assert_int_equal(jobs, 3);
+    assert_int_equal(crit, 1); /* buckets chosen by criteria at each run */
+    assert_int_equal(json_object_array_length(named), 3); /* a, b, c: b once */
     assert_string_equal(next, "mj2");
     _cleanup_json_ struct json_object *nostatus =
         parse("{\"items\":[{\"jobType\":\"SCHEDULED\"}]}");
-    assert_int_equal(zt_aws_macie_jobs(nostatus, &jobs, NULL, 0), -EBADMSG);
+    assert_int_equal(zt_aws_macie_jobs(nostatus, &jobs, &crit, named, NULL, 0), -EBADMSG);
 
     _cleanup_json_ struct json_object *stats = parse(
         "{\"bucketCount\":10,\"bucketStatisticsBySensitivity\":{\"sensitive\":{\"totalCount\":3},"
