@@ -46,6 +46,9 @@ static const struct zt_option aws_options[] = {
     {"role_session_name", ZT_OPT_STRING, "ztmmd",
      offsetof(struct zt_aws_options, role_session_name), 0,
      "RoleSessionName of the assumed role's session (CloudTrail shows it)"},
+    {"classification_tag", ZT_OPT_STRING, "data-classification",
+     offsetof(struct zt_aws_options, classification_tag), 0,
+     "tag key that carries a data store's category (counted by an AWS Config advanced query)"},
     {.key = NULL},
 };
 
@@ -152,6 +155,12 @@ static int check_role(const struct zt_aws_options *o, char *err, size_t errlen)
     }
     if (!aws_chars(o->role_session_name, 2, 64, "+=,.@_-")) {
         snprintf(err, errlen, "'role_session_name' must be 2 to 64 letters, digits or +=,.@_-");
+        return -EINVAL;
+    }
+    if (o->classification_tag && !aws_chars(o->classification_tag, 1, 128, " _.:/=+-@")) {
+        snprintf(err, errlen,
+                 "'classification_tag' must be a tag key: 1 to 128 letters, digits, spaces or "
+                 "_.:/=+-@");
         return -EINVAL;
     }
     return 0;
