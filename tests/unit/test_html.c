@@ -333,10 +333,39 @@ static void test_buf_bounded_never_cut(void **state)
     zt_buf_free(&big);
 }
 
+/* Reading straight into the buffer: room is made for a whole chunk, only what was read counts,
+ * and passing the maximum refuses the text as a whole. */
+static void test_buf_space_and_commit(void **state)
+{
+    struct zt_buf b = {.max = 10};
+    char *out = NULL;
+
+    char *dst = zt_buf_space(&b, 64);
+    assert_non_null(dst);
+    memcpy(dst, "abcdef", 6);
+    assert_true(zt_buf_commit(&b, 6));
+    dst = zt_buf_space(&b, 64);
+    memcpy(dst, "ghij", 4);
+    assert_true(zt_buf_commit(&b, 4)); /* exactly the maximum */
+    assert_string_equal(b.p, "abcdefghij");
+    dst = zt_buf_space(&b, 64);
+    memcpy(dst, "k", 1);
+    assert_false(zt_buf_commit(&b, 1)); /* one past it */
+    assert_null(zt_buf_space(&b, 1));
+    assert_int_equal(zt_buf_take(&b, &out, NULL), -E2BIG);
+    assert_null(out);
+    /* A count beyond the room made is a caller's error, refused too. */
+    struct zt_buf c = {0};
+    zt_buf_space(&c, 4);
+    assert_false(zt_buf_commit(&c, 1u << 20));
+    zt_buf_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_escape_markup_and_quotes),
+        cmocka_unit_test(test_buf_space_and_commit),
         cmocka_unit_test(test_html_escape_control_characters_keeps_valid_utf8),
         cmocka_unit_test(test_html_hostile_text_stays_text),
         cmocka_unit_test(test_html_finding_names_its_instances),
