@@ -330,32 +330,53 @@ static int sts_sign(const struct zt_aws_creds *c, const char *url, const char *r
     return 0;
 }
 
-/* role_arn assumed with c (STS AssumeRole, signed); c replaced by the role's credentials. */
-static int assume_role(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
-                       zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen)
+void zt_aws_sts_request_clear(struct zt_aws_sts_request *r)
 {
-    _cleanup_free_ char *arn = zt_http_urlencode(o->role_arn);
+    free(r->url);
+    free(r->body);
+    for (size_t i = 0; i < 3; i++) {
+        zt_secret_free(r->headers[i]);
+    }
+    *r = (struct zt_aws_sts_request){0};
+}
+
+int zt_aws_assume_request(const struct zt_aws_creds *c, const struct zt_aws_options *o,
+                          const char *region, zt_aws_env_fn env, const char *role,
+                          struct zt_aws_sts_request *out)
+{
+    _cleanup_free_ char *arn = zt_http_urlencode(role);
     _cleanup_free_ char *name = zt_http_urlencode(o->role_session_name);
     _cleanup_(zt_secret_freep) char *ext =
         o->external_id ? zt_http_urlencode(o->external_id) : NULL;
-    _cleanup_free_ char *body = zt_xasprintf(
+
+    *out = (struct zt_aws_sts_request){0};
+    out->body = zt_xasprintf(
         "Action=AssumeRole&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&DurationSeconds=3600"
         "%s%s",
         arn, name, ext ? "&ExternalId=" : "", ext ? ext : "");
-    _cleanup_free_ char *url = sts_url(o, region, env);
-    _cleanup_(answer_free) struct answer a = {0};
-    char *h[4] = {NULL};
+    out->url = sts_url(o, region, env);
+    int r = sts_sign(c, out->url, region, out->body, out->headers);
+    if (r < 0) {
+        zt_aws_sts_request_clear(out);
+    }
+    return r;
+}
 
-    int r = sts_sign(c, url, region, body, h);
-    if (r == 0) {
-        r = fetch(ctx, ZT_HTTP_POST, url, (const char *const *)h, body, o->ca_file, &a, err,
-                  errlen);
-    } else {
+/* role assumed with c (STS AssumeRole, signed); c replaced by the role's credentials. */
+static int assume_role(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
+                       zt_aws_env_fn env, const char *role, struct zt_aws_creds *c, char *err,
+                       size_t errlen)
+{
+    _cleanup_(zt_aws_sts_request_clear) struct zt_aws_sts_request req = {0};
+    _cleanup_(answer_free) struct answer a = {0};
+
+    int r = zt_aws_assume_request(c, o, region, env, role, &req);
+    if (r < 0) {
         snprintf(err, errlen, "cannot sign AssumeRole: %s", strerror(-r));
+        return r;
     }
-    for (size_t i = 0; i < 3; i++) {
-        zt_secret_free(h[i]);
-    }
+    r = fetch(ctx, ZT_HTTP_POST, req.url, (const char *const *)req.headers, req.body, o->ca_file,
+              &a, err, errlen);
     if (r == 0) {
         r = zt_aws_creds_sts_xml(a.body, a.len, c, err, errlen);
     }
@@ -381,7 +402,7 @@ int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const 
         return r;
     }
     if (o->role_arn) {
-        r = assume_role(ctx, o, region, env, c, err, sizeof(err));
+        r = assume_role(ctx, o, region, env, o->role_arn, c, err, sizeof(err));
         if (r < 0) {
             return zt_ctx_error(ctx, r, "AssumeRole %s with the credentials from %s: %s",
                                 o->role_arn, zt_aws_source_to_string(c->source), err);
@@ -398,7 +419,17 @@ int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const 
 int zt_aws_creds_refresh(struct zt_aws_run *run)
 {
     struct zt_aws_creds fresh = {0};
-    int r = zt_aws_creds_load(run->ctx, run->opt, run->opt->regions.v[0], run->env, &fresh);
+    const char *region = run->opt->regions.v[0];
+    char err[768];
+    int r = zt_aws_creds_load(run->ctx, run->opt, region, run->env, &fresh);
+    if (r == 0 && run->member_role) { /* an organization's account: its role again */
+        r = assume_role(run->ctx, run->opt, region, run->env, run->member_role, &fresh, err,
+                        sizeof(err));
+        if (r < 0) {
+            zt_ctx_error(run->ctx, r, "account %s: AssumeRole %s again: %s", run->member,
+                         run->member_role, err);
+        }
+    }
     if (r < 0) {
         zt_aws_creds_clear(&fresh);
         return r;

@@ -77,6 +77,20 @@ int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const 
 /* Whether c expires within margin seconds of now. */
 bool zt_aws_creds_expiring(const struct zt_aws_creds *c, int64_t now, int64_t margin);
 
+/* A signed STS AssumeRole request (URL, form body, headers; the headers hold the signature and
+ * token and are wiped when cleared). */
+struct zt_aws_sts_request {
+    char *url, *body;
+    char *headers[4]; /* "Name: value", NULL-terminated */
+};
+void zt_aws_sts_request_clear(struct zt_aws_sts_request *r);
+/* The AssumeRole request of role (with o's external_id and role_session_name) signed with c for
+ * the STS endpoint of region (AWS_ENDPOINT_URL_STS, endpoint_url, else regional) into out.
+ * Returns 0 or a negative errno (out cleared). */
+int zt_aws_assume_request(const struct zt_aws_creds *c, const struct zt_aws_options *o,
+                          const char *region, zt_aws_env_fn env, const char *role,
+                          struct zt_aws_sts_request *out);
+
 /* Refresh temporary credentials this many seconds before they expire (the SDKs use 5 to 15
  * minutes): a call signed now is sent, and maybe retried, well before the expiry. */
 #define ZT_AWS_REFRESH_MARGIN 600

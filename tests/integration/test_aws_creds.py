@@ -68,6 +68,8 @@ class CredServer(http.server.ThreadingHTTPServer):
         self.imds_expiry = []  # seconds of validity of each IMDS answer, in order; then 6 h
         self.inner = {"access_key_id": AKID, "secret_access_key": SECRET, "session_token": TOKEN}
         self.imds_creds = dict(self.inner)
+        self.roles = {}  # role ARN -> credentials AssumeRole hands out for it (else inner)
+        self.denied = set()  # role ARNs whose AssumeRole is denied
         if tls_dir:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(os.path.join(tls_dir, "server.pem"),
@@ -139,13 +141,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "text/xml")
         else:
             return self.answer(400, error_xml("InvalidAction", "no"), "text/xml")
-        if arn.endswith("/denied"):
+        if arn.endswith("/denied") or arn in self.server.denied:
             return self.answer(403, error_xml("AccessDenied", "User is not authorized to perform "
                                               "sts:AssumeRole"), "text/xml")
         if arn.endswith("/expired"):
             return self.answer(400, error_xml("ExpiredToken", "The security token included in "
                                               "the request is expired"), "text/xml")
-        self.answer(200, creds_xml(action, self.server.inner, time.time() + 3600), "text/xml")
+        self.answer(200, creds_xml(action, self.server.roles.get(arn, self.server.inner),
+                                   time.time() + 3600), "text/xml")
 
 
 class AwsCreds(unittest.TestCase):
