@@ -237,13 +237,15 @@ static int chain(struct zt_ctx *ctx, const struct zt_aws_options *o, const char 
                  o->credential_source);
         return -ENOKEY;
     }
-    if (s == ZT_AWS_SRC_PROFILE ||
-        (!o->credential_source && s != ZT_AWS_SRC_ENV && s != ZT_AWS_SRC_WEB_IDENTITY)) {
+    /* the shared files' profile after the environment's keys: one with role_arn before web
+     * identity (the SDKs' assume-role provider), static keys after it */
+    if (s == ZT_AWS_SRC_PROFILE || (!o->credential_source && s != ZT_AWS_SRC_ENV)) {
         c->source = ZT_AWS_SRC_PROFILE;
-        int r = zt_aws_profile_load(env, c, err, errlen);
+        int r =
+            zt_aws_profile_creds(ctx, o, region, env, s == ZT_AWS_SRC_WEB_IDENTITY, c, err, errlen);
         if (r != -ENOKEY || o->credential_source) {
             if (r == -ENOKEY) {
-                snprintf(err, errlen, "no shared credentials file or default profile");
+                snprintf(err, errlen, "no shared config or credentials file or default profile");
             }
             return r;
         }
@@ -256,7 +258,14 @@ static int chain(struct zt_ctx *ctx, const struct zt_aws_options *o, const char 
         return s;
     }
     c->source = (enum zt_aws_source)s;
-    switch (c->source) {
+    return zt_aws_source_fetch(ctx, o, region, env, c->source, c, err, errlen);
+}
+
+int zt_aws_source_fetch(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
+                        zt_aws_env_fn env, enum zt_aws_source s, struct zt_aws_creds *c, char *err,
+                        size_t errlen)
+{
+    switch (s) {
     case ZT_AWS_SRC_ENV:
         return from_env(env, c);
     case ZT_AWS_SRC_WEB_IDENTITY:
@@ -341,13 +350,14 @@ void zt_aws_sts_request_clear(struct zt_aws_sts_request *r)
 }
 
 int zt_aws_assume_request(const struct zt_aws_creds *c, const struct zt_aws_options *o,
-                          const char *region, zt_aws_env_fn env, const char *role,
-                          struct zt_aws_sts_request *out)
+                          const char *region, zt_aws_env_fn env,
+                          const struct zt_aws_role_step *role, struct zt_aws_sts_request *out)
 {
-    _cleanup_free_ char *arn = zt_http_urlencode(role);
-    _cleanup_free_ char *name = zt_http_urlencode(o->role_session_name);
+    _cleanup_free_ char *arn = zt_http_urlencode(role->arn);
+    _cleanup_free_ char *name =
+        zt_http_urlencode(role->session_name ? role->session_name : o->role_session_name);
     _cleanup_(zt_secret_freep) char *ext =
-        o->external_id ? zt_http_urlencode(o->external_id) : NULL;
+        role->external_id ? zt_http_urlencode(role->external_id) : NULL;
 
     *out = (struct zt_aws_sts_request){0};
     out->body = zt_xasprintf(
@@ -362,10 +372,9 @@ int zt_aws_assume_request(const struct zt_aws_creds *c, const struct zt_aws_opti
     return r;
 }
 
-/* role assumed with c (STS AssumeRole, signed); c replaced by the role's credentials. */
-static int assume_role(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
-                       zt_aws_env_fn env, const char *role, struct zt_aws_creds *c, char *err,
-                       size_t errlen)
+int zt_aws_assume(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
+                  zt_aws_env_fn env, const struct zt_aws_role_step *role, struct zt_aws_creds *c,
+                  char *err, size_t errlen)
 {
     _cleanup_(zt_aws_sts_request_clear) struct zt_aws_sts_request req = {0};
     _cleanup_(answer_free) struct answer a = {0};
@@ -381,6 +390,12 @@ static int assume_role(struct zt_ctx *ctx, const struct zt_aws_options *o, const
         r = zt_aws_creds_sts_xml(a.body, a.len, c, err, errlen);
     }
     return r;
+}
+
+/* The role of the options (role_arn, external_id) or of an organization's account. */
+static struct zt_aws_role_step option_role(const struct zt_aws_options *o, const char *arn)
+{
+    return (struct zt_aws_role_step){.arn = (char *)arn, .external_id = o->external_id};
 }
 
 int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
@@ -402,7 +417,8 @@ int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const 
         return r;
     }
     if (o->role_arn) {
-        r = assume_role(ctx, o, region, env, o->role_arn, c, err, sizeof(err));
+        struct zt_aws_role_step role = option_role(o, o->role_arn);
+        r = zt_aws_assume(ctx, o, region, env, &role, c, err, sizeof(err));
         if (r < 0) {
             return zt_ctx_error(ctx, r, "AssumeRole %s with the credentials from %s: %s",
                                 o->role_arn, zt_aws_source_to_string(c->source), err);
@@ -423,8 +439,8 @@ int zt_aws_creds_refresh(struct zt_aws_run *run)
     char err[768];
     int r = zt_aws_creds_load(run->ctx, run->opt, region, run->env, &fresh);
     if (r == 0 && run->member_role) { /* an organization's account: its role again */
-        r = assume_role(run->ctx, run->opt, region, run->env, run->member_role, &fresh, err,
-                        sizeof(err));
+        struct zt_aws_role_step role = option_role(run->opt, run->member_role);
+        r = zt_aws_assume(run->ctx, run->opt, region, run->env, &role, &fresh, err, sizeof(err));
         if (r < 0) {
             zt_ctx_error(run->ctx, r, "account %s: AssumeRole %s again: %s", run->member,
                          run->member_role, err);

@@ -163,7 +163,8 @@ static void assume_add(struct org *org, struct member *m, struct zt_http_group *
 {
     static const int accept[] = {400, 401, 403, 404, 0};
     const struct zt_aws_options *o = org->base->opt;
-    int r = zt_aws_assume_request(&org->base->creds, o, o->regions.v[0], org->base->env, m->role,
+    struct zt_aws_role_step role = {.arn = m->role, .external_id = o->external_id};
+    int r = zt_aws_assume_request(&org->base->creds, o, o->regions.v[0], org->base->env, &role,
                                   &m->sts);
     if (r < 0) {
         snprintf(m->error, sizeof(m->error), "cannot sign AssumeRole: %s", strerror(-r));
