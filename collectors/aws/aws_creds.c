@@ -429,6 +429,9 @@ int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const 
     }
     zt_ctx_log(ctx, LOG_NOTICE, "AWS credentials from %s (%s)%s",
                zt_aws_source_to_string(c->source), c->detail, c->expires ? ", temporary" : "");
+    char what[sizeof(c->detail) + 32];
+    snprintf(what, sizeof(what), "%s (%s)", zt_aws_source_to_string(c->source), c->detail);
+    zt_ctx_set_credentials(ctx, what);
     return 0;
 }
 

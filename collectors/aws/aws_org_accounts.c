@@ -301,6 +301,11 @@ int zt_aws_org_collect(struct zt_aws_run *base)
     }
     free(org.v);
     if (r == 0) {
+        char what[512];
+        snprintf(what, sizeof(what), "%s (%s), then role %s in %zu of %zu accounts",
+                 zt_aws_source_to_string(base->creds.source), base->creds.detail,
+                 base->opt->role_name, scanned, org.n);
+        zt_ctx_set_credentials(base->ctx, what);
         zt_ctx_log(base->ctx, LOG_NOTICE, "organization: %zu of %zu accounts scanned as %s",
                    scanned, org.n, base->opt->role_name);
     }

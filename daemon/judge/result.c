@@ -59,6 +59,9 @@ static struct json_object *collectors_json(const struct zt_scan *scan)
         add(o, "duration_ms", json_object_new_int64((int64_t)r->duration_ms));
         add(o, "requests", json_object_new_int64((int64_t)r->requests));
         add(o, "evidence", json_object_new_int64((int64_t)r->evidence));
+        if (r->credentials) {
+            add(o, "credentials", json_object_new_string(r->credentials));
+        }
         json_object_array_add(arr, o);
     }
     return arr;

@@ -22,7 +22,8 @@ struct zt_ctx {
     pthread_mutex_t lock; /* guards evidence, first_error, n_errors, n_late */
     struct zt_evidence_set evidence;
     char *first_error;
-    char *account; /* evidence emitted now is about this account (zt_ctx_set_account) */
+    char *account;     /* evidence emitted now is about this account (zt_ctx_set_account) */
+    char *credentials; /* zt_ctx_set_credentials */
     size_t n_errors;
     size_t n_late; /* evidence emitted after the deadline, dropped */
     uint64_t deadline_usec;
@@ -57,6 +58,7 @@ void zt_ctx_free(struct zt_ctx *ctx)
     zt_http_engine_free(ctx->http_owned);
     free(ctx->first_error);
     free(ctx->account);
+    free(ctx->credentials);
     free(ctx->name);
     free(ctx);
 }
@@ -112,6 +114,22 @@ void zt_ctx_set_account(struct zt_ctx *ctx, const char *account)
     free(ctx->account);
     ctx->account = account ? zt_xstrdup(account) : NULL;
     pthread_mutex_unlock(&ctx->lock);
+}
+
+void zt_ctx_set_credentials(struct zt_ctx *ctx, const char *what)
+{
+    pthread_mutex_lock(&ctx->lock);
+    free(ctx->credentials);
+    ctx->credentials = what ? zt_xstrdup(what) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+char *zt_ctx_credentials(struct zt_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    char *s = ctx->credentials ? zt_xstrdup(ctx->credentials) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    return s;
 }
 
 int zt_emit_bool(struct zt_ctx *ctx, const char *key, bool value)

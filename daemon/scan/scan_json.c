@@ -33,6 +33,8 @@ static void load_runs(struct zt_scan *scan, struct json_object *doc)
         r->type = zt_xstrdup(type ? type : "");
         r->status = st >= 0 ? (enum zt_run_status)st : ZT_RUN_ERROR;
         r->error = err ? zt_xstrdup(err) : NULL;
+        r->credentials =
+            zt_json_str(c, "credentials") ? zt_xstrdup(zt_json_str(c, "credentials")) : NULL;
         r->duration_ms = get_u64(c, "duration_ms");
         r->requests = get_u64(c, "requests");
         r->evidence = (size_t)get_u64(c, "evidence");

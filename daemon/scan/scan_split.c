@@ -98,6 +98,9 @@ static struct json_object *half_document(struct zt_scan *scan)
         json_object_object_add(o, "duration_ms", json_object_new_int64((int64_t)run->duration_ms));
         json_object_object_add(o, "requests", json_object_new_int64((int64_t)run->requests));
         json_object_object_add(o, "evidence", json_object_new_int64((int64_t)run->evidence));
+        if (run->credentials) {
+            json_object_object_add(o, "credentials", json_object_new_string(run->credentials));
+        }
         json_object_array_add(runs, o);
     }
     json_object_object_add(doc, "collectors", runs);
@@ -279,6 +282,7 @@ static void merge_run(struct zt_run *run, const struct half *h)
         if (zt_streq(src->name, run->name)) {
             run->status = src->status;
             run->error = src->error ? zt_xstrdup(src->error) : NULL;
+            run->credentials = src->credentials ? zt_xstrdup(src->credentials) : NULL;
             run->duration_ms = src->duration_ms;
             run->requests = src->requests;
             run->evidence = src->evidence;

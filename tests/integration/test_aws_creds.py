@@ -342,6 +342,7 @@ class AwsCreds(unittest.TestCase):
         posts = [e for e in self.sts.log if e[0] == "POST"]
         self.assertEqual(len(posts), 1)
         self.assertEqual(posts[0][3]["RoleSessionName"], "ztmmd")
+        self.assertEqual(col["credentials"], f"web-identity (role {ROLE})")  # the source only
         self.assertNotIn("Authorization", posts[0][2])  # unsigned, as the API is
 
     def test_web_identity_denied(self):

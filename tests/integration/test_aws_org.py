@@ -97,14 +97,16 @@ class AwsOrg(unittest.TestCase):
         self.addCleanup(self.sts.shutdown)
         self.sts.roles = {role(i): role_creds(i) for i in ACTIVE}
 
-    def scan(self, extra=""):
+    def config(self, extra=""):
+        """A config of the organization against a fresh fixture server, its request log, and
+        the environment holding the collector's own (management account) keys."""
         AwsOrg.runs += 1
         log = os.path.join(self.tmp.name, f"log-{AwsOrg.runs}.jsonl")
         base = fixture.serve(self, SRC, self.scenario, log)
-        conf = (f"[collector:acct]\ntype = aws\nregions = us-east-1, eu-west-1\n"
+        conf = (f"{extra}[collector:acct]\ntype = aws\nregions = us-east-1, eu-west-1\n"
                 f"endpoint_url = {base}/\nca_file = {self.certs}/ca.pem\n"
                 f"accounts = organization\nrole_name = ZtAudit\nexternal_id = zt-ext-42\n"
-                f"role_session_name = zt-org\naccount_concurrency = 2\n{extra}")
+                f"role_session_name = zt-org\naccount_concurrency = 2\n")
         path = os.path.join(self.tmp.name, f"org-{AwsOrg.runs}.conf")
         with open(path, "w") as f:
             f.write(conf)
@@ -114,13 +116,20 @@ class AwsOrg(unittest.TestCase):
                     "AWS_SECRET_ACCESS_KEY": creds.BASE["secret_access_key"],
                     "AWS_SESSION_TOKEN": creds.BASE["session_token"],
                     "AWS_ENDPOINT_URL_STS": self.sts.url("https") + "/"})
+        return path, log, env
+
+    def assert_no_secret(self, text):
+        for s in [creds.SECRET, creds.BASE["secret_access_key"], creds.BASE["session_token"]] + \
+                [role_creds(i)["session_token"] for i in ACTIVE]:
+            self.assertNotIn(s, text)
+
+    def scan(self):
+        path, log, env = self.config()
         p = subprocess.run([ZTMMD, "--once", "--config", path, "--rules", RULES, "--format",
                             "json"], capture_output=True, text=True, timeout=240, env=env)
         self.assertNotIn(p.returncode, (-6, -11, 134, 139), p.stderr)
         self.assertNotIn("Sanitizer", p.stderr)
-        for s in [creds.SECRET, creds.BASE["secret_access_key"], creds.BASE["session_token"]] + \
-                [role_creds(i)["session_token"] for i in ACTIVE]:
-            self.assertNotIn(s, p.stdout + p.stderr)
+        self.assert_no_secret(p.stdout + p.stderr)
         doc = json.loads(p.stdout)
         col = [c for c in doc["collectors"] if c["name"] == "acct"][0]
         with open(log) as f:
@@ -158,6 +167,8 @@ class AwsOrg(unittest.TestCase):
         keys = self.finding(doc, "aws.iam.no_root_access_keys")
         self.assertEqual(keys["status"], "pass", keys)
         self.assertIn("organization: 3 ACTIVE accounts (1 others skipped)", p.stderr)
+        self.assertEqual(col["credentials"], "environment (AWS_ACCESS_KEY_ID with "
+                         "AWS_SESSION_TOKEN), then role ZtAudit in 3 of 3 accounts")
 
     def test_denied_account_unknown_never_pass(self):
         self.sts.denied = {role("444444444444")}
@@ -176,6 +187,38 @@ class AwsOrg(unittest.TestCase):
         # passes in both scanned accounts, but the third could not be seen: unknown, not pass
         keys = self.finding(doc, "aws.iam.no_root_access_keys")
         self.assertEqual((keys["status"], keys["unknown_in"]), ("unknown", ["acct/444444444444"]))
+
+    def test_status_names_the_credential_source(self):
+        """The service's `ztmmctl status` says where the credentials came from, never them."""
+        state = os.path.join(self.tmp.name, f"svc-{AwsOrg.runs}")
+        os.makedirs(state)
+        path, log, env = self.config(f"[daemon]\nstate_dir = {state}/state\n"
+                                     f"runtime_dir = {state}/run\ninterval = 1h\n"
+                                     f"scan_on_start = yes\njitter = 0\n")
+        err = open(os.path.join(self.tmp.name, "svc.err"), "w")
+        self.addCleanup(err.close)
+        d = subprocess.Popen([ZTMMD, "--config", path, "--rules", RULES], env=env,
+                             stdout=subprocess.DEVNULL, stderr=err)
+        self.addCleanup(lambda: (d.terminate(), d.wait(timeout=30)))
+        sock = os.path.join(state, "run", "control")
+        ctl = os.path.join(os.path.dirname(ZTMMD), "ztmmctl")
+
+        def status(fmt):
+            return subprocess.run([ctl, "--socket", sock, "status", "--format", fmt],
+                                  capture_output=True, text=True, timeout=60)
+
+        def scanned():
+            r = status("json") if os.path.exists(sock) else None
+            return r and r.returncode == 0 and json.loads(r.stdout)["collectors"][0]["status"]
+        self.assertTrue(fixture.wait_for(lambda: scanned() or d.poll() is not None, 120))
+        self.assertIsNone(d.poll(), "the daemon died")
+        doc = json.loads(status("json").stdout)
+        want = ("environment (AWS_ACCESS_KEY_ID with AWS_SESSION_TOKEN), then role ZtAudit in "
+                "3 of 3 accounts")
+        self.assertEqual(doc["collectors"][0]["credentials"], want)
+        table = status("table")
+        self.assertIn(f"credentials: {want}", table.stdout)
+        self.assert_no_secret(table.stdout + json.dumps(doc))
 
     def test_list_denied(self):
         """Not the management account nor a delegated administrator: nothing to scan."""
