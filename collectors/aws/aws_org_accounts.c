@@ -77,12 +77,14 @@ static int on_list(void *data, const struct zt_http_page *p)
     c->handled = true;
     if (status < 200 || status >= 300) {
         bool coded = zt_aws_error_parse(body, len, &e) == 0;
+        bool denied = coded && zt_aws_error_is_denied(e.code);
         org->failed = true;
-        return zt_aws_call_failed(c, -EACCES,
-                                  "HTTP %ld %s%s%s (the collector's credentials must "
-                                  "be the management account's or a delegated administrator's)",
-                                  status, coded ? e.code : "(no AWS error code)", coded ? ": " : "",
-                                  coded ? e.message : "");
+        return zt_aws_call_failed(c, denied ? -EACCES : -EIO, "HTTP %ld %s%s%s%s", status,
+                                  coded ? e.code : "(no AWS error code)", coded ? ": " : "",
+                                  coded ? e.message : "",
+                                  denied ? " (the credentials must be the management account's or "
+                                           "a delegated administrator's)"
+                                         : "");
     }
     int r = zt_aws_json_ids(zt_http_page_json(p), "Accounts", "Id", on_account, org, next,
                             sizeof(next));
@@ -292,6 +294,13 @@ int zt_aws_org_collect(struct zt_aws_run *base)
     if (r == 0 && org.n == 0) {
         r = zt_ctx_error(base->ctx, -ENOENT, "ListAccounts named no ACTIVE account");
     }
+    /* every account takes part from now on: one the scan does not reach (time limit) is
+     * unknown, never left out of a universal rule */
+    for (size_t i = 0; r == 0 && i < org.n; i++) {
+        zt_ctx_set_account(base->ctx, org.v[i].id);
+        zt_emit_bool(base->ctx, "aws.account.active", true);
+    }
+    zt_ctx_set_account(base->ctx, NULL);
     for (size_t i = 0; r == 0 && i < org.n && !zt_ctx_cancelled(base->ctx); i += k) {
         wave_run(&org, org.v + i, org.n - i < k ? org.n - i : k);
     }

@@ -160,6 +160,7 @@ class AwsOrg(unittest.TestCase):
                          {"111111111111": True, NO_MFA: False, "444444444444": True})
         self.assertEqual(self.by_account(doc, "aws.account.role_assumed"),
                          {i: True for i in ACTIVE})
+        self.assertEqual(self.by_account(doc, "aws.account.active"), {i: True for i in ACTIVE})
         # universal: fails in one account of three, named alone; the others hold
         mfa = self.finding(doc, "aws.iam.root_mfa_enabled")
         self.assertEqual((mfa["status"], mfa.get("failed_by")), ("fail", [f"acct/{NO_MFA}"]))
