@@ -70,6 +70,7 @@ class CredServer(http.server.ThreadingHTTPServer):
         self.imds_creds = dict(self.inner)
         self.roles = {}  # role ARN -> credentials AssumeRole hands out for it (else inner)
         self.denied = set()  # role ARNs whose AssumeRole is denied
+        self.role_expiry = {}  # role ARN -> seconds of validity of its answers, in order; then 1 h
         if tls_dir:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(os.path.join(tls_dir, "server.pem"),
@@ -147,8 +148,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if arn.endswith("/expired"):
             return self.answer(400, error_xml("ExpiredToken", "The security token included in "
                                               "the request is expired"), "text/xml")
+        left = self.server.role_expiry.get(arn, [])
         self.answer(200, creds_xml(action, self.server.roles.get(arn, self.server.inner),
-                                   time.time() + 3600), "text/xml")
+                                   time.time() + (left.pop(0) if left else 3600)), "text/xml")
 
 
 class AwsCreds(unittest.TestCase):

@@ -171,6 +171,17 @@ class AwsOrg(unittest.TestCase):
         self.assertEqual(col["credentials"], "environment (AWS_ACCESS_KEY_ID with "
                          "AWS_SESSION_TOKEN), then role ZtAudit in 3 of 3 accounts")
 
+    def test_account_credentials_refreshed_midway(self):
+        """An account's role credentials about to expire are fetched again by assuming its role
+        again (not replaced by the collector's own), and its scan goes on."""
+        self.sts.role_expiry = {role(ACTIVE[0]): [120]}  # within the 10 minute margin
+        p, doc, col, requests = self.scan()
+        self.assertEqual(col["status"], "ok", (col, p.stderr))
+        arns = [e[3]["RoleArn"] for e in self.sts.log if e[0] == "POST"]
+        self.assertEqual(arns.count(role(ACTIVE[0])), 2, arns)
+        self.assertEqual([arns.count(role(i)) for i in ACTIVE[1:]], [1, 1])
+        self.assertEqual(self.by_account(doc, "aws.iam.root_mfa_enabled")[ACTIVE[0]], True)
+
     def test_denied_account_unknown_never_pass(self):
         self.sts.denied = {role("444444444444")}
         p, doc, col, requests = self.scan()
