@@ -232,6 +232,23 @@ class AwsOrg(unittest.TestCase):
         self.assertIn(f"credentials: {want}", table.stdout)
         self.assert_no_secret(table.stdout + json.dumps(doc))
 
+    def test_config_checked(self):
+        """accounts and role_name go together; the concurrency is bounded."""
+        for extra, want in (("accounts = organization\n", "'role_name' go together"),
+                            ("role_name = ZtAudit\n", "'role_name' go together"),
+                            ("accounts = all\nrole_name = ZtAudit\n", "'accounts' must be"),
+                            ("accounts = organization\nrole_name = ZtAudit\n"
+                             "account_concurrency = 0\n", "between 1 and 64"),
+                            ("external_id = zt-ext-42\n", "needs 'role_arn' or 'role_name'")):
+            with self.subTest(extra=extra):
+                path = os.path.join(self.tmp.name, "check.conf")
+                with open(path, "w") as f:
+                    f.write(f"[collector:acct]\ntype = aws\n{extra}")
+                p = subprocess.run([ZTMMD, "--check-config", "--config", path, "--rules", RULES],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn(want, p.stderr)
+
     def test_list_denied(self):
         """Not the management account nor a delegated administrator: nothing to scan."""
         spec_dir = os.path.join(self.tmp.name, "aws_org_denied")
