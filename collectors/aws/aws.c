@@ -49,6 +49,15 @@ static const struct zt_option aws_options[] = {
     {"classification_tag", ZT_OPT_STRING, "data-classification",
      offsetof(struct zt_aws_options, classification_tag), 0,
      "tag key that carries a data store's category (counted by an AWS Config advanced query)"},
+    {"accounts", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, accounts), 0,
+     "'organization': every ACTIVE account of the organization (ListAccounts, asked as the "
+     "management account or a delegated administrator), each judged on its own; default: the "
+     "credentials' own account"},
+    {"role_name", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, role_name), 0,
+     "with accounts = organization: the role assumed in each account "
+     "(arn:<partition>:iam::<id>:role/<role_name>)"},
+    {"account_concurrency", ZT_OPT_UINT, "8", offsetof(struct zt_aws_options, account_concurrency),
+     0, "with accounts = organization: accounts scanned at once (1 to 64)"},
     {.key = NULL},
 };
 
@@ -147,10 +156,26 @@ static int check_role(const struct zt_aws_options *o, char *err, size_t errlen)
                  "'role_arn' must be a role ARN (arn:aws:iam::123456789012:role/name)");
         return -EINVAL;
     }
-    if (o->external_id && (!o->role_arn || !aws_chars(o->external_id, 2, 1224, "+=,.@:/_-"))) {
+    if (o->external_id &&
+        ((!o->role_arn && !o->role_name) || !aws_chars(o->external_id, 2, 1224, "+=,.@:/_-"))) {
         snprintf(err, errlen,
-                 "'external_id' needs 'role_arn' and must be 2 to 1224 letters, digits or "
-                 "+=,.@:/_-");
+                 "'external_id' needs 'role_arn' or 'role_name' and must be 2 to 1224 letters, "
+                 "digits or +=,.@:/_-");
+        return -EINVAL;
+    }
+    if (o->accounts && !zt_streq(o->accounts, "organization")) {
+        snprintf(err, errlen, "'accounts' must be 'organization' (or unset: one account)");
+        return -EINVAL;
+    }
+    if (!o->accounts != !o->role_name ||
+        (o->role_name && !aws_chars(o->role_name, 1, 512, "+=,.@_-/"))) {
+        snprintf(err, errlen,
+                 "'accounts = organization' and 'role_name' go together; 'role_name' is a role "
+                 "name (letters, digits, +=,.@_-, a path with /)");
+        return -EINVAL;
+    }
+    if (o->account_concurrency < 1 || o->account_concurrency > 64) {
+        snprintf(err, errlen, "'account_concurrency' must be between 1 and 64");
         return -EINVAL;
     }
     if (!aws_chars(o->role_session_name, 2, 64, "+=,.@_-")) {
@@ -214,16 +239,6 @@ static int aws_check(const void *state, char *err, size_t errlen)
     return zt_aws_check(state, err, errlen);
 }
 
-static void run_close(struct zt_aws_run *run)
-{
-    for (size_t i = 0; i < run->n_regions; i++) {
-        free(run->regions[i].sg);
-    }
-    zt_aws_s3_free(&run->acct.s3);
-    zt_aws_svc_free(run);
-    zt_aws_creds_clear(&run->creds);
-}
-
 static const char *env_get(const char *name)
 {
     return getenv(name);
@@ -245,38 +260,18 @@ static int load_credentials(struct zt_aws_run *run)
     return zt_aws_creds_load(run->ctx, o, o->regions.v[0], run->env, &run->creds);
 }
 
-static void s3_unanswered(struct zt_aws_call *c)
-{
-    zt_aws_s3_not_answered(c, false);
-}
-
 static int aws_collect(void *state, struct zt_ctx *ctx)
 {
     const struct zt_aws_options *o = state;
-    _cleanup_(run_close) struct zt_aws_run run = {
-        .ctx = ctx,
-        .opt = o,
-        .root_mfa = ZT_AWS_UNKNOWN,
-        .root_keys = ZT_AWS_UNKNOWN,
-        .pab = ZT_AWS_UNKNOWN,
-        .ct_logging = ZT_AWS_UNKNOWN,
-        .on_page = zt_aws_on_page,
-        .on_unanswered = s3_unanswered,
-        .env = env_get,
-    };
+    _cleanup_(zt_aws_run_close) struct zt_aws_run run;
+    zt_aws_run_init(&run, ctx, o, env_get);
 
     int r = load_credentials(&run);
     if (r < 0) {
         return r;
     }
-    run.n_regions = o->regions.n;
-    for (size_t i = 0; i < run.n_regions; i++) {
-        run.regions[i] = (struct zt_aws_region){
-            .name = o->regions.v[i],
-            .sg = zt_xmalloc(sizeof(struct zt_aws_sg_scan)),
-            .ebs = ZT_AWS_UNKNOWN,
-        };
-        zt_aws_sg_scan_init(run.regions[i].sg);
+    if (o->accounts) {
+        return zt_aws_org_collect(&run);
     }
     r = zt_ctx_http_group_new(ctx, &run.group);
     if (r < 0) {

@@ -33,6 +33,9 @@ struct zt_aws_options {
     char *external_id;
     char *role_session_name;
     char *classification_tag; /* the tag key that carries a data store's category */
+    char *accounts;               /* "organization": every ACTIVE account, or NULL: this one */
+    char *role_name;              /* with accounts: the role assumed in each account */
+    uint64_t account_concurrency; /* accounts scanned at once */
 };
 
 /* A three-valued fact: unknown until an answer says otherwise. */
@@ -112,6 +115,7 @@ enum zt_aws_api {
     ZT_AWS_BK_RESTORE_TESTS,
     ZT_AWS_NFW_POLICY,
     ZT_AWS_NFW_LOGGING,
+    ZT_AWS_ORG_ACCOUNTS,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -267,7 +271,22 @@ struct zt_aws_run {
      * the bucket fact it served as unknown). Installed by aws.c, as on_page is. */
     void (*on_unanswered)(struct zt_aws_call *c);
     struct zt_aws_account acct; /* the services of aws_s3.c, aws_svc*.c */
+    /* accounts = organization (aws_org_accounts.c): the account scanned and the role assumed in
+     * it (refreshes assume it again), else NULL */
+    const char *member, *member_role;
+    void *org; /* while the organization's accounts are listed (aws_org_accounts.c) */
 };
+
+/* A run of ctx with options o (regions set up, facts unknown, credentials empty), and its end. */
+void zt_aws_run_init(struct zt_aws_run *run, struct zt_ctx *ctx, const struct zt_aws_options *o,
+                     zt_aws_env_fn env);
+void zt_aws_run_close(struct zt_aws_run *run);
+/* accounts = organization: list the organization's ACTIVE accounts with base's credentials,
+ * assume role_name in each and scan it, emitting each account's evidence as its own. Returns 0
+ * when some account was scanned, else a recorded error. */
+int zt_aws_org_collect(struct zt_aws_run *base);
+/* Start the next batch of S3 bucket calls of run in run->group. Returns whether one started. */
+bool zt_aws_s3_batch_start(struct zt_aws_run *run);
 
 /* Describe an access key id's shape in buf ("20 characters, AKIA (long-term)"), never the key
  * itself. Returns whether the shape is one AWS issues (AKIA/ASIA, 16-128 capitals and digits). */

@@ -75,6 +75,7 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_SSO_INSTANCES] = JSON11("ListInstances", "sso", "SWBExternalService"),
     [ZT_AWS_ORG_EFFECTIVE] =
         JSON11("DescribeEffectivePolicy", "organizations", "AWSOrganizationsV20161128"),
+    [ZT_AWS_ORG_ACCOUNTS] = JSON11("ListAccounts", "organizations", "AWSOrganizationsV20161128"),
     [ZT_AWS_NFW_LIST] = {"ListFirewalls", "network-firewall", NULL, ZT_AWS_JSON10, NFW_TARGET,
                          false},
     [ZT_AWS_NFW_DESCRIBE] = {"DescribeFirewall", "network-firewall", NULL, ZT_AWS_JSON10,

@@ -361,6 +361,21 @@ static void test_buf_space_and_commit(void **state)
     zt_buf_free(&c);
 }
 
+/* Evidence of one account of an organization names the account beside the collector. */
+static void test_html_names_the_account(void **state)
+{
+    struct json_object *doc = hostile_result();
+    struct json_object *ev = zt_json_array(doc, "evidence");
+    for (size_t i = 0; i < json_object_array_length(ev); i++) {
+        json_object_object_add(json_object_array_get_idx(ev, i), "account",
+                               json_object_new_string("111111111111<b>"));
+    }
+    char *html = render(doc, NULL);
+    assert_non_null(strstr(html, "from host account 111111111111&lt;b&gt; at "));
+    free(html);
+    json_object_put(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_buf_space_and_commit),
         cmocka_unit_test(test_html_escape_control_characters_keeps_valid_utf8),
         cmocka_unit_test(test_html_hostile_text_stays_text),
+        cmocka_unit_test(test_html_names_the_account),
         cmocka_unit_test(test_html_finding_names_its_instances),
         cmocka_unit_test(test_html_invalid_utf8_never_reaches_the_page),
         cmocka_unit_test(test_html_csp_matches_the_style_sheet),
