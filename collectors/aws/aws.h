@@ -32,7 +32,7 @@ struct zt_aws_options {
     char *role_arn;          /* assumed with STS AssumeRole before scanning, or NULL */
     char *external_id;
     char *role_session_name;
-    char *classification_tag; /* the tag key that carries a data store's category */
+    char *classification_tag;     /* the tag key that carries a data store's category */
     char *accounts;               /* "organization": every ACTIVE account, or NULL: this one */
     char *role_name;              /* with accounts: the role assumed in each account */
     uint64_t account_concurrency; /* accounts scanned at once */
