@@ -34,7 +34,7 @@ static const struct zt_option aws_options[] = {
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct zt_aws_options, ca_file), 0,
      "PEM trust anchor replacing the system store for these requests"},
     {"page_size", ZT_OPT_UINT, "1000", offsetof(struct zt_aws_options, page_size), 0,
-     "security groups per DescribeSecurityGroups page (5 to 1000)"},
+     "security groups per DescribeSecurityGroups page", AWS_PAGE_MIN, AWS_PAGE_MAX},
     {"credential_source", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, credential_source),
      0,
      "without access_key_id: only this source of the chain (environment, web-identity, profile, "
@@ -57,7 +57,7 @@ static const struct zt_option aws_options[] = {
      "with accounts = organization: the role assumed in each account "
      "(arn:<partition>:iam::<id>:role/<role_name>)"},
     {"account_concurrency", ZT_OPT_UINT, "8", offsetof(struct zt_aws_options, account_concurrency),
-     0, "with accounts = organization: accounts scanned at once (1 to 64)"},
+     0, "with accounts = organization: accounts scanned at once", 1, 64},
     {.key = NULL},
 };
 
@@ -174,10 +174,6 @@ static int check_role(const struct zt_aws_options *o, char *err, size_t errlen)
                  "name (letters, digits, +=,.@_-, a path with /)");
         return -EINVAL;
     }
-    if (o->account_concurrency < 1 || o->account_concurrency > 64) {
-        snprintf(err, errlen, "'account_concurrency' must be between 1 and 64");
-        return -EINVAL;
-    }
     if (!aws_chars(o->role_session_name, 2, 64, "+=,.@_-")) {
         snprintf(err, errlen, "'role_session_name' must be 2 to 64 letters, digits or +=,.@_-");
         return -EINVAL;
@@ -225,10 +221,6 @@ int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
     }
     if (o->endpoint_url && strlen(o->endpoint_url) > ZT_AWS_URL_MAX / 2) {
         snprintf(err, errlen, "'endpoint_url' is too long");
-        return -EINVAL;
-    }
-    if (o->page_size < AWS_PAGE_MIN || o->page_size > AWS_PAGE_MAX) {
-        snprintf(err, errlen, "'page_size' must be between %u and %u", AWS_PAGE_MIN, AWS_PAGE_MAX);
         return -EINVAL;
     }
     return 0;

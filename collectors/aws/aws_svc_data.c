@@ -210,7 +210,7 @@ int zt_aws_data_answer(struct zt_aws_call *c, struct json_object *page, char *ne
         *(c->tag & INS_ACTIVE ? &r->ins_active : &r->ins_resources) += n;
         return rc;
     case ZT_AWS_BK_RESTORE_TESTS:
-        return zt_aws_restore_tests(page, (int64_t)(zt_now_real_usec() / 1000000u),
+        return zt_aws_restore_tests(page, (int64_t)(zt_now_real_usec() / ZT_USEC_PER_SEC),
                                     &r->restore_plans, &r->restore_recent, next, nl);
     case ZT_AWS_NFW_POLICY:
         rc = zt_aws_nfw_policy_drops(page, &b);

@@ -90,7 +90,7 @@ static void test_aws_options(void **state)
     check_refused(two_tokens, "at most one of 'session_token_file'");
     check_refused(bad_region, "EU_WEST");
     check_refused(dup_region, "twice");
-    check_refused(page, "'page_size'");
+    check_refused(page, "'page_size' must be between 5 and 1000, got '1001'");
     check_refused(http, "https");
 }
 
