@@ -285,9 +285,9 @@ static int exec_deadline(struct zt_proc_spec *spec, const struct zt_exec_state *
                          struct zt_ctx *ctx)
 {
     uint64_t now = zt_now_mono_usec(), limit = zt_ctx_deadline_usec(ctx);
-    uint64_t usec = s->program_timeout_ms < (UINT64_MAX - now) / 1000 ? s->program_timeout_ms * 1000
-                                                                      : UINT64_MAX - now;
+    uint64_t usec = zt_ms_to_usec(s->program_timeout_ms);
 
+    usec = usec < UINT64_MAX - now ? usec : UINT64_MAX - now;
     spec->deadline_usec = now + usec;
     spec->timeout_ms = s->program_timeout_ms;
     if (limit == 0) {
@@ -301,7 +301,7 @@ static int exec_deadline(struct zt_proc_spec *spec, const struct zt_exec_state *
         return 0;
     }
     spec->deadline_usec = limit - ZT_PROC_GRACE_USEC;
-    spec->timeout_ms = (spec->deadline_usec - now) / 1000;
+    spec->timeout_ms = zt_usec_to_ms(spec->deadline_usec - now);
     spec->timeout_note = " (the collector's time limit)";
     return 0;
 }

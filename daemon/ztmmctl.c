@@ -265,6 +265,9 @@ static void print_status(struct json_object *resp)
         printf("  %-20s %-12s %-8s %-9s %-25s %s\n", get_s(c, "name", "?"), get_s(c, "type", "?"),
                get_s(c, "status", "-"), get_s(c, "consecutive_failures", "0"),
                get_s(c, "next_run", "-"), get_s(c, "error", ""));
+        if (get_s(c, "credentials", NULL)) {
+            printf("  %-20s credentials: %s\n", "", get_s(c, "credentials", ""));
+        }
     }
     arr = zt_json_array(resp, "sinks");
     if (!arr || json_object_array_length(arr) == 0) {

@@ -11,6 +11,7 @@ Usage: aws_botocore_fixtures.py SOURCE_DIR    (Debian: python3-botocore)
 import glob
 import json
 import os
+import re
 import sys
 
 import botocore.loaders
@@ -54,9 +55,12 @@ def missing_required(shape, value, where):
 
 
 def body_of(resp):
+    """The answer as the server sends it; {{epoch-N}} (a time relative to now, see
+    tests/fixtures/server.py) becomes a Unix time, as the server writes it."""
     if "json" in resp:
         return json.dumps(resp["json"]).encode()
-    return resp.get("body", "").encode()
+    return re.sub(r"\{\{epoch([+-])(\d+)\}\}", lambda m: str(1750000000 + int(m.group(1) + m.group(2))),
+                  resp.get("body", "")).encode()
 
 
 def check(op, resp):

@@ -34,7 +34,7 @@ static const struct zt_option aws_options[] = {
     {"ca_file", ZT_OPT_PATH, NULL, offsetof(struct zt_aws_options, ca_file), 0,
      "PEM trust anchor replacing the system store for these requests"},
     {"page_size", ZT_OPT_UINT, "1000", offsetof(struct zt_aws_options, page_size), 0,
-     "security groups per DescribeSecurityGroups page (5 to 1000)"},
+     "security groups per DescribeSecurityGroups page", AWS_PAGE_MIN, AWS_PAGE_MAX},
     {"credential_source", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, credential_source),
      0,
      "without access_key_id: only this source of the chain (environment, web-identity, profile, "
@@ -46,6 +46,18 @@ static const struct zt_option aws_options[] = {
     {"role_session_name", ZT_OPT_STRING, "ztmmd",
      offsetof(struct zt_aws_options, role_session_name), 0,
      "RoleSessionName of the assumed role's session (CloudTrail shows it)"},
+    {"classification_tag", ZT_OPT_STRING, "data-classification",
+     offsetof(struct zt_aws_options, classification_tag), 0,
+     "tag key that carries a data store's category (counted by an AWS Config advanced query)"},
+    {"accounts", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, accounts), 0,
+     "'organization': every ACTIVE account of the organization (ListAccounts, asked as the "
+     "management account or a delegated administrator), each judged on its own; default: the "
+     "credentials' own account"},
+    {"role_name", ZT_OPT_STRING, NULL, offsetof(struct zt_aws_options, role_name), 0,
+     "with accounts = organization: the role assumed in each account "
+     "(arn:<partition>:iam::<id>:role/<role_name>)"},
+    {"account_concurrency", ZT_OPT_UINT, "8", offsetof(struct zt_aws_options, account_concurrency),
+     0, "with accounts = organization: accounts scanned at once", 1, 64},
     {.key = NULL},
 };
 
@@ -144,14 +156,32 @@ static int check_role(const struct zt_aws_options *o, char *err, size_t errlen)
                  "'role_arn' must be a role ARN (arn:aws:iam::123456789012:role/name)");
         return -EINVAL;
     }
-    if (o->external_id && (!o->role_arn || !aws_chars(o->external_id, 2, 1224, "+=,.@:/_-"))) {
+    if (o->external_id &&
+        ((!o->role_arn && !o->role_name) || !aws_chars(o->external_id, 2, 1224, "+=,.@:/_-"))) {
         snprintf(err, errlen,
-                 "'external_id' needs 'role_arn' and must be 2 to 1224 letters, digits or "
-                 "+=,.@:/_-");
+                 "'external_id' needs 'role_arn' or 'role_name' and must be 2 to 1224 letters, "
+                 "digits or +=,.@:/_-");
+        return -EINVAL;
+    }
+    if (o->accounts && !zt_streq(o->accounts, "organization")) {
+        snprintf(err, errlen, "'accounts' must be 'organization' (or unset: one account)");
+        return -EINVAL;
+    }
+    if (!o->accounts != !o->role_name ||
+        (o->role_name && !aws_chars(o->role_name, 1, 512, "+=,.@_-/"))) {
+        snprintf(err, errlen,
+                 "'accounts = organization' and 'role_name' go together; 'role_name' is a role "
+                 "name (letters, digits, +=,.@_-, a path with /)");
         return -EINVAL;
     }
     if (!aws_chars(o->role_session_name, 2, 64, "+=,.@_-")) {
         snprintf(err, errlen, "'role_session_name' must be 2 to 64 letters, digits or +=,.@_-");
+        return -EINVAL;
+    }
+    if (o->classification_tag && !aws_chars(o->classification_tag, 1, 128, " _.:/=+-@")) {
+        snprintf(err, errlen,
+                 "'classification_tag' must be a tag key: 1 to 128 letters, digits, spaces or "
+                 "_.:/=+-@");
         return -EINVAL;
     }
     return 0;
@@ -193,26 +223,12 @@ int zt_aws_check(const struct zt_aws_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "'endpoint_url' is too long");
         return -EINVAL;
     }
-    if (o->page_size < AWS_PAGE_MIN || o->page_size > AWS_PAGE_MAX) {
-        snprintf(err, errlen, "'page_size' must be between %u and %u", AWS_PAGE_MIN, AWS_PAGE_MAX);
-        return -EINVAL;
-    }
     return 0;
 }
 
 static int aws_check(const void *state, char *err, size_t errlen)
 {
     return zt_aws_check(state, err, errlen);
-}
-
-static void run_close(struct zt_aws_run *run)
-{
-    for (size_t i = 0; i < run->n_regions; i++) {
-        free(run->regions[i].sg);
-    }
-    zt_aws_s3_free(&run->acct.s3);
-    zt_aws_svc_free(run);
-    zt_aws_creds_clear(&run->creds);
 }
 
 static const char *env_get(const char *name)
@@ -236,38 +252,18 @@ static int load_credentials(struct zt_aws_run *run)
     return zt_aws_creds_load(run->ctx, o, o->regions.v[0], run->env, &run->creds);
 }
 
-static void s3_unanswered(struct zt_aws_call *c)
-{
-    zt_aws_s3_not_answered(c, false);
-}
-
 static int aws_collect(void *state, struct zt_ctx *ctx)
 {
     const struct zt_aws_options *o = state;
-    _cleanup_(run_close) struct zt_aws_run run = {
-        .ctx = ctx,
-        .opt = o,
-        .root_mfa = ZT_AWS_UNKNOWN,
-        .root_keys = ZT_AWS_UNKNOWN,
-        .pab = ZT_AWS_UNKNOWN,
-        .ct_logging = ZT_AWS_UNKNOWN,
-        .on_page = zt_aws_on_page,
-        .on_unanswered = s3_unanswered,
-        .env = env_get,
-    };
+    _cleanup_(zt_aws_run_close) struct zt_aws_run run;
+    zt_aws_run_init(&run, ctx, o, env_get);
 
     int r = load_credentials(&run);
     if (r < 0) {
         return r;
     }
-    run.n_regions = o->regions.n;
-    for (size_t i = 0; i < run.n_regions; i++) {
-        run.regions[i] = (struct zt_aws_region){
-            .name = o->regions.v[i],
-            .sg = zt_xmalloc(sizeof(struct zt_aws_sg_scan)),
-            .ebs = ZT_AWS_UNKNOWN,
-        };
-        zt_aws_sg_scan_init(run.regions[i].sg);
+    if (o->accounts) {
+        return zt_aws_org_collect(&run);
     }
     r = zt_ctx_http_group_new(ctx, &run.group);
     if (r < 0) {

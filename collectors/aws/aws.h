@@ -10,11 +10,12 @@
 #include "aws_xml.h"
 #include "collector.h"
 
-#define ZT_AWS_REGIONS_MAX   32u
-#define ZT_AWS_DETECTORS_MAX 8u  /* GuardDuty allows one detector per region */
-#define ZT_AWS_TRAILS_MAX    64u /* multi-region trails whose status is asked */
-#define ZT_AWS_URL_MAX       2048u
-#define ZT_AWS_EC2_VERSION   "2016-11-15"
+#define ZT_AWS_REGIONS_MAX       32u
+#define ZT_AWS_DETECTORS_MAX     8u  /* GuardDuty allows one detector per region */
+#define ZT_AWS_TRAILS_MAX        64u /* multi-region trails whose status is asked */
+#define ZT_AWS_URL_MAX           2048u
+#define ZT_AWS_EC2_VERSION       "2016-11-15"
+#define ZT_AWS_BUCKETS_NAMED_MAX 10000u /* buckets Macie jobs name, kept for the detail */
 
 /* Options (bound by the core). */
 struct zt_aws_options {
@@ -31,6 +32,10 @@ struct zt_aws_options {
     char *role_arn;          /* assumed with STS AssumeRole before scanning, or NULL */
     char *external_id;
     char *role_session_name;
+    char *classification_tag;     /* the tag key that carries a data store's category */
+    char *accounts;               /* "organization": every ACTIVE account, or NULL: this one */
+    char *role_name;              /* with accounts: the role assumed in each account */
+    uint64_t account_concurrency; /* accounts scanned at once */
 };
 
 /* A three-valued fact: unknown until an answer says otherwise. */
@@ -98,6 +103,19 @@ enum zt_aws_api {
     ZT_AWS_NFW_LIST,
     ZT_AWS_NFW_DESCRIBE,
     ZT_AWS_ORG_EFFECTIVE,
+    /* aws_svc_data.c */
+    ZT_AWS_CFG_SELECT,
+    ZT_AWS_CFG_SELECT_AGG,
+    ZT_AWS_MACIE_JOBS,
+    ZT_AWS_MACIE_BUCKETS,
+    ZT_AWS_MACIE_PUBLISH,
+    ZT_AWS_SH_AGGREGATORS,
+    ZT_AWS_SH_AGGREGATOR,
+    ZT_AWS_INS_COVERAGE,
+    ZT_AWS_BK_RESTORE_TESTS,
+    ZT_AWS_NFW_POLICY,
+    ZT_AWS_NFW_LOGGING,
+    ZT_AWS_ORG_ACCOUNTS,
     _ZT_AWS_API_MAX,
 };
 /* The operation name ("DescribeSecurityGroups"). */
@@ -183,6 +201,23 @@ struct zt_aws_rsvc {
     uint64_t nfws, nfws_multi_az;    /* Network Firewalls; those with subnets in 2+ zones */
     uint64_t kms_keys, kms_rotating; /* enabled symmetric customer managed keys; rotating */
     uint64_t acls, acls_adaptive;    /* web ACLs; those with a managed rule group and a rate rule */
+    /* aws_svc_data.c: Config advanced queries, Macie jobs and statistics, Security Hub finding
+     * aggregators, Inspector coverage, Backup restore tests, Network Firewall policies */
+    struct zt_aws_track cfg_select, cfg_agg_select, macie_data, sh_agg, ins_cov, bk_restore;
+    uint64_t data_stores, data_classified;         /* recorded data stores; with the tag */
+    uint64_t agg_data_stores, agg_data_classified; /* the same through an aggregator */
+    bool agg_queried;                              /* an aggregator of this region answered */
+    uint64_t macie_jobs;                           /* scheduled jobs RUNNING or IDLE */
+    uint64_t macie_criteria_jobs;                  /* of those, jobs choosing buckets by criteria */
+    struct json_object *macie_job_buckets;         /* buckets those jobs name (distinct) */
+    uint64_t macie_buckets, macie_classified;      /* buckets; with a sensitivity verdict */
+    bool macie_publish;                     /* classification findings published to Security Hub */
+    uint64_t sh_aggregators;                /* finding aggregators listed here */
+    bool sh_links_all;                      /* one of them links every assessed region */
+    uint64_t ins_resources, ins_active;     /* ECR images and Lambda functions; scanned actively */
+    bool ins_activated;                     /* coverage asked (ECR and Lambda scans on) */
+    uint64_t restore_plans, restore_recent; /* restore testing plans; run in the last 30 days */
+    uint64_t nfw_drop, nfw_logged;          /* firewalls whose policy drops by default; that log */
 };
 
 /* Organizations, answered by the management account (or a delegated administrator). */
@@ -236,7 +271,22 @@ struct zt_aws_run {
      * the bucket fact it served as unknown). Installed by aws.c, as on_page is. */
     void (*on_unanswered)(struct zt_aws_call *c);
     struct zt_aws_account acct; /* the services of aws_s3.c, aws_svc*.c */
+    /* accounts = organization (aws_org_accounts.c): the account scanned and the role assumed in
+     * it (refreshes assume it again), else NULL */
+    const char *member, *member_role;
+    void *org; /* while the organization's accounts are listed (aws_org_accounts.c) */
 };
+
+/* A run of ctx with options o (regions set up, facts unknown, credentials empty), and its end. */
+void zt_aws_run_init(struct zt_aws_run *run, struct zt_ctx *ctx, const struct zt_aws_options *o,
+                     zt_aws_env_fn env);
+void zt_aws_run_close(struct zt_aws_run *run);
+/* accounts = organization: list the organization's ACTIVE accounts with base's credentials,
+ * assume role_name in each and scan it, emitting each account's evidence as its own. Returns 0
+ * when some account was scanned, else a recorded error. */
+int zt_aws_org_collect(struct zt_aws_run *base);
+/* Start the next batch of S3 bucket calls of run in run->group. Returns whether one started. */
+bool zt_aws_s3_batch_start(struct zt_aws_run *run);
 
 /* Describe an access key id's shape in buf ("20 characters, AKIA (long-term)"), never the key
  * itself. Returns whether the shape is one AWS issues (AKIA/ASIA, 16-128 capitals and digits). */
@@ -305,6 +355,38 @@ int zt_aws_kms_rotatable(struct json_object *page, bool *rotatable);
  * ORGANIZATION) and of unused access (*_UNUSED_ACCESS) seen. */
 int zt_aws_aa_analyzers(struct json_object *page, bool *external, bool *unused, char *next,
                         size_t next_len);
+/* ---- aws_svc_data_json.c: pure readers of the data-service answers (unit-tested) ---- */
+/* SelectResourceConfig / SelectAggregateResourceConfig of "SELECT COUNT(*) ...": the counts of
+ * its Results (each a JSON document in a string) added to n. */
+int zt_aws_cfg_select_count(struct json_object *page, uint64_t *n, char *next, size_t next_len);
+/* The query counting data stores (SELECT COUNT(*) WHERE resourceType IN (...)), and, tag not
+ * NULL, those carrying the tag key. Returns a new string, or NULL for a tag a query cannot
+ * carry (a quote or a backslash). */
+char *zt_aws_cfg_data_query(const char *tag);
+/* Macie ListClassificationJobs: SCHEDULED jobs still running (RUNNING or IDLE between runs);
+ * of those, jobs that choose their buckets by criteria at each run (bucketCriteria) added to
+ * by_criteria, and the buckets the others name (bucketDefinitions) added to buckets once each
+ * (at most ZT_AWS_BUCKETS_NAMED_MAX). */
+int zt_aws_macie_jobs(struct json_object *page, uint64_t *scheduled, uint64_t *by_criteria,
+                      struct json_object *buckets, char *next, size_t next_len);
+/* Macie GetBucketStatistics: buckets, and those with a sensitivity verdict (sensitive or not
+ * sensitive; not classified and classification errors are not). */
+int zt_aws_macie_buckets(struct json_object *page, uint64_t *buckets, uint64_t *classified);
+/* Macie GetFindingsPublicationConfiguration: classification findings go to Security Hub. */
+int zt_aws_macie_publish(struct json_object *page, bool *classification);
+/* Security Hub GetFindingAggregator: whether it links every one of regions (n of them). */
+int zt_aws_sh_links_all(struct json_object *page, const char *const *regions, size_t n, bool *all);
+/* Inspector2 ListCoverageStatistics: totalCounts. */
+int zt_aws_ins_total(struct json_object *page, uint64_t *n);
+/* Backup ListRestoreTestingPlans: plans, and those whose LastExecutionTime is at most 30 days
+ * before now (Unix seconds). */
+int zt_aws_restore_tests(struct json_object *page, int64_t now, uint64_t *plans, uint64_t *recent,
+                         char *next, size_t next_len);
+/* Network Firewall DescribeFirewallPolicy: the stateful default actions drop what no rule
+ * passes (aws:drop_strict or aws:drop_established); the policy ARN is in the firewall. */
+int zt_aws_nfw_policy_drops(struct json_object *page, bool *drops);
+/* Network Firewall DescribeLoggingConfiguration: ALERT or FLOW logs go somewhere. */
+int zt_aws_nfw_logs(struct json_object *page, bool *logs);
 /* Inspector2 BatchGetAccountStatus: the caller's ECR and Lambda scans both ENABLED. */
 int zt_aws_ins_ecr_lambda(struct json_object *page, bool *enabled);
 /* WAFv2 GetWebACL: whether the ACL uses a vendor-managed rule group and a rate-based rule

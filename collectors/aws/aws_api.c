@@ -75,6 +75,7 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_SSO_INSTANCES] = JSON11("ListInstances", "sso", "SWBExternalService"),
     [ZT_AWS_ORG_EFFECTIVE] =
         JSON11("DescribeEffectivePolicy", "organizations", "AWSOrganizationsV20161128"),
+    [ZT_AWS_ORG_ACCOUNTS] = JSON11("ListAccounts", "organizations", "AWSOrganizationsV20161128"),
     [ZT_AWS_NFW_LIST] = {"ListFirewalls", "network-firewall", NULL, ZT_AWS_JSON10, NFW_TARGET,
                          false},
     [ZT_AWS_NFW_DESCRIBE] = {"DescribeFirewall", "network-firewall", NULL, ZT_AWS_JSON10,
@@ -88,6 +89,20 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_KMS_ROTATION] = JSON11("GetKeyRotationStatus", "kms", "TrentService"),
     [ZT_AWS_AA_ANALYZERS] = {"ListAnalyzers", "access-analyzer", NULL, ZT_AWS_REST_JSON, NULL,
                              false},
+    [ZT_AWS_CFG_SELECT] = JSON11("SelectResourceConfig", "config", "StarlingDoveService"),
+    [ZT_AWS_CFG_SELECT_AGG] =
+        JSON11("SelectAggregateResourceConfig", "config", "StarlingDoveService"),
+    [ZT_AWS_MACIE_JOBS] = REST("ListClassificationJobs", "macie2"),
+    [ZT_AWS_MACIE_BUCKETS] = REST("GetBucketStatistics", "macie2"),
+    [ZT_AWS_MACIE_PUBLISH] = REST("GetFindingsPublicationConfiguration", "macie2"),
+    [ZT_AWS_SH_AGGREGATORS] = REST("ListFindingAggregators", "securityhub"),
+    [ZT_AWS_SH_AGGREGATOR] = REST("GetFindingAggregator", "securityhub"),
+    [ZT_AWS_INS_COVERAGE] = REST("ListCoverageStatistics", "inspector2"),
+    [ZT_AWS_BK_RESTORE_TESTS] = REST("ListRestoreTestingPlans", "backup"),
+    [ZT_AWS_NFW_POLICY] = {"DescribeFirewallPolicy", "network-firewall", NULL, ZT_AWS_JSON10,
+                           NFW_TARGET, false},
+    [ZT_AWS_NFW_LOGGING] = {"DescribeLoggingConfiguration", "network-firewall", NULL, ZT_AWS_JSON10,
+                            NFW_TARGET, false},
 };
 
 const struct zt_aws_api_desc *zt_aws_api_desc(enum zt_aws_api a)

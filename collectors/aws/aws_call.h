@@ -128,6 +128,19 @@ uint64_t zt_aws_apps_adaptive(const struct zt_aws_run *run);
 /* Network Firewall: a listed firewall (zt_aws_id_fn), and its DescribeFirewall answer. */
 int zt_aws_on_firewall(void *data, const char *arn, struct json_object *entry);
 int zt_aws_on_firewall_described(struct zt_aws_call *c, struct json_object *page);
+/* Data and network governance (aws_svc_data.c): a region's first calls; Macie's data calls
+ * once its session is known (enabled or not); Inspector coverage once the ECR and Lambda scans
+ * are known on (or not: coverage known empty); a page of a paged list (ListClassificationJobs,
+ * ListFindingAggregators, ListRestoreTestingPlans); the queries through a region's first Config
+ * aggregator; a described firewall's policy and logging; an answer. */
+void zt_aws_data_start(struct zt_aws_run *run, struct zt_aws_region *rg);
+void zt_aws_data_macie(struct zt_aws_run *run, struct zt_aws_region *rg, bool enabled);
+void zt_aws_data_inspector(struct zt_aws_run *run, struct zt_aws_region *rg, bool scanning);
+int zt_aws_data_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
+                     const char *token, unsigned page);
+int zt_aws_data_aggregator(struct zt_aws_call *c, struct json_object *page);
+int zt_aws_data_firewall(struct zt_aws_call *c, struct json_object *fw);
+int zt_aws_data_answer(struct zt_aws_call *c, struct json_object *page, char *next, size_t nl);
 /* KMS: a listed key (zt_aws_id_fn), and its DescribeKey answer. */
 int zt_aws_on_kms_key(void *data, const char *id, struct json_object *entry);
 int zt_aws_on_kms_describe(struct zt_aws_call *c, struct json_object *page);

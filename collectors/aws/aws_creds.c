@@ -1,6 +1,6 @@
-/* aws_creds.c - the aws collector's credentials: the configured keys, or the standard chain
- * (environment, web identity through STS, the container endpoint, IMDSv2), reported by source
- * and never by value; refreshed before they expire. */
+/* aws_creds.c - the sources of the aws collector's credential chain (environment, web identity
+ * through STS, the container endpoint, IMDSv2) and STS AssumeRole, signed; the order they are
+ * tried in is aws_creds_chain.c's. */
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -13,7 +13,8 @@
 #define WEB_TOKEN_MAX    (16u * 1024u)
 #define IMDS_DEFAULT     "http://169.254.169.254"
 #define ECS_DEFAULT      "http://169.254.170.2"
-#define IMDS_WAIT_USEC   (10u * 1000000u) /* IMDS calls; off EC2 nothing answers: fail soon */
+#define IMDS_WAIT_USEC   (10u * ZT_USEC_PER_SEC) /* IMDS calls; off EC2 nothing answers: fail soon \
+                                                  */
 
 /* One answer's body, kept (and wiped) by the caller. */
 struct answer {
@@ -225,38 +226,11 @@ static int from_imds(struct zt_ctx *ctx, zt_aws_env_fn env, struct zt_aws_creds 
     return r;
 }
 
-/* The chain's credentials into c (source and detail set). */
-static int chain(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
-                 zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen)
+int zt_aws_source_fetch(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
+                        zt_aws_env_fn env, enum zt_aws_source s, struct zt_aws_creds *c, char *err,
+                        size_t errlen)
 {
-    int s = o->credential_source ? zt_aws_source_from_string(o->credential_source)
-                                 : zt_aws_chain_pick(env);
-    if (o->credential_source && (s < 0 || !zt_aws_source_configured(s, env))) {
-        c->source = s < 0 ? ZT_AWS_SRC_CONFIG : (enum zt_aws_source)s;
-        snprintf(err, errlen, "credential_source = %s, but the environment does not configure it",
-                 o->credential_source);
-        return -ENOKEY;
-    }
-    if (s == ZT_AWS_SRC_PROFILE ||
-        (!o->credential_source && s != ZT_AWS_SRC_ENV && s != ZT_AWS_SRC_WEB_IDENTITY)) {
-        c->source = ZT_AWS_SRC_PROFILE;
-        int r = zt_aws_profile_load(env, c, err, errlen);
-        if (r != -ENOKEY || o->credential_source) {
-            if (r == -ENOKEY) {
-                snprintf(err, errlen, "no shared credentials file or default profile");
-            }
-            return r;
-        }
-    }
-    if (s < 0) {
-        snprintf(err, errlen,
-                 "no credentials: no access_key_id configured, none in the environment, no web "
-                 "identity, shared credentials profile or container endpoint, and IMDS is "
-                 "disabled");
-        return s;
-    }
-    c->source = (enum zt_aws_source)s;
-    switch (c->source) {
+    switch (s) {
     case ZT_AWS_SRC_ENV:
         return from_env(env, c);
     case ZT_AWS_SRC_WEB_IDENTITY:
@@ -266,28 +240,6 @@ static int chain(struct zt_ctx *ctx, const struct zt_aws_options *o, const char 
     default:
         return from_imds(ctx, env, c, err, errlen);
     }
-}
-
-static int from_config(struct zt_ctx *ctx, const struct zt_aws_options *o, struct zt_aws_creds *c)
-{
-    char err[512];
-    zt_aws_creds_clear(c);
-    c->source = ZT_AWS_SRC_CONFIG;
-    c->access_key_id = zt_xstrdup(o->access_key_id);
-    int r = zt_secret_load(o->secret_access_key_file, o->secret_access_key_credential, &c->secret,
-                           err, sizeof(err));
-    if (r < 0) {
-        return zt_ctx_error(ctx, r, "secret access key: %s", err);
-    }
-    if (o->session_token_file || o->session_token_credential) {
-        r = zt_secret_load(o->session_token_file, o->session_token_credential, &c->token, err,
-                           sizeof(err));
-        if (r < 0) {
-            return zt_ctx_error(ctx, r, "session token: %s", err);
-        }
-    }
-    snprintf(c->detail, sizeof(c->detail), "access_key_id and secret_access_key_*");
-    return 0;
 }
 
 /* The Authorization and other signed headers of an STS Query POST with c. */
@@ -330,81 +282,55 @@ static int sts_sign(const struct zt_aws_creds *c, const char *url, const char *r
     return 0;
 }
 
-/* role_arn assumed with c (STS AssumeRole, signed); c replaced by the role's credentials. */
-static int assume_role(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
-                       zt_aws_env_fn env, struct zt_aws_creds *c, char *err, size_t errlen)
+void zt_aws_sts_request_clear(struct zt_aws_sts_request *r)
 {
-    _cleanup_free_ char *arn = zt_http_urlencode(o->role_arn);
-    _cleanup_free_ char *name = zt_http_urlencode(o->role_session_name);
+    free(r->url);
+    free(r->body);
+    for (size_t i = 0; i < 3; i++) {
+        zt_secret_free(r->headers[i]);
+    }
+    *r = (struct zt_aws_sts_request){0};
+}
+
+int zt_aws_assume_request(const struct zt_aws_creds *c, const struct zt_aws_options *o,
+                          const char *region, zt_aws_env_fn env,
+                          const struct zt_aws_role_step *role, struct zt_aws_sts_request *out)
+{
+    _cleanup_free_ char *arn = zt_http_urlencode(role->arn);
+    _cleanup_free_ char *name =
+        zt_http_urlencode(role->session_name ? role->session_name : o->role_session_name);
     _cleanup_(zt_secret_freep) char *ext =
-        o->external_id ? zt_http_urlencode(o->external_id) : NULL;
-    _cleanup_free_ char *body = zt_xasprintf(
+        role->external_id ? zt_http_urlencode(role->external_id) : NULL;
+
+    *out = (struct zt_aws_sts_request){0};
+    out->body = zt_xasprintf(
         "Action=AssumeRole&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&DurationSeconds=3600"
         "%s%s",
         arn, name, ext ? "&ExternalId=" : "", ext ? ext : "");
-    _cleanup_free_ char *url = sts_url(o, region, env);
-    _cleanup_(answer_free) struct answer a = {0};
-    char *h[4] = {NULL};
-
-    int r = sts_sign(c, url, region, body, h);
-    if (r == 0) {
-        r = fetch(ctx, ZT_HTTP_POST, url, (const char *const *)h, body, o->ca_file, &a, err,
-                  errlen);
-    } else {
-        snprintf(err, errlen, "cannot sign AssumeRole: %s", strerror(-r));
-    }
-    for (size_t i = 0; i < 3; i++) {
-        zt_secret_free(h[i]);
-    }
-    if (r == 0) {
-        r = zt_aws_creds_sts_xml(a.body, a.len, c, err, errlen);
+    out->url = sts_url(o, region, env);
+    int r = sts_sign(c, out->url, region, out->body, out->headers);
+    if (r < 0) {
+        zt_aws_sts_request_clear(out);
     }
     return r;
 }
 
-int zt_aws_creds_load(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
-                      zt_aws_env_fn env, struct zt_aws_creds *c)
+int zt_aws_assume(struct zt_ctx *ctx, const struct zt_aws_options *o, const char *region,
+                  zt_aws_env_fn env, const struct zt_aws_role_step *role, struct zt_aws_creds *c,
+                  char *err, size_t errlen)
 {
-    char err[768] = "";
-    int r;
+    _cleanup_(zt_aws_sts_request_clear) struct zt_aws_sts_request req = {0};
+    _cleanup_(answer_free) struct answer a = {0};
 
-    if (o->access_key_id) {
-        r = from_config(ctx, o, c);
-    } else {
-        r = chain(ctx, o, region, env, c, err, sizeof(err));
-        if (r < 0) {
-            return zt_ctx_error(ctx, r, "credentials from %s: %s",
-                                zt_aws_source_to_string(c->source), err);
-        }
-    }
+    int r = zt_aws_assume_request(c, o, region, env, role, &req);
     if (r < 0) {
+        snprintf(err, errlen, "cannot sign AssumeRole: %s", strerror(-r));
         return r;
     }
-    if (o->role_arn) {
-        r = assume_role(ctx, o, region, env, c, err, sizeof(err));
-        if (r < 0) {
-            return zt_ctx_error(ctx, r, "AssumeRole %s with the credentials from %s: %s",
-                                o->role_arn, zt_aws_source_to_string(c->source), err);
-        }
-        c->assumed = true;
-        size_t n = strlen(c->detail);
-        snprintf(c->detail + n, sizeof(c->detail) - n, ", then role %.180s", o->role_arn);
+    r = fetch(ctx, ZT_HTTP_POST, req.url, (const char *const *)req.headers, req.body, o->ca_file,
+              &a, err, errlen);
+    if (r == 0) {
+        r = zt_aws_creds_sts_xml(a.body, a.len, c, err, errlen);
     }
-    zt_ctx_log(ctx, LOG_NOTICE, "AWS credentials from %s (%s)%s",
-               zt_aws_source_to_string(c->source), c->detail, c->expires ? ", temporary" : "");
-    return 0;
-}
-
-int zt_aws_creds_refresh(struct zt_aws_run *run)
-{
-    struct zt_aws_creds fresh = {0};
-    int r = zt_aws_creds_load(run->ctx, run->opt, run->opt->regions.v[0], run->env, &fresh);
-    if (r < 0) {
-        zt_aws_creds_clear(&fresh);
-        return r;
-    }
-    zt_aws_creds_clear(&run->creds);
-    run->creds = fresh;
-    run->refreshes++;
-    return 0;
+    return r;
 }

@@ -84,7 +84,7 @@ static int expiration(const char *s, int64_t *ret)
     if (r < 0) {
         return r;
     }
-    *ret = (int64_t)(usec / 1000000u);
+    *ret = (int64_t)(usec / ZT_USEC_PER_SEC);
     return 0;
 }
 

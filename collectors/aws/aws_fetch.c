@@ -45,9 +45,11 @@ int zt_aws_call_failed(struct zt_aws_call *c, int err, const char *fmt, ...)
     if (c->track) {
         c->track->failed = true;
     }
-    zt_ctx_error(c->run->ctx, err, "%s%s%s%s%s: %s", zt_aws_api_to_string(c->api),
-                 c->bucket ? " of bucket " : "", c->bucket ? c->bucket->name : "",
-                 c->region ? " in " : "", c->region ? c->region->name : "", msg);
+    zt_ctx_error(c->run->ctx, err, "%s%s%s%s%s%s%s%s: %s", c->run->member ? "account " : "",
+                 c->run->member ? c->run->member : "", c->run->member ? ": " : "",
+                 zt_aws_api_to_string(c->api), c->bucket ? " of bucket " : "",
+                 c->bucket ? c->bucket->name : "", c->region ? " in " : "",
+                 c->region ? c->region->name : "", msg);
     return 0;
 }
 

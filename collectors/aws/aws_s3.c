@@ -121,6 +121,19 @@ static int on_list(struct zt_aws_call *c, const struct zt_http_page *p, const ch
 
 /* One HTTP group per batch of buckets: the engine keeps a finished call's request until its
  * group is freed, so batches bound memory to ZT_AWS_S3_BATCH buckets' calls, not all of them. */
+bool zt_aws_s3_batch_start(struct zt_aws_run *run)
+{
+    struct zt_aws_s3_scan *s3 = &run->acct.s3;
+    if (!s3->listed || s3->next >= s3->n || s3->next < s3->batch_end) {
+        return false; /* nothing left, or the last batch stalled (a call got no answer) */
+    }
+    s3->stopped = false;
+    s3->in_flight = 0;
+    s3->batch_end = s3->next + ZT_AWS_S3_BATCH < s3->n ? s3->next + ZT_AWS_S3_BATCH : s3->n;
+    s3_pump(run);
+    return true;
+}
+
 int zt_aws_s3_buckets_run(struct zt_aws_run *run)
 {
     struct zt_aws_s3_scan *s3 = &run->acct.s3;
@@ -129,10 +142,7 @@ int zt_aws_s3_buckets_run(struct zt_aws_run *run)
         if (r < 0) {
             return r;
         }
-        s3->stopped = false;
-        s3->in_flight = 0;
-        s3->batch_end = s3->next + ZT_AWS_S3_BATCH < s3->n ? s3->next + ZT_AWS_S3_BATCH : s3->n;
-        s3_pump(run);
+        zt_aws_s3_batch_start(run);
         zt_http_group_wait(run->group);
         zt_aws_fetch_finish(run);
         if (s3->next < s3->batch_end) { /* a call failed without an answer: the window stalled */

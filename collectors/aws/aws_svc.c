@@ -109,6 +109,10 @@ static int next_page(struct zt_aws_call *c, const char *token)
         return zt_aws_apps_page(run, rg, c->api, token, pg);
     case ZT_AWS_ORG_TARGETS:
         return zt_aws_json_list(run, NULL, c->api, c->track, "PolicyId", c->id, token, pg, c->tag);
+    case ZT_AWS_MACIE_JOBS:
+    case ZT_AWS_SH_AGGREGATORS:
+    case ZT_AWS_BK_RESTORE_TESTS:
+        return zt_aws_data_page(run, rg, c->api, token, pg);
     case ZT_AWS_EB_TARGETS:
         return zt_aws_json_list(run, rg, c->api, c->track, "Rule", c->id, token, pg, 0);
     default: /* Config lists and EventBridge rules: only NextToken */
@@ -148,6 +152,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     zt_aws_json_list(run, rg, ZT_AWS_NFW_LIST, &r->nfw, NULL, NULL, NULL, 0, 0);
     zt_aws_json_list(run, rg, ZT_AWS_KMS_KEYS, &r->kms, "#Limit", "1000", NULL, 0, 0);
     rest_get(run, rg, ZT_AWS_AA_ANALYZERS, &r->aa, "/analyzer?maxResults=100", NULL, NULL, NULL, 0);
+    zt_aws_data_start(run, rg);
 }
 
 int zt_aws_svc_start(struct zt_aws_run *run)
@@ -186,6 +191,7 @@ static int on_macie(struct zt_aws_call *c, struct json_object *page)
         return -EBADMSG;
     }
     r->macie_on = on;
+    zt_aws_data_macie(c->run, c->region, on);
     if (on) { /* automated discovery is a setting of an enabled Macie only */
         return zt_aws_svc_call(c->run, c->region, ZT_AWS_MACIE_AUTO, &r->macie_auto,
                                "/automated-discovery/configuration", NULL, NULL, NULL, 0, 0);
@@ -282,6 +288,9 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
     uint64_t n = 0, hit = 0;
     int rc;
 
+    if (c->api >= ZT_AWS_CFG_SELECT) {
+        return zt_aws_data_answer(c, page, next, nl);
+    }
     switch (c->api) {
     case ZT_AWS_MACIE_SESSION:
     case ZT_AWS_MACIE_AUTO:
@@ -330,11 +339,15 @@ static int on_json(struct zt_aws_call *c, struct json_object *page, char *next, 
         bool on = false;
         rc = zt_aws_ins_ecr_lambda(page, &on);
         r->ins_on = on;
+        if (rc == 0) {
+            zt_aws_data_inspector(c->run, c->region, on);
+        }
         return rc;
     }
     case ZT_AWS_CFG_AGGREGATORS:
-        return zt_aws_json_count(page, "ConfigurationAggregators", NULL, NULL, &r->aggregators,
-                                 NULL, next, nl);
+        rc = zt_aws_json_count(page, "ConfigurationAggregators", NULL, NULL, &r->aggregators, NULL,
+                               next, nl);
+        return rc < 0 ? rc : zt_aws_data_aggregator(c, page);
     case ZT_AWS_BK_PLANS:
         rc = zt_aws_json_ids(page, "BackupPlansList", "BackupPlanId", on_plan, c, next, nl);
         if (rc == 0) {
@@ -433,12 +446,13 @@ bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
     case ZT_AWS_MACIE_SESSION: /* 401 AccessDeniedException "Macie is not enabled." */
         if (zt_streq(e->code, "AccessDeniedException") && strstr(e->message, "not enabled")) {
             r->macie_on = r->macie_auto_on = false;
-            r->macie_auto.started = true;
+            r->macie_auto.started = r->macie_data.started = true;
             return true;
         }
         return false;
     case ZT_AWS_SH_STANDARDS: /* "Account ... is not subscribed to AWS Security Hub" */
     case ZT_AWS_SH_RULES:
+    case ZT_AWS_SH_AGGREGATORS:
         if (zt_streq(e->code, "InvalidAccessException")) {
             r->hub_on = false;
             return true;
@@ -465,6 +479,8 @@ void zt_aws_svc_free(struct zt_aws_run *run)
         json_object_put(run->acct.regions[i].asg_elb);
         json_object_put(run->acct.regions[i].asg_scaled);
         run->acct.regions[i].asg_elb = run->acct.regions[i].asg_scaled = NULL;
+        json_object_put(run->acct.regions[i].macie_job_buckets);
+        run->acct.regions[i].macie_job_buckets = NULL;
         json_object_put(run->acct.regions[i].vpc_ids);
         json_object_put(run->acct.regions[i].flow_ids);
         run->acct.regions[i].vpc_ids = run->acct.regions[i].flow_ids = NULL;

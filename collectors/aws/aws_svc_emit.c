@@ -216,9 +216,137 @@ static int emit_flow_logs(struct zt_aws_run *run)
     return n;
 }
 
-int zt_aws_svc_emit(struct zt_aws_run *run)
+/* Data stores AWS Config records, and those carrying the classification tag; the same through
+ * an aggregator (the one that sees the most, when several regions hold one). */
+static int emit_config_data(struct zt_aws_run *run)
 {
     int n = 0;
+    if (all_done(run, TRACK(cfg_select))) {
+        struct json_object *per = json_object_new_object(), *detail = json_object_new_object();
+        for (size_t i = 0; i < run->n_regions; i++) {
+            const struct zt_aws_rsvc *r = &run->acct.regions[i];
+            uint64_t c[2] = {r->data_stores, r->data_classified};
+            const char *names[2] = {"data_stores", "classified"};
+            json_object_object_add(per, run->regions[i].name, zt_json_counts(names, c, 2));
+        }
+        json_object_object_add(detail, "tag",
+                               json_object_new_string(run->opt->classification_tag
+                                                          ? run->opt->classification_tag
+                                                          : "data-classification"));
+        json_object_object_add(detail, "regions", per);
+        n += zt_emit_int(run->ctx, "aws.config.data_stores", (int64_t)SUM(data_stores)) == 0;
+        n += zt_emit(run->ctx, "aws.config.data_classified_share",
+                     json_object_new_double(share(SUM(data_classified), SUM(data_stores))),
+                     detail) == 0;
+    }
+    const struct zt_aws_rsvc *best = NULL;
+    for (size_t i = 0; i < run->n_regions; i++) {
+        const struct zt_aws_rsvc *r = &run->acct.regions[i];
+        if (r->cfg_agg_select.started && !ZT_AWS_TRACK_DONE(r->cfg_agg_select)) {
+            return n; /* an aggregate query failed or is unanswered: unknown */
+        }
+        if (r->agg_queried && (!best || r->agg_data_stores > best->agg_data_stores)) {
+            best = r;
+        }
+    }
+    if (best) {
+        n += zt_emit_int(run->ctx, "aws.config.aggregate_data_stores",
+                         (int64_t)best->agg_data_stores) == 0;
+        n += zt_emit_double(run->ctx, "aws.config.aggregate_data_classified_share",
+                            share(best->agg_data_classified, best->agg_data_stores)) == 0;
+    }
+    return n;
+}
+
+/* Macie's jobs, statistics and publication: regions where Macie is off are listed, not counted. */
+static int emit_macie_data(struct zt_aws_run *run)
+{
+    if (!all_done(run, TRACK(macie)) || !all_done(run, TRACK(macie_data))) {
+        return 0;
+    }
+    struct json_object *off = json_object_new_array(), *detail = json_object_new_object();
+    for (size_t i = 0; i < run->n_regions; i++) {
+        if (!run->acct.regions[i].macie_on) {
+            json_object_array_add(off, json_object_new_string(run->regions[i].name));
+        }
+    }
+    json_object_object_add(detail, "macie_off", off);
+    /* the buckets scheduled jobs name (at most ZT_AWS_DETAIL_MAX listed), and the jobs that
+     * choose buckets by criteria at each run instead (new buckets included) */
+    struct json_object *named = json_object_new_array(), *jobs = json_object_new_object();
+    uint64_t n_named = 0;
+    for (size_t i = 0; i < run->n_regions; i++) {
+        struct json_object *b = run->acct.regions[i].macie_job_buckets;
+        for (size_t k = 0; b && k < json_object_array_length(b); k++, n_named++) {
+            if (json_object_array_length(named) < ZT_AWS_DETAIL_MAX) {
+                json_object_array_add(named, json_object_get(json_object_array_get_idx(b, k)));
+            }
+        }
+    }
+    json_object_object_add(jobs, "buckets_named", json_object_new_int64((int64_t)n_named));
+    json_object_object_add(jobs, "buckets", named);
+    json_object_object_add(jobs, "jobs_by_criteria",
+                           json_object_new_int64((int64_t)SUM(macie_criteria_jobs)));
+    int n = zt_emit(run->ctx, "aws.macie.scheduled_jobs",
+                    json_object_new_int64((int64_t)SUM(macie_jobs)), jobs) == 0;
+    n += zt_emit_int(run->ctx, "aws.macie.buckets", (int64_t)SUM(macie_buckets)) == 0;
+    n += zt_emit(run->ctx, "aws.macie.classified_bucket_share",
+                 json_object_new_double(share(SUM(macie_classified), SUM(macie_buckets))),
+                 detail) == 0;
+    n += emit_every(run, "aws.macie.findings_to_securityhub", TRACK(macie_data),
+                    offsetof(struct zt_aws_rsvc, macie_publish));
+    return n;
+}
+
+/* Inspector coverage, and the regions where ECR and Lambda scans are not activated. */
+static int emit_inspector_cov(struct zt_aws_run *run)
+{
+    if (!all_done(run, TRACK(ins_cov))) {
+        return 0;
+    }
+    struct json_object *per = json_object_new_object(), *detail = json_object_new_object();
+    for (size_t i = 0; i < run->n_regions; i++) {
+        const struct zt_aws_rsvc *r = &run->acct.regions[i];
+        uint64_t c[2] = {r->ins_resources, r->ins_active};
+        const char *names[2] = {"resources", "active"};
+        json_object_object_add(per, run->regions[i].name,
+                               r->ins_activated ? zt_json_counts(names, c, 2)
+                                                : json_object_new_string("not activated"));
+    }
+    json_object_object_add(detail, "regions", per);
+    int n = zt_emit_int(run->ctx, "aws.inspector.ecr_lambda_resources",
+                        (int64_t)SUM(ins_resources)) == 0;
+    n += zt_emit(run->ctx, "aws.inspector.ecr_lambda_coverage_share",
+                 json_object_new_double(share(SUM(ins_active), SUM(ins_resources))), detail) == 0;
+    return n;
+}
+
+static int emit_data(struct zt_aws_run *run)
+{
+    int n = emit_config_data(run) + emit_macie_data(run) + emit_inspector_cov(run);
+    n += emit_count(run, "aws.securityhub.finding_aggregators", TRACK(sh_agg), SUM(sh_aggregators));
+    if (all_done(run, TRACK(sh_agg))) {
+        bool linked = false;
+        for (size_t i = 0; i < run->n_regions; i++) {
+            linked = linked || run->acct.regions[i].sh_links_all;
+        }
+        n += zt_emit_bool(run->ctx, "aws.securityhub.aggregates_all_regions", linked) == 0;
+    }
+    n += emit_count(run, "aws.backup.restore_testing_plans", TRACK(bk_restore), SUM(restore_plans));
+    n += emit_count(run, "aws.backup.restore_tested_recently", TRACK(bk_restore),
+                    SUM(restore_recent));
+    if (all_done(run, TRACK(nfw))) {
+        n += zt_emit_double(run->ctx, "aws.nfw.drop_default_share",
+                            share(SUM(nfw_drop), SUM(nfws))) == 0;
+        n += zt_emit_double(run->ctx, "aws.nfw.logging_share", share(SUM(nfw_logged), SUM(nfws))) ==
+             0;
+    }
+    return n;
+}
+
+int zt_aws_svc_emit(struct zt_aws_run *run)
+{
+    int n = emit_data(run);
     n += emit_count(run, "aws.elb.load_balancers", TRACK(elb), SUM(lbs));
     n += emit_count(run, "aws.elb.internet_facing", TRACK(elb), SUM(lbs_internet));
     n += emit_count(run, "aws.elb.multi_az", TRACK(elb), SUM(lbs_multi_az));

@@ -174,5 +174,5 @@ int zt_aws_on_firewall_described(struct zt_aws_call *c, struct json_object *page
     }
     r->nfws++;
     r->nfws_multi_az += json_object_array_length(subnets) >= 2;
-    return 0;
+    return zt_aws_data_firewall(c, fw);
 }

@@ -73,7 +73,7 @@ int zt_azure_quota_resets_ms(const char *s, uint64_t *ret_ms)
         sec > 59 || s[0] < '0' || s[0] > '9') {
         return -EINVAL;
     }
-    *ret_ms = ((uint64_t)h * 3600 + m * 60 + sec) * 1000;
+    *ret_ms = ((uint64_t)h * 3600 + m * 60 + sec) * ZT_MS_PER_SEC;
     return 0;
 }
 
@@ -125,7 +125,7 @@ static void pace_from_headers(struct zt_azure_arg *a, const struct zt_http_page 
         return;
     }
     a->pace_ms = ms;
-    a->pace_until = now + resets * 1000;
+    a->pace_until = now + zt_ms_to_usec(resets);
     zt_http_engine_set_pacing(zt_ctx_http_engine(a->ctx), a->pace_key, ms);
     if (ms) {
         zt_ctx_log(a->ctx, LOG_DEBUG,

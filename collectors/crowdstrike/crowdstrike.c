@@ -30,13 +30,14 @@ static const struct zt_option cs_options[] = {
     {"region_urls", ZT_OPT_STRLIST, NULL, offsetof(struct cs_state, region_urls), 0,
      "region=URL pairs replacing the documented base URL of a region (proxies, tests)"},
     {"stale_days", ZT_OPT_UINT, "7", offsetof(struct cs_state, stale_days), 0,
-     "a host whose last_seen is older than this many days counts as stale"},
+     "a host whose last_seen is older than this many days counts as stale", 1, CS_STALE_MAX},
     {"page_size", ZT_OPT_UINT, "2500", offsetof(struct cs_state, page_size), 0,
-     "host ids per scroll page and per details request (at most 5000)"},
+     "host ids per scroll page and per details request (at most 5000)", 1, ZT_CS_PAGE_MAX},
     {"zta", ZT_OPT_BOOL, "yes", offsetof(struct cs_state, zta), 0,
      "read Zero Trust Assessment scores (needs the ZTA scope)"},
     {"zta_min_score", ZT_OPT_UINT, "70", offsetof(struct cs_state, zta_min_score), 0,
-     "the Zero Trust Assessment overall score (1-100) a host must reach to count as meeting it"},
+     "the Zero Trust Assessment overall score (1-100) a host must reach to count as meeting it", 1,
+     100},
     {.key = NULL},
 };
 
@@ -65,18 +66,6 @@ static int cs_check(const void *state, char *err, size_t errlen)
     }
     if (strlen(s->base_url) > CS_URL_MAX) {
         snprintf(err, errlen, "'base_url' is too long");
-        return -EINVAL;
-    }
-    if (s->stale_days < 1 || s->stale_days > CS_STALE_MAX) {
-        snprintf(err, errlen, "'stale_days' must be between 1 and %u", CS_STALE_MAX);
-        return -EINVAL;
-    }
-    if (s->page_size < 1 || s->page_size > ZT_CS_PAGE_MAX) {
-        snprintf(err, errlen, "'page_size' must be between 1 and %u", ZT_CS_PAGE_MAX);
-        return -EINVAL;
-    }
-    if (s->zta_min_score < 1 || s->zta_min_score > 100) {
-        snprintf(err, errlen, "'zta_min_score' must be between 1 and 100");
         return -EINVAL;
     }
     for (size_t i = 0; i < s->region_urls.n; i++) {

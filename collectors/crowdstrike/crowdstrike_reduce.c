@@ -137,7 +137,8 @@ void zt_cs_host_item(struct zt_cs_hosts *h, struct json_object *device)
     h->prevention[prev]++;
     if (!last_seen || zt_parse_rfc3339(last_seen, &seen_usec) < 0) {
         h->seen_unknown++;
-    } else if ((int64_t)(seen_usec / 1000000) >= h->now_sec - (int64_t)h->stale_sec) {
+    } else if ((int64_t)(seen_usec / (int64_t)ZT_USEC_PER_SEC) >=
+               h->now_sec - (int64_t)h->stale_sec) {
         recent = true;
         h->recently_seen++;
     }

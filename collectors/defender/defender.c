@@ -37,11 +37,13 @@ static const struct zt_option defender_options[] = {
     {"scope", ZT_OPT_STRING, DEFENDER_SCOPE, offsetof(struct defender_state, scope), 0,
      "token scope of the Defender for Endpoint API (WindowsDefenderATP)"},
     {"stale_days", ZT_OPT_UINT, "7", offsetof(struct defender_state, stale_days), 0,
-     "an onboarded machine whose lastSeen is older than this many days counts as stale"},
+     "an onboarded machine whose lastSeen is older than this many days counts as stale", 1,
+     DEFENDER_STALE_MAX},
     {"page_size", ZT_OPT_UINT, "2500", offsetof(struct defender_state, page_size), 0,
-     "machines per request ($top, at most 10000)"},
+     "machines per request ($top, at most 10000)", 1, DEFENDER_PAGE_MAX},
     {"export_page_size", ZT_OPT_UINT, "10000", offsetof(struct defender_state, export_page_size), 0,
-     "records per page of the vulnerability and software inventory exports (pageSize)"},
+     "records per page of the vulnerability and software inventory exports (pageSize)", 1,
+     DEFENDER_EXPORT_MAX},
     {.key = NULL},
 };
 
@@ -49,18 +51,6 @@ static int defender_check(const void *state, char *err, size_t errlen)
 {
     const struct defender_state *s = state;
 
-    if (s->stale_days < 1 || s->stale_days > DEFENDER_STALE_MAX) {
-        snprintf(err, errlen, "'stale_days' must be between 1 and %u", DEFENDER_STALE_MAX);
-        return -EINVAL;
-    }
-    if (s->page_size < 1 || s->page_size > DEFENDER_PAGE_MAX) {
-        snprintf(err, errlen, "'page_size' must be between 1 and %u", DEFENDER_PAGE_MAX);
-        return -EINVAL;
-    }
-    if (s->export_page_size < 1 || s->export_page_size > DEFENDER_EXPORT_MAX) {
-        snprintf(err, errlen, "'export_page_size' must be between 1 and %u", DEFENDER_EXPORT_MAX);
-        return -EINVAL;
-    }
     if (!s->scope || !s->scope[0]) {
         snprintf(err, errlen, "'scope' must not be empty");
         return -EINVAL;

@@ -7,7 +7,7 @@
 #include "entra.h"
 #include "util.h"
 
-#define USEC_PER_HOUR (3600ULL * 1000000ULL)
+#define USEC_PER_HOUR (3600ULL * ZT_USEC_PER_SEC)
 
 int entra_org_derive(struct json_object *page, int64_t now_usec, struct json_object *facts)
 {

@@ -80,7 +80,7 @@ void entra_detail_push(struct json_object *arr, const char *s)
     }
 }
 
-#define USEC_PER_DAY (24LL * 3600LL * 1000000LL)
+#define USEC_PER_DAY (24LL * 3600LL * (int64_t)ZT_USEC_PER_SEC)
 
 void entra_cred_expiry(struct json_object *creds, int64_t now_usec, uint64_t *expired,
                        uint64_t *expiring_30d)

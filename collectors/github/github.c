@@ -186,7 +186,7 @@ const struct zt_collector zt_collector_github = {
                "scanning, Dependabot, Actions policy, 2FA and SAML SSO",
     .options = gh_options,
     .state_size = sizeof(struct gh_state),
-    .default_timeout_ms = 60u * 60u * 1000u,
+    .default_timeout_ms = 60u * 60u * ZT_MS_PER_SEC,
     .flags = ZT_COLLECTOR_USES_HTTP,
     .check = gh_check,
     .collect = gh_collect,

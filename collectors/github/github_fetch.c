@@ -78,7 +78,7 @@ static int on_page(void *data, const struct zt_http_page *p)
 static int gh_sleep(struct gh_run *r, uint64_t ms)
 {
     uint64_t deadline = zt_ctx_deadline_usec(r->ctx);
-    uint64_t end = zt_now_mono_usec() + ms * 1000u;
+    uint64_t end = zt_now_mono_usec() + zt_ms_to_usec(ms);
 
     if (deadline && end >= deadline) {
         return -ETIMEDOUT;
@@ -118,7 +118,7 @@ static int one_attempt(struct gh_run *r, const struct gh_call *c, const char *ur
     snprintf(key, sizeof(key), "github/%s/%s/%s", r->origin, r->org ? r->org : "-", c->family);
     uint64_t now = zt_now_mono_usec();
     if (r->next_start_usec > now) {
-        int e = gh_sleep(r, (r->next_start_usec - now + 999) / 1000);
+        int e = gh_sleep(r, zt_usec_to_ms_ceil(r->next_start_usec - now));
         if (e < 0) {
             snprintf(st->a->message, sizeof(st->a->message),
                      "pacing for the primary rate limit would pass the deadline");
@@ -140,7 +140,7 @@ static int one_attempt(struct gh_run *r, const struct gh_call *c, const char *ur
     };
     st->a->status = 0;
     int e = zt_ctx_http(r->ctx, &req, &res);
-    r->next_start_usec = zt_now_mono_usec() + r->pace_ms * 1000u;
+    r->next_start_usec = zt_now_mono_usec() + zt_ms_to_usec(r->pace_ms);
     if (e < 0) {
         snprintf(st->a->message, sizeof(st->a->message), "%.*s", (int)sizeof(st->a->message) - 1,
                  res.message);

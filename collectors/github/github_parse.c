@@ -109,7 +109,7 @@ enum zt_gh_class zt_gh_classify(const struct zt_gh_answer *a)
     return a->status == 403 ? ZT_GH_DENIED : a->status == 404 ? ZT_GH_NOT_FOUND : ZT_GH_OTHER;
 }
 
-#define WAIT_CAP_MS (15u * 60u * 1000u)
+#define WAIT_CAP_MS (15u * 60u * ZT_MS_PER_SEC)
 
 uint64_t zt_gh_wait_ms(enum zt_gh_class c, const struct zt_gh_answer *a, int64_t now_sec,
                        unsigned attempt)

@@ -33,7 +33,7 @@ static const struct zt_option intune_options[] = {
     {"scope", ZT_OPT_STRING, NULL, offsetof(struct intune_state, scope), 0,
      "token scope; default <origin of graph_url>/.default"},
     {"stale_days", ZT_OPT_UINT, "30", offsetof(struct intune_state, stale_days), 0,
-     "a device not synced for this many days counts as stale"},
+     "a device not synced for this many days counts as stale", 1, INTUNE_STALE_DAYS_MAX},
     {.key = NULL},
 };
 
@@ -41,10 +41,6 @@ static int intune_check(const void *state, char *err, size_t errlen)
 {
     const struct intune_state *s = state;
 
-    if (s->stale_days < 1 || s->stale_days > INTUNE_STALE_DAYS_MAX) {
-        snprintf(err, errlen, "'stale_days' must be between 1 and %u", INTUNE_STALE_DAYS_MAX);
-        return -EINVAL;
-    }
     return zt_ms_auth_check(&s->auth, err, errlen);
 }
 

@@ -49,7 +49,7 @@ static const struct zt_option k8s_options[] = {
     {"root", ZT_OPT_PATH, "/", offsetof(struct k8s_state, root), 0,
      "in-cluster mode: read " K8S_SA_DIR " under this directory (tests)"},
     {"page_size", ZT_OPT_UINT, "500", offsetof(struct k8s_state, page_size), 0,
-     "objects per list request (limit)"},
+     "objects per list request (limit)", 1, K8S_PAGE_MAX},
     {"exclude_namespaces", ZT_OPT_STRLIST, "kube-system kube-public kube-node-lease",
      offsetof(struct k8s_state, exclude), 0,
      "namespaces left out of the NetworkPolicy, Pod Security, GitOps and pod shares"},
@@ -62,10 +62,6 @@ static int k8s_check(const void *state, char *err, size_t errlen)
     int tokens = !!s->token_file + !!s->credential;
     bool cert = s->cert_file || s->key_file;
 
-    if (s->page_size < 1 || s->page_size > K8S_PAGE_MAX) {
-        snprintf(err, errlen, "'page_size' must be between 1 and %u", K8S_PAGE_MAX);
-        return -EINVAL;
-    }
     if (s->kubeconfig) {
         if (s->server || tokens || cert) {
             snprintf(err, errlen,

@@ -189,6 +189,7 @@ void zt_ms_session_log(struct zt_ctx *ctx, const struct zt_ms_session *s)
 {
     zt_ctx_log(ctx, LOG_INFO, "token source for %s: %s", s->scope,
                zt_ms_source_to_string(s->source));
+    zt_ctx_set_credentials(ctx, zt_ms_source_to_string(s->source));
 }
 
 char *zt_ms_url(const char *base, const char *path)

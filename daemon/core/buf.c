@@ -9,13 +9,9 @@
 
 #include "util.h"
 
-/* Make room for len more bytes and the NUL. Returns false (and marks overflow) past max. */
-static bool reserve(struct zt_buf *b, size_t len)
+/* Make room for len more bytes and the NUL, whatever max says. */
+static void grow(struct zt_buf *b, size_t len)
 {
-    if (b->overflow || len > SIZE_MAX / 2 - b->n - 1 || (b->max && b->n + len > b->max)) {
-        b->overflow = true;
-        return false;
-    }
     if (b->n + len + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->n + len + 1) {
@@ -24,7 +20,41 @@ static bool reserve(struct zt_buf *b, size_t len)
         b->p = zt_xrealloc(b->p, cap);
         b->cap = cap;
     }
+}
+
+/* Make room for len more bytes and the NUL. Returns false (and marks overflow) past max. */
+static bool reserve(struct zt_buf *b, size_t len)
+{
+    if (b->overflow || len > SIZE_MAX / 2 - b->n - 1 || (b->max && b->n + len > b->max)) {
+        b->overflow = true;
+        return false;
+    }
+    grow(b, len);
     return true;
+}
+
+char *zt_buf_space(struct zt_buf *b, size_t len)
+{
+    if (b->overflow || len > SIZE_MAX / 2 - b->n - 1) {
+        b->overflow = true;
+        return NULL;
+    }
+    grow(b, len);
+    return b->p + b->n;
+}
+
+bool zt_buf_commit(struct zt_buf *b, size_t n)
+{
+    if (b->overflow || !b->p || n > b->cap - b->n - 1) {
+        b->overflow = true;
+        return false;
+    }
+    b->n += n;
+    b->p[b->n] = '\0';
+    if (b->max && b->n > b->max) {
+        b->overflow = true;
+    }
+    return !b->overflow;
 }
 
 void zt_buf_put(struct zt_buf *b, const char *s, size_t len)

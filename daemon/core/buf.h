@@ -18,6 +18,11 @@ void zt_buf_put(struct zt_buf *b, const char *s, size_t len);
 void zt_buf_puts(struct zt_buf *b, const char *s);
 /* Append formatted text. */
 void zt_buf_printf(struct zt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reading straight into the buffer (read(2) and the like): zt_buf_space() makes room for up to
+ * len more bytes and returns where to write them (NULL once overflowed); zt_buf_commit() then
+ * counts the n bytes written, and returns false (overflow set) when the text passed max. */
+char *zt_buf_space(struct zt_buf *b, size_t len);
+bool zt_buf_commit(struct zt_buf *b, size_t n);
 /* Hand the text out through *ret (free() it; "" when nothing was added) and its length through
  * *len (may be NULL), and reset b. Returns 0, or -E2BIG when b overflowed (b is freed then and
  * *ret untouched). */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "file.h"
 #include "util.h"
 
 #define MAGIC         0x424f545au /* "ZTOB" read as little-endian */
@@ -220,23 +221,13 @@ static int read_all_at(int dir_fd, const char *name, size_t max, unsigned char *
 static int write_cursor(struct zt_outbox *ob, const struct reader *r)
 {
     _cleanup_free_ char *name = zt_xasprintf("cursor-%s", r->name);
-    _cleanup_free_ char *tmp = zt_xasprintf(".cursor-%s.tmp", r->name);
     _cleanup_free_ char *text =
         zt_xasprintf(CURSOR_SCHEMA " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", r->c.acked,
                      r->c.delivered, r->c.dropped, r->c.skipped);
-    _cleanup_close_ int fd =
-        openat(ob->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 
-    if (fd < 0) {
-        return -errno;
-    }
-    int r2 = zt_write_all(fd, text, strlen(text));
-    if (r2 < 0) {
-        return r2;
-    }
     /* Not synced on purpose: a cursor older than the truth after a crash only resends a batch,
      * whose events keep their ids. */
-    return renameat(ob->dir_fd, tmp, ob->dir_fd, name) < 0 ? -errno : 0;
+    return zt_write_atomic_nosync(ob->dir_fd, name, text, strlen(text));
 }
 
 static void read_cursor(struct zt_outbox *ob, struct reader *r, bool *found)

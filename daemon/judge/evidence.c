@@ -69,6 +69,8 @@ static void evidence_clear(struct zt_evidence *e)
 {
     free(e->key);
     free(e->collector);
+    free(e->account);
+    free(e->instance);
     json_object_put(e->value);
     json_object_put(e->detail);
 }
@@ -85,6 +87,13 @@ void zt_evidence_set_free(struct zt_evidence_set *set)
 int zt_evidence_add(struct zt_evidence_set *set, const char *key, struct json_object *value,
                     const char *collector, uint64_t observed_usec, struct json_object *detail)
 {
+    return zt_evidence_add_account(set, key, value, collector, NULL, observed_usec, detail);
+}
+
+int zt_evidence_add_account(struct zt_evidence_set *set, const char *key, struct json_object *value,
+                            const char *collector, const char *account, uint64_t observed_usec,
+                            struct json_object *detail)
+{
     if (!zt_evidence_key_valid(key) || !zt_evidence_value_valid(value)) {
         json_object_put(value);
         json_object_put(detail);
@@ -94,10 +103,13 @@ int zt_evidence_add(struct zt_evidence_set *set, const char *key, struct json_ob
         set->cap = set->cap ? set->cap * 2 : 32;
         set->v = zt_xrealloc(set->v, set->cap * sizeof(*set->v));
     }
+    collector = collector ? collector : "";
     set->v[set->n++] = (struct zt_evidence){
         .key = zt_xstrdup(key),
         .value = value,
-        .collector = zt_xstrdup(collector ? collector : ""),
+        .collector = zt_xstrdup(collector),
+        .account = account ? zt_xstrdup(account) : NULL,
+        .instance = account ? zt_xasprintf("%s/%s", collector, account) : zt_xstrdup(collector),
         .observed_usec = observed_usec,
         .detail = detail,
     };
@@ -128,7 +140,7 @@ static int cmp_evidence(const void *a, const void *b)
     if (c != 0) {
         return c;
     }
-    c = strcmp(x->collector, y->collector);
+    c = strcmp(x->instance, y->instance);
     if (c != 0) {
         return c;
     }
@@ -175,6 +187,9 @@ struct json_object *zt_evidence_set_to_json(struct zt_evidence_set *set)
         json_object_object_add(o, "key", json_object_new_string(e->key));
         json_object_object_add(o, "value", json_object_get(e->value));
         json_object_object_add(o, "collector", json_object_new_string(e->collector));
+        if (e->account) {
+            json_object_object_add(o, "account", json_object_new_string(e->account));
+        }
         json_object_object_add(
             o, "observed_at",
             json_object_new_string(zt_format_rfc3339(e->observed_usec, ts, sizeof(ts))));
@@ -207,7 +222,8 @@ int zt_evidence_set_from_json(struct zt_evidence_set *set, struct json_object *d
     }
     size_t n = json_object_array_length(arr);
     for (size_t i = 0; i < n; i++) {
-        struct json_object *o = json_object_array_get_idx(arr, i), *key, *value, *coll, *at, *det;
+        struct json_object *o = json_object_array_get_idx(arr, i), *key, *value, *coll, *at, *det,
+                           *acct = NULL;
         if (!json_object_is_type(o, json_type_object) ||
             !json_object_object_get_ex(o, "key", &key) ||
             !json_object_is_type(key, json_type_string) ||
@@ -218,10 +234,12 @@ int zt_evidence_set_from_json(struct zt_evidence_set *set, struct json_object *d
         json_object_object_get_ex(o, "collector", &coll);
         json_object_object_get_ex(o, "observed_at", &at);
         json_object_object_get_ex(o, "detail", &det);
+        json_object_object_get_ex(o, "account", &acct);
         const char *k = json_object_get_string(key);
-        int r = zt_evidence_add(
+        int r = zt_evidence_add_account(
             set, k, json_object_get(value),
             json_object_is_type(coll, json_type_string) ? json_object_get_string(coll) : "",
+            json_object_is_type(acct, json_type_string) ? json_object_get_string(acct) : NULL,
             parse_rfc3339(json_object_get_string(at)), json_object_get(det));
         if (r < 0) {
             snprintf(

@@ -13,6 +13,10 @@ struct zt_evidence {
     char *key;                  /* owned, e.g. "host.sshd.password_authentication" */
     struct json_object *value;  /* owned: boolean, number, string or array of strings */
     char *collector;            /* owned: instance name that observed it */
+    char *account;              /* owned, NULL for most: the account (an AWS account id) of an
+                                 * instance that scans several, each judged on its own */
+    char *instance;             /* owned: whom the judge holds to it: collector, or
+                                 * "collector/account" */
     uint64_t observed_usec;     /* wall clock */
     struct json_object *detail; /* owned, may be NULL: supporting facts for humans */
 };
@@ -35,6 +39,10 @@ void zt_evidence_set_free(struct zt_evidence_set *set);
  * malformed key or value type. */
 int zt_evidence_add(struct zt_evidence_set *set, const char *key, struct json_object *value,
                     const char *collector, uint64_t observed_usec, struct json_object *detail);
+/* The same, observed in account (NULL: none; see struct zt_evidence). */
+int zt_evidence_add_account(struct zt_evidence_set *set, const char *key, struct json_object *value,
+                            const char *collector, const char *account, uint64_t observed_usec,
+                            struct json_object *detail);
 /* Move every observation of src to the end of dst; src is left empty. */
 void zt_evidence_move(struct zt_evidence_set *dst, struct zt_evidence_set *src);
 /* Find the observations of key. Returns their count and points *first at the first of them

@@ -238,6 +238,7 @@ static void read_evidence(struct zt_model *m)
         m->evidence[m->n_evidence++] = (struct zt_model_evidence){
             .key = str(e, "key"),
             .collector = str(e, "collector"),
+            .account = str(e, "account"),
             .observed_at = str(e, "observed_at"),
             .value = v,
             .detail = detail,

@@ -41,6 +41,7 @@ struct zt_model_pillar {
 /* One observation; value and detail are borrowed from the document (detail may be NULL). */
 struct zt_model_evidence {
     const char *key, *collector, *observed_at;
+    const char *account; /* NULL unless the instance scanned several accounts */
     struct json_object *value, *detail;
     size_t index; /* position in the document's evidence array */
 };

@@ -313,7 +313,7 @@ static enum zt_outcome eval_leaf(struct json_object *pred, struct eval_ctx *ctx)
     bool holds = true;
     /* Every observation must hold: the weakest instance decides. */
     for (size_t i = 0; i < n; i++) {
-        if (ctx->instance && strcmp(first[i].collector, ctx->instance) != 0) {
+        if (ctx->instance && strcmp(first[i].instance, ctx->instance) != 0) {
             continue;
         }
         seen++;

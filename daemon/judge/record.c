@@ -45,6 +45,7 @@ void zt_scan_free(struct zt_scan *scan)
         free(scan->runs[i].name);
         free(scan->runs[i].type);
         free(scan->runs[i].error);
+        free(scan->runs[i].credentials);
     }
     free(scan->runs);
     free(scan->host);

@@ -23,7 +23,8 @@ int zt_run_status_from_string(const char *s);
 struct zt_run {
     char *name, *type;
     enum zt_run_status status;
-    char *error; /* NULL when none */
+    char *error;       /* NULL when none */
+    char *credentials; /* where its credentials came from, never a value; NULL: not said */
     uint64_t duration_ms, requests;
     size_t evidence;
 };

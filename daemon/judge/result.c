@@ -59,6 +59,9 @@ static struct json_object *collectors_json(const struct zt_scan *scan)
         add(o, "duration_ms", json_object_new_int64((int64_t)r->duration_ms));
         add(o, "requests", json_object_new_int64((int64_t)r->requests));
         add(o, "evidence", json_object_new_int64((int64_t)r->evidence));
+        if (r->credentials) {
+            add(o, "credentials", json_object_new_string(r->credentials));
+        }
         json_object_array_add(arr, o);
     }
     return arr;
@@ -175,20 +178,33 @@ static struct json_object *pillars_json(const struct zt_catalog *cat, const stru
     return arr;
 }
 
+/* Whether instance name emitted evidence in accounts (an aws collector over an organization). */
+static bool has_accounts(const struct zt_scan *scan, const char *name)
+{
+    for (size_t i = 0; i < scan->evidence.n; i++) {
+        const struct zt_evidence *e = &scan->evidence.v[i];
+        if (e->account && strcmp(e->collector, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The instances that took part in a scan: every instance that ran (whatever its outcome) for its
  * type, and every instance for the first segment of each key it emitted (exec programs name
- * their own). */
+ * their own). An instance that emitted evidence per account takes part as each of its accounts
+ * ("aws/123456789012"), never as a whole: each account is judged on its own. */
 static void scan_participants(const struct zt_scan *scan, struct zt_participants *who)
 {
     for (size_t i = 0; i < scan->n_runs; i++) {
         const struct zt_run *r = &scan->runs[i];
-        if (r->status != ZT_RUN_SKIPPED) {
+        if (r->status != ZT_RUN_SKIPPED && !has_accounts(scan, r->name)) {
             zt_participants_add(who, r->type, strlen(r->type), r->name);
         }
     }
     for (size_t i = 0; i < scan->evidence.n; i++) {
         const struct zt_evidence *e = &scan->evidence.v[i];
-        zt_participants_add(who, e->key, strcspn(e->key, "."), e->collector);
+        zt_participants_add(who, e->key, strcspn(e->key, "."), e->instance);
     }
 }
 

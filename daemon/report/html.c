@@ -193,6 +193,10 @@ static void evidence_of(struct zt_buf *b, const struct zt_model *m, const char *
         json_text(b, e->value);
         put(b, "</code> <span class=\"meta\">from ");
         esc(b, e->collector ? e->collector : "?");
+        if (e->account) {
+            put(b, " account ");
+            esc(b, e->account);
+        }
         if (e->observed_at) {
             put(b, " at ");
             esc(b, e->observed_at);

@@ -20,6 +20,14 @@
  * deadline is kept (status "partial"), so a fact must never need a later one to be true. */
 int zt_emit(struct zt_ctx *ctx, const char *key, struct json_object *value,
             struct json_object *detail);
+/* Evidence emitted from now on is about account (an AWS account id; NULL: the instance's one
+ * estate, the default). An instance that scans several accounts sets each before emitting its
+ * facts: the judge holds each account ("aws/123456789012") to every rule on its own. */
+void zt_ctx_set_account(struct zt_ctx *ctx, const char *account);
+/* Say where this instance's credentials came from, never a value ("web-identity (role
+ * arn:aws:iam::123456789012:role/zt-reader)"): the result's collectors entry and `ztmmctl status`
+ * show it. NULL: nothing to say. */
+void zt_ctx_set_credentials(struct zt_ctx *ctx, const char *what);
 int zt_emit_bool(struct zt_ctx *ctx, const char *key, bool value);
 int zt_emit_int(struct zt_ctx *ctx, const char *key, int64_t value);
 int zt_emit_double(struct zt_ctx *ctx, const char *key, double value);

@@ -22,6 +22,8 @@ struct zt_ctx {
     pthread_mutex_t lock; /* guards evidence, first_error, n_errors, n_late */
     struct zt_evidence_set evidence;
     char *first_error;
+    char *account;     /* evidence emitted now is about this account (zt_ctx_set_account) */
+    char *credentials; /* zt_ctx_set_credentials */
     size_t n_errors;
     size_t n_late; /* evidence emitted after the deadline, dropped */
     uint64_t deadline_usec;
@@ -55,6 +57,8 @@ void zt_ctx_free(struct zt_ctx *ctx)
     pthread_mutex_destroy(&ctx->lock);
     zt_http_engine_free(ctx->http_owned);
     free(ctx->first_error);
+    free(ctx->account);
+    free(ctx->credentials);
     free(ctx->name);
     free(ctx);
 }
@@ -93,7 +97,8 @@ int zt_emit(struct zt_ctx *ctx, const char *key, struct json_object *value,
         json_object_put(detail);
         return -ETIMEDOUT;
     }
-    int r = zt_evidence_add(&ctx->evidence, key, value, ctx->name, zt_now_real_usec(), detail);
+    int r = zt_evidence_add_account(&ctx->evidence, key, value, ctx->name, ctx->account,
+                                    zt_now_real_usec(), detail);
     pthread_mutex_unlock(&ctx->lock);
     if (r < 0) {
         /* A malformed key is a bug in the collector (or bad output of an exec program):
@@ -101,6 +106,30 @@ int zt_emit(struct zt_ctx *ctx, const char *key, struct json_object *value,
         zt_ctx_error(ctx, r, "rejected evidence with malformed key or value type: '%.128s'", key);
     }
     return r;
+}
+
+void zt_ctx_set_account(struct zt_ctx *ctx, const char *account)
+{
+    pthread_mutex_lock(&ctx->lock);
+    free(ctx->account);
+    ctx->account = account ? zt_xstrdup(account) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+void zt_ctx_set_credentials(struct zt_ctx *ctx, const char *what)
+{
+    pthread_mutex_lock(&ctx->lock);
+    free(ctx->credentials);
+    ctx->credentials = what ? zt_xstrdup(what) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+char *zt_ctx_credentials(struct zt_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    char *s = ctx->credentials ? zt_xstrdup(ctx->credentials) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    return s;
 }
 
 int zt_emit_bool(struct zt_ctx *ctx, const char *key, bool value)

@@ -29,6 +29,8 @@ size_t zt_ctx_take_evidence(struct zt_ctx *ctx, struct zt_evidence_set *dst, cha
 void zt_ctx_cancel(struct zt_ctx *ctx);
 /* The outside requests counted with zt_ctx_count_request() (collector.h), for "requests". */
 uint64_t zt_ctx_requests(const struct zt_ctx *ctx);
+/* A copy of what zt_ctx_set_credentials() said last (NULL: nothing). */
+char *zt_ctx_credentials(struct zt_ctx *ctx);
 
 struct zt_http_engine;
 /* Give the context the scan's HTTP engine (borrowed: the scan owns it and frees it after every

@@ -216,6 +216,7 @@ static void record_job(struct zt_scan *scan, struct zt_run *run, struct job *job
 
     run->duration_ms = zt_usec_to_ms(job->end_mono - job->start_mono);
     run->requests = zt_ctx_requests(job->ctx);
+    run->credentials = zt_ctx_credentials(job->ctx);
     run->evidence = zt_ctx_take_evidence(job->ctx, &scan->evidence, &problems, &late);
     if (job->state == JOB_TIMED_OUT) {
         /* What the collector was doing when time ran out (the URL and the wait, say) is the

@@ -3,6 +3,7 @@
  * the scan's document (fd 3). A job that cannot run sends {"error": why}. */
 #include <json-c/json.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,8 @@ static void job_drop(enum zt_scan_kind kind)
     }
 }
 
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+
 _Noreturn static void job_run(enum zt_scan_kind kind, const struct zt_collector *const *reg)
 {
     _cleanup_free_ char *text = NULL;
@@ -99,6 +102,11 @@ _Noreturn static void job_run(enum zt_scan_kind kind, const struct zt_collector 
     size_t len = 0;
     char err[256];
 
+    /* A crash is reported by the signal that caused it: handlers a runtime installed at startup
+     * (a sanitizer's, say) would turn it into another one. */
+    for (size_t i = 0; i < ZT_ELEMENTSOF(crash_signals); i++) {
+        signal(crash_signals[i], SIG_DFL);
+    }
     zt_log_set_target(ZT_LOG_STDERR); /* no journal socket: the host half may open none */
     prctl(PR_SET_NAME, zt_scan_kind_comm(kind));
     int r = zt_read_fd(ZT_SCAN_JOB_FD, JOB_MAX, false, &text, &len);

@@ -34,6 +34,8 @@ static void load_runs(struct zt_scan *scan, struct json_object *doc)
         r->type = zt_xstrdup(type ? type : "");
         r->status = st >= 0 ? (enum zt_run_status)st : ZT_RUN_ERROR;
         r->error = err ? zt_xstrdup(err) : NULL;
+        r->credentials =
+            zt_json_str(c, "credentials") ? zt_xstrdup(zt_json_str(c, "credentials")) : NULL;
         r->duration_ms = get_u64(c, "duration_ms");
         r->requests = get_u64(c, "requests");
         r->evidence = (size_t)get_u64(c, "evidence");
@@ -103,6 +105,9 @@ struct json_object *zt_scan_to_json(const struct zt_scan *scan)
         json_object_object_add(o, "duration_ms", json_object_new_int64((int64_t)run->duration_ms));
         json_object_object_add(o, "requests", json_object_new_int64((int64_t)run->requests));
         json_object_object_add(o, "evidence", json_object_new_int64((int64_t)run->evidence));
+        if (run->credentials) {
+            json_object_object_add(o, "credentials", json_object_new_string(run->credentials));
+        }
         json_object_array_add(runs, o);
     }
     json_object_object_add(doc, "collectors", runs);

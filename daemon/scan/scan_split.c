@@ -168,6 +168,7 @@ static void merge_run(struct zt_run *run, const struct half *h)
         if (zt_streq(src->name, run->name)) {
             run->status = src->status;
             run->error = src->error ? zt_xstrdup(src->error) : NULL;
+            run->credentials = src->credentials ? zt_xstrdup(src->credentials) : NULL;
             run->duration_ms = src->duration_ms;
             run->requests = src->requests;
             run->evidence = src->evidence;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "buf.h"
 #include "control.h"
 #include "util.h"
 
@@ -201,35 +202,31 @@ static int wait_fd(int fd, short events, uint64_t deadline)
 
 static int read_response(int fd, uint64_t deadline, char **ret, size_t *ret_len)
 {
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0, cap = 0;
+    struct zt_buf buf = {.max = ZT_CONTROL_RESPONSE_MAX};
 
     for (;;) {
         int r = wait_fd(fd, POLLIN, deadline);
         if (r < 0) {
+            zt_buf_free(&buf);
             return r;
         }
-        if (len + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536 * 2;
-            buf = zt_xrealloc(buf, cap);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
+        char *dst = zt_buf_space(&buf, 65536);
+        ssize_t n = read(fd, dst, 65536);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
             continue;
         }
         if (n <= 0) {
             /* A reset after an answer (the daemon closed without reading all we sent): the
              * answer stands. */
-            if (n < 0 && !(errno == ECONNRESET && len > 0)) {
-                return -errno;
+            if (n < 0 && !(errno == ECONNRESET && buf.n > 0)) {
+                r = -errno;
+                zt_buf_free(&buf);
+                return r;
             }
-            buf[len] = '\0';
-            *ret_len = len;
-            *ret = TAKE_PTR(buf);
-            return 0;
+            return zt_buf_take(&buf, ret, ret_len);
         }
-        len += (size_t)n;
-        if (len > ZT_CONTROL_RESPONSE_MAX) {
+        if (!zt_buf_commit(&buf, (size_t)n)) {
+            zt_buf_free(&buf);
             return -EFBIG;
         }
     }

@@ -41,6 +41,9 @@ static struct json_object *collectors_json(struct zt_service *s)
         json_object_object_add(
             o, "error",
             last && json_object_object_get_ex(last, "error", &v) ? json_object_get(v) : NULL);
+        json_object_object_add(
+            o, "credentials",
+            last && json_object_object_get_ex(last, "credentials", &v) ? json_object_get(v) : NULL);
         json_object_object_add(o, "consecutive_failures",
                                json_object_new_int64(s->sched[i].failures));
         json_object_object_add(o, "running",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "buf.h"
 #include "log.h"
 #include "result.h"
 #include "scan.h"
@@ -24,8 +25,7 @@ struct zt_worker {
     pid_t pid;
     int fd;
     sd_event_source *io, *child, *timer;
-    char *buf;
-    size_t len, cap;
+    struct zt_buf out; /* the worker's answer, at most ZT_WORKER_RESULT_MAX */
     bool eof, killed_timeout, killed_size;
     uint64_t timeout_ms;
     zt_worker_done_t done;
@@ -101,7 +101,8 @@ static struct zt_scan *worker_scan(const struct zt_worker *w, char *why, size_t 
     struct zt_scan *scan = NULL;
     char bad[256];
 
-    if (zt_json_parse(w->buf, w->len, RESULT_JSON_DEPTH, &doc, bad, sizeof(bad)) < 0 ||
+    if (zt_json_parse(w->out.p ? w->out.p : "", w->out.n, RESULT_JSON_DEPTH, &doc, bad,
+                      sizeof(bad)) < 0 ||
         !json_object_is_type(doc, json_type_object)) {
         snprintf(why, whylen, "scan worker sent an invalid result");
     } else if (zt_json_str(doc, "error")) {
@@ -143,11 +144,11 @@ static void worker_finish(struct zt_worker *w, const siginfo_t *si)
 static int drain(struct zt_worker *w)
 {
     for (;;) {
-        if (w->len + READ_CHUNK + 1 > w->cap) {
-            w->cap = w->len + READ_CHUNK + 1 > w->cap * 2 ? w->len + READ_CHUNK + 1 : w->cap * 2;
-            w->buf = zt_xrealloc(w->buf, w->cap);
+        char *dst = zt_buf_space(&w->out, READ_CHUNK);
+        if (!dst) {
+            return -EFBIG;
         }
-        ssize_t n = read(w->fd, w->buf + w->len, READ_CHUNK);
+        ssize_t n = read(w->fd, dst, READ_CHUNK);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -159,9 +160,7 @@ static int drain(struct zt_worker *w)
             sd_event_source_set_enabled(w->io, SD_EVENT_OFF);
             return 0;
         }
-        w->len += (size_t)n;
-        w->buf[w->len] = '\0';
-        if (w->len > ZT_WORKER_RESULT_MAX) {
+        if (!zt_buf_commit(&w->out, (size_t)n)) {
             return -EFBIG;
         }
     }
@@ -240,8 +239,12 @@ int zt_worker_start(sd_event *e, const struct zt_worker_job *job, uint64_t timeo
     }
     fcntl(fd, F_SETFL, O_NONBLOCK);
     struct zt_worker *w = zt_xcalloc(1, sizeof(*w));
-    *w = (struct zt_worker){
-        .pid = pid, .fd = fd, .timeout_ms = timeout_ms, .done = done, .userdata = userdata};
+    *w = (struct zt_worker){.pid = pid,
+                            .fd = fd,
+                            .out = {.max = ZT_WORKER_RESULT_MAX},
+                            .timeout_ms = timeout_ms,
+                            .done = done,
+                            .userdata = userdata};
     for (size_t i = 0; job->selected && i < cfg->n_instances; i++) {
         if (cfg->instances[i]->enabled && !job->selected[i]) {
             zt_strv_push(&w->carried, cfg->instances[i]->name);
@@ -280,6 +283,6 @@ void zt_worker_free(struct zt_worker *w)
     sd_event_source_disable_unref(w->child);
     zt_closep(&w->fd);
     zt_strv_clear(&w->carried);
-    free(w->buf);
+    zt_buf_free(&w->out);
     free(w);
 }

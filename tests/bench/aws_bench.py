@@ -105,7 +105,8 @@ def s3_routes(directory, buckets, add, xml):
 
 
 def svc_routes(add, d):
-    """The per-region services (ELBv2, Macie, Config, Backup, Security Hub, EventBridge) and
+    """The per-region services (ELBv2, Macie, Config and its advanced queries, Backup and its
+    restore tests, Security Hub and its finding aggregators, EventBridge, Network Firewall) and
     Organizations, answered empty in every region: their calls count, their content does not."""
     def j(doc):
         return [{"delay_ms": d, "json": doc}]
@@ -142,6 +143,8 @@ def svc_routes(add, d):
                         ("ListWebACLs$", {"WebACLs": []}),
                         ("ListKeys$", {"Keys": [], "Truncated": False}),
                         ("ListInstances$", {"Instances": []}),
+                        ("ListFirewalls$", {"Firewalls": []}),
+                        ("SelectResourceConfig$", {"Results": []}),
                         ("DescribeOrganization$", {"Organization": {"FeatureSet": "CONSOLIDATED_BILLING"}})):
         add("svc", {"method": "POST", "path": "/", "header_re": {"X-Amz-Target": target},
                     "responses": j(doc)})
@@ -151,7 +154,9 @@ def svc_routes(add, d):
                               ("POST", "/standards/get", {"StandardsSubscriptions": []}),
                               ("GET", "/automationrules/list", {"AutomationRulesMetadata": []}),
                               ("GET", "/analyzer", {"analyzers": []}),
-                              ("POST", "/status/batch/get", {"accounts": []})):
+                              ("POST", "/status/batch/get", {"accounts": []}),
+                              ("GET", "/findingAggregator/list", {"FindingAggregators": []}),
+                              ("GET", "/restore-testing/plans", {"RestoreTestingPlans": []})):
         add("svc", {"method": method, "path": path, "responses": j(doc)})
 
 

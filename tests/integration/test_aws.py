@@ -77,6 +77,31 @@ SVC_STRONG = {
     "aws.asg.groups": 4, "aws.asg.self_healing_scaling_share": 1.0, "aws.cfn.stacks": 3,
     "aws.cfn.stacks_drifted": 0, "aws.guardduty.s3_protection": True,
     "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 1.0}
+# Data and network governance (aws_svc_data.c): Config advanced queries (8 data stores, all
+# tagged; 40 seen through the "org" aggregator, 39 tagged), Macie (a scheduled job IDLE on the
+# second page of jobs in us-east-1, one RUNNING in eu-west-1; 3 buckets all with a sensitivity
+# verdict; classification findings published), a Security Hub aggregator linking ALL_REGIONS,
+# Inspector scanning its 17 ECR images and Lambda functions actively, restore tests 2 and 6 days
+# ago, the firewall's policy dropping established flows by default and logging alerts and flows.
+DATA_STRONG = {
+    "aws.config.data_stores": 8, "aws.config.data_classified_share": 1.0,
+    "aws.config.aggregate_data_stores": 40, "aws.config.aggregate_data_classified_share": 0.975,
+    "aws.macie.scheduled_jobs": 2, "aws.macie.buckets": 3, "aws.macie.classified_bucket_share": 1.0,
+    "aws.macie.findings_to_securityhub": True, "aws.securityhub.finding_aggregators": 1,
+    "aws.securityhub.aggregates_all_regions": True, "aws.inspector.ecr_lambda_resources": 17,
+    "aws.inspector.ecr_lambda_coverage_share": 1.0, "aws.backup.restore_testing_plans": 2,
+    "aws.backup.restore_tested_recently": 2, "aws.nfw.drop_default_share": 1.0,
+    "aws.nfw.logging_share": 1.0}
+SVC_STRONG.update(DATA_STRONG)
+# The rules these keys feed: the strong account passes each, the weak one fails each.
+DATA_RULES = ["aws.accessanalyzer.data_access_reviewed", "aws.data.classified_everywhere",
+              "aws.org.data_lifecycle_policies",
+              "aws.org.data_policies_unified", "aws.macie.findings_correlated",
+              "aws.network.flows_logged_and_correlated", "aws.nfw.policies_enforced_as_code",
+              "aws.nfw.default_deny_under_org_guardrails", "aws.securityhub.centralised_monitoring",
+              "aws.config.continuous_enterprise_enforcement", "aws.backup.restores_tested",
+              "aws.inspector.deployed_workloads_covered", "aws.s3.bucket_level_access_controls",
+              "aws.securityhub.standards_assessed"]
 # weak: one of five groups from a stack; two single-AZ NLBs; a partial recorder in us-east-1
 # and none in eu-west-1; no backup plan, an unlocked vault; Macie on without automated
 # discovery in us-east-1 and not enabled in eu-west-1 (401 "Macie is not enabled."); Security
@@ -104,7 +129,19 @@ SVC_WEAK = {
     "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5,
     "aws.asg.groups": 2, "aws.asg.self_healing_scaling_share": 0.0, "aws.cfn.stacks": 1,
     "aws.cfn.stacks_drifted": 1, "aws.guardduty.s3_protection": False,
-    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 0.0}
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 0.0,
+    # 1 of 4 data stores tagged (eu-west-1 records nothing: no row); Macie in us-east-1 only, a
+    # one-time job, no bucket classified, findings kept in Macie; no finding aggregator, Security
+    # Hub off in eu-west-1; Inspector not activated for ECR and Lambda in eu-west-1 (not asked,
+    # not a fail) and 6 of 16 scanned in us-east-1; one restore test 200 days ago, one never run;
+    # a firewall whose policy passes what no rule drops, without logging.
+    "aws.config.data_stores": 4, "aws.config.data_classified_share": 0.25,
+    "aws.macie.scheduled_jobs": 0, "aws.macie.buckets": 3, "aws.macie.classified_bucket_share": 0.0,
+    "aws.macie.findings_to_securityhub": False, "aws.securityhub.finding_aggregators": 0,
+    "aws.securityhub.aggregates_all_regions": False, "aws.inspector.ecr_lambda_resources": 16,
+    "aws.inspector.ecr_lambda_coverage_share": 6 / 16, "aws.backup.restore_testing_plans": 2,
+    "aws.backup.restore_tested_recently": 0, "aws.nfw.drop_default_share": 0.0,
+    "aws.nfw.logging_share": 0.0}
 
 
 class Aws(unittest.TestCase):
@@ -172,22 +209,28 @@ class Aws(unittest.TestCase):
                          "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail")
         for rule in ("aws.ec2.no_admin_ports_open_to_world", "aws.iam.root_mfa_enabled",
                      "aws.cloudtrail.multi_region_logging", "aws.ebs.encryption_by_default",
-                     "aws.guardduty.enabled", "aws.s3.account_public_access_block"):
+                     "aws.guardduty.enabled", "aws.s3.account_public_access_block") + tuple(DATA_RULES):
             self.assertEqual(findings[rule], "pass", rule)
         self.assertEqual(fn["networks.segmentation"], "initial")
         self.assertEqual(fn["data.availability"], "optimal")  # every bucket versioned, replicated
         for f, stage in (("data.inventory_management", "optimal"),
-                         ("data.categorization", "advanced"),
+                         ("data.categorization", "optimal"),
+                         # Its initial stage is attestation-only: observed, it stays unknown
+                         # whatever its advanced and optimal rules say (docs/rules.md).
+                         ("data.governance", "unknown"),
+                         ("data.access", "optimal"),
+                         ("data.visibility_analytics", "optimal"),
+                         ("networks.visibility_analytics", "optimal"),
+                         ("crosscutting.visibility_analytics", "optimal"),
+                         ("crosscutting.governance", "optimal"),
                          ("data.automation_orchestration", "optimal"),
                          ("networks.resilience", "optimal"),
                          ("networks.automation_orchestration", "optimal"),
                          ("crosscutting.automation_orchestration", "advanced"),
                          ("networks.traffic_management", "optimal"),
                          ("applications.governance", "advanced"),
-                         ("networks.visibility_analytics", "advanced"),
                          ("identity.identity_stores", "optimal"),
-                         ("applications.automation_orchestration", "optimal"),
-                         ("data.visibility_analytics", "advanced")):
+                         ("applications.automation_orchestration", "optimal")):
             self.assertEqual(fn[f], stage, f)
         # three security-group pages in us-east-1: the tokens went back urlencoded in the body
         scopes = [r["sigv4"] for r in requests]
@@ -221,8 +264,34 @@ class Aws(unittest.TestCase):
         # Security Hub's 429 TooManyRequestsException was retried, Organizations went to
         # us-east-1, every JSON 1.1 call named its X-Amz-Target
         cfg = [r for r in requests if r["sigv4"] == "us-east-1/config"]
-        # recorders + status, 2 rule pages, 2 remediation calls, packs + one summary, aggregators
-        self.assertEqual(len(cfg), 2 + 2 + 2 + 2 + 1)
+        # recorders + status, 2 rule pages, 2 remediation calls, packs + one summary, aggregators,
+        # the two advanced queries, and both again through the aggregator
+        self.assertEqual(len(cfg), 2 + 2 + 2 + 2 + 1 + 2 + 2)
+        self.assertEqual(ev["aws.config.data_classified_share"]["detail"],
+                         {"tag": "data-classification",
+                          "regions": {"us-east-1": {"data_stores": 5, "classified": 5},
+                                      "eu-west-1": {"data_stores": 3, "classified": 3}}})
+        self.assertEqual(ev["aws.macie.scheduled_jobs"]["detail"],
+                         {"buckets_named": 3, "buckets": ["zt-records", "zt-logs", "zt.eu.data"],
+                          "jobs_by_criteria": 0})
+        # Macie's jobs followed nextToken to the page holding the scheduled job
+        jobs = [r["status"] for r in requests
+                if r["path"] == "/jobs/list" and r["sigv4"] == "us-east-1/macie2"]
+        self.assertEqual(jobs, [200, 200])
+        # the aggregator is read where it lives (its ARN's region), its path encoded once
+        got = [r["path"] for r in requests if r["path"].startswith("/findingAggregator/get/")]
+        self.assertEqual(got, ["/findingAggregator/get/arn%3Aaws%3Asecurityhub%3Aus-east-1%3A"
+                               "123456789012%3Afinding-aggregator/"
+                               "123e4567-e89b-12d3-a456-426652340000"])
+        # Inspector: four totals per region (ECR images, Lambda functions; all, active); a 429
+        # ThrottlingException named only in X-Amzn-ErrorType was retried
+        cov = {region: [r["status"] for r in requests if r["path"] == "/coverage/statistics/list"
+                        and r["sigv4"] == f"{region}/inspector2"]
+               for region in ("us-east-1", "eu-west-1")}
+        self.assertEqual(sorted(cov["us-east-1"]), [200, 200, 200, 200, 429])
+        self.assertEqual(cov["eu-west-1"], [200] * 4)
+        for rule in DATA_RULES:
+            self.assertEqual(findings[rule], "pass", rule)
         sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
               r["sigv4"] == "us-east-1/securityhub"]
         self.assertEqual(sh, [429, 200])
@@ -276,6 +345,20 @@ class Aws(unittest.TestCase):
                          ("identity.identity_stores", "traditional"),  # console users, no SSO
                          ("applications.automation_orchestration", "initial")):  # a stack only
             self.assertEqual(fn[f], stage, f)
+        # the new derivations fail the weak account, and what is off is said, not failed
+        for rule in DATA_RULES:
+            self.assertEqual(findings[rule], "fail", rule)
+        self.assertEqual(ev["aws.inspector.ecr_lambda_coverage_share"]["detail"],
+                         {"regions": {"us-east-1": {"resources": 16, "active": 6},
+                                      "eu-west-1": "not activated"}})
+        self.assertEqual(ev["aws.macie.classified_bucket_share"]["detail"],
+                         {"macie_off": ["eu-west-1"]})
+        self.assertFalse([r for r in requests if r["path"] == "/coverage/statistics/list" and
+                          r["sigv4"] == "eu-west-1/inspector2"])
+        self.assertFalse([r for r in requests if r["path"].startswith("/findingAggregator/get")])
+        for f, stage in (("data.governance", "unknown"), ("crosscutting.governance",
+                                                           "traditional")):
+            self.assertEqual(fn[f], stage, f)
         # No GetTrailStatus: the only trail is not multi-region
         self.assertEqual(len([r for r in requests if r["sigv4"] == "us-east-1/cloudtrail"]), 1)
 
@@ -295,7 +378,7 @@ class Aws(unittest.TestCase):
             self.assertTrue(ev[key]["value"], key)
         self.assertEqual(fn["networks.segmentation"], "unknown")
         # S3: one bucket's GetBucketReplication is denied: replication unknown, the rest known
-        self.assertIn("(and 3 more problems)", col["error"])
+        self.assertIn("(and 4 more problems)", col["error"])
         # Macie's AccessDeniedException that is a denial, not "Macie is not enabled.": unknown
         self.assertRegex(p.stderr, r"GetMacieSession in eu-west-1: denied \(AccessDeniedException")
         for key in ("aws.macie.enabled", "aws.macie.automated_discovery"):
@@ -319,9 +402,26 @@ class Aws(unittest.TestCase):
             if key not in ("aws.config.rules", "aws.config.auto_remediations",
                            "aws.ec2.sg_iac_share", "aws.ec2.sg_iac", "aws.org.scps_attached",
                            "aws.org.rcps_attached", "aws.macie.enabled",
-                           "aws.macie.automated_discovery"):
+                           "aws.macie.automated_discovery", "aws.backup.restore_testing_plans",
+                           "aws.backup.restore_tested_recently", "aws.macie.scheduled_jobs",
+                           "aws.macie.buckets", "aws.macie.classified_bucket_share",
+                           "aws.macie.findings_to_securityhub"):
                 self.assertEqual(ev[key]["value"], value, key)
         self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
+        # a new call denied (ListRestoreTestingPlans in eu-west-1): its keys unknown, the rule
+        # reading them unknown, never a pass; Macie's data calls are not made where its session
+        # was refused, and its keys stay unknown
+        self.assertRegex(p.stderr, r"ListRestoreTestingPlans in eu-west-1: denied "
+                                   r"\(AccessDeniedException")
+        for key in ("aws.backup.restore_testing_plans", "aws.backup.restore_tested_recently",
+                    "aws.macie.scheduled_jobs", "aws.macie.classified_bucket_share",
+                    "aws.macie.findings_to_securityhub"):
+            self.assertNotIn(key, ev)
+        for rule in ("aws.backup.restores_tested", "aws.data.classified_everywhere",
+                     "aws.macie.findings_correlated"):
+            self.assertEqual(findings[rule], "unknown", rule)
+        self.assertFalse([r for r in requests if r["path"] == "/jobs/list" and
+                          r["sigv4"] == "eu-west-1/macie2"])
         for key in ("aws.s3.replicated_buckets", "aws.s3.replication_share"):
             self.assertNotIn(key, ev)
         for key, value in S3_STRONG.items():

@@ -68,6 +68,9 @@ class CredServer(http.server.ThreadingHTTPServer):
         self.imds_expiry = []  # seconds of validity of each IMDS answer, in order; then 6 h
         self.inner = {"access_key_id": AKID, "secret_access_key": SECRET, "session_token": TOKEN}
         self.imds_creds = dict(self.inner)
+        self.roles = {}  # role ARN -> credentials AssumeRole hands out for it (else inner)
+        self.denied = set()  # role ARNs whose AssumeRole is denied
+        self.role_expiry = {}  # role ARN -> seconds of validity of its answers, in order; then 1 h
         if tls_dir:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(os.path.join(tls_dir, "server.pem"),
@@ -139,13 +142,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "text/xml")
         else:
             return self.answer(400, error_xml("InvalidAction", "no"), "text/xml")
-        if arn.endswith("/denied"):
+        if arn.endswith("/denied") or arn in self.server.denied:
             return self.answer(403, error_xml("AccessDenied", "User is not authorized to perform "
                                               "sts:AssumeRole"), "text/xml")
         if arn.endswith("/expired"):
             return self.answer(400, error_xml("ExpiredToken", "The security token included in "
                                               "the request is expired"), "text/xml")
-        self.answer(200, creds_xml(action, self.server.inner, time.time() + 3600), "text/xml")
+        left = self.server.role_expiry.get(arn, [])
+        self.answer(200, creds_xml(action, self.server.roles.get(arn, self.server.inner),
+                                   time.time() + (left.pop(0) if left else 3600)), "text/xml")
 
 
 class AwsCreds(unittest.TestCase):
@@ -239,6 +244,54 @@ class AwsCreds(unittest.TestCase):
         self.assertIn("no profile [absent]", json.dumps(col))
         self.assertEqual((requests, self.plain.log), ([], []))
 
+    def shared_files(self, config):
+        """A shared config file (not secret) and a credentials file holding BASE as [base]."""
+        path = os.path.join(self.tmp.name, f"config-{self.id()}")
+        with open(path, "w") as f:
+            f.write(config)
+        keys = self.secret_file("credentials-base", f"[base]\naws_access_key_id = "
+                                f"{BASE['access_key_id']}\naws_secret_access_key = "
+                                f"{BASE['secret_access_key']}\naws_session_token = "
+                                f"{BASE['session_token']}\n")
+        return {"AWS_CONFIG_FILE": path, "AWS_SHARED_CREDENTIALS_FILE": keys,
+                "AWS_ENDPOINT_URL_STS": self.sts.url("https") + "/"}
+
+    def test_profile_role_from_source_profile(self):
+        env = self.shared_files(f"[default]\nregion = eu-west-1\n[profile scan]\n"
+                                f"role_arn = {ROLE}\nsource_profile = base\n"
+                                f"external_id = zt-ext-42\nrole_session_name = zt-prof\n")
+        p, col, ev, requests = self.scan({**env, "AWS_PROFILE": "scan"})
+        self.assert_scanned(p, col, ev, requests)
+        self.assertIn(f"AWS credentials from profile (profile scan: role {ROLE} (with the keys of "
+                      "profile base)), temporary", p.stderr)
+        posts = [e for e in self.sts.log if e[0] == "POST"]
+        self.assertEqual(len(posts), 1)  # SigV4-verified with [base]'s keys (BASE)
+        form = posts[0][3]
+        self.assertEqual((form["Action"], form["RoleArn"], form["ExternalId"],
+                          form["RoleSessionName"]), ("AssumeRole", ROLE, "zt-ext-42", "zt-prof"))
+        self.assertEqual(posts[0][2]["X-Amz-Security-Token"], BASE["session_token"])
+
+    def test_profile_role_from_environment(self):
+        env = self.shared_files(f"[profile scan]\nrole_arn = {ROLE}\n"
+                                f"credential_source = Environment\n")
+        env.update({"AWS_PROFILE": "scan", "AWS_ACCESS_KEY_ID": BASE["access_key_id"],
+                    "AWS_SECRET_ACCESS_KEY": BASE["secret_access_key"],
+                    "AWS_SESSION_TOKEN": BASE["session_token"]})
+        # the environment's keys would win the chain: select the profile, as a user would
+        p, col, ev, requests = self.scan(env, "credential_source = profile\n")
+        self.assert_scanned(p, col, ev, requests)
+        self.assertIn(f"profile scan: role {ROLE} (with the credential_source Environment)",
+                      p.stderr)
+        self.assertEqual([e[3]["RoleArn"] for e in self.sts.log if e[0] == "POST"], [ROLE])
+
+    def test_profile_loop(self):
+        env = self.shared_files(f"[profile a]\nrole_arn = {ROLE}\nsource_profile = b\n"
+                                f"[profile b]\nrole_arn = {ROLE}\nsource_profile = a\n")
+        p, col, ev, requests = self.scan({**env, "AWS_PROFILE": "a"})
+        self.assertEqual(col["status"], "error", col)
+        self.assertIn("profile b: source_profile a makes a loop", col["error"])
+        self.assertEqual((requests, self.sts.log, ev), ([], [], {}))
+
     def test_imds_expiring_midway(self):
         # every answer expires within the margin: each signed call, also those started from an
         # answer's callback in the middle of the scan, fetches again first; the scan completes
@@ -291,6 +344,7 @@ class AwsCreds(unittest.TestCase):
         posts = [e for e in self.sts.log if e[0] == "POST"]
         self.assertEqual(len(posts), 1)
         self.assertEqual(posts[0][3]["RoleSessionName"], "ztmmd")
+        self.assertEqual(col["credentials"], f"web-identity (role {ROLE})")  # the source only
         self.assertNotIn("Authorization", posts[0][2])  # unsigned, as the API is
 
     def test_web_identity_denied(self):

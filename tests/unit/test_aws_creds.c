@@ -156,13 +156,115 @@ static void test_aws_profile(void **state)
     zt_aws_creds_clear(&c);
 }
 
+static const char cfg_text[] =
+    "[default]\nregion = eu-west-1\n"
+    "[profile audit]\nrole_arn = arn:aws:iam::222222222222:role/audit\nsource_profile = hub\n"
+    "external_id = ext-1\nrole_session_name = zt-s\nregion = eu-central-1\n"
+    "[profile hub]\nrole_arn = arn:aws:iam::111111111111:role/hub\nsource_profile = base\n"
+    "[profile keyed]\nrole_arn = arn:aws:iam::1:role/never\nsource_profile = base\n"
+    "[profile self]\nrole_arn = arn:aws:iam::3:role/self\nsource_profile = self\n"
+    "[profile pod]\nrole_arn = arn:aws:iam::4:role/pod\ncredential_source = EcsContainer\n"
+    "[profile envrole]\nrole_arn = arn:aws:iam::5:role/env\ncredential_source = Environment\n"
+    "[profile a]\nrole_arn = arn:aws:iam::6:role/a\nsource_profile = b\n"
+    "[profile b]\nrole_arn = arn:aws:iam::6:role/b\nsource_profile = a\n"
+    "[profile both]\nrole_arn = arn:aws:iam::7:role/x\nsource_profile = base\n"
+    "credential_source = Environment\n"
+    "[profile odd]\nrole_arn = arn:aws:iam::8:role/x\ncredential_source = Ec2\n"
+    "[profile lost]\nrole_arn = arn:aws:iam::9:role/x\nsource_profile = nowhere\n"
+    "[profile empty]\nrole_arn = arn:aws:iam::9:role/x\nsource_profile = bare\n"
+    "[profile bare]\nregion = us-east-1\n"
+    "[sso-session base]\naws_access_key_id = NOT_A_PROFILE\n";
+static const char creds_text[] = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = b\n"
+                                 "[keyed]\naws_access_key_id = AKIAKEYED\n"
+                                 "aws_secret_access_key = k\n"
+                                 "[self]\naws_access_key_id = AKIASELF\n"
+                                 "aws_secret_access_key = s\n";
+
+static void test_aws_profile_roles(void **state)
+{
+    struct zt_aws_profile_plan p;
+    char err[256] = "";
+
+    /* a chain of two roles from static keys: hub's role first, then audit's */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "audit", &p, err, sizeof(err)),
+                     0);
+    assert_int_equal(p.source, ZT_AWS_SRC_PROFILE);
+    assert_string_equal(p.keys_profile, "base");
+    assert_string_equal(p.keys.access_key_id, "AKIABASE");
+    assert_int_equal(p.n_roles, 2);
+    assert_string_equal(p.roles[0].arn, "arn:aws:iam::222222222222:role/audit");
+    assert_string_equal(p.roles[0].external_id, "ext-1");
+    assert_string_equal(p.roles[0].session_name, "zt-s");
+    assert_string_equal(p.roles[1].arn, "arn:aws:iam::111111111111:role/hub");
+    assert_null(p.roles[1].external_id);
+    assert_string_equal(p.region, "eu-central-1");
+    zt_aws_profile_plan_clear(&p);
+    /* the selected profile's role is assumed even though it has keys (they are its source) */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "keyed", &p, err, sizeof(err)),
+                     0);
+    assert_int_equal(p.n_roles, 1);
+    assert_string_equal(p.keys.access_key_id, "AKIABASE");
+    zt_aws_profile_plan_clear(&p);
+    /* a profile naming itself for its own keys */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "self", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.n_roles, 1);
+    assert_string_equal(p.keys.access_key_id, "AKIASELF");
+    zt_aws_profile_plan_clear(&p);
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "pod", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.source, ZT_AWS_SRC_CONTAINER);
+    assert_null(p.keys.access_key_id);
+    zt_aws_profile_plan_clear(&p);
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "envrole", &p, err, sizeof(err)),
+                     0);
+    assert_int_equal(p.source, ZT_AWS_SRC_ENV);
+    assert_int_equal(p.n_roles, 1);
+    zt_aws_profile_plan_clear(&p);
+    /* static keys only: the credentials file's [base]; no role */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "base", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.n_roles, 0);
+    zt_aws_profile_plan_clear(&p);
+}
+
+static void test_aws_profile_errors(void **state)
+{
+    struct zt_aws_profile_plan p;
+    char err[256] = "";
+
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "a", &p, err, sizeof(err)),
+                     -ELOOP);
+    assert_string_equal(err, "profile b: source_profile a makes a loop");
+    assert_int_equal(p.n_roles, 0); /* cleared */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "both", &p, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "profile both has role_arn and both of source_profile"));
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "odd", &p, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "credential_source 'Ec2' is none of"));
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "lost", &p, err, sizeof(err)),
+                     -ENOENT);
+    assert_string_equal(err, "profile lost: its source_profile nowhere does not exist");
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "empty", &p, err, sizeof(err)),
+                     -ENOENT);
+    assert_non_null(strstr(err, "a source_profile must have credentials"));
+    /* no such profile, or one without credentials: the chain may go on */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, creds_text, "default", &p, err, sizeof(err)),
+                     -ENOKEY);
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, NULL, "absent", &p, err, sizeof(err)),
+                     -ENOKEY);
+    /* [sso-session base] of the config file is no profile */
+    assert_int_equal(zt_aws_profile_resolve(cfg_text, NULL, "audit", &p, err, sizeof(err)),
+                     -ENOENT);
+    assert_int_equal(zt_aws_profile_resolve("[profile x\n", NULL, "x", &p, err, sizeof(err)),
+                     -EBADMSG);
+    assert_null(strstr(err, "AKIA"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_aws_chain_order),
-        cmocka_unit_test(test_aws_creds_json),
-        cmocka_unit_test(test_aws_creds_sts),
-        cmocka_unit_test(test_aws_profile),
+        cmocka_unit_test(test_aws_chain_order),   cmocka_unit_test(test_aws_creds_json),
+        cmocka_unit_test(test_aws_creds_sts),     cmocka_unit_test(test_aws_profile),
+        cmocka_unit_test(test_aws_profile_roles), cmocka_unit_test(test_aws_profile_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

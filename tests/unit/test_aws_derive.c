@@ -90,7 +90,7 @@ static void test_aws_options(void **state)
     check_refused(two_tokens, "at most one of 'session_token_file'");
     check_refused(bad_region, "EU_WEST");
     check_refused(dup_region, "twice");
-    check_refused(page, "'page_size'");
+    check_refused(page, "'page_size' must be between 5 and 1000, got '1001'");
     check_refused(http, "https");
 }
 
@@ -133,6 +133,9 @@ static void test_aws_key_ids(void **state)
     const char *ext_alone[] = {"external_id", "zt-ext-42", NULL};
     const char *bad_name[] = {"role_arn", "arn:aws:iam::123456789012:role/r", "role_session_name",
                               "has space", NULL};
+    /* the classification tag key goes into a Config query's string literal: no quote */
+    const char *tag[] = {"classification_tag", "corp:data class", NULL};
+    const char *bad_tag[] = {"classification_tag", "x' OR '1'='1", NULL};
     char shape[96];
 
     check_accepted(emulator);
@@ -145,6 +148,8 @@ static void test_aws_key_ids(void **state)
     check_refused(not_role, "'role_arn'");
     check_refused(ext_alone, "'external_id' needs 'role_arn'");
     check_refused(bad_name, "'role_session_name'");
+    check_accepted(tag);
+    check_refused(bad_tag, "'classification_tag'");
     assert_false(zt_aws_key_shape("test", shape, sizeof(shape)));
     assert_string_equal(shape, "4 characters, not only capital letters and digits");
     assert_false(zt_aws_key_shape("XKIAIOSFODNN7EXAMPLE", shape, sizeof(shape)));

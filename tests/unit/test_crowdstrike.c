@@ -434,12 +434,12 @@ static void test_crowdstrike_options(void **state)
         (const char *[]){"client_id", "x", "client_secret_file", "/s", "credential", "c", NULL},
         "client_secret_file");
     check_refused((const char *[]){"client_id", "x", "credential", "c", "page_size", "5001", NULL},
-                  "page_size");
+                  "'page_size' must be between 1 and 5000, got '5001'");
     check_refused((const char *[]){"client_id", "x", "credential", "c", "page_size", "0", NULL},
                   "page_size");
     check_refused(
         (const char *[]){"client_id", "x", "credential", "c", "zta_min_score", "101", NULL},
-        "zta_min_score");
+        "'zta_min_score' must be between 1 and 100, got '101'");
     check_refused((const char *[]){"client_id", "x", "credential", "c", "stale_days", "0", NULL},
                   "stale_days");
     check_refused((const char *[]){"client_id", "x", "credential", "c", "region_urls",

@@ -333,12 +333,57 @@ static void test_buf_bounded_never_cut(void **state)
     zt_buf_free(&big);
 }
 
+/* Reading straight into the buffer: room is made for a whole chunk, only what was read counts,
+ * and passing the maximum refuses the text as a whole. */
+static void test_buf_space_and_commit(void **state)
+{
+    struct zt_buf b = {.max = 10};
+    char *out = NULL;
+
+    char *dst = zt_buf_space(&b, 64);
+    assert_non_null(dst);
+    memcpy(dst, "abcdef", 6);
+    assert_true(zt_buf_commit(&b, 6));
+    dst = zt_buf_space(&b, 64);
+    memcpy(dst, "ghij", 4);
+    assert_true(zt_buf_commit(&b, 4)); /* exactly the maximum */
+    assert_string_equal(b.p, "abcdefghij");
+    dst = zt_buf_space(&b, 64);
+    memcpy(dst, "k", 1);
+    assert_false(zt_buf_commit(&b, 1)); /* one past it */
+    assert_null(zt_buf_space(&b, 1));
+    assert_int_equal(zt_buf_take(&b, &out, NULL), -E2BIG);
+    assert_null(out);
+    /* A count beyond the room made is a caller's error, refused too. */
+    struct zt_buf c = {0};
+    zt_buf_space(&c, 4);
+    assert_false(zt_buf_commit(&c, 1u << 20));
+    zt_buf_free(&c);
+}
+
+/* Evidence of one account of an organization names the account beside the collector. */
+static void test_html_names_the_account(void **state)
+{
+    struct json_object *doc = hostile_result();
+    struct json_object *ev = zt_json_array(doc, "evidence");
+    for (size_t i = 0; i < json_object_array_length(ev); i++) {
+        json_object_object_add(json_object_array_get_idx(ev, i), "account",
+                               json_object_new_string("111111111111<b>"));
+    }
+    char *html = render(doc, NULL);
+    assert_non_null(strstr(html, "from host account 111111111111&lt;b&gt; at "));
+    free(html);
+    json_object_put(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_escape_markup_and_quotes),
+        cmocka_unit_test(test_buf_space_and_commit),
         cmocka_unit_test(test_html_escape_control_characters_keeps_valid_utf8),
         cmocka_unit_test(test_html_hostile_text_stays_text),
+        cmocka_unit_test(test_html_names_the_account),
         cmocka_unit_test(test_html_finding_names_its_instances),
         cmocka_unit_test(test_html_invalid_utf8_never_reaches_the_page),
         cmocka_unit_test(test_html_csp_matches_the_style_sheet),

@@ -544,7 +544,6 @@ static void test_k8s_check_options(void **state)
         {"server", "https://h", NULL},
         {"server", "https://h", "token_file", "/t", "cert_file", "/c", NULL},
         {"server", "https://h", "cert_file", "/c", NULL},
-        {"page_size", "0", NULL},
     };
     char err[512];
 
@@ -558,6 +557,13 @@ static void test_k8s_check_options(void **state)
         assert_int_equal(zt_instance_check(inst, err, sizeof(err)), -EINVAL);
         zt_instance_free(inst);
     }
+    /* A number out of its range is refused where it is set, naming the value. */
+    struct zt_instance *inst = NULL;
+    assert_int_equal(zt_instance_new(&zt_collector_kubernetes, "k8s", &inst, err, sizeof(err)), 0);
+    assert_int_equal(zt_instance_set(inst, "page_size", "0", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "'page_size' must be between 1 and"));
+    assert_non_null(strstr(err, "got '0'"));
+    zt_instance_free(inst);
 }
 
 /* Nothing configured, outside a cluster: a clear error, no evidence. */

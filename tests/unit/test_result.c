@@ -128,6 +128,9 @@ static void test_result_document_fields(void **state)
     assert_string_equal(gets(doc, "evidence.2.key"), "host.sshd.password_authentication");
     assert_int_equal(json_object_get_int(get(doc, "evidence.2.detail.line")), 12);
     assert_string_equal(gets(doc, "evidence.2.collector"), "host");
+    /* one estate per instance: no account, no credentials said */
+    assert_false(json_object_object_get_ex(get(doc, "evidence.2"), "account", NULL));
+    assert_false(json_object_object_get_ex(get(doc, "collectors.0"), "credentials", NULL));
     /* findings: one per rule, in catalog order */
     assert_int_equal(json_object_array_length(get(doc, "findings")), 7);
     assert_string_equal(gets(doc, "findings.0.rule"), "host.sshd.no_password_auth");
@@ -294,6 +297,59 @@ static void test_result_offline_reevaluation_round_trip(void **state)
     zt_catalog_free(cat);
 }
 
+/* One instance over three accounts: each account is judged as an instance of its own. */
+static void test_result_accounts_judged_apart(void **state)
+{
+    struct zt_catalog *cat = catalog();
+    struct zt_scan *scan = zt_xcalloc(1, sizeof(*scan));
+    struct zt_evidence_set *ev = &scan->evidence;
+    snprintf(scan->scan_id, sizeof(scan->scan_id), "00000000-0000-4000-8000-000000000002");
+    scan->host = zt_xstrdup("web1");
+    zt_evidence_set_init(ev);
+    zt_evidence_add_account(ev, "host.disk.root_encrypted", json_object_new_boolean(1), "org",
+                            "111111111111", 1, NULL);
+    zt_evidence_add_account(ev, "host.disk.root_encrypted", json_object_new_boolean(0), "org",
+                            "222222222222", 1, NULL);
+    /* an account that took part but could not tell */
+    zt_evidence_add_account(ev, "host.sshd.installed", json_object_new_boolean(0), "org",
+                            "333333333333", 1, NULL);
+    scan->runs = zt_xcalloc(1, sizeof(*scan->runs));
+    scan->runs[0] = (struct zt_run){.name = zt_xstrdup("org"),
+                                    .type = zt_xstrdup("host"),
+                                    .status = ZT_RUN_PARTIAL,
+                                    .credentials = zt_xstrdup("imds (instance profile role r)")};
+    scan->n_runs = 1;
+    struct json_object *doc = zt_result_build(scan, cat, NULL, 0);
+
+    assert_string_equal(gets(doc, "collectors.0.credentials"), "imds (instance profile role r)");
+    assert_string_equal(gets(doc, "evidence.0.account"), "111111111111");
+    assert_string_equal(gets(doc, "evidence.0.collector"), "org");
+    /* universal: fails in one account, unknown in another; the instance as a whole is none */
+    assert_string_equal(gets(doc, "findings.2.rule"), "host.disk.root_encrypted");
+    assert_string_equal(gets(doc, "findings.2.status"), "fail");
+    assert_int_equal(json_object_array_length(get(doc, "findings.2.failed_by")), 1);
+    assert_string_equal(gets(doc, "findings.2.failed_by.0"), "org/222222222222");
+    assert_int_equal(json_object_array_length(get(doc, "findings.2.unknown_in")), 1);
+    assert_string_equal(gets(doc, "findings.2.unknown_in.0"), "org/333333333333");
+    /* existential (any, with intune absent): one account that holds is enough */
+    assert_string_equal(gets(doc, "findings.6.rule"), "mixed.encryption");
+    assert_string_equal(gets(doc, "findings.6.status"), "pass");
+    /* the account survives the round trip (ztmmctl evaluate) and judges the same */
+    struct json_object *reparsed = json_tokener_parse(json_object_to_json_string(doc));
+    struct zt_scan *again = NULL;
+    char err[256];
+    assert_int_equal(zt_scan_from_json(reparsed, &again, err, sizeof(err)), 0);
+    assert_string_equal(again->runs[0].credentials, "imds (instance profile role r)");
+    struct json_object *doc2 = zt_result_build(again, cat, NULL, 0);
+    assert_true(json_object_equal(get(doc, "findings"), get(doc2, "findings")));
+    json_object_put(doc2);
+    zt_scan_free(again);
+    json_object_put(reparsed);
+    json_object_put(doc);
+    zt_scan_free(scan);
+    zt_catalog_free(cat);
+}
+
 static void test_result_attestations_checked_against_catalog(void **state)
 {
     struct zt_catalog *cat = catalog();
@@ -329,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_result_table_never_cuts_names),
         cmocka_unit_test(test_result_offline_reevaluation_round_trip),
         cmocka_unit_test(test_result_attestations_checked_against_catalog),
+        cmocka_unit_test(test_result_accounts_judged_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,13 @@ static void test_state_write_atomic_replaces(void **state)
     assert_int_equal(zt_read_file(path, 100, &text, NULL), 0);
     assert_string_equal(text, "two!");
     assert_int_equal(count_entries(dir, ".f.tmp"), 0); /* no temporary left behind */
+    /* The unsynced variant (the outbox's cursors) replaces the same way. */
+    free(text);
+    text = NULL;
+    assert_int_equal(zt_write_atomic_nosync(fd, "f", "three", 5), 0);
+    assert_int_equal(zt_read_file(path, 100, &text, NULL), 0);
+    assert_string_equal(text, "three");
+    assert_int_equal(count_entries(dir, ".f.tmp"), 0);
     close(fd);
     remove_tree(dir);
 }
