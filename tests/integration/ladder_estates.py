@@ -496,11 +496,14 @@ PATCHES = [
      "data.availability optimal: all data redundant with history; zt-logs keeps no versions",
      lambda f: sub(f, "<Status>Enabled</Status>", "<Status>Suspended</Status>",
                    op="s3:GetBucketVersioning", path="/zt-logs")),
-    ("optimal", "aws", "no-org-backup-policy",
-     "data.automation_orchestration optimal: lifecycles automated for all data; no "
-     "Organizations backup policy",
-     lambda f: each_json(f, lambda d: d.update(Policies=[]), op="organizations:ListPolicies",
-                         body_re="BACKUP_POLICY")),
+    ("optimal", "azure", "remediation-task-failed",
+     "data.automation_orchestration optimal: lifecycles automated for all data; a policy "
+     "remediation task failed on one of its deployments (an Organizations backup policy is "
+     "data.governance advanced too, so removing it would break that stage)",
+     lambda f: each_json(f, lambda d: d["value"][0]["properties"]["deploymentStatus"].update(
+         successfulDeployments=2, failedDeployments=1),
+         path="/subscriptions/11111111-1111-4111-8111-111111111111/providers/"
+              "Microsoft.PolicyInsights/remediations")),
     ("optimal", "github", "fork-workflows-unapproved",
      "applications.secure_dev_deploy_workflow optimal: no admin path around review; workflows "
      "from forks run without approval",
@@ -1071,6 +1074,11 @@ CONFLICTS = {
 # make them fail without failing that lower stage too. Their function can still be taken down
 # by another rule of the same stage, so it is exact; the ladder prints them.
 SAME_EVIDENCE = {
+    "aws.org.backup_policy_with_auto_remediation":
+        "data.automation_orchestration optimal is aws.org.backup_policies_attached (a part of "
+        "aws.org.data_lifecycle_policies, data.governance advanced), "
+        "aws.backup.plans_with_selections (its own initial) and aws.config.auto_remediations "
+        "(its own advanced)",
     "entra.risk.behavioural_analytics_enforced":
         "identity.visibility_analytics optimal reads entra.ca.high_user_risk_remediated and "
         "entra.ca.high_signin_risk_remediated, which are identity.risk_assessments advanced "
