@@ -645,6 +645,49 @@ PATCHES = [
      "CVE-2024-49138 (exploit verified) open for 20",
      lambda f: tvm_records(f, VULNS, lambda v: v.update(firstSeenTimestamp="{{tvm-1728000}}"),
                            cveId="CVE-2024-49138")),
+    ("optimal", "aws", "no-unused-access-analyzer",
+     "data.access optimal: data access reviewed continuously; no analyzer looks for unused "
+     "access (the external-access analyzers stay)",
+     lambda f: each_json(f, lambda d: [a.update(type=a["type"].replace("_UNUSED_ACCESS", ""))
+                                       for a in d["analyzers"]],
+                         op="accessanalyzer:ListAnalyzers")),
+    ("optimal", "aws", "restores-not-tested",
+     "data.availability optimal: restores tested; no restore testing plan ran in 30 days",
+     lambda f: resub(f, r"\{\{epoch-[0-9]+\}\}", "{{epoch-5184000}}",
+                     op="backup:ListRestoreTestingPlans")),
+    ("optimal", "aws", "macie-half-classified",
+     "data.categorization optimal: data classified everywhere (>= 95 %); Macie has a verdict "
+     "for 1 of the 2 us-east-1 buckets",
+     lambda f: each_json(f, lambda d: d["bucketStatisticsBySensitivity"]["notSensitive"].update(
+         totalCount=0), op="macie2:GetBucketStatistics", region="us-east-1")),
+    ("optimal", "aws", "ecr-images-not-scanned",
+     "applications.security_testing optimal: every deployed workload scanned (>= 95 %); "
+     "Inspector scans none of eu-west-1's 2 images (15 of 17)",
+     lambda f: each_json(f, lambda d: d.update(totalCounts=0),
+                         op="inspector2:ListCoverageStatistics", region="eu-west-1",
+                         body_re='AWS_ECR_CONTAINER_IMAGE"\\}\\],"scanStatusCode')),
+    ("optimal", "aws", "macie-findings-not-published",
+     "data.visibility_analytics optimal: data findings correlated; Macie does not publish "
+     "classification findings to Security Hub in eu-west-1",
+     lambda f: each_json(f, lambda d: d["securityHubConfiguration"].update(
+         publishClassificationFindings=False),
+         op="macie2:GetFindingsPublicationConfiguration", region="eu-west-1")),
+    ("optimal", "aws", "network-firewall-not-logging",
+     "networks.visibility_analytics, networks.governance optimal: every firewall logs "
+     "(>= 95 %); the egress Network Firewall sends no logs",
+     lambda f: each_json(f, lambda d: d["LoggingConfiguration"].update(LogDestinationConfigs=[]),
+                         op="network-firewall:DescribeLoggingConfiguration")),
+    ("optimal", "aws", "no-resource-control-policy",
+     "data.governance optimal: data policies unified across the organization; no resource "
+     "control policy",
+     lambda f: each_json(f, lambda d: d.update(Policies=[]), op="organizations:ListPolicies",
+                         body_re="RESOURCE_CONTROL_POLICY")),
+    ("optimal", "aws", "findings-not-aggregated",
+     "crosscutting.visibility_analytics optimal: monitoring centralised; the Security Hub "
+     "finding aggregator links no region but its own",
+     lambda f: each_json(f, lambda d: d.update(RegionLinkingMode="SPECIFIED_REGIONS",
+                                               Regions=[]),
+                         op="securityhub:GetFindingAggregator")),
     ("optimal", "devices", "intune-no-device-risk-gate",
      "devices.resource_access optimal: device risk gates access; no compliance policy requires "
      "a device threat level",
@@ -894,6 +937,16 @@ PATCHES = [
      lambda f: each_json(f, lambda d: d.update(ConfigurationAggregators=[]),
                          op="config:DescribeConfigurationAggregators")),
 
+    ("advanced", "aws", "no-org-backup-policy",
+     "data.governance advanced: data lifecycle policy across the organization; no "
+     "Organizations backup policy",
+     lambda f: each_json(f, lambda d: d.update(Policies=[]), op="organizations:ListPolicies",
+                         body_re="BACKUP_POLICY")),
+    ("advanced", "aws", "bucket-public-access-open",
+     "data.access advanced: access controlled per bucket (>= 95 % block public access); zt-logs "
+     "has no public access block (2 of 3)",
+     lambda f: resub(f, r">true<", ">false<", op="s3:GetPublicAccessBlock", path="/zt-logs")),
+
     # -- Initial: the traditional estate falls short of each function's initial statement -----
     ("initial", "aws", "root-without-mfa",
      "identity.authentication initial: MFA; the AWS root user has none",
@@ -942,6 +995,11 @@ PATCHES = [
                  for p in arg_rows(f, "microsoft.network/firewallpolicies")],
                 policy_rows(f, "policystates", lambda rows: [r.update(mg=False) for r in rows
                                                              if r.get("net")]))),
+    ("initial", "aws", "no-security-standards",
+     "crosscutting.governance initial: policy assessed by machine; Security Hub has no standard "
+     "enabled",
+     lambda f: each_json(f, lambda d: d.update(StandardsSubscriptions=[]),
+                         op="securityhub:GetEnabledStandards")),
     ("initial", "host", "updates-by-hand",
      "devices.policy_enforcement_compliance initial: updates enforced; unattended upgrades off",
      lambda t: (remove(t, "etc/apt/apt.conf.d/20auto-upgrades"),
@@ -1074,6 +1132,12 @@ CONFLICTS = {
 # make them fail without failing that lower stage too. Their function can still be taken down
 # by another rule of the same stage, so it is exact; the ladder prints them.
 SAME_EVIDENCE = {
+    "aws.config.continuous_enterprise_enforcement":
+        "crosscutting.governance optimal reads aws.config.recording_all "
+        "(crosscutting.visibility_analytics advanced), aws.config.conformance_packs and "
+        "conformance_packs_noncompliant (applications.governance advanced), "
+        "aws.config.auto_remediations (data.automation_orchestration advanced), "
+        "aws.securityhub.enabled (its own initial) and aws.org.scps_attached (its own advanced)",
     "aws.org.backup_policy_with_auto_remediation":
         "data.automation_orchestration optimal is aws.org.backup_policies_attached (a part of "
         "aws.org.data_lifecycle_policies, data.governance advanced), "
