@@ -823,9 +823,17 @@ PATCHES = [
      lambda f: each_json(f, lambda d: [x.update(status="DISABLED") for x in d["features"]
                                        if x["name"] == "S3_DATA_EVENTS"],
                          op="guardduty:GetDetector", region="eu-west-1")),
+    ("advanced", "azure", "data-remediation-mostly-failing",
+     "data.automation_orchestration advanced: lifecycle policies enforced by automation (most "
+     "remediated data stores comply); 40 more do not (35 of 75; the data stores' overall "
+     "compliance falls below half too)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "deployifnotexists", "mg": False, "data": True,
+          "n": 40, "net": False, "dne": False}))),
     ("advanced", "aws", "no-config-auto-remediation",
-     "data.automation_orchestration advanced: lifecycle policies enforced by automation; no "
-     "Config rule remediates automatically",
+     "data.automation_orchestration, networks.automation_orchestration, networks.governance "
+     "advanced: lifecycle policies and network policy enforced by automation; no Config rule "
+     "remediates automatically (aws.config.auto_remediations is a part of all three)",
      lambda f: each_json(f, lambda d: [c.update(Automatic=False)
                                        for c in d["RemediationConfigurations"]],
                          op="config:DescribeRemediationConfigurations")),
