@@ -553,6 +553,13 @@ PATCHES = [
     ("advanced", "azure", "servers-plan-free",
      "applications.visibility_analytics advanced: the core Defender plans; Servers is Free",
      lambda f: pricing(f, "VirtualMachines", "Free")),
+    ("advanced", "azure", "entra-workload-signins-not-streamed",
+     "identity.visibility_analytics advanced: collection gaps closed; Entra non-interactive and "
+     "service principal sign-ins are not exported",
+     lambda f: each_json(f, lambda d: [l.update(enabled=False) for s in d["value"]
+                                       for l in s["properties"]["logs"] if l["category"] in
+                                       ("NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs")],
+                         path="/providers/microsoft.aadiam/diagnosticSettings")),
     ("advanced", "k8s", "gitops-without-self-heal",
      "applications.automation_orchestration advanced: most workloads self-heal; Argo CD apps "
      "sync by hand",
@@ -705,6 +712,11 @@ PATCHES = [
      lambda f: [p["properties"].update(pricingTier="Free") for r in routes(f)
                 if r["path"].endswith("/providers/Microsoft.Security/pricings") and
                 "22222222" in r["path"] for p in r["responses"][0]["json"]["value"]]),
+    ("initial", "azure", "entra-logs-archived-only",
+     "identity.visibility_analytics initial: activity logs collected for analysis; Entra "
+     "sign-in and audit logs go to a storage account only",
+     lambda f: each_json(f, lambda d: [s["properties"].pop("workspaceId", None) for s in d["value"]],
+                         path="/providers/microsoft.aadiam/diagnosticSettings")),
     ("initial", "aws", "no-cloudformation",
      "applications.automation_orchestration initial: app configuration declared; no stack",
      lambda f: resub(f, r"<Stacks>.*</Stacks>", "<Stacks/>", op="cloudformation:DescribeStacks")),
