@@ -8,8 +8,8 @@ Usage: test_aws.py ZTMMD SOURCE_DIR
 Checks evidence and stages for a weak and a strong account over two regions, nextToken paging
 (security groups, GuardDuty detectors, ListBuckets, Config rules, load balancers and their
 listeners, VPCs, web ACLs, KMS keys, access analyzers, Auto Scaling groups), retries of
-throttled calls (400 Throttling, 503 RequestLimitExceeded, 400 ThrottlingException, 503 SlowDown, 429
-TooManyRequestsException, IAM's 404 ReportInProgress), S3's "not configured" answers read as
+throttled calls (400 Throttling, 503 RequestLimitExceeded, 400 ThrottlingException, 503
+SlowDown, 429 TooManyRequestsException, IAM's 404 ReportInProgress), S3's "not configured" answers read as
 unset, services off in a region (Macie, Security Hub, Organizations, Inspector) read as off and
 not as errors, denied calls (partial, that evidence missing, never a pass), expired and wrong
 credentials (error, a clear message), and that no secret is ever printed. The routes of the
