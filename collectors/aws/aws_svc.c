@@ -59,7 +59,7 @@ static int next_page(struct zt_aws_call *c, const char *token)
     }
     switch (c->api) {
     case ZT_AWS_ELB_LBS:
-        return zt_aws_elb_page(run, rg, token, pg);
+        return zt_aws_elb_lbs_page(run, rg, token, pg);
     case ZT_AWS_ELB_LISTENERS:
         return zt_aws_elb_listeners_page(run, rg, c->id, c->tag != 0, token, pg);
     case ZT_AWS_BK_PLANS:
@@ -115,7 +115,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     const char *none[] = {NULL};
     _cleanup_free_ char *empty = zt_aws_json_body(none);
 
-    zt_aws_elb_page(run, rg, NULL, 0);
+    zt_aws_elb_lbs_page(run, rg, NULL, 0);
     zt_aws_svc_call(run, rg, ZT_AWS_MACIE_SESSION, &r->macie, "/macie", NULL, NULL, NULL, 0, 0);
     zt_aws_svc_call(run, rg, ZT_AWS_CFG_RECORDERS, &r->cfg_rec, "/", empty, NULL, NULL, 0, 0);
     zt_aws_svc_call(run, rg, ZT_AWS_CFG_STATUS, &r->cfg_status, "/", empty, NULL, NULL, 0, 0);

@@ -7,8 +7,8 @@
 #define ELB_VERSION "2015-12-01"
 #define ELB_PAGE    "&PageSize=400" /* the largest page both calls accept */
 
-int zt_aws_elb_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
-                    unsigned page)
+int zt_aws_elb_lbs_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
+                        unsigned page)
 {
     _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
     _cleanup_free_ char *body =
