@@ -207,6 +207,18 @@ static void test_aws_elb_emit(void **state)
     zt_ctx_free(run.ctx);
 }
 
+/* A load balancer deleted between DescribeLoadBalancers and its DescribeListeners has no
+ * listeners (evidence); a denial stays a denial. */
+static void test_aws_elb_gone(void **state)
+{
+    struct zt_aws_call c = {.api = ZT_AWS_ELB_LISTENERS};
+    struct zt_aws_error gone = {.code = "LoadBalancerNotFound"}, denied = {.code = "AccessDenied"};
+    assert_true(zt_aws_svc_not_enabled(&c, &gone));
+    assert_false(zt_aws_svc_not_enabled(&c, &denied));
+    c.api = ZT_AWS_ELB_LBS; /* the list itself never answers that */
+    assert_false(zt_aws_svc_not_enabled(&c, &gone));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_aws_elb_policies),
         cmocka_unit_test(test_aws_elb_lbs),
         cmocka_unit_test(test_aws_elb_emit),
+        cmocka_unit_test(test_aws_elb_gone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
