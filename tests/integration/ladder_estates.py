@@ -403,6 +403,11 @@ PATCHES = [
      lambda f: [k["properties"].update(publicNetworkAccess="Enabled",
                                        networkAcls={"defaultAction": "Allow"})
                 for k in arg_rows(f, "microsoft.keyvault/vaults")]),
+    ("optimal", "aws", "one-listener-legacy-tls",
+     "networks.traffic_encryption optimal: every TLS listener on a TLS 1.2+ policy; api's TLS "
+     "listener accepts TLS 1.0 (ELBSecurityPolicy-2016-08, 2 of 3)",
+     lambda f: sub(f, "ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-2016-08",
+                   op="elbv2:DescribeListeners", region="us-east-1")),
     ("optimal", "aws", "one-load-balancer-single-az",
      "networks.resilience optimal: all load balancers span zones; one of three is in one zone",
      lambda f: sub(f, "<member><ZoneName>us-east-1b</ZoneName><SubnetId>subnet-bweb</SubnetId>"
@@ -512,6 +517,13 @@ PATCHES = [
      "networks.traffic_encryption advanced: strong crypto policy; DEFAULT, FIPS off",
      lambda t: (write_file(t, "etc/crypto-policies/config", "DEFAULT\n"),
                 write_file(t, "proc/sys/crypto/fips_enabled", "0\n"))),
+    ("advanced", "aws", "http-listener-in-clear",
+     "networks.traffic_encryption advanced: every internet-facing listener encrypts; web's "
+     "HTTP listener forwards instead of redirecting to HTTPS (2 of 3)",
+     lambda f: resub(f, r"<member><Type>redirect</Type>.*?</member>", "<member><Type>forward"
+                     "</Type><TargetGroupArn>arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+                     "targetgroup/web-tg/73e2d6bc24d8a067</TargetGroupArn></member>",
+                     op="elbv2:DescribeListeners", region="us-east-1")),
     ("advanced", "aws", "load-balancers-single-az",
      "networks.resilience advanced: most load balancers span zones; 1 of 3",
      lambda f: sub(f, "<member><ZoneName>eu-west-1b</ZoneName><SubnetId>subnet-beu-web</SubnetId>"
