@@ -403,8 +403,8 @@ PATCHES = [
      lambda f: [k["properties"].update(publicNetworkAccess="Enabled",
                                        networkAcls={"defaultAction": "Allow"})
                 for k in arg_rows(f, "microsoft.keyvault/vaults")]),
-    ("optimal", "aws", "one-listener-legacy-tls",
-     "networks.traffic_encryption optimal: every TLS listener on a TLS 1.2+ policy; api's TLS "
+    ("advanced", "aws", "one-listener-legacy-tls",
+     "networks.traffic_encryption advanced: every TLS listener on a TLS 1.2+ policy; api's TLS "
      "listener accepts TLS 1.0 (ELBSecurityPolicy-2016-08, 2 of 3)",
      lambda f: sub(f, "ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-2016-08",
                    op="elbv2:DescribeListeners", region="us-east-1")),
@@ -517,8 +517,8 @@ PATCHES = [
      "networks.traffic_encryption advanced: strong crypto policy; DEFAULT, FIPS off",
      lambda t: (write_file(t, "etc/crypto-policies/config", "DEFAULT\n"),
                 write_file(t, "proc/sys/crypto/fips_enabled", "0\n"))),
-    ("advanced", "aws", "http-listener-in-clear",
-     "networks.traffic_encryption advanced: every internet-facing listener encrypts; web's "
+    ("initial", "aws", "http-listener-in-clear",
+     "networks.traffic_encryption initial: every internet-facing listener encrypts; web's "
      "HTTP listener forwards instead of redirecting to HTTPS (2 of 3)",
      lambda f: resub(f, r"<member><Type>redirect</Type>.*?</member>", "<member><Type>forward"
                      "</Type><TargetGroupArn>arn:aws:elasticloadbalancing:us-east-1:123456789012:"
