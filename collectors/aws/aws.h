@@ -65,6 +65,7 @@ enum zt_aws_api {
     ZT_AWS_S3_REPLICATION,
     /* aws_svc.c */
     ZT_AWS_ELB_LBS,
+    ZT_AWS_ELB_LISTENERS,
     ZT_AWS_MACIE_SESSION,
     ZT_AWS_MACIE_AUTO,
     ZT_AWS_CFG_RECORDERS,
@@ -182,6 +183,11 @@ struct zt_aws_rsvc {
     struct zt_aws_track elb, macie, macie_auto, cfg_rec, cfg_status, cfg_rules, cfg_packs, cfg_agg,
         bk_plans, bk_vaults, sh_std, sh_rules, eb, waf, ins, vpcs, sso, aa, kms, asg, cfn, nfw;
     uint64_t lbs, lbs_multi_az, lbs_internet;
+    /* aws_svc_elb.c: listeners of every load balancer (DescribeListeners) */
+    struct zt_aws_track listeners;
+    uint64_t lst_internet, lst_internet_enc;    /* on internet-facing LBs; encrypting */
+    uint64_t lst_tls, lst_tls_modern;           /* HTTPS and TLS listeners; on a TLS 1.2+ policy */
+    struct json_object *lst_plain, *lst_legacy; /* their detail ("arn HTTP:80", "arn policy") */
     bool macie_on, macie_auto_on;
     uint64_t recorders, rules, auto_remediations, packs, packs_noncompliant, aggregators;
     bool ins_on; /* Inspector scans ECR images and Lambda functions */

@@ -38,6 +38,8 @@ static const struct zt_aws_api_desc apis[_ZT_AWS_API_MAX] = {
     [ZT_AWS_S3_REPLICATION] = S3_XML("GetBucketReplication"),
     [ZT_AWS_ELB_LBS] = {"DescribeLoadBalancers", "elasticloadbalancing", NULL, ZT_AWS_QUERY, NULL,
                         false},
+    [ZT_AWS_ELB_LISTENERS] = {"DescribeListeners", "elasticloadbalancing", NULL, ZT_AWS_QUERY, NULL,
+                              false},
     [ZT_AWS_MACIE_SESSION] = REST("GetMacieSession", "macie2"),
     [ZT_AWS_MACIE_AUTO] = REST("GetAutomatedDiscoveryConfiguration", "macie2"),
     [ZT_AWS_CFG_RECORDERS] =

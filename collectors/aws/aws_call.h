@@ -125,6 +125,16 @@ int zt_aws_apps_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_a
                      const char *token, unsigned page);
 int zt_aws_apps_answer(struct zt_aws_call *c, const char *body, size_t len, char *next, size_t nl);
 uint64_t zt_aws_apps_adaptive(const struct zt_aws_run *run);
+/* ELBv2 (aws_svc_elb.c): a DescribeLoadBalancers page (token NULL: the first); a
+ * DescribeListeners page of load balancer lb (tagged internet-facing or not); an answer of
+ * either (a load balancer page asks each one's listeners); the listener evidence. */
+int zt_aws_elb_lbs_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
+                        unsigned page);
+int zt_aws_elb_listeners_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *lb,
+                              bool internet, const char *token, unsigned page);
+int zt_aws_elb_answer(struct zt_aws_call *c, const char *body, size_t len, char *next, size_t nl,
+                      char *err, size_t el);
+int zt_aws_elb_emit(struct zt_aws_run *run);
 /* Network Firewall: a listed firewall (zt_aws_id_fn), and its DescribeFirewall answer. */
 int zt_aws_on_firewall(void *data, const char *arn, struct json_object *entry);
 int zt_aws_on_firewall_described(struct zt_aws_call *c, struct json_object *page);

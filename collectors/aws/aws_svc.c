@@ -8,8 +8,6 @@
  * when none is pending or failed. Answers that mean "not enabled here" are evidence. */
 #include "aws_call.h"
 
-#define ELB_VERSION "2015-12-01"
-
 /* A REST GET with the token in query parameter qname. */
 static int rest_get(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
                     struct zt_aws_track *t, const char *path, const char *qname, const char *id,
@@ -23,17 +21,6 @@ static int rest_get(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aw
 
 /* The next page of call c's list, with its token (or the list is done). */
 static int next_page(struct zt_aws_call *c, const char *token);
-
-static int elb_page(struct zt_aws_run *run, struct zt_aws_region *rg, const char *token,
-                    unsigned page)
-{
-    _cleanup_free_ char *enc = token ? zt_http_urlencode(token) : NULL;
-    _cleanup_free_ char *body =
-        zt_xasprintf("Action=DescribeLoadBalancers&Version=" ELB_VERSION "&PageSize=400%s%s",
-                     enc ? "&Marker=" : "", enc ? enc : "");
-    return zt_aws_svc_call(run, rg, ZT_AWS_ELB_LBS, &zt_aws_rsvc(run, rg)->elb, "/", body, NULL,
-                           token, page, 0);
-}
 
 /* EC2 DescribeVpcs or DescribeFlowLogs, a page. */
 static int ec2_ids_page(struct zt_aws_run *run, struct zt_aws_region *rg, enum zt_aws_api api,
@@ -72,7 +59,9 @@ static int next_page(struct zt_aws_call *c, const char *token)
     }
     switch (c->api) {
     case ZT_AWS_ELB_LBS:
-        return elb_page(run, rg, token, pg);
+        return zt_aws_elb_lbs_page(run, rg, token, pg);
+    case ZT_AWS_ELB_LISTENERS:
+        return zt_aws_elb_listeners_page(run, rg, c->id, c->tag != 0, token, pg);
     case ZT_AWS_BK_PLANS:
         return rest_get(run, rg, c->api, c->track, "/backup/plans/?maxResults=1000", "nextToken",
                         NULL, token, pg);
@@ -126,7 +115,7 @@ static void region_start(struct zt_aws_run *run, struct zt_aws_region *rg)
     const char *none[] = {NULL};
     _cleanup_free_ char *empty = zt_aws_json_body(none);
 
-    elb_page(run, rg, NULL, 0);
+    zt_aws_elb_lbs_page(run, rg, NULL, 0);
     zt_aws_svc_call(run, rg, ZT_AWS_MACIE_SESSION, &r->macie, "/macie", NULL, NULL, NULL, 0, 0);
     zt_aws_svc_call(run, rg, ZT_AWS_CFG_RECORDERS, &r->cfg_rec, "/", empty, NULL, NULL, 0, 0);
     zt_aws_svc_call(run, rg, ZT_AWS_CFG_STATUS, &r->cfg_status, "/", empty, NULL, NULL, 0, 0);
@@ -412,20 +401,8 @@ int zt_aws_svc_answer(struct zt_aws_call *c, const struct zt_http_page *p, const
         struct json_object **ids = c->api == ZT_AWS_EC2_VPCS ? &s->vpc_ids : &s->flow_ids;
         *ids = *ids ? *ids : json_object_new_array();
         r = zt_aws_ec2_ids(body, len, c->api == ZT_AWS_EC2_FLOW_LOGS, *ids, next, sizeof(next));
-    } else if (c->api == ZT_AWS_ELB_LBS) {
-        struct zt_aws_elb_page e;
-        r = zt_aws_elb_read(body, len, &e, err, sizeof(err));
-        struct zt_aws_rsvc *s = zt_aws_rsvc(c->run, c->region);
-        if (r == 0) {
-            s->albs = s->albs ? s->albs : json_object_new_array();
-            r = zt_aws_elb_internet_albs(body, len, s->albs);
-        }
-        if (r == 0) {
-            s->lbs += e.lbs;
-            s->lbs_multi_az += e.multi_az;
-            s->lbs_internet += e.internet_facing;
-            snprintf(next, sizeof(next), "%s", e.next);
-        }
+    } else if (c->api == ZT_AWS_ELB_LBS || c->api == ZT_AWS_ELB_LISTENERS) {
+        r = zt_aws_elb_answer(c, body, len, next, sizeof(next), err, sizeof(err));
     } else {
         r = on_json(c, zt_http_page_json(p), next, sizeof(next));
     }
@@ -458,6 +435,8 @@ bool zt_aws_svc_not_enabled(struct zt_aws_call *c, const struct zt_aws_error *e)
             return true;
         }
         return false;
+    case ZT_AWS_ELB_LISTENERS: /* the load balancer was deleted since it was listed */
+        return zt_streq(e->code, "LoadBalancerNotFound");
     case ZT_AWS_ORG_EFFECTIVE: /* no policy of that type applies to the account */
         return zt_streq(e->code, "EffectivePolicyNotFoundException");
     case ZT_AWS_ORG_DESCRIBE:
@@ -475,6 +454,9 @@ void zt_aws_svc_free(struct zt_aws_run *run)
 {
     for (size_t i = 0; i < ZT_AWS_REGIONS_MAX; i++) {
         json_object_put(run->acct.regions[i].albs);
+        json_object_put(run->acct.regions[i].lst_plain);
+        json_object_put(run->acct.regions[i].lst_legacy);
+        run->acct.regions[i].lst_plain = run->acct.regions[i].lst_legacy = NULL;
         json_object_put(run->acct.regions[i].protected_arns);
         json_object_put(run->acct.regions[i].asg_elb);
         json_object_put(run->acct.regions[i].asg_scaled);

@@ -346,7 +346,7 @@ static int emit_data(struct zt_aws_run *run)
 
 int zt_aws_svc_emit(struct zt_aws_run *run)
 {
-    int n = emit_data(run);
+    int n = emit_data(run) + zt_aws_elb_emit(run);
     n += emit_count(run, "aws.elb.load_balancers", TRACK(elb), SUM(lbs));
     n += emit_count(run, "aws.elb.internet_facing", TRACK(elb), SUM(lbs_internet));
     n += emit_count(run, "aws.elb.multi_az", TRACK(elb), SUM(lbs_multi_az));

@@ -142,6 +142,35 @@ int zt_aws_elb_read(const char *body, size_t len, struct zt_aws_elb_page *e, cha
  * to the JSON array arns. Returns 0 or -EBADMSG. */
 struct json_object;
 int zt_aws_elb_internet_albs(const char *body, size_t len, struct json_object *arns);
+/* ---- ELBv2 listeners (aws_elb_xml.c) ---- */
+#define ZT_AWS_ARN_MAX 256u /* a listener ARN: load balancer name (32) and two ids */
+/* Called per load balancer of a DescribeLoadBalancers page: its ARN, internet-facing or not. */
+typedef int (*zt_aws_lb_fn)(void *data, const char *arn, bool internet_facing);
+/* Every load balancer of a DescribeLoadBalancers page to fn. Returns 0, fn's error or
+ * -EBADMSG. */
+int zt_aws_elb_lbs(const char *body, size_t len, zt_aws_lb_fn fn, void *data);
+/* One listener of a DescribeListeners page. */
+struct zt_aws_listener {
+    char arn[ZT_AWS_ARN_MAX];
+    char protocol[16];   /* HTTP, HTTPS, TCP, TLS, UDP, TCP_UDP, GENEVE */
+    char ssl_policy[96]; /* HTTPS and TLS listeners: the security policy's name */
+    long port;
+    bool redirects_https; /* a default action is a redirect with Protocol HTTPS */
+};
+typedef int (*zt_aws_listener_fn)(void *data, const struct zt_aws_listener *l);
+/* Every listener of a DescribeListeners page to fn, NextMarker into next ("" on the last
+ * page). Returns 0, fn's error, or -EBADMSG with the reason in err. */
+int zt_aws_elb_listeners(const char *body, size_t len, zt_aws_listener_fn fn, void *data,
+                         char *next, size_t next_len, char *err, size_t errlen);
+/* HTTPS or TLS: the load balancer terminates TLS. */
+bool zt_aws_listener_tls(const struct zt_aws_listener *l);
+/* The listener encrypts: HTTPS or TLS, or HTTP whose default action redirects to HTTPS (TCP,
+ * UDP and TCP_UDP pass bytes through: nothing the API shows says they are encrypted). */
+bool zt_aws_listener_encrypts(const struct zt_aws_listener *l);
+/* A predefined security policy that accepts no TLS version below 1.2 (ELBSecurityPolicy-
+ * TLS13-1-2-*, TLS13-1-3-*, TLS-1-2-*, FS-1-2-*, FIPS and PQ variants included); any other
+ * name, NULL included, is not. */
+bool zt_aws_tls_policy_modern(const char *policy);
 /* DescribeVpcs (vpcId of every VPC) or DescribeFlowLogs (resourceId of every ACTIVE flow log)
  * added to ids; nextToken into next. Returns 0 or -EBADMSG. */
 int zt_aws_ec2_ids(const char *body, size_t len, bool flow_logs, struct json_object *ids,

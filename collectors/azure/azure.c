@@ -2,8 +2,9 @@
  * Lists the subscriptions (or takes them from the config), then reads every subscription's NSGs,
  * storage accounts, Defender for Cloud pricings and activity log diagnostic settings at once in
  * one group, NSGs and storage accounts item by item (azure_nsg.c, azure_reduce.c), and beside them
- * the Resource Graph queries over all of them (azure_arg.c, azure_graph*.c). An area or query whose
- * call failed on any subscription emits nothing: a partial estate would give wrong counts. */
+ * the Resource Graph queries over all of them (azure_arg.c, azure_graph*.c) and the tenant's Entra
+ * diagnostic settings (azure_aadiam.c). An area or query whose call failed on any subscription
+ * emits nothing: a partial estate would give wrong counts. */
 #include "azure.h"
 
 #include <stddef.h>
@@ -345,6 +346,7 @@ static int assess(struct zt_ctx *ctx, const struct azure_state *s, const struct 
     size_t n = subs->n * _A_MAX;
     _cleanup_free_ struct azure_call *calls = zt_xcalloc(n, sizeof(*calls));
     _cleanup_(zt_azure_arg_freep) struct zt_azure_arg *arg = NULL;
+    struct zt_azure_aadiam aadiam = {0}; /* the tenant's Entra diagnostic settings */
     /* Declared last, freed first: freeing a group reads the results held in calls. */
     _cleanup_(zt_http_group_freep) struct zt_http_group *g = NULL;
     unsigned described = 0;
@@ -361,6 +363,10 @@ static int assess(struct zt_ctx *ctx, const struct azure_state *s, const struct 
             return r;
         }
     }
+    r = zt_azure_aadiam_start(ctx, g, s->arm_url, s->auth.ca_file, &sess->oauth, &aadiam);
+    if (r < 0) {
+        return r;
+    }
     r = zt_azure_arg_start(ctx, g, s->arm_url, s->auth.ca_file, &sess->oauth, subs, &graph, &arg);
     if (r < 0) {
         return r;
@@ -375,6 +381,8 @@ static int assess(struct zt_ctx *ctx, const struct azure_state *s, const struct 
         }
     }
     r = zt_azure_arg_finish(ctx, arg);
+    ret = ret ? ret : r;
+    r = zt_azure_aadiam_finish(ctx, &aadiam);
     return ret ? ret : r;
 }
 
@@ -431,7 +439,8 @@ const struct zt_collector zt_collector_azure = {
     .summary = "Azure Resource Manager and Resource Graph: NSG exposure, storage settings, "
                "Defender for Cloud plans, activity log export, zone redundancy, WAF and firewall "
                "policies, backup, Key Vault, Azure Policy compliance and enforcement, Sentinel "
-               "connectors and analytics, response automation",
+               "connectors and analytics, response automation, Entra sign-in and audit log "
+               "streaming",
     .options = azure_options,
     .state_size = sizeof(struct azure_state),
     .flags = ZT_COLLECTOR_USES_HTTP,

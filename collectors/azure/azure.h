@@ -164,6 +164,55 @@ void zt_azure_activity_add(struct zt_azure_activity *acc, const char *subscripti
 void zt_azure_activity_clear(struct zt_azure_activity *acc);
 int zt_azure_activity_emit(struct zt_ctx *ctx, const struct zt_azure_activity *acc);
 
+/* ---- Entra sign-in and audit log streaming, per tenant (azure_aadiam.c) -------------------- */
+
+/* The tenant's Entra diagnostic settings: at the tenant scope, not in a subscription. The
+ * api-version 2017-04-01 is the GA one of microsoft.aadiam; the list answers {"value":
+ * [setting...]}. */
+#define ZT_AZURE_AADIAM_PATH "/providers/microsoft.aadiam/diagnosticSettings?api-version=2017-04-01"
+
+/* The log categories judged (the bit of each in the masks below). */
+enum zt_azure_log_category {
+    ZT_AZURE_LOG_SIGNIN,            /* SignInLogs: interactive user sign-ins */
+    ZT_AZURE_LOG_NONINTERACTIVE,    /* NonInteractiveUserSignInLogs */
+    ZT_AZURE_LOG_SERVICE_PRINCIPAL, /* ServicePrincipalSignInLogs */
+    ZT_AZURE_LOG_MANAGED_IDENTITY,  /* ManagedIdentitySignInLogs */
+    ZT_AZURE_LOG_AUDIT,             /* AuditLogs: directory changes */
+    _ZT_AZURE_LOG_MAX,
+};
+
+struct zt_azure_entra_logs {
+    uint64_t settings;  /* diagnostic settings read */
+    uint64_t malformed; /* items without a "properties" object */
+    unsigned workspace; /* categories enabled in a setting with a workspaceId (Log Analytics) */
+    unsigned event_hub; /* ... with an eventHubAuthorizationRuleId (a SIEM reading the hub) */
+    unsigned storage;   /* ... with a storageAccountId (archive only) */
+};
+/* Fold the list ({"value": [{"properties": {"workspaceId", "eventHubAuthorizationRuleId",
+ * "storageAccountId", "logs": [{"category", "enabled"}]}}]}). A category counts for a kind of
+ * destination when a setting naming that destination enables it. Returns 0, or -EBADMSG without
+ * a "value" array. */
+int zt_azure_entra_logs_page(struct zt_azure_entra_logs *acc, struct json_object *page);
+/* azure.entra_logs.*: setting_count; core_exported (SignInLogs and AuditLogs to any destination),
+ * core_streamed (... each to a workspace or an event hub), all_signins_streamed (the four sign-in
+ * categories and AuditLogs, each to a workspace or an event hub), core_to_workspace and
+ * all_signins_to_workspace (the same, to a Log Analytics workspace). */
+int zt_azure_entra_logs_emit(struct zt_ctx *ctx, const struct zt_azure_entra_logs *acc);
+
+/* The one tenant-scope call of a run. */
+struct zt_azure_aadiam {
+    struct zt_azure_entra_logs logs;
+    struct zt_http_result res;
+    bool started;
+};
+/* Add the GET to group g. Returns 0 or a negative errno (recorded). */
+int zt_azure_aadiam_start(struct zt_ctx *ctx, struct zt_http_group *g, const char *arm_url,
+                          const char *ca_file, const struct zt_oauth_config *auth,
+                          struct zt_azure_aadiam *call);
+/* After the group's wait: emit the keys, or record the failure (a 403 names the role the app
+ * lacks at the tenant scope) and leave them unobserved. Returns 0 or the error. */
+int zt_azure_aadiam_finish(struct zt_ctx *ctx, const struct zt_azure_aadiam *call);
+
 /* ---- Azure Policy remediation tasks, per subscription --------------------------------------- */
 
 struct zt_azure_remediations {

@@ -178,12 +178,13 @@ int zt_gh_call(struct gh_run *r, const struct gh_call *c, struct gh_answer *a)
         if (a->cls == ZT_GH_RATE_PRIMARY || a->cls == ZT_GH_RATE_SECONDARY) {
             uint64_t ms = zt_gh_wait_ms(a->cls, &ans, st.server_now, attempt);
             zt_ctx_log(r->ctx, LOG_NOTICE, "%s: %s (HTTP %ld): waiting %" PRIu64 " s", r->org,
-                       zt_gh_class_to_string(a->cls), a->status, (ms + 999) / 1000);
+                       zt_gh_class_to_string(a->cls), a->status,
+                       (ms + ZT_MS_PER_SEC - 1) / ZT_MS_PER_SEC);
             if (gh_sleep(r, ms) < 0) {
                 a->error = -ETIMEDOUT;
                 snprintf(a->message, sizeof(a->message),
                          "%s: GitHub asks to wait %" PRIu64 " s, past the collection's deadline",
-                         zt_gh_class_to_string(a->cls), (ms + 999) / 1000);
+                         zt_gh_class_to_string(a->cls), (ms + ZT_MS_PER_SEC - 1) / ZT_MS_PER_SEC);
                 break;
             }
             free(url);

@@ -327,7 +327,7 @@ void zt_gh_alert_item(struct zt_gh_alerts *a, enum zt_gh_alert_kind k, struct js
         return;
     }
     bool old = created && zt_parse_time(created, 0, &usec) == 0 &&
-               usec / 1000000 + (int64_t)a->old_sec < a->now_sec;
+               usec / (int64_t)ZT_USEC_PER_SEC + (int64_t)a->old_sec < a->now_sec;
     bool sev = severe(k, item);
     a->open[k]++;
     a->severe[k] += sev;

@@ -119,11 +119,11 @@ uint64_t zt_gh_wait_ms(enum zt_gh_class c, const struct zt_gh_answer *a, int64_t
     if (c == ZT_GH_RATE_SECONDARY) {
         int64_t after = num(a->retry_after);
         if (after >= 0) {
-            uint64_t ms = (uint64_t)after * 1000u;
+            uint64_t ms = (uint64_t)after * ZT_MS_PER_SEC;
             return ms > WAIT_CAP_MS ? WAIT_CAP_MS : ms;
         }
         if (remaining == 0 && reset > now_sec) {
-            uint64_t ms = (uint64_t)(reset - now_sec) * 1000u + 1000u;
+            uint64_t ms = (uint64_t)(reset - now_sec) * ZT_MS_PER_SEC + ZT_MS_PER_SEC;
             return ms > WAIT_CAP_MS ? WAIT_CAP_MS : ms;
         }
         uint64_t ms = ZT_GH_SECONDARY_MIN_MS;
@@ -133,8 +133,9 @@ uint64_t zt_gh_wait_ms(enum zt_gh_class c, const struct zt_gh_answer *a, int64_t
         return ms > WAIT_CAP_MS ? WAIT_CAP_MS : ms;
     }
     if (c == ZT_GH_RATE_PRIMARY) {
-        uint64_t ms = reset > now_sec ? (uint64_t)(reset - now_sec) * 1000u + 1000u : 1000u;
-        return ms > 3600u * 1000u ? 3600u * 1000u : ms;
+        uint64_t ms = reset > now_sec ? (uint64_t)(reset - now_sec) * ZT_MS_PER_SEC + ZT_MS_PER_SEC
+                                      : ZT_MS_PER_SEC;
+        return ms > 3600u * ZT_MS_PER_SEC ? 3600u * ZT_MS_PER_SEC : ms;
     }
     return 0;
 }
@@ -146,8 +147,8 @@ uint64_t zt_gh_pace_ms(int64_t limit, int64_t remaining, int64_t reset, int64_t 
     if (remaining < 0 || reset <= now_sec || remaining > (reserve > 50 ? reserve : 50)) {
         return 0;
     }
-    uint64_t ms = (uint64_t)(reset - now_sec) * 1000u / (uint64_t)(remaining + 1);
-    return ms > 3600u * 1000u ? 3600u * 1000u : ms;
+    uint64_t ms = (uint64_t)(reset - now_sec) * ZT_MS_PER_SEC / (uint64_t)(remaining + 1);
+    return ms > 3600u * ZT_MS_PER_SEC ? 3600u * ZT_MS_PER_SEC : ms;
 }
 
 char *zt_gh_app_claims(const char *app_id, int64_t now_sec)
@@ -177,7 +178,7 @@ int zt_gh_token_parse(struct json_object *doc, const char **token, int64_t *expi
         return -EBADMSG;
     }
     *token = t;
-    *expires_sec = usec / 1000000;
+    *expires_sec = usec / (int64_t)ZT_USEC_PER_SEC;
     return 0;
 }
 

@@ -211,7 +211,8 @@ uint64_t zt_okta_pace_ms(int64_t limit, int64_t remaining, int64_t reset_epoch, 
     if (remaining < 0 || remaining > reserve || reset_epoch <= now) {
         return 0;
     }
-    int64_t window_ms = (reset_epoch - now) * 1000 + 1000; /* second-granular: one more */
+    int64_t window_ms = (reset_epoch - now) * (int64_t)ZT_MS_PER_SEC +
+                        (int64_t)ZT_MS_PER_SEC; /* second-granular: one more */
     if (window_ms > 120000) {
         window_ms = 120000; /* the engine caps server-requested waits at this too */
     }

@@ -57,11 +57,11 @@ char *zt_proc_snippet(char *dst, size_t dstlen, const char *src, size_t srclen)
 static char *format_ms(char *buf, size_t len, uint64_t ms)
 {
     if (ms % 1000 == 0) {
-        snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+        snprintf(buf, len, "%llus", (unsigned long long)(ms / ZT_MS_PER_SEC));
     } else if (ms < 1000) {
         snprintf(buf, len, "%llums", (unsigned long long)ms);
     } else {
-        snprintf(buf, len, "%.1fs", (double)ms / 1000.0);
+        snprintf(buf, len, "%.1fs", (double)ms / (double)ZT_MS_PER_SEC);
     }
     return buf;
 }

@@ -107,9 +107,9 @@ int zt_parse_uint64(const char *s, uint64_t *ret);
 /* Units of time. Durations (configuration, timeouts, intervals, delays) are milliseconds,
  * `_ms`; points in time (the clocks below, sd-event timers) are microseconds, `_usec`. Convert
  * only through these, never with a bare * 1000. */
-#define ZT_USEC_PER_MS  1000ULL
-#define ZT_USEC_PER_SEC 1000000ULL
-#define ZT_MS_PER_SEC   1000ULL
+#define ZT_USEC_PER_MS  UINT64_C(1000)
+#define ZT_USEC_PER_SEC UINT64_C(1000000)
+#define ZT_MS_PER_SEC   UINT64_C(1000)
 /* A duration as microseconds, to add to a point in time (saturates at UINT64_MAX). */
 static inline uint64_t zt_ms_to_usec(uint64_t ms)
 {

@@ -142,7 +142,7 @@ static char *render_ocsf(const struct zt_event *ev)
     json_object_object_add(o, "type_name",
                            json_object_new_string(activity == 2 ? "Compliance Finding: Update"
                                                                 : "Compliance Finding: Create"));
-    json_object_object_add(o, "time", json_object_new_int64((int64_t)(ev->time_usec / 1000u)));
+    json_object_object_add(o, "time", json_object_new_int64((int64_t)zt_usec_to_ms(ev->time_usec)));
     json_object_object_add(o, "severity_id", json_object_new_int(sev));
     json_object_object_add(o, "severity", json_object_new_string(severity_name(sev)));
     /* The workflow state of the finding (1 New), not its compliance outcome. */
@@ -297,7 +297,7 @@ static char *render_cef(const struct zt_event *ev)
     put_header(&b, class_id);
     put_header(&b, title);
     put_header(&b, cef_severity(zt_event_severity(ev)));
-    snprintf(rt, sizeof(rt), "%llu", (unsigned long long)(ev->time_usec / 1000u));
+    snprintf(rt, sizeof(rt), "%llu", (unsigned long long)zt_usec_to_ms(ev->time_usec));
     put_ext(&b, "rt", rt);
     put_ext(&b, "dvchost", ev->host);
     put_ext(&b, "externalId", ev->id);

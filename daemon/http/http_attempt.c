@@ -184,8 +184,9 @@ static int server_hint_ms(const struct zt_http_xfer *x, uint64_t *ret)
         zt_parse_uint64(buf, &v) == 0) {
         epoch = (int64_t)(v > INT64_MAX ? INT64_MAX : v);
         uint64_t sec = epoch > now ? (uint64_t)(epoch - now) : 0;
-        *ret = (sec > 7 * 24 * 3600 ? 7 * 24 * 3600 : sec) * 1000 + 1000; /* +1 s: reset is
-                                                                           * second-granular */
+        *ret = (sec > 7 * 24 * 3600 ? 7 * 24 * 3600 : sec) * ZT_MS_PER_SEC +
+               ZT_MS_PER_SEC; /* +1 s: reset is
+                               * second-granular */
         return 0;
     }
     return -ENOENT;

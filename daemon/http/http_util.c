@@ -65,7 +65,7 @@ int zt_http_parse_retry_after(const char *value, int64_t now_sec, uint64_t *ret_
         if (*p) {
             return -EINVAL;
         }
-        *ret_ms = sec * 1000;
+        *ret_ms = sec * ZT_MS_PER_SEC;
         return 0;
     }
     int64_t when = 0;
@@ -79,7 +79,7 @@ int zt_http_parse_retry_after(const char *value, int64_t now_sec, uint64_t *ret_
     if (delta > RETRY_AFTER_MAX_SEC) {
         delta = RETRY_AFTER_MAX_SEC;
     }
-    *ret_ms = (uint64_t)delta * 1000;
+    *ret_ms = (uint64_t)delta * ZT_MS_PER_SEC;
     return 0;
 }
 

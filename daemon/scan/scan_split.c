@@ -57,7 +57,7 @@ static unsigned half_backstop_sec(const struct zt_config *cfg, const struct half
                                                            : cfg->daemon.collector_timeout_ms;
         longest = h->mask[i] && t > longest ? t : longest;
     }
-    uint64_t sec = longest / 1000u * ((h->n + parallel - 1) / parallel) + HALF_GRACE_SEC;
+    uint64_t sec = longest / ZT_MS_PER_SEC * ((h->n + parallel - 1) / parallel) + HALF_GRACE_SEC;
     return sec > 86400u * 7 ? 86400u * 7 : (unsigned)sec;
 }
 

@@ -473,6 +473,11 @@ PATCHES = [
      "purged (no purge protection; a public vault would also break data.access advanced)",
      lambda f: [k["properties"].update(enablePurgeProtection=False)
                 for k in arg_rows(f, "microsoft.keyvault/vaults")]),
+    ("advanced", "aws", "one-listener-legacy-tls",
+     "networks.traffic_encryption advanced: every TLS listener on a TLS 1.2+ policy; api's TLS "
+     "listener accepts TLS 1.0 (ELBSecurityPolicy-2016-08, 2 of 3)",
+     lambda f: sub(f, "ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-2016-08",
+                   op="elbv2:DescribeListeners", region="us-east-1")),
     ("optimal", "aws", "one-load-balancer-single-az",
      "networks.resilience optimal: all load balancers span zones; one of three is in one zone",
      lambda f: sub(f, "<member><ZoneName>us-east-1b</ZoneName><SubnetId>subnet-bweb</SubnetId>"
@@ -749,6 +754,13 @@ PATCHES = [
      "networks.traffic_encryption advanced: strong crypto policy; DEFAULT, FIPS off",
      lambda t: (write_file(t, "etc/crypto-policies/config", "DEFAULT\n"),
                 write_file(t, "proc/sys/crypto/fips_enabled", "0\n"))),
+    ("initial", "aws", "http-listener-in-clear",
+     "networks.traffic_encryption initial: every internet-facing listener encrypts; web's "
+     "HTTP listener forwards instead of redirecting to HTTPS (2 of 3)",
+     lambda f: resub(f, r"<member><Type>redirect</Type>.*?</member>", "<member><Type>forward"
+                     "</Type><TargetGroupArn>arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+                     "targetgroup/web-tg/73e2d6bc24d8a067</TargetGroupArn></member>",
+                     op="elbv2:DescribeListeners", region="us-east-1")),
     ("advanced", "aws", "load-balancers-single-az",
      "networks.resilience advanced: most load balancers span zones; 1 of 3",
      lambda f: sub(f, "<member><ZoneName>eu-west-1b</ZoneName><SubnetId>subnet-beu-web</SubnetId>"
@@ -790,6 +802,13 @@ PATCHES = [
     ("advanced", "azure", "servers-plan-free",
      "applications.visibility_analytics advanced: the core Defender plans; Servers is Free",
      lambda f: pricing(f, "VirtualMachines", "Free")),
+    ("advanced", "azure", "entra-workload-signins-not-streamed",
+     "identity.visibility_analytics advanced: collection gaps closed; Entra non-interactive and "
+     "service principal sign-ins are not exported",
+     lambda f: each_json(f, lambda d: [l.update(enabled=False) for s in d["value"]
+                                       for l in s["properties"]["logs"] if l["category"] in
+                                       ("NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs")],
+                         path="/providers/microsoft.aadiam/diagnosticSettings")),
     ("advanced", "k8s", "gitops-without-self-heal",
      "applications.automation_orchestration advanced: most workloads self-heal; Argo CD apps "
      "sync by hand",
@@ -1077,6 +1096,11 @@ PATCHES = [
      lambda f: [p["properties"].update(pricingTier="Free") for r in routes(f)
                 if r["path"].endswith("/providers/Microsoft.Security/pricings") and
                 "22222222" in r["path"] for p in r["responses"][0]["json"]["value"]]),
+    ("initial", "azure", "entra-logs-archived-only",
+     "identity.visibility_analytics initial: activity logs collected for analysis; Entra "
+     "sign-in and audit logs go to a storage account only",
+     lambda f: each_json(f, lambda d: [s["properties"].pop("workspaceId", None) for s in d["value"]],
+                         path="/providers/microsoft.aadiam/diagnosticSettings")),
     ("initial", "aws", "no-cloudformation",
      "applications.automation_orchestration initial: app configuration declared; no stack",
      lambda f: resub(f, r"<Stacks>.*</Stacks>", "<Stacks/>", op="cloudformation:DescribeStacks")),

@@ -6,10 +6,10 @@ request signed for the wrong region or service, or not signed right, gets no ans
 
 Usage: test_aws.py ZTMMD SOURCE_DIR
 Checks evidence and stages for a weak and a strong account over two regions, nextToken paging
-(security groups, GuardDuty detectors, ListBuckets, Config rules, load balancers, VPCs, web
-ACLs, KMS keys, access analyzers, Auto Scaling groups), retries of throttled calls (400
-Throttling, 503 RequestLimitExceeded, 400 ThrottlingException, 503 SlowDown, 429
-TooManyRequestsException, IAM's 404 ReportInProgress), S3's "not configured" answers read as
+(security groups, GuardDuty detectors, ListBuckets, Config rules, load balancers and their
+listeners, VPCs, web ACLs, KMS keys, access analyzers, Auto Scaling groups), retries of
+throttled calls (400 Throttling, 503 RequestLimitExceeded, 400 ThrottlingException, 503
+SlowDown, 429 TooManyRequestsException, IAM's 404 ReportInProgress), S3's "not configured" answers read as
 unset, services off in a region (Macie, Security Hub, Organizations, Inspector) read as off and
 not as errors, denied calls (partial, that evidence missing, never a pass), expired and wrong
 credentials (error, a clear message), and that no secret is ever printed. The routes of the
@@ -53,6 +53,19 @@ S3_WEAK = {"aws.s3.buckets": 3, "aws.s3.sse_kms_buckets": 1, "aws.s3.sse_kms_sha
            "aws.s3.public_access_blocked_share": 1 / 3, "aws.s3.public_policy_buckets": 1,
            "aws.s3.replicated_buckets": 1, "aws.s3.replication_share": 1 / 3}
 
+# ELBv2 listeners: strong = web's HTTP redirected to HTTPS and (second page) HTTPS, eu-web's
+# HTTPS, all on TLS 1.2+ policies, beside an internal NLB's TLS and TCP listeners; weak = an
+# internet-facing ALB serving HTTP in clear and redirecting HTTP to #{protocol} (HTTP again),
+# an internet-facing NLB's TLS on ELBSecurityPolicy-2016-08, and a region with no load balancer.
+LISTENERS_STRONG = {"aws.elb.internet_listeners": 3, "aws.elb.internet_listeners_encrypted": 3,
+                    "aws.elb.internet_listener_encryption_share": 1.0, "aws.elb.tls_listeners": 3,
+                    "aws.elb.tls_listeners_modern": 3, "aws.elb.tls_modern_policy_share": 1.0}
+LISTENERS_WEAK = {"aws.elb.internet_listeners": 4, "aws.elb.internet_listeners_encrypted": 2,
+                  "aws.elb.internet_listener_encryption_share": 0.5, "aws.elb.tls_listeners": 2,
+                  "aws.elb.tls_listeners_modern": 1, "aws.elb.tls_modern_policy_share": 0.5}
+LISTENER_RULES = ["aws.elb.internet_listeners_encrypted", "aws.elb.tls_policies_modern"]
+LISTENER_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/{}/50dc6c495c0c9188/"
+
 # ELBv2, Config, Backup, Macie, Security Hub, EventBridge, Organizations (both regions).
 SVC_STRONG = {
     "aws.ec2.sg_iac_share": 1.0, "aws.ec2.sg_iac": 4, "aws.elb.multi_az": 3,
@@ -76,7 +89,7 @@ SVC_STRONG = {
     "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 1.0,
     "aws.asg.groups": 4, "aws.asg.self_healing_scaling_share": 1.0, "aws.cfn.stacks": 3,
     "aws.cfn.stacks_drifted": 0, "aws.guardduty.s3_protection": True,
-    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 1.0}
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 1.0, **LISTENERS_STRONG}
 # Data and network governance (aws_svc_data.c): Config advanced queries (8 data stores, all
 # tagged; 40 seen through the "org" aggregator, 39 tagged), Macie (a scheduled job IDLE on the
 # second page of jobs in us-east-1, one RUNNING in eu-west-1; 3 buckets all with a sensitivity
@@ -129,7 +142,7 @@ SVC_WEAK = {
     "aws.kms.customer_keys": 2, "aws.kms.rotation_share": 0.5,
     "aws.asg.groups": 2, "aws.asg.self_healing_scaling_share": 0.0, "aws.cfn.stacks": 1,
     "aws.cfn.stacks_drifted": 1, "aws.guardduty.s3_protection": False,
-    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 0.0,
+    "aws.nfw.firewalls": 1, "aws.nfw.multi_az_share": 0.0, **LISTENERS_WEAK,
     # 1 of 4 data stores tagged (eu-west-1 records nothing: no row); Macie in us-east-1 only, a
     # one-time job, no bucket classified, findings kept in Macie; no finding aggregator, Security
     # Hub off in eu-west-1; Inspector not activated for ECR and Lambda in eu-west-1 (not asked,
@@ -184,6 +197,14 @@ class Aws(unittest.TestCase):
         fn = {f["id"]: f["stage"] for f in doc["functions"]}
         findings = {f["rule"]: f["status"] for f in doc["findings"]}
         return p, col, ev, fn, findings, requests
+
+    def elb_calls(self, scenario, requests, region):
+        """The body_re of the ELBv2 routes region's requests matched, in order."""
+        with open(os.path.join(SRC, "tests", "fixtures", "scenarios", scenario,
+                               "scenario.json")) as f:
+            routes = json.load(f)["routes"]
+        return [routes[r["route"]]["body_re"] for r in requests
+                if r["sigv4"] == f"{region}/elasticloadbalancing" and r["route"] is not None]
 
     def signed_ok(self, requests):
         """Every request reached the routes with a valid signature for its region/service."""
@@ -290,8 +311,16 @@ class Aws(unittest.TestCase):
                for region in ("us-east-1", "eu-west-1")}
         self.assertEqual(sorted(cov["us-east-1"]), [200, 200, 200, 200, 429])
         self.assertEqual(cov["eu-west-1"], [200] * 4)
-        for rule in DATA_RULES:
+        for rule in DATA_RULES + LISTENER_RULES:
             self.assertEqual(findings[rule], "pass", rule)
+        # ELBv2: web's listeners followed NextMarker to their second page; each load balancer's
+        # listeners were asked by its (encoded) ARN, in its own region
+        calls = self.elb_calls("aws_strong", requests, "us-east-1")
+        self.assertEqual(len(calls), 2 + 2 + 1, calls)
+        self.assertEqual(len([c for c in calls if "Marker=lsm2" in c and "app%2Fweb" in c]), 1)
+        self.assertEqual(len(self.elb_calls("aws_strong", requests, "eu-west-1")), 2)
+        self.assertEqual(ev["aws.elb.internet_listener_encryption_share"]["detail"],
+                         {"plaintext": []})
         sh = [r["status"] for r in requests if r["path"] == "/automationrules/list" and
               r["sigv4"] == "us-east-1/securityhub"]
         self.assertEqual(sh, [429, 200])
@@ -346,8 +375,16 @@ class Aws(unittest.TestCase):
                          ("applications.automation_orchestration", "initial")):  # a stack only
             self.assertEqual(fn[f], stage, f)
         # the new derivations fail the weak account, and what is off is said, not failed
-        for rule in DATA_RULES:
+        for rule in DATA_RULES + LISTENER_RULES:
             self.assertEqual(findings[rule], "fail", rule)
+        self.assertEqual(ev["aws.elb.internet_listener_encryption_share"]["detail"],
+                         {"plaintext": [LISTENER_ARN.format("app/alb") + "f2f7dc8efc522a00 HTTP:80",
+                                        LISTENER_ARN.format("app/alb") + "f2f7dc8efc522a02 HTTP:8080"]})
+        self.assertEqual(ev["aws.elb.tls_modern_policy_share"]["detail"],
+                         {"legacy_policy": [LISTENER_ARN.format("net/nlb-a") +
+                                            "f2f7dc8efc522a00 ELBSecurityPolicy-2016-08"]})
+        # eu-west-1 has no load balancer: no listener asked there, and it fails nothing
+        self.assertEqual(len(self.elb_calls("aws_weak", requests, "eu-west-1")), 1)
         self.assertEqual(ev["aws.inspector.ecr_lambda_coverage_share"]["detail"],
                          {"regions": {"us-east-1": {"resources": 16, "active": 6},
                                       "eu-west-1": "not activated"}})
@@ -378,7 +415,15 @@ class Aws(unittest.TestCase):
             self.assertTrue(ev[key]["value"], key)
         self.assertEqual(fn["networks.segmentation"], "unknown")
         # S3: one bucket's GetBucketReplication is denied: replication unknown, the rest known
-        self.assertIn("(and 4 more problems)", col["error"])
+        self.assertIn("(and 5 more problems)", col["error"])
+        # eu-web's DescribeListeners denied: the listener keys of the account are unknown (not
+        # those of us-east-1 alone), the rules reading them unknown; its load balancers known
+        self.assertRegex(p.stderr, r"DescribeListeners in eu-west-1: denied \(AccessDenied")
+        for key in LISTENERS_STRONG:
+            self.assertNotIn(key, ev)
+        for rule in LISTENER_RULES:
+            self.assertEqual(findings[rule], "unknown", rule)
+        self.assertEqual(ev["aws.elb.load_balancers"]["value"], 3)
         # Macie's AccessDeniedException that is a denial, not "Macie is not enabled.": unknown
         self.assertRegex(p.stderr, r"GetMacieSession in eu-west-1: denied \(AccessDeniedException")
         for key in ("aws.macie.enabled", "aws.macie.automated_discovery"):
@@ -405,7 +450,7 @@ class Aws(unittest.TestCase):
                            "aws.macie.automated_discovery", "aws.backup.restore_testing_plans",
                            "aws.backup.restore_tested_recently", "aws.macie.scheduled_jobs",
                            "aws.macie.buckets", "aws.macie.classified_bucket_share",
-                           "aws.macie.findings_to_securityhub"):
+                           "aws.macie.findings_to_securityhub") + tuple(LISTENERS_STRONG):
                 self.assertEqual(ev[key]["value"], value, key)
         self.assertRegex(p.stderr, r"GetBucketReplication of bucket zt-logs: denied \(AccessDenied")
         # a new call denied (ListRestoreTestingPlans in eu-west-1): its keys unknown, the rule

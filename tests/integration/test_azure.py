@@ -52,6 +52,8 @@ NEW_RULES = ["azure.storage.customer_managed_keys", "azure.data.network_restrict
              "azure.network.enterprise_policy", "azure.rbac.data_access_just_in_time",
              "azure.data.discovery_with_automated_response", "azure.policy.enforced_not_audited"]
 ARG = "/providers/Microsoft.ResourceGraph/resources"
+AADIAM = "/providers/microsoft.aadiam/diagnosticSettings"  # the tenant's Entra log streaming
+ENTRA_LOGS = ["azure.entra_logs.streamed", "azure.entra_logs.all_signins_streamed"]
 STRONG_GRAPH_STAGES = {
     "data.availability": ("optimal", "exact"), "networks.resilience": ("optimal", "exact"),
     "networks.traffic_management": ("optimal", "exact"),
@@ -180,6 +182,13 @@ class Azure(unittest.TestCase):
         self.assertEqual(self.detail(doc, "azure.activity_log.unexported_count")["subscriptions"], [B])
         self.assertEqual(self.stages(doc), {f: ("traditional", "exact") for f in FUNCS})
         fd = self.findings(doc)
+        # Entra: SignInLogs and AuditLogs archived in storage only: exported, but nothing
+        # reaches a SIEM.
+        self.assertEqual((ev["azure.entra_logs.core_exported"], ev["azure.entra_logs.core_streamed"],
+                          ev["azure.entra_logs.all_signins_streamed"]), (True, False, False))
+        self.assertEqual(self.detail(doc, "azure.entra_logs.core_streamed")["AuditLogs"],
+                         ["storage"])
+        self.assertEqual({r: fd[r] for r in ENTRA_LOGS}, {r: "fail" for r in ENTRA_LOGS})
         self.assertEqual(fd["azure.nsg.no_internet_admin_ports"], "fail")
         self.assertEqual(fd["azure.storage.secure_transfer"], "fail")
         # No host collector ran: the shared rule's host part is skipped, azure's part decides.
@@ -268,8 +277,19 @@ class Azure(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.collector(doc)["status"], "ok")
         self.assertFalse([r for r in arm if r["path"] == "/subscriptions"])  # configured
-        self.assertEqual({r["path"].split("/")[2] for r in arm if r["path"] != ARG}, {A, B})
+        self.assertEqual({r["path"].split("/")[2] for r in arm if r["path"] not in (ARG, AADIAM)},
+                         {A, B})
         ev = self.evidence(doc)
+        # The tenant's Entra diagnostic settings: read once, at the tenant scope, GA api-version.
+        self.assertEqual([r["query"] for r in arm if r["path"] == AADIAM], ["api-version=2017-04-01"])
+        for key in ("core_exported", "core_streamed", "all_signins_streamed", "core_to_workspace",
+                    "all_signins_to_workspace"):
+            self.assertIs(ev[f"azure.entra_logs.{key}"], True, key)
+        self.assertEqual(ev["azure.entra_logs.setting_count"], 2)
+        self.assertEqual(self.detail(doc, "azure.entra_logs.core_streamed")["SignInLogs"],
+                         ["workspace", "storage"])
+        self.assertEqual({r: self.findings(doc)[r] for r in ENTRA_LOGS},
+                         {r: "pass" for r in ENTRA_LOGS})
         self.assertEqual(ev["azure.nsg.count"], 2)
         self.assertEqual(ev["azure.nsg.internet_admin_open_count"], 0)  # SSH Allow shadowed
         self.assertEqual(ev["azure.nsg.internet_open_admin_ports"], [])
@@ -395,6 +415,12 @@ class Azure(unittest.TestCase):
         self.assertTrue(ev["azure.defender.all_plans_enabled"])
         self.assertFalse(ev["azure.activity_log.exported_all"])  # B has no export
         self.assertEqual(self.detail(doc, "azure.activity_log.unexported_count")["subscriptions"], [B])
+        # Entra: SignInLogs and AuditLogs to an event hub (a SIEM reads it), no other sign-in
+        # category: streamed at Initial, not Advanced, and no workspace.
+        self.assertEqual([ev[f"azure.entra_logs.{k}"] for k in ("core_streamed", "all_signins_streamed",
+                                                                "core_to_workspace")],
+                         [True, False, False])
+        self.assertEqual([self.findings(doc)[r] for r in ENTRA_LOGS], ["pass", "fail"])
         # The denied Resource Graph query leaves out its own keys only, never a pass on them.
         for key in ("azure.network.zone_redundant_share", "azure.waf.policy_count",
                     "azure.firewall.policy_count", "azure.flow_log.count"):
@@ -488,6 +514,34 @@ class Azure(unittest.TestCase):
                          (0, 0))
         self.assertEqual(self.findings(doc)["azure.network.enterprise_policy"], "pass")
 
+    def test_entra_logs_denied(self):
+        """The app lacks a role at the tenant scope: ARM answers 403 AuthorizationFailed on the
+        Entra diagnostic settings. Their keys stay unobserved (the rules unknown, never a pass),
+        the rest is emitted, the collector is partial and its error names the missing role."""
+        def edit(spec):
+            (route,) = [r for r in spec["routes"] if r["path"] == AADIAM]
+            route["responses"] = [{"status": 403, "json": {"error": {
+                "code": "AuthorizationFailed",
+                "message": f"The client '{CLIENT_ID}' with object id '{CLIENT_ID}' does not have "
+                           "authorization to perform action 'microsoft.aadiam/diagnosticSettings/"
+                           "read' over scope '/providers/microsoft.aadiam' or the scope is invalid. "
+                           "If access was recently granted, please refresh your credentials."}}}]
+        p, doc, _, arm = self.scan(self.edited("azure_strong", edit), f"subscriptions = {A}, {B}\n")
+        c = self.collector(doc)
+        self.assertEqual(c["status"], "partial")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Entra diagnostic settings", c["error"])
+        self.assertIn("Reader", c["error"])
+        self.assertIn("/providers/Microsoft.aadiam", c["error"])
+        self.assertEqual(len([r for r in arm if r["path"] == AADIAM]), 1)  # 403: not retried
+        ev = self.evidence(doc)
+        self.assertFalse([k for k in ev if k.startswith("azure.entra_logs.")])
+        self.assertEqual({r: self.findings(doc)[r] for r in ENTRA_LOGS},
+                         {r: "unknown" for r in ENTRA_LOGS})
+        self.assertEqual(self.stages(doc, ["identity.visibility_analytics"]),
+                         {"identity.visibility_analytics": ("unknown", "at_least")})
+        self.assertTrue(ev["azure.activity_log.exported_all"])  # the subscriptions' calls stand
+
     def test_bad_bodies(self):
         p, doc, requests, _ = self.scan("azure_bad")
         c = self.collector(doc)
@@ -512,7 +566,10 @@ class Azure(unittest.TestCase):
         self.assertNotIn("azure.backup.vm_protected_share", ev)  # needs the vaults query
         self.assertEqual([g["skip_token"] for g in self.graph_requests("azure_bad", requests)
                           if g["kind"] == "vaults"], [None, "again"])
-        self.assertTrue(c["error"].endswith("(and 4 more problems)"), c["error"])
+        # The Entra diagnostic settings answer a "value" that is not a list: left out, a problem.
+        self.assertFalse([k for k in ev if k.startswith("azure.entra_logs.")])
+        self.assertEqual({self.findings(doc)[r] for r in ENTRA_LOGS}, {"unknown"})
+        self.assertTrue(c["error"].endswith("(and 5 more problems)"), c["error"])
 
     def test_no_subscription(self):
         p, doc, _, _ = self.scan("azure_empty")
