@@ -57,12 +57,14 @@ class Fixture:
                 json.dump(doc, f, indent=1)
 
 
-def routes(fx, path=None, query=None, op=None, region=None, body_re=None):
+def routes(fx, path=None, query=None, op=None, region=None, body_re=None, plain=False):
     """The routes of fx's scenario matching every criterion given (path, a substring of query,
-    the AWS operation and region, a substring of body_re); at least one must match."""
+    the AWS operation and region, a substring of body_re; plain: only the route without a
+    query, the first page); at least one must match."""
     found = [r for r in fx.scn["routes"]
              if (path is None or r.get("path") == path)
              and (query is None or query in r.get("query", ""))
+             and (not plain or not r.get("query"))
              and (op is None or r.get("op") == op)
              and (region is None or
                   f"/{region}/" in r.get("header_re", {}).get("Authorization", ""))
@@ -122,19 +124,13 @@ def ca_policy(fx, name, fn):
         each_json(fx, lambda d: [fn(p) for p in where(values(d), displayName=name)], path=path)
 
 
-def ca_add(fx, policy):
-    for path in ("/v1.0/identity/conditionalAccess/policies",
-                 "/beta/identity/conditionalAccess/policies"):
-        each_json(fx, lambda d: d["value"].append(copy.deepcopy(policy)), path=path)
-
-
 def okta_rules(fx, fn):
     """Call fn on every ACTIVE allowing rule of every Okta authentication (access) policy."""
     for r in fx.scn["routes"]:
         if r["path"].startswith("/api/v1/policies/rst") and r["path"].endswith("/rules"):
             for a in r["responses"]:
                 for rule in a.get("json", []):
-                    if rule["actions"]["appSignOn"]["access"] == "ALLOW":
+                    if rule.get("actions", {}).get("appSignOn", {}).get("access") == "ALLOW":
                         fn(rule)
 
 
@@ -213,31 +209,12 @@ def process(tree, pid, comm, cmdline):
 
 # ---- the strong estate, made optimal --------------------------------------------------------
 
-SFI = {"displayName": "Sign-in frequency for everyone", "state": "enabled",
-       "id": "33333333-0000-4000-8000-0000000000f1",
-       "conditions": {"users": {"includeUsers": ["All"],
-                                "excludeUsers": ["0b1c2d3e-0000-4000-8000-00000000b001"],
-                                "includeGroups": [], "excludeGroups": [], "includeRoles": [],
-                                "excludeRoles": []},
-                      "applications": {"includeApplications": ["All"],
-                                       "excludeApplications": []},
-                      "clientAppTypes": ["all"]},
-       "grantControls": None,
-       "sessionControls": {"signInFrequency": {"isEnabled": True, "type": "hours", "value": 12,
-                                               "authenticationType":
-                                                   "primaryAndSecondaryAuthentication",
-                                               "frequencyInterval": "timeBased"}}}
-
 # Where a strong scenario does not meet an optimal rule yet: (source, name, why, function).
 PREPARE = [
     ("host", "osquery-running",
      "devices.threat_protection advanced: every installed EDR agent runs (osqueryd was installed "
      "but stopped)",
      lambda t: process(t, 3001, "osqueryd", "/opt/osquery/bin/osqueryd")),
-    ("entra", "sign-in-frequency-everyone",
-     "applications.access initial: an expiry for every access (a sign-in frequency for all users "
-     "and apps)",
-     lambda f: ca_add(f, SFI)),
 ]
 
 
@@ -346,6 +323,98 @@ SG_TAG = ("<tagSet><item><key>aws:cloudformation:stack-id</key><value>arn:aws:cl
           "</item>")
 
 
+def okta_apps(fx, fn):
+    """Call fn on every app of every page of the Okta app list."""
+    for a in answers(fx, path="/api/v1/apps", query="limit=200"):
+        for app in a["json"]:
+            fn(app)
+
+
+def okta_app_users(fx, app_id, scope):
+    """Give every user of the Okta app app_id the assignment scope (USER: assigned directly)."""
+    for a in answers(fx, path=f"/api/v1/apps/{app_id}/users"):
+        for u in a["json"]:
+            u["scope"] = scope
+
+
+def okta_add_vaulted_app(fx):
+    """An active password-vaulted (SWA) app that Okta provisions and deprovisions, assigned
+    through a group, on the last page of the app list, with its users route."""
+    last = routes(fx, path="/api/v1/apps", query="after=")[0]["responses"][0]["json"]
+    last.append({"id": "0oaApp0005", "name": "template_swa", "label": "Travel portal (SWA)",
+                 "status": "ACTIVE", "signOnMode": "AUTO_LOGIN",
+                 "features": ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION"],
+                 "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-06-01T00:00:00.000Z",
+                 "credentials": {"scheme": "EDIT_USERNAME_AND_PASSWORD"}, "settings": {"app": {}},
+                 "_links": {}})
+    users = copy.deepcopy(routes(fx, path="/api/v1/apps/0oaApp0003/users")[0])
+    users["path"] = "/api/v1/apps/0oaApp0005/users"
+    for a in users["responses"]:
+        for u in a.get("json", []):
+            u["scope"] = "GROUP"
+    fx.scn["routes"].append(users)
+
+
+def graph_item(fx, path, fn, **match):
+    """Call fn on the items of every page of a Graph list whose fields equal match."""
+    each_json(fx, lambda d: [fn(i) for i in d["value"]
+                             if all(i.get(k) == v for k, v in match.items())], path=path)
+
+
+def policy_rows(fx, body_re, fn):
+    """Call fn on the data rows of the Resource Graph answers whose query matches body_re."""
+    for a in answers(fx, path="/providers/Microsoft.ResourceGraph/resources", body_re=body_re):
+        fn(a["json"]["data"])
+
+
+def sentinel(fx, kind, fn):
+    """Call fn on the list of the Sentinel workspace's kind (alertRules, dataConnectors)."""
+    for r in routes(fx):
+        if r["path"].endswith(f"/Microsoft.SecurityInsights/{kind}"):
+            fn(r["responses"][0]["json"])
+
+
+def storage_account(fx, fn):
+    each_json(fx, lambda d: fn(d["value"][0]["properties"]),
+              path="/subscriptions/11111111-1111-4111-8111-111111111111/providers/"
+                   "Microsoft.Storage/storageAccounts")
+
+
+def sensitive_data_discovery(sub, plan):
+    """Turn the SensitiveDataDiscovery extension of a Defender plan off in one subscription."""
+    def fn(f):
+        for r in routes(f):
+            if r["path"] == f"/subscriptions/{sub}/providers/Microsoft.Security/pricings":
+                for p in where(r["responses"][0]["json"]["value"], name=plan):
+                    for e in p["properties"]["extensions"]:
+                        if e["name"] == "SensitiveDataDiscovery":
+                            e["isEnabled"] = "False"
+    return fn
+
+
+def compliance_action(fx, policy, action, hours):
+    """Set the grace period of the scheduled action of the named Intune compliance policy."""
+    each_json(fx, lambda d: [c.update(gracePeriodHours=hours)
+                             for p in where(d["value"], displayName=policy)
+                             for sa in p["scheduledActionsForRule"]
+                             for c in sa["scheduledActionConfigurations"]
+                             if c["actionType"] == action],
+              path="/v1.0/deviceManagement/deviceCompliancePolicies")
+
+
+def tvm_records(fx, path, fn, **match):
+    """Call fn on the Defender records (every page of path) whose fields equal match."""
+    each_json(fx, lambda d: [fn(v) for v in d["value"]
+                             if all(v.get(k) == x for k, x in match.items())], path=path)
+
+
+VULNS = "/api/machines/SoftwareVulnerabilitiesByMachine"
+
+
+SUB2 = "22222222-2222-4222-8222-222222222222"
+LCW = "/v1.0/identityGovernance/lifecycleWorkflows/workflows"
+SPS = "/v1.0/servicePrincipals"
+
 # (stage it takes away, source, name, what the stage asks and what the patch takes away, fn).
 # The estate one stage below applies every patch of the stages above it.
 PATCHES = [
@@ -369,7 +438,7 @@ PATCHES = [
      lambda f: each_json(f, lambda d: d["value"][0]["passwordCredentials"].append(
          {"keyId": "5f2a0000-0000-4000-8000-00000000beef", "displayName": "legacy-secret",
           "startDateTime": "2024-01-01T00:00:00Z", "endDateTime": "{{iso+2592000}}",
-          "hint": "abc"}), path="/v1.0/applications", query="")),
+          "hint": "abc"}), path="/v1.0/applications", query=None, plain=True)),
     ("optimal", "devices", "intune-three-devices-stale",
      "devices.policy_enforcement_compliance, devices.visibility_analytics optimal: all devices "
      "report (>= 95 %); in the advanced estate 3 of 20 have not synced for 40 days (85 %)",
@@ -393,15 +462,16 @@ PATCHES = [
      lambda f: k8s_ns_label(f, ["d", "e"], "baseline")),
     ("optimal", "k8s", "verify-images-audit",
      "applications.governance optimal: image signatures verified at admission; Kyverno's "
-     "verifyImages only audits",
-     lambda f: [v.update(failureAction="Audit")
-                for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")
-                for r in i["spec"]["rules"] for v in r.get("verifyImages", [])]),
-    ("optimal", "azure", "keyvault-public",
-     "networks.traffic_encryption optimal: least-privilege key management; a Key Vault is "
-     "reachable from every network",
-     lambda f: [k["properties"].update(publicNetworkAccess="Enabled",
-                                       networkAcls={"defaultAction": "Allow"})
+     "verifyImages only audits and the sigstore policy controller only warns",
+     lambda f: ([v.update(failureAction="Audit")
+                 for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")
+                 for r in i["spec"]["rules"] for v in r.get("verifyImages", [])],
+                [i["spec"].update(mode="warn") for i in k8s_items(
+                    f, "/apis/policy.sigstore.dev/v1beta1/clusterimagepolicies")])),
+    ("optimal", "azure", "keyvault-purgeable",
+     "networks.traffic_encryption optimal: least-privilege key management; a Key Vault can be "
+     "purged (no purge protection; a public vault would also break data.access advanced)",
+     lambda f: [k["properties"].update(enablePurgeProtection=False)
                 for k in arg_rows(f, "microsoft.keyvault/vaults")]),
     ("advanced", "aws", "one-listener-legacy-tls",
      "networks.traffic_encryption advanced: every TLS listener on a TLS 1.2+ policy; api's TLS "
@@ -431,11 +501,14 @@ PATCHES = [
      "data.availability optimal: all data redundant with history; zt-logs keeps no versions",
      lambda f: sub(f, "<Status>Enabled</Status>", "<Status>Suspended</Status>",
                    op="s3:GetBucketVersioning", path="/zt-logs")),
-    ("optimal", "aws", "no-org-backup-policy",
-     "data.automation_orchestration optimal: lifecycles automated for all data; no "
-     "Organizations backup policy",
-     lambda f: each_json(f, lambda d: d.update(Policies=[]), op="organizations:ListPolicies",
-                         body_re="BACKUP_POLICY")),
+    ("optimal", "azure", "remediation-task-failed",
+     "data.automation_orchestration optimal: lifecycles automated for all data; a policy "
+     "remediation task failed on one of its deployments (an Organizations backup policy is "
+     "data.governance advanced too, so removing it would break that stage)",
+     lambda f: each_json(f, lambda d: d["value"][0]["properties"]["deploymentStatus"].update(
+         successfulDeployments=2, failedDeployments=1),
+         path="/subscriptions/11111111-1111-4111-8111-111111111111/providers/"
+              "Microsoft.PolicyInsights/remediations")),
     ("optimal", "github", "fork-workflows-unapproved",
      "applications.secure_dev_deploy_workflow optimal: no admin path around review; workflows "
      "from forks run without approval",
@@ -455,12 +528,177 @@ PATCHES = [
      "crosscutting.governance optimal: continuous compliance (>= 95 %); 12 more non-compliant "
      "audit results (75 of 87)",
      lambda f: [r.update(n=14) for a in answers(f, path="/providers/Microsoft.ResourceGraph/"
-                                                 "resources", body_re="PolicyResources")
+                                                 "resources", body_re="policystates")
                 for r in a["json"]["data"] if r["state"] == "noncompliant"]),
+    ("optimal", "entra", "partner-mfa-not-trusted",
+     "identity.identity_stores optimal: partners integrated, no second credentials; the "
+     "default cross-tenant settings do not accept the partner tenant's MFA",
+     lambda f: each_json(f, lambda d: d["inboundTrust"].update(isMfaAccepted=False),
+                         path="/v1.0/policies/crossTenantAccessPolicy/default")),
+    ("optimal", "entra", "access-package-without-expiry",
+     "identity.access_management optimal: just-in-time access; one access package assignment "
+     "policy never expires",
+     lambda f: each_json(f, lambda d: d["value"][0].update(expiration={
+         "endDateTime": None, "duration": None, "type": "noExpiration"}),
+         path="/v1.0/identityGovernance/entitlementManagement/assignmentPolicies")),
+    ("optimal", "okta", "one-app-assigned-directly",
+     "identity.access_management optimal: access granted per resource through groups on all "
+     "apps; the internal portal's users are assigned directly (1 of 2 apps through groups)",
+     lambda f: okta_app_users(f, "0oaApp0003", "USER")),
+    ("optimal", "okta", "itp-off",
+     "identity.visibility_analytics optimal: behaviour-based analytics on all users; Identity "
+     "Threat Protection off (the entity risk policy is inactive)",
+     lambda f: each_json(f, lambda d: [p.update(status="INACTIVE") for p in d],
+                         path="/api/v1/policies", query="type=ENTITY_RISK")),
+    ("optimal", "okta", "itp-no-response",
+     "identity.risk_assessments optimal: risk acted on in real time; the entity risk rule for "
+     "high risk takes no action",
+     lambda f: each_json(f, lambda d: [r["actions"]["entityRisk"].update(actions=[])
+                                       for r in d if r["id"] == "0prErHigh"],
+                         path="/api/v1/policies/rstEntityRisk1/rules")),
+    ("optimal", "entra", "mover-workflow-off",
+     "identity.automation_orchestration optimal: joiner, mover and leaver all automated; the "
+     "mover workflow is disabled",
+     lambda f: graph_item(f, LCW, lambda w: w.update(isEnabled=False), category="mover")),
+    ("optimal", "okta", "one-app-not-deprovisioned",
+     "identity.automation_orchestration optimal: every app's lifecycle automated; Okta no "
+     "longer deactivates Salesforce accounts (deprovisioned 1 of 2)",
+     lambda f: okta_apps(f, lambda a: a["features"].remove("PUSH_USER_DEACTIVATION")
+                         if a["id"] == "0oaApp0002" else None)),
+    ("optimal", "entra", "workload-identity-ca-off",
+     "identity.governance optimal: policy enforced on workload identities; the service "
+     "principal Conditional Access policy is off",
+     lambda f: ca_policy(f, "Workload identities only from named locations",
+                         lambda p: p.update(state="disabled"))),
+    ("optimal", "entra", "one-sso-app-open",
+     "applications.accessible_applications optimal: all apps only for assigned users; "
+     "ServiceNow admits any user (2 of 3 single sign-on apps)",
+     lambda f: graph_item(f, SPS, lambda p: p.update(appRoleAssignmentRequired=False),
+                          displayName="ServiceNow")),
+    ("optimal", "okta", "one-app-password-vaulted",
+     "applications.accessible_applications optimal: all apps federated; a travel portal signs "
+     "in with a vaulted password (3 of 4 apps federated)",
+     okta_add_vaulted_app),
+    ("optimal", "azure", "fusion-off",
+     "networks.visibility_analytics optimal: communications correlated automatically; "
+     "Sentinel's Fusion rule is disabled",
+     lambda f: sentinel(f, "alertRules", lambda d: [r["properties"].update(enabled=False)
+                                                    for r in d["value"] if r["kind"] == "Fusion"])),
+    ("optimal", "azure", "no-xdr-connector",
+     "crosscutting.visibility_analytics optimal: comprehensive monitoring; Sentinel receives no "
+     "Defender XDR incidents",
+     lambda f: sentinel(f, "dataConnectors", lambda d: d.update(value=[
+         c for c in d["value"] if c["kind"] != "MicrosoftThreatProtection"]))),
+    ("optimal", "azure", "network-policy-compliance-below-all",
+     "networks.governance optimal: enterprise network policy enforced continuously (>= 95 %); "
+     "5 network resources do not comply (20 of 25)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "deny", "mg": True, "data": False, "n": 5,
+          "net": True, "dne": False}))),
+    ("optimal", "azure", "standing-data-role",
+     "data.access optimal: data access just in time; a user holds Storage Blob Data "
+     "Contributor permanently",
+     lambda f: each_json(f, lambda d: d["value"][0]["properties"].update(
+         assignmentType="Assigned"),
+                         path="/subscriptions/11111111-1111-4111-8111-111111111111/providers/"
+                              "Microsoft.Authorization/roleAssignmentScheduleInstances")),
+    ("optimal", "azure", "data-policy-compliance-below-all",
+     "data.governance optimal: data policies enforced everywhere (>= 95 %); 5 data stores do "
+     "not comply with an audit policy (35 of 40)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "audit", "mg": False, "data": True, "n": 5,
+          "net": False, "dne": False}))),
+    ("optimal", "azure", "cspm-data-discovery-off",
+     "data.inventory_management, data.categorization, data.visibility_analytics optimal: data "
+     "discovered and classified everywhere; Defender CSPM's sensitive data discovery is off in "
+     "one subscription (Defender for Storage's is on)",
+     sensitive_data_discovery(SUB2, "CloudPosture")),
+    ("optimal", "devices", "cleanup-after-180-days",
+     "devices.governance optimal: the device lifecycle ends automatically (<= 90 days); the "
+     "all-platforms clean-up rule waits 180 days",
+     lambda f: graph_item(f, "/beta/deviceManagement/managedDeviceCleanupRules",
+                          lambda r: r.update(deviceInactivityBeforeRetirementInDays=180),
+                          deviceCleanupRulePlatformType="all")),
+    ("optimal", "devices", "windows-retired-after-45-days",
+     "devices.automation_orchestration optimal: noncompliant devices retired within 30 days; "
+     "Windows compliance retires after 45",
+     lambda f: compliance_action(f, "Windows compliance", "retire", 1080)),
+    ("optimal", "devices", "remediations-run-once",
+     "devices.automation_orchestration optimal: devices remediated on a schedule; every "
+     "Remediations assignment runs once",
+     lambda f: graph_item(f, "/beta/deviceManagement/deviceHealthScripts", lambda h: [
+         a.update(runSchedule={"@odata.type": "#microsoft.graph.deviceHealthScriptRunOnceSchedule",
+                               "interval": 1, "date": "2025-03-01", "time": "09:00:00",
+                               "useUtc": False}) for a in h["assignments"]])),
+    ("optimal", "devices", "autopilot-unassigned",
+     "devices.automation_orchestration optimal: Windows devices provisioned automatically; no "
+     "Autopilot profile is assigned",
+     lambda f: graph_item(f, "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+                          lambda p: p.update(assignments=[]))),
+    ("optimal", "devices", "software-end-of-support",
+     "devices.asset_supply_chain_risk optimal: no software past its end of support; Edge on "
+     "one machine is an end-of-support version",
+     lambda f: tvm_records(f, "/api/machines/SoftwareInventoryByMachine",
+                           lambda v: v.update(endOfSupportStatus="EOS Version"),
+                           softwareName="edge")),
+    ("optimal", "devices", "exposure-score-45",
+     "devices.policy_enforcement_compliance optimal: vulnerability and configuration "
+     "management integrated (exposure <= 30); the exposure score is 45",
+     lambda f: each_json(f, lambda d: d.update(score=45.2), path="/api/exposureScore")),
+    ("optimal", "devices", "exploited-open-20-days",
+     "devices.threat_protection optimal: known-exploited weaknesses closed within 14 days; "
+     "CVE-2024-49138 (exploit verified) open for 20",
+     lambda f: tvm_records(f, VULNS, lambda v: v.update(firstSeenTimestamp="{{tvm-1728000}}"),
+                           cveId="CVE-2024-49138")),
+    ("optimal", "aws", "no-unused-access-analyzer",
+     "data.access optimal: data access reviewed continuously; no analyzer looks for unused "
+     "access (the external-access analyzers stay)",
+     lambda f: each_json(f, lambda d: [a.update(type=a["type"].replace("_UNUSED_ACCESS", ""))
+                                       for a in d["analyzers"]],
+                         op="accessanalyzer:ListAnalyzers")),
+    ("optimal", "aws", "restores-not-tested",
+     "data.availability optimal: restores tested; no restore testing plan ran in 30 days",
+     lambda f: resub(f, r"\{\{epoch-[0-9]+\}\}", "{{epoch-5184000}}",
+                     op="backup:ListRestoreTestingPlans")),
+    ("optimal", "aws", "macie-half-classified",
+     "data.categorization optimal: data classified everywhere (>= 95 %); Macie has a verdict "
+     "for 1 of the 2 us-east-1 buckets",
+     lambda f: each_json(f, lambda d: d["bucketStatisticsBySensitivity"]["notSensitive"].update(
+         totalCount=0), op="macie2:GetBucketStatistics", region="us-east-1")),
+    ("optimal", "aws", "ecr-images-not-scanned",
+     "applications.security_testing optimal: every deployed workload scanned (>= 95 %); "
+     "Inspector scans none of eu-west-1's 2 images (15 of 17)",
+     lambda f: each_json(f, lambda d: d.update(totalCounts=0),
+                         op="inspector2:ListCoverageStatistics", region="eu-west-1",
+                         body_re='AWS_ECR_CONTAINER_IMAGE"\\}\\],"scanStatusCode')),
+    ("optimal", "aws", "macie-findings-not-published",
+     "data.visibility_analytics optimal: data findings correlated; Macie does not publish "
+     "classification findings to Security Hub in eu-west-1",
+     lambda f: each_json(f, lambda d: d["securityHubConfiguration"].update(
+         publishClassificationFindings=False),
+         op="macie2:GetFindingsPublicationConfiguration", region="eu-west-1")),
+    ("optimal", "aws", "network-firewall-not-logging",
+     "networks.visibility_analytics, networks.governance optimal: every firewall logs "
+     "(>= 95 %); the egress Network Firewall sends no logs",
+     lambda f: each_json(f, lambda d: d["LoggingConfiguration"].update(LogDestinationConfigs=[]),
+                         op="network-firewall:DescribeLoggingConfiguration")),
+    ("optimal", "aws", "no-resource-control-policy",
+     "data.governance optimal: data policies unified across the organization; no resource "
+     "control policy",
+     lambda f: each_json(f, lambda d: d.update(Policies=[]), op="organizations:ListPolicies",
+                         body_re="RESOURCE_CONTROL_POLICY")),
+    ("optimal", "aws", "findings-not-aggregated",
+     "crosscutting.visibility_analytics optimal: monitoring centralised; the Security Hub "
+     "finding aggregator links no region but its own",
+     lambda f: each_json(f, lambda d: d.update(RegionLinkingMode="SPECIFIED_REGIONS",
+                                               Regions=[]),
+                         op="securityhub:GetFindingAggregator")),
     ("optimal", "devices", "intune-no-device-risk-gate",
      "devices.resource_access optimal: device risk gates access; no compliance policy requires "
      "a device threat level",
-     None),
+     lambda f: each_json(f, lambda d: [p.update(deviceThreatProtectionEnabled=False)
+                                       for p in d["value"]],
+                         path="/v1.0/deviceManagement/deviceCompliancePolicies")),
 
     # -- Advanced: the initial estate falls short of each function's advanced statement -------
     ("advanced", "entra", "device-code-flow-allowed",
@@ -483,10 +721,9 @@ PATCHES = [
                          path="/v1.0/roleManagement/directory/roleAssignmentScheduleInstances")),
     ("advanced", "okta", "few-apps-provisioned",
      "identity.automation_orchestration advanced: most account-keeping apps provisioned; "
-     "Salesforce no longer is",
-     lambda f: each_json(f, lambda d: [a.update(features=[]) for a in d
-                                       if a["id"] == "0oaApp0002"],
-                         path="/api/v1/apps", query="limit=200")),
+     "Okta provisions only the internal portal (1 of 3 target apps)",
+     lambda f: okta_apps(f, lambda a: a.update(features=[])
+                         if a["id"] in ("0oaApp0002", "0oaApp0005") else None)),
     ("advanced", "entra", "auth-methods-migration-pending",
      "identity.governance advanced: one unified policy; legacy MFA/SSPR migration in progress",
      lambda f: each_json(f, lambda d: d.update(policyMigrationState="migrationInProgress"),
@@ -605,9 +842,17 @@ PATCHES = [
      lambda f: each_json(f, lambda d: [x.update(status="DISABLED") for x in d["features"]
                                        if x["name"] == "S3_DATA_EVENTS"],
                          op="guardduty:GetDetector", region="eu-west-1")),
+    ("advanced", "azure", "data-remediation-mostly-failing",
+     "data.automation_orchestration advanced: lifecycle policies enforced by automation (most "
+     "remediated data stores comply); 40 more do not (35 of 75; the data stores' overall "
+     "compliance falls below half too)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "deployifnotexists", "mg": False, "data": True,
+          "n": 40, "net": False, "dne": False}))),
     ("advanced", "aws", "no-config-auto-remediation",
-     "data.automation_orchestration advanced: lifecycle policies enforced by automation; no "
-     "Config rule remediates automatically",
+     "data.automation_orchestration, networks.automation_orchestration, networks.governance "
+     "advanced: lifecycle policies and network policy enforced by automation; no Config rule "
+     "remediates automatically (aws.config.auto_remediations is a part of all three)",
      lambda f: each_json(f, lambda d: [c.update(Automatic=False)
                                        for c in d["RemediationConfigurations"]],
                          op="config:DescribeRemediationConfigurations")),
@@ -615,7 +860,7 @@ PATCHES = [
      "data.governance advanced: data policy enforced across the enterprise; no enforcing "
      "data assignment at management-group scope",
      lambda f: [r.update(mg=False) for a in answers(f, path="/providers/Microsoft.ResourceGraph/"
-                                                     "resources", body_re="PolicyResources")
+                                                     "resources", body_re="policystates")
                 for r in a["json"]["data"] if r.get("data")]),
     ("advanced", "aws", "response-not-in-every-region",
      "crosscutting.automation_orchestration advanced: automated response enterprise-wide; "
@@ -627,6 +872,107 @@ PATCHES = [
      lambda f: each_json(f, lambda d: d.update(Policies=[p for p in d["Policies"]
                                                          if p.get("AwsManaged")]),
                          op="organizations:ListPolicies", body_re="SERVICE_CONTROL_POLICY")),
+
+    ("advanced", "entra", "domain-federated",
+     "identity.identity_stores advanced: stores consolidated with cloud authentication; "
+     "contoso.com is federated",
+     lambda f: graph_item(f, "/v1.0/domains", lambda d: d.update(authenticationType="Federated"),
+                          id="contoso.com")),
+    ("advanced", "okta", "apps-assigned-directly",
+     "identity.access_management advanced: access through groups on most apps; every app's "
+     "users are assigned directly",
+     lambda f: [okta_app_users(f, a, "USER") for a in ("0oaApp0002", "0oaApp0003")]),
+    ("advanced", "okta", "behaviors-off",
+     "identity.visibility_analytics advanced: sign-in activity analysed automatically; no "
+     "behaviour detection rule is active",
+     lambda f: each_json(f, lambda d: [b.update(status="INACTIVE") for b in d],
+                         path="/api/v1/behaviors")),
+    ("advanced", "entra", "leaver-workflow-off",
+     "identity.automation_orchestration advanced: leavers deprovisioned automatically; the "
+     "leaver workflow is not scheduled",
+     lambda f: graph_item(f, LCW, lambda w: w.update(isSchedulingEnabled=False),
+                          category="leaver")),
+    ("advanced", "entra", "sso-apps-open",
+     "applications.accessible_applications advanced: most apps only for assigned users; "
+     "Salesforce and ServiceNow admit anyone (1 of 3)",
+     lambda f: [graph_item(f, SPS, lambda p: p.update(appRoleAssignmentRequired=False),
+                           displayName=n) for n in ("Salesforce", "ServiceNow")]),
+    ("advanced", "okta", "apps-password-vaulted",
+     "applications.accessible_applications advanced: most apps federated; Salesforce and the "
+     "internal portal sign in with vaulted passwords",
+     lambda f: okta_apps(f, lambda a: a.update(signOnMode="AUTO_LOGIN")
+                         if a["id"] in ("0oaApp0002", "0oaApp0003") else None)),
+    ("advanced", "entra", "service-principal-secret",
+     "applications.governance advanced: credentials governed; the Payroll API service "
+     "principal holds a client secret",
+     lambda f: graph_item(f, SPS, lambda p: p["passwordCredentials"].append(
+         {"keyId": "5f2a0000-0000-4000-8000-00000000cafe", "displayName": "sp-secret",
+          "startDateTime": "2024-01-01T00:00:00Z", "endDateTime": "{{iso+2592000}}",
+          "hint": "xyz"}), displayName="Payroll API")),
+    ("advanced", "azure", "storage-public-network",
+     "data.access advanced: data reachable only from chosen networks; a storage account "
+     "accepts every network",
+     lambda f: storage_account(f, lambda p: (p.update(publicNetworkAccess="Enabled"),
+                                             p["networkAcls"].update(defaultAction="Allow")))),
+    ("advanced", "azure", "storage-platform-keys",
+     "data.encryption advanced: customer-managed keys everywhere; a storage account uses "
+     "Microsoft-managed keys",
+     lambda f: storage_account(f, lambda p: p["encryption"].update(keySource="Microsoft.Storage"))),
+    ("advanced", "azure", "sentinel-no-data-signals",
+     "data.visibility_analytics advanced: data activity analysed enterprise-wide; Sentinel has "
+     "neither the Office 365 nor the Defender XDR connector",
+     lambda f: sentinel(f, "dataConnectors", lambda d: d.update(value=[
+         c for c in d["value"] if c["kind"] not in ("Office365", "MicrosoftThreatProtection")]))),
+    ("advanced", "azure", "assignment-do-not-enforce",
+     "crosscutting.governance advanced: policy enforced, not only audited; one assignment is "
+     "left in DoNotEnforce",
+     lambda f: policy_rows(f, "by mode, mg", lambda rows: rows.append(
+         {"mode": "DoNotEnforce", "mg": False, "n": 1}))),
+    ("advanced", "azure", "network-policy-mostly-noncompliant",
+     "networks.governance advanced: tailored network policy implemented by automation (most "
+     "comply); 30 more network resources do not (20 of 55)",
+     lambda f: policy_rows(f, "policystates", lambda rows: rows.append(
+         {"state": "noncompliant", "action": "deny", "mg": False, "data": False, "n": 30,
+          "net": True, "dne": False}))),
+    ("advanced", "k8s", "no-generated-netpols",
+     "networks.governance advanced: network policies put in place by automation; no Kyverno "
+     "rule generates a NetworkPolicy",
+     lambda f: [i["spec"].update(rules=[r for r in i["spec"]["rules"] if "generate" not in r])
+                for i in k8s_items(f, "/apis/kyverno.io/v1/clusterpolicies")]),
+
+    ("advanced", "devices", "personal-ios-enrollment",
+     "devices.governance advanced: only corporate devices enroll; personally owned iOS devices "
+     "may",
+     lambda f: graph_item(f, "/v1.0/deviceManagement/deviceEnrollmentConfigurations",
+                          lambda c: c["iosRestriction"].update(
+                              personalDeviceEnrollmentBlocked=False),
+                          **{"@odata.type": "#microsoft.graph."
+                                            "deviceEnrollmentPlatformRestrictionsConfiguration"})),
+    ("advanced", "devices", "macos-blocked-after-7-days",
+     "devices.automation_orchestration advanced: noncompliant devices cut off within 72 hours; "
+     "macOS compliance waits 168",
+     lambda f: compliance_action(f, "macOS compliance", "block", 168)),
+    ("advanced", "devices", "critical-open-40-days",
+     "devices.policy_enforcement_compliance advanced: critical vulnerabilities fixed within 30 "
+     "days; CVE-2024-12053 open on one machine for 40",
+     lambda f: tvm_records(f, VULNS, lambda v: v.update(firstSeenTimestamp="{{tvm-3456000}}"),
+                           cveId="CVE-2024-12053", firstSeenTimestamp="{{tvm-2595600}}")),
+
+    ("advanced", "aws", "no-config-aggregator",
+     "crosscutting.visibility_analytics advanced: enterprise-wide collection, centralised; no "
+     "Config aggregator gathers the accounts' configuration",
+     lambda f: each_json(f, lambda d: d.update(ConfigurationAggregators=[]),
+                         op="config:DescribeConfigurationAggregators")),
+
+    ("advanced", "aws", "no-org-backup-policy",
+     "data.governance advanced: data lifecycle policy across the organization; no "
+     "Organizations backup policy",
+     lambda f: each_json(f, lambda d: d.update(Policies=[]), op="organizations:ListPolicies",
+                         body_re="BACKUP_POLICY")),
+    ("advanced", "aws", "bucket-public-access-open",
+     "data.access advanced: access controlled per bucket (>= 95 % block public access); zt-logs "
+     "has no public access block (2 of 3)",
+     lambda f: resub(f, r">true<", ">false<", op="s3:GetPublicAccessBlock", path="/zt-logs")),
 
     # -- Initial: the traditional estate falls short of each function's initial statement -----
     ("initial", "aws", "root-without-mfa",
@@ -655,6 +1001,32 @@ PATCHES = [
      "directory sync was 3 days ago",
      lambda f: each_json(f, lambda d: d["value"][0].update(
          onPremisesLastSyncDateTime="{{iso-259200}}"), path="/v1.0/organization")),
+    ("initial", "okta", "threatinsight-off",
+     "identity.risk_assessments initial: risk assessed by rules; ThreatInsight evaluates nothing",
+     lambda f: each_json(f, lambda d: d.update(action="none"),
+                         path="/api/v1/threats/configuration")),
+    ("initial", "okta", "no-log-streams",
+     "identity.visibility_analytics initial: activity collected outside the IdP; no log stream "
+     "is active",
+     lambda f: each_json(f, lambda d: [x.update(status="INACTIVE") for x in d],
+                         path="/api/v1/logStreams")),
+    ("initial", "entra", "app-without-owner",
+     "applications.governance initial: every app has an owner; the Payroll API registration "
+     "has none",
+     lambda f: graph_item(f, "/v1.0/applications", lambda a: a.update(owners=[]),
+                          displayName="Payroll API")),
+    ("initial", "azure", "network-policy-flat",
+     "networks.governance initial: tiered network policy; no firewall policy inherits a base "
+     "and no network policy is assigned at management-group scope",
+     lambda f: ([p["properties"].pop("basePolicy", None)
+                 for p in arg_rows(f, "microsoft.network/firewallpolicies")],
+                policy_rows(f, "policystates", lambda rows: [r.update(mg=False) for r in rows
+                                                             if r.get("net")]))),
+    ("initial", "aws", "no-security-standards",
+     "crosscutting.governance initial: policy assessed by machine; Security Hub has no standard "
+     "enabled",
+     lambda f: each_json(f, lambda d: d.update(StandardsSubscriptions=[]),
+                         op="securityhub:GetEnabledStandards")),
     ("initial", "host", "updates-by-hand",
      "devices.policy_enforcement_compliance initial: updates enforced; unattended upgrades off",
      lambda t: (remove(t, "etc/apt/apt.conf.d/20auto-upgrades"),
@@ -782,25 +1154,35 @@ PATCHES = [
 # evidence as a lower stage of some function: (function, stage) -> why. The ladder test does not
 # expect these functions exact below that stage, and prints them.
 CONFLICTS = {
-    ("devices.resource_access", "optimal"):
-        "intune.compliance.device_risk_gates_access (optimal) checks the same "
-        "intune.compliance.device_risk_policy_count >= 1 as devices.threat_protection advanced "
-        "(intune.compliance.device_risk_required)",
-    ("identity.visibility_analytics", "advanced"):
-        "host.audit.forwarded (advanced) is auditd running and host.logging.forwarding: the "
-        "first is identity.visibility_analytics initial, the second "
-        "crosscutting.visibility_analytics initial",
-    ("crosscutting.visibility_analytics", "advanced"):
-        "aws.cloudtrail.multi_region_logging (advanced) is the AWS part of "
-        "aws.cloudtrail.logs_collected (initial)",
     ("devices.governance", "initial"):
         "intune.compliance.lifecycle_policy (initial) is judged only over an Intune device "
-        "inventory, and any inventory passes devices.asset_supply_chain_risk initial "
-        "(defender.machines.inventory)",
-    ("data.inventory_management", "optimal"):
-        "aws.macie.discovery_with_automated_response (optimal) is aws.macie.automated_discovery "
-        "(its own advanced) and aws.events.security_response_all_regions "
-        "(crosscutting.automation_orchestration advanced)",
+        "inventory (intune.compliance.device_platforms_covered is omitted without devices), and "
+        "any inventory passes devices.asset_supply_chain_risk initial (defender.machines.inventory)",
+}
+
+# Rules the catalog decides with exactly the evidence of a rule of a lower stage: no patch can
+# make them fail without failing that lower stage too. Their function can still be taken down
+# by another rule of the same stage, so it is exact; the ladder prints them.
+SAME_EVIDENCE = {
+    "aws.config.continuous_enterprise_enforcement":
+        "crosscutting.governance optimal reads aws.config.recording_all "
+        "(crosscutting.visibility_analytics advanced), aws.config.conformance_packs and "
+        "conformance_packs_noncompliant (applications.governance advanced), "
+        "aws.config.auto_remediations (data.automation_orchestration advanced), "
+        "aws.securityhub.enabled (its own initial) and aws.org.scps_attached (its own advanced)",
+    "aws.org.backup_policy_with_auto_remediation":
+        "data.automation_orchestration optimal is aws.org.backup_policies_attached (a part of "
+        "aws.org.data_lifecycle_policies, data.governance advanced), "
+        "aws.backup.plans_with_selections (its own initial) and aws.config.auto_remediations "
+        "(its own advanced)",
+    "entra.risk.behavioural_analytics_enforced":
+        "identity.visibility_analytics optimal reads entra.ca.high_user_risk_remediated and "
+        "entra.ca.high_signin_risk_remediated, which are identity.risk_assessments advanced "
+        "(entra.ca.high_user_risk, entra.ca.high_signin_risk: a block counts as remediated)",
+    "aws.macie.discovery_with_automated_response":
+        "data.inventory_management optimal is aws.macie.automated_discovery (its own advanced) "
+        "and aws.events.security_response_all_regions (crosscutting.automation_orchestration "
+        "advanced)",
 }
 
 

@@ -285,6 +285,8 @@ class Entra(unittest.TestCase):
                   "entra.authmethods.migration_complete"):
             self.assertIs(ev[k], True, k)
         self.assertIs(ev["entra.ca.cae_disabled"], False)
+        # A sign-in frequency for all users and apps: every access expires (applications.access).
+        self.assertIs(ev["entra.ca.sign_in_frequency_all_users"], True)
         self.assertEqual(ev["entra.pim.permanent_privileged_assignments"], 0)
         # break-glass, …0005, …0006 directly; the eligible group …00c2 adds …0009 (its other two
         # users, break-glass and …0005, are counted once; its contact …00f3 is not a user)
