@@ -1154,10 +1154,6 @@ PATCHES = [
 # evidence as a lower stage of some function: (function, stage) -> why. The ladder test does not
 # expect these functions exact below that stage, and prints them.
 CONFLICTS = {
-    ("devices.governance", "initial"):
-        "intune.compliance.lifecycle_policy (initial) is judged only over an Intune device "
-        "inventory (intune.compliance.device_platforms_covered is omitted without devices), and "
-        "any inventory passes devices.asset_supply_chain_risk initial (defender.machines.inventory)",
 }
 
 # Rules the catalog decides with exactly the evidence of a rule of a lower stage: no patch can
