@@ -13,8 +13,8 @@
 #define WEB_TOKEN_MAX    (16u * 1024u)
 #define IMDS_DEFAULT     "http://169.254.169.254"
 #define ECS_DEFAULT      "http://169.254.170.2"
-#define IMDS_WAIT_USEC   (10u * ZT_USEC_PER_SEC) /* IMDS calls; off EC2 nothing answers: fail soon \
-                                                  */
+/* IMDS calls; off EC2 nothing answers: fail soon */
+#define IMDS_WAIT_USEC (10u * ZT_USEC_PER_SEC)
 
 /* One answer's body, kept (and wiped) by the caller. */
 struct answer {
