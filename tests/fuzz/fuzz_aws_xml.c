@@ -1,7 +1,9 @@
 /* fuzz_aws_xml.c - libFuzzer harness for the aws collector's XML readers (libxml2 streaming
- * walk): DescribeSecurityGroups pages, error bodies (XML and JSON) and the small documents, and
- * the credential answers (STS XML, container/IMDS JSON, a shared credentials file). Checks the
- * invariants of the security-group counters and that accepted credentials are complete. */
+ * walk): DescribeSecurityGroups pages, ELBv2 load balancer and listener pages, error bodies (XML
+ * and JSON) and the small documents, and the credential answers (STS XML, container/IMDS JSON, a
+ * shared credentials file). Checks the invariants of the security-group counters and that accepted
+ * credentials are complete. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,41 @@ static void check_creds(const char *body, size_t size)
         zt_aws_creds_clear(&c);
     }
     free(text);
+}
+
+/* Every load balancer has an ARN; every listener's strings are terminated within their fields. */
+static int on_lb(void *data, const char *arn, bool internet_facing)
+{
+    (void)data, (void)internet_facing;
+    if (!arn || !arn[0]) {
+        abort();
+    }
+    return 0;
+}
+
+static int on_listener(void *data, const struct zt_aws_listener *l)
+{
+    (void)data;
+    if (strnlen(l->arn, sizeof(l->arn)) == sizeof(l->arn) ||
+        strnlen(l->protocol, sizeof(l->protocol)) == sizeof(l->protocol) ||
+        strnlen(l->ssl_policy, sizeof(l->ssl_policy)) == sizeof(l->ssl_policy)) {
+        abort();
+    }
+    (void)zt_aws_listener_encrypts(l);
+    (void)zt_aws_tls_policy_modern(l->ssl_policy);
+    return 0;
+}
+
+static void check_elb(const char *body, size_t size)
+{
+    char next[2048], err[256] = "";
+
+    (void)zt_aws_elb_lbs(body, size, on_lb, NULL);
+    int r =
+        zt_aws_elb_listeners(body, size, on_listener, NULL, next, sizeof(next), err, sizeof(err));
+    if ((r == -EBADMSG && !err[0]) || (r == 0 && strnlen(next, sizeof(next)) == sizeof(next))) {
+        abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,5 +98,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     zt_aws_ebs_default(body, size, &b, err, sizeof(err));
     zt_aws_s3_pab(body, size, flags, err, sizeof(err));
     check_creds(body, size);
+    check_elb(body, size);
     return 0;
 }

@@ -1,10 +1,10 @@
 /* fuzz_azure.c - libFuzzer harness for the azure collector's ARM response parsers: the NSG
  * evaluator (per item of a networkSecurityGroups page, and on the whole document), storage account
  * derivations, policy remediation tasks, Defender for Cloud pricings and subscription diagnostic
- * settings, and Resource Graph answers (paging fields, every query's row fold), with the evidence
- * emitted from each.
- * The first byte picks the parser (0x80 pricings/diagnostics, 0x40 Resource Graph, else the
- * lists); the rest is the JSON body as ARM or Resource Graph sent it. */
+ * settings, the tenant's Entra diagnostic settings, and Resource Graph answers (paging fields,
+ * every query's row fold), with the evidence emitted from each. The first byte picks the parser
+ * (0x80 pricings/diagnostics, 0x40 Resource Graph, else the lists); the rest is the JSON body as
+ * ARM or Resource Graph sent it. */
 #include <json-c/json.h>
 #include <stdint.h>
 
@@ -92,6 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         zt_azure_activity_add(&act, "s", zt_azure_diagnostics_exported(doc) == 1);
         (void)zt_azure_activity_emit(ctx, &act);
         zt_azure_activity_clear(&act);
+        /* the tenant's Entra diagnostic settings (microsoft.aadiam) */
+        struct zt_azure_entra_logs logs = {0};
+        (void)zt_azure_entra_logs_page(&logs, doc);
+        (void)zt_azure_entra_logs_emit(ctx, &logs);
     } else if (data[0] & 0x40) {
         fuzz_graph(data[0], doc, ctx);
     } else {

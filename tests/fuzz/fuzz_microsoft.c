@@ -1,8 +1,10 @@
 /* fuzz_microsoft.c - libFuzzer harness for the Microsoft API response parsers: Conditional
  * Access and authentication strength derivation, methods policy, security defaults,
- * registration, PIM and group member pages (entra), managed devices and compliance policies
- * (intune), machines (defender). The first byte picks the parser; the rest is the JSON body as the
- * API sent it. */
+ * registration, PIM and group member pages, service principals, cross-tenant access, lifecycle
+ * workflows and entitlement policies (entra); managed devices, compliance policies, clean-up
+ * rules, remediations, enrollment configurations and Autopilot profiles (intune); machines,
+ * exposure score and the vulnerability and software exports (defender). The first byte picks the
+ * parser; the rest is the JSON body as the API sent it. */
 #include <json-c/json.h>
 #include <stdint.h>
 
@@ -20,7 +22,7 @@ static void fuzz_entra(uint8_t which, struct json_object *doc, const struct zt_s
     struct entra_reg reg = {0};
     struct entra_pim pim;
 
-    switch (which % 6) {
+    switch (which % 10) {
     case 0:
         (void)entra_ca_derive(doc, NULL, emergency, facts);
         (void)entra_ca_derive_cae(doc, emergency, facts);
@@ -45,6 +47,30 @@ static void fuzz_entra(uint8_t which, struct json_object *doc, const struct zt_s
         entra_reg_facts(&reg, facts);
         break;
     }
+    case 6: {
+        struct entra_sps sps = {.secret_sps = json_object_new_array()};
+        struct json_object *items = json_object_object_get(doc, "value");
+        size_t n =
+            json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+        for (size_t i = 0; i < n; i++) {
+            (void)entra_sps_item(&sps, json_object_array_get_idx(items, i), 1700000000000000);
+        }
+        entra_sps_facts(&sps, facts);
+        json_object_put(sps.secret_sps);
+        break;
+    }
+    case 7:
+        (void)entra_ca_workload_derive(json_object_object_get(doc, "value"), facts);
+        (void)entra_xtap_derive(doc, facts);
+        break;
+    case 8: {
+        struct entra_governance gov = {0};
+        (void)entra_lcw_page(&gov, doc);
+        (void)entra_em_page(&gov, doc);
+        entra_lcw_facts(&gov, facts);
+        entra_em_facts(&gov, facts);
+        break;
+    }
     default: {
         const char *groups[ENTRA_GA_GROUPS_MAX];
         entra_pim_init(&pim, emergency);
@@ -66,6 +92,43 @@ static void fuzz_entra(uint8_t which, struct json_object *doc, const struct zt_s
     json_object_put(facts);
 }
 
+/* The lifecycle lists of intune and the exposure and export readers of defender. */
+static void fuzz_device_lists(struct zt_ctx *ctx, uint8_t which, struct json_object *doc,
+                              struct json_object *items, size_t n)
+{
+    char err[256];
+
+    if (which & 1) {
+        struct zt_intune_cleanup cleanup = {0};
+        struct zt_intune_scripts scripts = {0};
+        struct zt_intune_enrollment enroll = {0};
+        struct zt_intune_autopilot autopilot = {0};
+        (void)zt_intune_cleanup_page(&cleanup, doc, err, sizeof(err));
+        (void)zt_intune_scripts_page(&scripts, doc, err, sizeof(err));
+        (void)zt_intune_enrollment_page(&enroll, doc, err, sizeof(err));
+        (void)zt_intune_autopilot_page(&autopilot, doc, err, sizeof(err));
+        (void)zt_intune_emit_cleanup(ctx, &cleanup);
+        (void)zt_intune_emit_scripts(ctx, &scripts);
+        (void)zt_intune_emit_enrollment(ctx, &enroll);
+        (void)zt_intune_emit_autopilot(ctx, &autopilot);
+        zt_intune_scripts_clear(&scripts);
+        return;
+    }
+    struct zt_defender_vulns vulns = {.now_sec = 1700000000};
+    struct zt_defender_software soft = {0};
+    double score = 0;
+    for (size_t i = 0; i < n; i++) {
+        zt_defender_vuln_item(&vulns, json_object_array_get_idx(items, i));
+        zt_defender_software_item(&soft, json_object_array_get_idx(items, i));
+    }
+    if (zt_defender_exposure_page(doc, &score, err, sizeof(err)) == 0) {
+        (void)zt_defender_emit_exposure(ctx, score);
+    }
+    (void)zt_defender_emit_vulns(ctx, &vulns);
+    (void)zt_defender_emit_software(ctx, &soft);
+    zt_defender_software_clear(&soft);
+}
+
 static void fuzz_devices(uint8_t which, struct json_object *doc)
 {
     struct zt_ctx *ctx = zt_ctx_new("fuzz", 0);
@@ -79,7 +142,9 @@ static void fuzz_devices(uint8_t which, struct json_object *doc)
     struct json_object *items = json_object_object_get(doc, "value");
     size_t n = json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
 
-    if (which & 1) {
+    if (which & 4) {
+        fuzz_device_lists(ctx, which, doc, items, n);
+    } else if (which & 1) {
         for (size_t i = 0; i < n; i++) {
             zt_intune_device_item(&dev, json_object_array_get_idx(items, i));
         }
