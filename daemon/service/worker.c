@@ -119,8 +119,9 @@ static void worker_finish(struct zt_worker *w, const siginfo_t *si)
     struct zt_scan *scan = NULL;
 
     if (w->killed_timeout) {
-        snprintf(why, sizeof(why), "scan worker timed out after %llu s and was killed",
-                 (unsigned long long)(w->timeout_ms / ZT_MS_PER_SEC));
+        char limit[32];
+        zt_format_duration_ms(w->timeout_ms, limit, sizeof(limit));
+        snprintf(why, sizeof(why), "scan worker timed out after %s and was killed", limit);
     } else if (w->killed_size) {
         snprintf(why, sizeof(why), "scan worker sent more than %u bytes and was killed",
                  ZT_WORKER_RESULT_MAX);

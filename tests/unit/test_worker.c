@@ -173,13 +173,12 @@ static void test_worker_crash_reported(void **state)
 static void test_worker_hang_killed(void **state)
 {
     struct fixture f = {0};
-    uint64_t t0 = zt_now_mono_usec();
 
+    /* The collector's own limit is an hour: only the worker's 500 ms limit can have ended it. */
     load(&f, "[daemon]\ncollector_timeout = 1h\n[collector:a]\ntype = fake\nmode = hang\n");
     run(&f, 500, 0);
     assert_null(f.doc);
-    assert_non_null(strstr(f.error, "timed out"));
-    assert_true(zt_now_mono_usec() - t0 < 10000000);
+    assert_string_equal(f.error, "scan worker timed out after 500ms and was killed");
     unload(&f);
 }
 
