@@ -333,6 +333,20 @@ int zt_parse_duration_ms(const char *s, uint64_t *ret)
     return parse_with_units(s, units, ZT_ELEMENTSOF(units), ret);
 }
 
+/* value in the first (largest) unit that divides it exactly, else bare with suffix `rest`: the
+ * inverse of parse_with_units() for the same table. */
+static void format_with_units(uint64_t value, const struct unit *units, size_t n, const char *rest,
+                              char *buf, size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (value > 0 && value % units[i].factor == 0) {
+            snprintf(buf, len, "%" PRIu64 "%s", value / units[i].factor, units[i].suffix);
+            return;
+        }
+    }
+    snprintf(buf, len, "%" PRIu64 "%s", value, rest);
+}
+
 void zt_format_duration_ms(uint64_t ms, char *buf, size_t len)
 {
     static const struct unit units[] = {
@@ -341,13 +355,7 @@ void zt_format_duration_ms(uint64_t ms, char *buf, size_t len)
         {"min", 60000},
         {"s", 1000},
     };
-    for (size_t i = 0; i < ZT_ELEMENTSOF(units); i++) {
-        if (ms > 0 && ms % units[i].factor == 0) {
-            snprintf(buf, len, "%" PRIu64 "%s", ms / units[i].factor, units[i].suffix);
-            return;
-        }
-    }
-    snprintf(buf, len, "%" PRIu64 "ms", ms);
+    format_with_units(ms, units, ZT_ELEMENTSOF(units), "ms", buf, len);
 }
 
 void zt_format_size(uint64_t bytes, char *buf, size_t len)
@@ -357,13 +365,7 @@ void zt_format_size(uint64_t bytes, char *buf, size_t len)
         {"M", 1024 * 1024},
         {"K", 1024},
     };
-    for (size_t i = 0; i < ZT_ELEMENTSOF(units); i++) {
-        if (bytes > 0 && bytes % units[i].factor == 0) {
-            snprintf(buf, len, "%" PRIu64 "%s", bytes / units[i].factor, units[i].suffix);
-            return;
-        }
-    }
-    snprintf(buf, len, "%" PRIu64, bytes);
+    format_with_units(bytes, units, ZT_ELEMENTSOF(units), "", buf, len);
 }
 
 int zt_parse_size(const char *s, uint64_t *ret)
