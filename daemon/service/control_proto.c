@@ -200,6 +200,8 @@ static int wait_fd(int fd, short events, uint64_t deadline)
     return r < 0 ? (errno == EINTR ? 0 : -errno) : (r == 0 ? -ETIMEDOUT : 1);
 }
 
+#define RESPONSE_CHUNK 65536u /* bytes asked of one read() */
+
 static int read_response(int fd, uint64_t deadline, char **ret, size_t *ret_len)
 {
     struct zt_buf buf = {.max = ZT_CONTROL_RESPONSE_MAX};
@@ -210,8 +212,8 @@ static int read_response(int fd, uint64_t deadline, char **ret, size_t *ret_len)
             zt_buf_free(&buf);
             return r;
         }
-        char *dst = zt_buf_space(&buf, 65536);
-        ssize_t n = read(fd, dst, 65536);
+        char *dst = zt_buf_space(&buf, RESPONSE_CHUNK);
+        ssize_t n = read(fd, dst, RESPONSE_CHUNK);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
             continue;
         }
